@@ -1,0 +1,105 @@
+//! Check kinds: the Rust code a spec's `kind = "..."` names. One module per kind, each
+//! with its parameters (parsed from the spec) and an `evaluate` that looks at the target
+//! and returns an [`Outcome`]. Kinds decide; they do not print.
+//!
+//! | kind           | module          | shipped checks                |
+//! |----------------|-----------------|-------------------------------|
+//! | `mount`        | `mount`         | shm-tmpfs                     |
+//! | `volatile-dir` | `volatile_dir`  | netrun-layout                 |
+//! | `ifstate`      | `ifstate`       | netrun-stale                  |
+//! | `interface`    | `interface`     | lo-up                         |
+//! | `xmlrpc`       | `xmlrpc`        | xcbdaemon-rpc                 |
+
+pub mod ifstate;
+pub mod interface;
+pub mod mount;
+pub mod volatile_dir;
+pub mod xmlrpc;
+
+use crate::facts::Facts;
+use crate::outcome::Outcome;
+use crate::spec::SpecError;
+use crate::spec::params::Params;
+use crate::target::Target;
+use std::time::{Duration, Instant};
+
+/// What a kind gets to look at.
+pub struct Context<'a> {
+    pub target: &'a Target,
+    pub facts: &'a Facts,
+    /// When this evaluation must be finished; kinds that wait on I/O bound it by this.
+    pub deadline: Instant,
+}
+
+#[derive(Debug)]
+pub enum Kind {
+    Mount(mount::Mount),
+    VolatileDir(volatile_dir::VolatileDir),
+    Ifstate(ifstate::Ifstate),
+    Interface(interface::Interface),
+    Xmlrpc(xmlrpc::Xmlrpc),
+}
+
+impl Kind {
+    pub const NAMES: &[&str] = &["mount", "volatile-dir", "ifstate", "interface", "xmlrpc"];
+
+    /// Parses the kind's parameters; returns the kind and the names it accepts.
+    pub fn parse(name: &str, p: &mut Params) -> Result<(Kind, &'static [&'static str]), SpecError> {
+        Ok(match name {
+            "mount" => (Kind::Mount(mount::Mount::parse(p)?), mount::PARAMS),
+            "volatile-dir" => (
+                Kind::VolatileDir(volatile_dir::VolatileDir::parse(p)?),
+                volatile_dir::PARAMS,
+            ),
+            "ifstate" => (Kind::Ifstate(ifstate::Ifstate::parse(p)?), ifstate::PARAMS),
+            "interface" => (
+                Kind::Interface(interface::Interface::parse(p)?),
+                interface::PARAMS,
+            ),
+            "xmlrpc" => (Kind::Xmlrpc(xmlrpc::Xmlrpc::parse(p)?), xmlrpc::PARAMS),
+            other => return Err(p.error_here(format!("unknown kind `{other}`"))),
+        })
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Kind::Mount(_) => "mount",
+            Kind::VolatileDir(_) => "volatile-dir",
+            Kind::Ifstate(_) => "ifstate",
+            Kind::Interface(_) => "interface",
+            Kind::Xmlrpc(_) => "xmlrpc",
+        }
+    }
+
+    /// How long an evaluation may take when the spec does not say. Local checks read a
+    /// few small files; a hung network mount is the only way they take longer.
+    pub fn default_timeout(&self) -> Duration {
+        match self {
+            Kind::Xmlrpc(_) => Duration::from_secs(2),
+            _ => Duration::from_secs(5),
+        }
+    }
+
+    pub fn evaluate(&self, cx: &Context) -> Outcome {
+        match self {
+            Kind::Mount(k) => k.evaluate(cx),
+            Kind::VolatileDir(k) => k.evaluate(cx),
+            Kind::Ifstate(k) => k.evaluate(cx),
+            Kind::Interface(k) => k.evaluate(cx),
+            Kind::Xmlrpc(k) => k.evaluate(cx),
+        }
+    }
+}
+
+/// Takes a required absolute path parameter.
+pub(crate) fn require_abs_path(p: &mut Params, key: &str) -> Result<std::path::PathBuf, SpecError> {
+    let raw = p
+        .take_raw(key)
+        .ok_or_else(|| p.error_here(format!("missing `{key}` (an absolute path)")))?;
+    match raw.get_ref().as_str() {
+        Some(s) if s.starts_with('/') => Ok(s.into()),
+        _ => Err(p
+            .source()
+            .error_at(raw.span(), format!("`{key}` must be an absolute path"))),
+    }
+}

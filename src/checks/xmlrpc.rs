@@ -1,0 +1,320 @@
+//! Kind `xmlrpc`: one XML-RPC call over loopback answers correctly in time.
+//!
+//! xcbdaemon-rpc uses it: the HA scripts ask xcbdaemon, over lo, for cluster and DRBD
+//! state; in seed 004 that call could not be made and the boot waited forever. The
+//! summary tells apart the ways a call goes wrong, since each has a different fix:
+//! refused (daemon not running), timed out (daemon hung, or lo not routing), an HTTP
+//! error, an XML-RPC fault (the daemon answered "no"), a malformed or oversized reply.
+//!
+//! Only loopback URLs are accepted: a boot gate must not wait on another machine, and a
+//! name lookup could hang on DNS, so hosts are IP literals or `localhost`.
+
+use super::Context;
+use crate::http;
+use crate::outcome::Outcome;
+use crate::spec::SpecError;
+use crate::spec::params::Params;
+use std::collections::BTreeMap;
+use std::io::Cursor;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use xmlrpc::{Request, Transport, Value};
+
+pub const PARAMS: &[&str] = &["url", "method", "params", "expect", "max_reply_bytes"];
+
+#[derive(Debug)]
+pub struct Xmlrpc {
+    pub url: String,
+    pub addr: SocketAddr,
+    pub host: String,
+    pub path: String,
+    pub method: String,
+    pub params: Vec<Value>,
+    pub expect: Option<Expect>,
+    pub max_reply_bytes: usize,
+}
+
+/// What the reply must be, beyond "not a fault".
+#[derive(Debug)]
+pub enum Expect {
+    /// An array reply has this element, a string contains it, a struct has it as a key.
+    Contains(Value),
+    Equals(Value),
+}
+
+impl Xmlrpc {
+    pub fn parse(p: &mut Params) -> Result<Self, SpecError> {
+        let url_raw = p.take_raw("url").ok_or_else(|| {
+            p.error_here("missing `url` (such as \"http://127.0.0.1:8000/RPC2\")")
+        })?;
+        let url = url_raw.get_ref().as_str().unwrap_or_default().to_string();
+        let (addr, host, path) = parse_url(&url)
+            .map_err(|e| p.source().error_at(url_raw.span(), format!("`url`: {e}")))?;
+        let method = p
+            .take("method")?
+            .unwrap_or_else(|| "system.listMethods".to_string());
+        let params = match p.take_raw("params") {
+            None => Vec::new(),
+            Some(raw) => {
+                let span = raw.span();
+                match raw.into_inner() {
+                    toml::Value::Array(items) => items
+                        .iter()
+                        .map(to_xmlrpc)
+                        .collect::<Result<_, _>>()
+                        .map_err(|e| p.source().error_at(span, format!("`params`: {e}")))?,
+                    _ => return Err(p.source().error_at(span, "`params` must be a list")),
+                }
+            }
+        };
+        let expect = match p.take_raw("expect") {
+            None => None,
+            Some(raw) => {
+                let span = raw.span();
+                let bad = "`expect` must be { contains = VALUE } or { equals = VALUE }";
+                let table = raw.get_ref().as_table().filter(|t| t.len() == 1);
+                let Some((key, value)) = table.and_then(|t| t.iter().next()) else {
+                    return Err(p.source().error_at(span, bad));
+                };
+                let value = to_xmlrpc(value)
+                    .map_err(|e| p.source().error_at(span.clone(), format!("`expect`: {e}")))?;
+                Some(match key.as_str() {
+                    "contains" => Expect::Contains(value),
+                    "equals" => Expect::Equals(value),
+                    _ => return Err(p.source().error_at(span, bad)),
+                })
+            }
+        };
+        let max_reply_bytes = p.take::<usize>("max_reply_bytes")?.unwrap_or(1 << 20);
+        Ok(Xmlrpc {
+            url,
+            addr,
+            host,
+            path,
+            method,
+            params,
+            expect,
+            max_reply_bytes,
+        })
+    }
+
+    pub fn evaluate(&self, cx: &Context) -> Outcome {
+        let mut request = Request::new(&self.method);
+        for arg in &self.params {
+            request = request.arg(arg.clone());
+        }
+        let mut xml = Vec::new();
+        if let Err(e) = request.write_as_xml(&mut xml) {
+            return Outcome::error(format!("cannot encode the request: {e}"));
+        }
+        let call = format!("{}() at {}", self.method, self.url);
+        let body = match http::post(
+            self.addr,
+            &self.host,
+            &self.path,
+            "text/xml",
+            &xml,
+            cx.deadline,
+            self.max_reply_bytes,
+        ) {
+            Ok(body) => body,
+            Err(e) => return Outcome::fail(summarize(&e)).with(format!("{call}: {e}")),
+        };
+        let value = match request.call(Replay(body)) {
+            Ok(v) => v,
+            Err(e) => {
+                return match e.fault() {
+                    Some(f) => Outcome::fail(format!(
+                        "XML-RPC fault {}: {}",
+                        f.fault_code, f.fault_string
+                    ))
+                    .with(format!("{call} answered with a fault")),
+                    None => {
+                        Outcome::fail(format!("malformed XML-RPC reply from {}: {e}", self.addr))
+                            .with(format!("{call}: {e}"))
+                    }
+                };
+            }
+        };
+        let shown = show(&value);
+        let answered = format!("{call} answered {shown}");
+        match &self.expect {
+            Some(Expect::Contains(want)) if !contains(&value, want) => Outcome::fail(format!(
+                "{}() answered, but the reply does not contain {}",
+                self.method,
+                show(want)
+            ))
+            .with(answered),
+            Some(Expect::Equals(want)) if &value != want => Outcome::fail(format!(
+                "{}() answered {shown}, expected {}",
+                self.method,
+                show(want)
+            ))
+            .with(answered),
+            _ => {
+                Outcome::pass(format!("{}() answered at {}", self.method, self.url)).with(answered)
+            }
+        }
+    }
+}
+
+/// The one-line summary of a failed exchange.
+fn summarize(e: &http::HttpError) -> String {
+    use http::HttpError::*;
+    match e {
+        Refused { addr } => format!("connection to {addr} refused: the daemon is not listening"),
+        TimedOut { addr, phase } => format!("no answer from {addr} within the timeout ({phase})"),
+        other => other.to_string(),
+    }
+}
+
+/// Hands a body already fetched over our own bounded HTTP to the xmlrpc crate's parser.
+struct Replay(Vec<u8>);
+
+impl Transport for Replay {
+    type Stream = Cursor<Vec<u8>>;
+    fn transmit(
+        self,
+        _: &Request<'_>,
+    ) -> Result<Self::Stream, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Cursor::new(self.0))
+    }
+}
+
+fn contains(reply: &Value, want: &Value) -> bool {
+    match (reply, want) {
+        (Value::Array(items), _) => items.contains(want),
+        (Value::String(s), Value::String(w)) => s.contains(w.as_str()),
+        (Value::Struct(map), Value::String(key)) => map.contains_key(key),
+        _ => reply == want,
+    }
+}
+
+/// A short rendering of a reply for evidence (long replies are cut).
+fn show(v: &Value) -> String {
+    let mut out = String::new();
+    render(v, &mut out);
+    if out.chars().count() > 200 {
+        out = out.chars().take(200).collect::<String>() + "…";
+    }
+    out
+}
+
+fn render(v: &Value, out: &mut String) {
+    match v {
+        Value::String(s) => out.push_str(&format!("{s:?}")),
+        Value::Int(i) => out.push_str(&i.to_string()),
+        Value::Int64(i) => out.push_str(&i.to_string()),
+        Value::Bool(b) => out.push_str(&b.to_string()),
+        Value::Double(d) => out.push_str(&d.to_string()),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                render(item, out);
+            }
+            out.push(']');
+        }
+        Value::Struct(map) => {
+            out.push('{');
+            for (i, (k, item)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(k);
+                out.push_str(": ");
+                render(item, out);
+            }
+            out.push('}');
+        }
+        Value::DateTime(d) => out.push_str(&format!("{d:?}")),
+        Value::Base64(b) => out.push_str(&format!("<{} bytes>", b.len())),
+        Value::Nil => out.push_str("nil"),
+    }
+}
+
+fn to_xmlrpc(v: &toml::Value) -> Result<Value, String> {
+    Ok(match v {
+        toml::Value::String(s) => Value::String(s.clone()),
+        toml::Value::Integer(i) => i32::try_from(*i).map_or(Value::Int64(*i), Value::Int),
+        toml::Value::Float(f) => Value::Double(*f),
+        toml::Value::Boolean(b) => Value::Bool(*b),
+        toml::Value::Array(items) => {
+            Value::Array(items.iter().map(to_xmlrpc).collect::<Result<_, _>>()?)
+        }
+        toml::Value::Table(t) => Value::Struct(
+            t.iter()
+                .map(|(k, v)| Ok((k.clone(), to_xmlrpc(v)?)))
+                .collect::<Result<BTreeMap<_, _>, String>>()?,
+        ),
+        toml::Value::Datetime(_) => {
+            return Err("dates are not supported; pass them as strings".into());
+        }
+    })
+}
+
+/// `http://HOST[:PORT][/PATH]` with HOST a loopback IP literal or `localhost`.
+fn parse_url(url: &str) -> Result<(SocketAddr, String, String), String> {
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or("only http:// URLs are supported (the daemon listens on loopback)")?;
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], rest[i..].to_string()),
+        None => (rest, "/".to_string()),
+    };
+    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+        let (h, after) = v6.split_once(']').ok_or("unclosed [ in the host")?;
+        (h, after.strip_prefix(':'))
+    } else {
+        match authority.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        }
+    };
+    let port: u16 = match port {
+        Some(p) => p.parse().map_err(|_| format!("bad port `{p}`"))?,
+        None => 80,
+    };
+    let ip: IpAddr = if host == "localhost" {
+        IpAddr::V4(Ipv4Addr::LOCALHOST)
+    } else {
+        host.parse().map_err(|_| {
+            format!("host `{host}` must be an IP literal or localhost (no name lookups at boot)")
+        })?
+    };
+    if !ip.is_loopback() {
+        return Err(format!(
+            "{ip} is not a loopback address; this check only talks to local daemons"
+        ));
+    }
+    Ok((SocketAddr::new(ip, port), authority.to_string(), path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_loopback_urls_only() {
+        let (addr, host, path) = parse_url("http://127.0.0.1:8000/RPC2").unwrap();
+        assert_eq!(addr, "127.0.0.1:8000".parse().unwrap());
+        assert_eq!((host.as_str(), path.as_str()), ("127.0.0.1:8000", "/RPC2"));
+        assert_eq!(parse_url("http://localhost").unwrap().0.port(), 80);
+        assert!(parse_url("http://[::1]:9/").is_ok());
+        assert!(parse_url("http://10.0.0.1:8000/").is_err());
+        assert!(parse_url("http://xcb.example:8000/").is_err());
+        assert!(parse_url("https://127.0.0.1/").is_err());
+    }
+
+    #[test]
+    fn contains_means_element_substring_or_key() {
+        let list = Value::Array(vec![Value::String("xcb.ping".into())]);
+        assert!(contains(&list, &Value::String("xcb.ping".into())));
+        assert!(!contains(&list, &Value::String("xcb".into())));
+        assert!(contains(
+            &Value::String("pong".into()),
+            &Value::String("on".into())
+        ));
+    }
+}

@@ -1,0 +1,368 @@
+//! Running the checks: selection, order, deadlines, `requires`/`after`, root causes, and
+//! the `--wait` loop.
+//!
+//! Each evaluation runs on its own thread and the engine waits for it only until that
+//! check's deadline. A check stuck in the kernel (stat on a hung NFS mount) or on a peer
+//! that never answers is reported as an error and left behind; the process exits
+//! without waiting for it. That is what makes the run's deadline hold whatever a check
+//! runs into.
+
+use crate::checks::Context;
+use crate::duration::display as show_duration;
+use crate::facts::Facts;
+use crate::outcome::{Finding, Outcome, Status};
+use crate::spec::{Check, Mode, Severity, Spec, When};
+use crate::target::Target;
+use std::collections::HashMap;
+use std::panic::{self, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, mpsc};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// Time a check is given past its own deadline to report its own, more precise timeout.
+const GRACE: Duration = Duration::from_millis(100);
+/// Pause between passes of `--wait`.
+const RECHECK_EVERY: Duration = Duration::from_secs(1);
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Hard deadline for one pass over the checks.
+    pub timeout: Duration,
+    /// Re-check `wait` results until they settle or this much time has passed.
+    pub wait: Option<Duration>,
+}
+
+/// One check's result in a run.
+#[derive(Debug, Clone)]
+pub struct CheckResult {
+    /// Index into `Spec::checks`.
+    pub index: usize,
+    pub status: Status,
+    pub summary: String,
+    pub evidence: Vec<String>,
+    pub root_cause: Option<String>,
+    pub blocked_by: Option<String>,
+    pub duration: Duration,
+}
+
+#[derive(Debug)]
+pub struct Run {
+    pub results: Vec<CheckResult>,
+    pub verdict: Status,
+    pub duration: Duration,
+    /// How many passes `--wait` made (1 without it).
+    pub passes: u32,
+}
+
+/// The checks of `mode` minus `skip`, or exactly `only`; unknown ids are an error.
+pub fn select(
+    spec: &Spec,
+    mode: Mode,
+    only: &[String],
+    skip: &[String],
+) -> Result<Vec<usize>, String> {
+    for id in only.iter().chain(skip) {
+        if spec.get(id).is_none() {
+            return Err(format!("no check named `{id}` (see `ha-preflight list`)"));
+        }
+    }
+    let selected: Vec<usize> = spec
+        .checks
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.modes.contains(&mode))
+        .filter(|(_, c)| only.is_empty() || only.contains(&c.id))
+        .filter(|(_, c)| !skip.contains(&c.id))
+        .map(|(i, _)| i)
+        .collect();
+    if let Some(id) = only
+        .iter()
+        .find(|id| spec.get(id).is_some_and(|c| !c.modes.contains(&mode)))
+    {
+        return Err(format!("check `{id}` does not run in {mode} mode"));
+    }
+    if selected.is_empty() {
+        return Err(format!("no checks selected for {mode} mode"));
+    }
+    Ok(selected)
+}
+
+/// Runs the selected checks, re-running while any says `wait` and `--wait` allows.
+pub fn run(spec: &Arc<Spec>, selected: &[usize], target: &Arc<Target>, opts: &Options) -> Run {
+    let started = Instant::now();
+    let wait_until = opts.wait.map(|w| started + w);
+    let mut passes = 0;
+    loop {
+        passes += 1;
+        let results = run_pass(spec, selected, target, Instant::now() + opts.timeout);
+        let waiting: Vec<&CheckResult> = results
+            .iter()
+            .filter(|r| r.status == Status::Wait)
+            .collect();
+        let now = Instant::now();
+        let Some(until) = wait_until.filter(|&u| now < u && !waiting.is_empty()) else {
+            let verdict = verdict(spec, &results);
+            return Run {
+                results,
+                verdict,
+                duration: started.elapsed(),
+                passes,
+            };
+        };
+        for r in &waiting {
+            log::warn!(
+                "waiting for {}: {} ({} of {} left)",
+                spec.checks[r.index].id,
+                r.summary,
+                show_duration(until - now),
+                show_duration(opts.wait.unwrap_or_default())
+            );
+        }
+        thread::sleep(RECHECK_EVERY.min(until - now));
+    }
+}
+
+fn run_pass(
+    spec: &Arc<Spec>,
+    selected: &[usize],
+    target: &Arc<Target>,
+    deadline: Instant,
+) -> Vec<CheckResult> {
+    let facts = Arc::new(Facts::default());
+    let mut results: Vec<CheckResult> = Vec::with_capacity(selected.len());
+    let mut by_id: HashMap<&str, usize> = HashMap::new();
+    for &index in selected {
+        let check = &spec.checks[index];
+        let started = Instant::now();
+        let blocker = check.requires.iter().find_map(|dep| {
+            let r = &results[*by_id.get(dep.as_str())?];
+            (!matches!(r.status, Status::Pass | Status::Skip)).then(|| (dep.clone(), r.status))
+        });
+        let (status, outcome) = if let Some((dep, dep_status)) = &blocker {
+            let outcome = Outcome::skip(format!(
+                "not run: requires {dep}, which ended {}",
+                dep_status.as_str()
+            ));
+            (Status::Blocked, outcome)
+        } else if Instant::now() >= deadline {
+            (
+                Status::Error,
+                Outcome::error("not run: the run's deadline (--timeout) had passed"),
+            )
+        } else {
+            let check_deadline = deadline.min(started + check.timeout);
+            let outcome = evaluate(spec, index, target, &facts, check_deadline);
+            (status_of(&outcome.finding, check.severity), outcome)
+        };
+        by_id.insert(&check.id, results.len());
+        results.push(CheckResult {
+            index,
+            status,
+            summary: outcome.summary,
+            evidence: outcome.evidence,
+            root_cause: None,
+            blocked_by: blocker.map(|(dep, _)| dep),
+            duration: started.elapsed(),
+        });
+    }
+    attribute_root_causes(spec, &mut results, &by_id);
+    results
+}
+
+/// Evaluates one check on a worker thread, waiting no longer than its deadline.
+fn evaluate(
+    spec: &Arc<Spec>,
+    index: usize,
+    target: &Arc<Target>,
+    facts: &Arc<Facts>,
+    deadline: Instant,
+) -> Outcome {
+    let check = &spec.checks[index];
+    let (tx, rx) = mpsc::channel();
+    let (spec_w, target_w, facts_w) = (Arc::clone(spec), Arc::clone(target), Arc::clone(facts));
+    let spawned = thread::Builder::new()
+        .name(check.id.clone())
+        .spawn(move || {
+            let check = &spec_w.checks[index];
+            let cx = Context {
+                target: &target_w,
+                facts: &facts_w,
+                deadline,
+            };
+            let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+                match check.when.as_ref().and_then(unmet) {
+                    Some(reason) => Outcome::skip(reason),
+                    None => check.kind.evaluate(&cx),
+                }
+            }));
+            // The receiver is gone if the engine gave up on this check: nothing to do.
+            let _ = tx.send(outcome);
+        });
+    if let Err(e) = spawned {
+        return Outcome::error(format!("cannot start a thread for the check: {e}"));
+    }
+    let budget = deadline.saturating_duration_since(Instant::now()) + GRACE;
+    match rx.recv_timeout(budget) {
+        Ok(Ok(outcome)) => outcome,
+        Ok(Err(panic)) => {
+            let what = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            Outcome::error(format!(
+                "internal error: the check panicked ({what}); please report this"
+            ))
+        }
+        Err(mpsc::RecvTimeoutError::Timeout) => Outcome::error(format!(
+            "timed out after {}: the check was still running and was abandoned",
+            show_duration(check.timeout.min(budget))
+        )),
+        Err(mpsc::RecvTimeoutError::Disconnected) => {
+            Outcome::error("internal error: the check ended without a result")
+        }
+    }
+}
+
+fn status_of(finding: &Finding, severity: Severity) -> Status {
+    match (finding, severity) {
+        (Finding::Pass, _) => Status::Pass,
+        (Finding::Fail, Severity::Critical) => Status::Fail,
+        (Finding::Fail, Severity::Warning) => Status::Warn,
+        (Finding::Wait, _) => Status::Wait,
+        (Finding::Skip, _) => Status::Skip,
+        (Finding::Error, _) => Status::Error,
+    }
+}
+
+/// A failing check whose `after`/`requires` dep failed too is attributed to that dep's
+/// root cause (or to the dep itself); with several, to the one that ran first.
+fn attribute_root_causes(spec: &Spec, results: &mut [CheckResult], by_id: &HashMap<&str, usize>) {
+    for i in 0..results.len() {
+        if !results[i].status.is_failure() {
+            continue;
+        }
+        let check = &spec.checks[results[i].index];
+        let root = check
+            .deps()
+            .filter_map(|dep| by_id.get(dep.as_str()).copied())
+            .filter(|&j| j < i && results[j].status.is_failure())
+            .map(|j| {
+                let root_id = results[j]
+                    .root_cause
+                    .clone()
+                    .unwrap_or_else(|| spec.checks[results[j].index].id.clone());
+                let order = by_id.get(root_id.as_str()).copied().unwrap_or(j);
+                (order, root_id)
+            })
+            .min();
+        results[i].root_cause = root.map(|(_, id)| id);
+    }
+}
+
+/// The worst status. Skips add nothing; a blocked check adds nothing when its blocker is
+/// itself counted as a failure, but a critical check blocked behind a mere warning did
+/// not run, and that must not pass quietly.
+fn verdict(spec: &Spec, results: &[CheckResult]) -> Status {
+    let status_of_id = |id: &str| {
+        results
+            .iter()
+            .find(|r| spec.checks[r.index].id == id)
+            .map(|r| r.status)
+    };
+    results
+        .iter()
+        .map(|r| match r.status {
+            Status::Blocked => match r.blocked_by.as_deref().and_then(status_of_id) {
+                Some(Status::Warn) => status_of(&Finding::Fail, spec.checks[r.index].severity),
+                _ => Status::Pass,
+            },
+            s => s,
+        })
+        .max_by_key(|s| s.rank())
+        .unwrap_or(Status::Pass)
+}
+
+/// Why a `when` condition is not met, or None when it is.
+fn unmet(when: &When) -> Option<String> {
+    let found = glob_exists(&when.pattern);
+    match (when.exists, found) {
+        (true, false) => Some(format!("not applicable: {} does not exist", when.pattern)),
+        (false, true) => Some(format!("not applicable: {} exists", when.pattern)),
+        _ => None,
+    }
+}
+
+/// Whether anything matches an absolute path pattern whose components may hold `*` and
+/// `?`. Existence is tested with lstat, so a dangling symlink counts as existing.
+pub fn glob_exists(pattern: &str) -> bool {
+    fn walk(base: &Path, parts: &[&str]) -> bool {
+        let Some((first, rest)) = parts.split_first() else {
+            return base.symlink_metadata().is_ok();
+        };
+        if !first.contains(['*', '?']) {
+            return walk(&base.join(first), rest);
+        }
+        let Ok(entries) = std::fs::read_dir(base) else {
+            return false;
+        };
+        entries
+            .take(4096)
+            .filter_map(Result::ok)
+            .any(|e| wildcard(first, &e.file_name().to_string_lossy()) && walk(&e.path(), rest))
+    }
+    let parts: Vec<&str> = pattern.split('/').filter(|p| !p.is_empty()).collect();
+    walk(&PathBuf::from("/"), &parts)
+}
+
+/// Shell-style matching of one name: `*` any run, `?` any one character.
+fn wildcard(pattern: &str, name: &str) -> bool {
+    let (p, n): (Vec<char>, Vec<char>) = (pattern.chars().collect(), name.chars().collect());
+    let (mut pi, mut ni, mut star, mut mark) = (0, 0, None, 0);
+    while ni < n.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == n[ni]) {
+            pi += 1;
+            ni += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ni;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ni = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
+/// The checks of a result set, for reports.
+pub fn check_of<'a>(spec: &'a Spec, r: &CheckResult) -> &'a Check {
+    &spec.checks[r.index]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards_match_like_a_shell() {
+        assert!(wildcard("ifstate.*", "ifstate.lo"));
+        assert!(wildcard("*", ""));
+        assert!(wildcard("drbd?", "drbd0"));
+        assert!(!wildcard("drbd?", "drbd10"));
+        assert!(wildcard("*.res", "r0.res"));
+        assert!(!wildcard("*.res", "r0.res.bak"));
+    }
+
+    #[test]
+    fn globs_find_paths() {
+        assert!(glob_exists("/proc/self/status"));
+        assert!(glob_exists("/proc/self/stat*"));
+        assert!(!glob_exists("/proc/self/no-such-*"));
+        assert!(!glob_exists("/nonexistent/*"));
+    }
+}

@@ -1,0 +1,239 @@
+//! Just enough HTTP/1.0 to POST one request over loopback, with every wait bounded.
+//!
+//! Written over std's TcpStream instead of an HTTP crate so that a boot binary carries no
+//! async runtime, and so that the one thing that matters here is explicit: the whole
+//! exchange ends by a deadline. Per-read timeouts alone do not do that, because a peer
+//! that sends one byte per second never trips them; each read's timeout is therefore the
+//! time left to the deadline. HTTP/1.0 makes the server close the connection after the
+//! reply, so there is no keep-alive or chunked encoding to handle.
+
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+use thiserror::Error;
+
+/// Reply headers are a few hundred bytes; a peer that sends more is not well.
+const MAX_HEADER_BYTES: usize = 16 << 10;
+
+#[derive(Debug, Error)]
+pub enum HttpError {
+    #[error("connection to {addr} refused: nothing is listening there")]
+    Refused { addr: SocketAddr },
+    #[error("no answer from {addr} in time ({phase})")]
+    TimedOut {
+        addr: SocketAddr,
+        phase: &'static str,
+    },
+    #[error("{addr}: {phase}: {source}")]
+    Io {
+        addr: SocketAddr,
+        phase: &'static str,
+        source: io::Error,
+    },
+    #[error("HTTP {code} {reason} from {addr}")]
+    Status {
+        addr: SocketAddr,
+        code: u16,
+        reason: String,
+    },
+    #[error("reply from {addr} is larger than the {limit}-byte limit{}", declared.map(|d| format!(" (Content-Length {d})")).unwrap_or_default())]
+    TooLarge {
+        addr: SocketAddr,
+        limit: usize,
+        declared: Option<u64>,
+    },
+    #[error("malformed HTTP reply from {addr}: {what}")]
+    Malformed { addr: SocketAddr, what: String },
+}
+
+/// POSTs `body` to `http://addr/path` and returns the reply body of a 200 answer.
+pub fn post(
+    addr: SocketAddr,
+    host: &str,
+    path: &str,
+    content_type: &str,
+    body: &[u8],
+    deadline: Instant,
+    max_body: usize,
+) -> Result<Vec<u8>, HttpError> {
+    let remaining = |phase| {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            Err(HttpError::TimedOut { addr, phase })
+        } else {
+            Ok(left)
+        }
+    };
+    let io_err = |phase, source: io::Error| match source.kind() {
+        io::ErrorKind::ConnectionRefused => HttpError::Refused { addr },
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => HttpError::TimedOut { addr, phase },
+        _ => HttpError::Io {
+            addr,
+            phase,
+            source,
+        },
+    };
+
+    let mut stream = TcpStream::connect_timeout(&addr, remaining("connecting")?)
+        .map_err(|e| io_err("connecting", e))?;
+    let _ = stream.set_nodelay(true);
+    stream
+        .set_write_timeout(Some(remaining("sending the request")?))
+        .map_err(|e| io_err("sending the request", e))?;
+    let head = format!(
+        "POST {path} HTTP/1.0\r\nHost: {host}\r\nUser-Agent: ha-preflight/{}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+        env!("CARGO_PKG_VERSION"),
+        body.len()
+    );
+    stream
+        .write_all(head.as_bytes())
+        .and_then(|()| stream.write_all(body))
+        .map_err(|e| io_err("sending the request", e))?;
+
+    let mut read = |buf: &mut [u8], phase: &'static str| -> Result<usize, HttpError> {
+        loop {
+            stream
+                .set_read_timeout(Some(remaining(phase)?.max(Duration::from_millis(1))))
+                .map_err(|e| io_err(phase, e))?;
+            match stream.read(buf) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => return other.map_err(|e| io_err(phase, e)),
+            }
+        }
+    };
+
+    // Headers, up to the blank line.
+    let mut data = Vec::with_capacity(4096);
+    let mut chunk = [0u8; 8192];
+    let header_end = loop {
+        if let Some(end) = find_header_end(&data) {
+            break end;
+        }
+        if data.len() > MAX_HEADER_BYTES {
+            return Err(HttpError::Malformed {
+                addr,
+                what: format!("no end of headers within {MAX_HEADER_BYTES} bytes"),
+            });
+        }
+        let n = read(&mut chunk, "waiting for the reply headers")?;
+        if n == 0 {
+            return Err(HttpError::Malformed {
+                addr,
+                what: if data.is_empty() {
+                    "connection closed without a reply".into()
+                } else {
+                    "connection closed inside the headers".into()
+                },
+            });
+        }
+        data.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&data[..header_end.0]).into_owned();
+    let (code, reason, length) =
+        parse_head(&head).map_err(|what| HttpError::Malformed { addr, what })?;
+    if code != 200 {
+        return Err(HttpError::Status { addr, code, reason });
+    }
+    if let Some(declared) = length
+        && declared > max_body as u64
+    {
+        return Err(HttpError::TooLarge {
+            addr,
+            limit: max_body,
+            declared: Some(declared),
+        });
+    }
+
+    let mut body = data.split_off(header_end.1);
+    loop {
+        if let Some(declared) = length
+            && body.len() as u64 >= declared
+        {
+            body.truncate(declared as usize);
+            return Ok(body);
+        }
+        if body.len() > max_body {
+            return Err(HttpError::TooLarge {
+                addr,
+                limit: max_body,
+                declared: length,
+            });
+        }
+        let n = read(&mut chunk, "reading the reply body")?;
+        if n == 0 {
+            return match length {
+                Some(declared) => Err(HttpError::Malformed {
+                    addr,
+                    what: format!("body ended after {} of {declared} bytes", body.len()),
+                }),
+                None => Ok(body),
+            };
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// (end of the header text, start of the body).
+fn find_header_end(data: &[u8]) -> Option<(usize, usize)> {
+    if let Some(i) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+        return Some((i, i + 4));
+    }
+    data.windows(2)
+        .position(|w| w == b"\n\n")
+        .map(|i| (i, i + 2))
+}
+
+/// Status code, reason and Content-Length of a reply head.
+fn parse_head(head: &str) -> Result<(u16, String, Option<u64>), String> {
+    let mut lines = head.lines();
+    let status = lines.next().unwrap_or_default();
+    let mut parts = status.splitn(3, ' ');
+    let version = parts.next().unwrap_or_default();
+    if !version.starts_with("HTTP/1.") {
+        return Err(format!("not an HTTP status line: {:?}", truncate(status)));
+    }
+    let code: u16 = parts
+        .next()
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| format!("no status code in {:?}", truncate(status)))?;
+    let reason = parts.next().unwrap_or_default().trim().to_string();
+    let mut length = None;
+    for line in lines {
+        let Some((name, value)) = line.split_once(':') else {
+            return Err(format!("not a header line: {:?}", truncate(line)));
+        };
+        let value = value.trim();
+        if name.eq_ignore_ascii_case("content-length") {
+            length = Some(
+                value
+                    .parse::<u64>()
+                    .map_err(|_| format!("bad Content-Length {value:?}"))?,
+            );
+        } else if name.eq_ignore_ascii_case("transfer-encoding")
+            && !value.eq_ignore_ascii_case("identity")
+        {
+            return Err(format!(
+                "Transfer-Encoding {value:?} in reply to an HTTP/1.0 request"
+            ));
+        }
+    }
+    Ok((code, reason, length))
+}
+
+fn truncate(s: &str) -> String {
+    s.chars().take(80).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_reply_head() {
+        let head = "HTTP/1.0 200 OK\r\nServer: x\r\nContent-Length: 12";
+        assert_eq!(parse_head(head), Ok((200, "OK".into(), Some(12))));
+        assert!(parse_head("SSH-2.0-OpenSSH").is_err());
+        assert!(parse_head("HTTP/1.1 200 OK\r\nContent-Length: lots").is_err());
+        assert!(parse_head("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked").is_err());
+    }
+}

@@ -1,0 +1,205 @@
+//! ha-preflight: checks the assumptions a two-node HA appliance depends on and says, in
+//! one line, which assumption broke first. See design.md for the contracts.
+
+mod checks;
+mod cli;
+mod duration;
+mod engine;
+mod facts;
+mod http;
+mod logger;
+mod outcome;
+mod report;
+mod spec;
+mod target;
+
+use cli::{Cli, Command, Format};
+use report::human::Verbosity;
+use spec::{Location, Mode, Spec};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use target::Target;
+
+/// Exit code for usage and spec errors (design.md).
+const USAGE_ERROR: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = match cli::parse(std::env::args_os().skip(1)) {
+        Ok(cli) => cli,
+        Err(e) => {
+            eprintln!("ha-preflight: {e}\n\n{}", cli::USAGE);
+            return ExitCode::from(USAGE_ERROR);
+        }
+    };
+    logger::init(if cli.verbose {
+        log::LevelFilter::Debug
+    } else if cli.quiet {
+        log::LevelFilter::Error
+    } else {
+        log::LevelFilter::Warn
+    });
+    match cli.command {
+        Command::Help => {
+            print!("{}", cli::USAGE);
+            return ExitCode::SUCCESS;
+        }
+        Command::Version => {
+            println!("ha-preflight {}", env!("CARGO_PKG_VERSION"));
+            return ExitCode::SUCCESS;
+        }
+        _ => {}
+    }
+    let location = match &cli.spec {
+        Some(path) => Location::Path(path.clone()),
+        None => Location::Default {
+            root: PathBuf::from("/"),
+        },
+    };
+    let spec = match spec::load(&location) {
+        Ok(spec) => Arc::new(spec),
+        Err(e) => {
+            eprintln!("ha-preflight: spec error: {e}");
+            return ExitCode::from(USAGE_ERROR);
+        }
+    };
+    let code = match &cli.command {
+        Command::List => list(&spec),
+        Command::Explain(id) => explain(&spec, id),
+        _ => boot(&cli, &spec),
+    };
+    // Flush before exiting: std::process::exit would not, and abandoned check threads
+    // (see engine.rs) must not keep the process alive past its deadline.
+    let _ = std::io::stdout().flush();
+    std::process::exit(code)
+}
+
+fn boot(cli: &Cli, spec: &Arc<Spec>) -> i32 {
+    let mode = Mode::Boot;
+    let selected = match engine::select(spec, mode, &cli.only, &cli.skip) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("ha-preflight: {e}");
+            return USAGE_ERROR.into();
+        }
+    };
+    let mut target = Target::live();
+    for (dir, slot, captured) in [
+        (
+            &cli.proc_dir,
+            &mut target.proc_dir,
+            &mut target.proc_captured,
+        ),
+        (&cli.sys_dir, &mut target.sys_dir, &mut target.sys_captured),
+    ] {
+        if let Some(dir) = dir {
+            if !dir.is_dir() {
+                eprintln!("ha-preflight: {} is not a directory", dir.display());
+                return USAGE_ERROR.into();
+            }
+            *slot = dir.clone();
+            *captured = true;
+        }
+    }
+    let target = Arc::new(target);
+    let opts = engine::Options {
+        timeout: cli.timeout,
+        wait: cli.wait,
+    };
+    let run = engine::run(spec, &selected, &target, &opts);
+    let root = target.root.display().to_string();
+    let text = match cli.format {
+        Format::Json => report::json::render(&run, spec, mode, &root) + "\n",
+        Format::Human => {
+            let verbosity = if cli.quiet {
+                Verbosity::Quiet
+            } else if cli.verbose {
+                Verbosity::Verbose
+            } else {
+                Verbosity::Normal
+            };
+            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            report::human::render(&run, spec, mode, verbosity, color)
+        }
+    };
+    // A closed stdout (a pipe to `head`) must not turn a verdict into a panic.
+    let _ = std::io::stdout().write_all(text.as_bytes());
+    report::exit_code(&run)
+}
+
+fn list(spec: &Spec) -> i32 {
+    let width = spec.checks.iter().map(|c| c.id.len()).max().unwrap_or(2);
+    let files: Vec<String> = spec.files.iter().map(|f| f.display().to_string()).collect();
+    let mut out = format!("# spec: {}\n", files.join(", "));
+    out.push_str(&format!(
+        "{:<width$}  {:<12}  {:<8}  MODES\n",
+        "ID", "KIND", "SEVERITY"
+    ));
+    for c in &spec.checks {
+        let modes: Vec<String> = c.modes.iter().map(Mode::to_string).collect();
+        out.push_str(&format!(
+            "{:<width$}  {:<12}  {:<8}  {}\n",
+            c.id,
+            c.kind.name(),
+            c.severity.to_string(),
+            modes.join(",")
+        ));
+    }
+    let _ = std::io::stdout().write_all(out.as_bytes());
+    0
+}
+
+fn explain(spec: &Spec, id: &str) -> i32 {
+    let Some(c) = spec.get(id) else {
+        let known: Vec<&str> = spec.checks.iter().map(|c| c.id.as_str()).collect();
+        eprintln!(
+            "ha-preflight: no check named `{id}`; known: {}",
+            known.join(", ")
+        );
+        return USAGE_ERROR.into();
+    };
+    let modes: Vec<String> = c.modes.iter().map(Mode::to_string).collect();
+    let mut out = format!(
+        "{}  ({} check, kind {}, modes {})\n\n",
+        c.id,
+        c.severity,
+        c.kind.name(),
+        modes.join(", ")
+    );
+    out.push_str(&format!(
+        "WHY\n{}\n\nFIX\n{}\n",
+        block(&c.why),
+        block(&c.fix)
+    ));
+    if !c.requires.is_empty() {
+        out.push_str(&format!(
+            "\nREQUIRES {} (not run unless they pass)\n",
+            c.requires.join(", ")
+        ));
+    }
+    if !c.after.is_empty() {
+        out.push_str(&format!(
+            "\nAFTER {} (a failure there is this check's root cause)\n",
+            c.after.join(", ")
+        ));
+    }
+    if let Some(w) = &c.when {
+        let cond = if w.exists { "exists" } else { "does not exist" };
+        out.push_str(&format!("\nAPPLIES WHEN {} {cond}\n", w.pattern));
+    }
+    out.push_str(&format!(
+        "\nTIMEOUT {}\nDEFINED AT {}\n",
+        duration::display(c.timeout),
+        c.defined_at
+    ));
+    let _ = std::io::stdout().write_all(out.as_bytes());
+    0
+}
+
+fn block(text: &str) -> String {
+    text.lines()
+        .map(|l| format!("  {}", l.trim()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -1,0 +1,69 @@
+//! `--format json`: one object, schema 1, exactly as design.md shows it.
+
+use crate::engine::{Run, check_of};
+use crate::outcome::Status;
+use crate::spec::{Mode, Spec};
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct Report<'a> {
+    tool: &'static str,
+    version: &'static str,
+    schema: u32,
+    mode: String,
+    root: String,
+    verdict: Status,
+    duration_ms: f64,
+    checks: Vec<CheckJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct CheckJson<'a> {
+    id: &'a str,
+    kind: &'static str,
+    severity: String,
+    status: Status,
+    summary: &'a str,
+    evidence: &'a [String],
+    root_cause: Option<&'a str>,
+    blocked_by: Option<&'a str>,
+    /// The fix text for results that need one; null for pass and skip.
+    fix: Option<&'a str>,
+    duration_ms: f64,
+}
+
+pub fn render(run: &Run, spec: &Spec, mode: Mode, root: &str) -> String {
+    let report = Report {
+        tool: "ha-preflight",
+        version: env!("CARGO_PKG_VERSION"),
+        schema: 1,
+        mode: mode.to_string(),
+        root: root.to_string(),
+        verdict: run.verdict,
+        duration_ms: super::millis(run.duration),
+        checks: run
+            .results
+            .iter()
+            .map(|r| {
+                let check = check_of(spec, r);
+                CheckJson {
+                    id: &check.id,
+                    kind: check.kind.name(),
+                    severity: check.severity.to_string(),
+                    status: r.status,
+                    summary: &r.summary,
+                    evidence: &r.evidence,
+                    root_cause: r.root_cause.as_deref(),
+                    blocked_by: r.blocked_by.as_deref(),
+                    fix: (!matches!(r.status, Status::Pass | Status::Skip))
+                        .then_some(check.fix.as_str()),
+                    duration_ms: super::millis(r.duration),
+                }
+            })
+            .collect(),
+    };
+    // Serializing plain structs of strings and numbers cannot fail; should it ever, the
+    // report says so rather than printing nothing.
+    serde_json::to_string_pretty(&report)
+        .unwrap_or_else(|e| format!("{{\"tool\":\"ha-preflight\",\"schema\":1,\"error\":\"{e}\"}}"))
+}

@@ -1,0 +1,272 @@
+//! Finding and parsing spec files.
+//!
+//! The default search path is systemd's vendor/admin overlay: every `*.toml` in
+//! `/usr/lib/ha-preflight/checks.d/`, where a file of the same name in
+//! `/etc/ha-preflight/checks.d/` replaces the vendor one. If neither directory exists the
+//! copy of the repository's `checks/` compiled into the binary is used, so a bare binary
+//! dropped on a box still knows what to check.
+
+use super::error::{Source, SpecError};
+use super::params::{Params, RawTable};
+use super::{Check, Mode, Severity, Spec, When, graph};
+use crate::checks::Kind;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+pub const VENDOR_DIR: &str = "/usr/lib/ha-preflight/checks.d";
+pub const ADMIN_DIR: &str = "/etc/ha-preflight/checks.d";
+
+/// The spec compiled into the binary: the repository's `checks/` folder.
+const BUILTIN: &[(&str, &str)] = &[("boot.toml", include_str!("../../checks/boot.toml"))];
+
+/// Spec files are small; a larger one is a mistake, not something to read into memory.
+const MAX_SPEC_BYTES: usize = 1 << 20;
+
+/// Where to load the spec from.
+#[derive(Debug, Clone)]
+pub enum Location {
+    /// `--spec PATH`: a file, or a directory of `*.toml`.
+    Path(PathBuf),
+    /// The vendor/admin directories under a root, else the built-in copy.
+    Default { root: PathBuf },
+}
+
+pub fn load(location: &Location) -> Result<Spec, SpecError> {
+    let sources = match location {
+        Location::Path(path) => {
+            let is_dir = fs::metadata(path)
+                .map_err(|source| SpecError::Io {
+                    path: path.clone(),
+                    source,
+                })?
+                .is_dir();
+            if is_dir {
+                read_dir_sources(std::slice::from_ref(path))?
+            } else {
+                vec![read_source(path)?]
+            }
+        }
+        Location::Default { root } => {
+            let dirs = [root.join(&VENDOR_DIR[1..]), root.join(&ADMIN_DIR[1..])];
+            if dirs.iter().any(|d| d.is_dir()) {
+                read_dir_sources(&dirs)?
+            } else {
+                BUILTIN
+                    .iter()
+                    .map(|(name, text)| Source {
+                        path: PathBuf::from(format!("built-in:{name}")),
+                        text: (*text).to_string(),
+                    })
+                    .collect()
+            }
+        }
+    };
+    parse_sources(&sources)
+}
+
+/// `*.toml` files of the directories, later directories replacing same-named files of
+/// earlier ones, read in file-name order.
+fn read_dir_sources(dirs: &[PathBuf]) -> Result<Vec<Source>, SpecError> {
+    let mut by_name: BTreeMap<String, PathBuf> = BTreeMap::new();
+    for dir in dirs {
+        let entries = match fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(source) => {
+                return Err(SpecError::Io {
+                    path: dir.clone(),
+                    source,
+                });
+            }
+        };
+        for entry in entries {
+            let entry = entry.map_err(|source| SpecError::Io {
+                path: dir.clone(),
+                source,
+            })?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".toml") && !name.starts_with('.') {
+                by_name.insert(name, entry.path());
+            }
+        }
+    }
+    if by_name.is_empty() {
+        let shown: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
+        return Err(SpecError::File {
+            path: dirs.first().cloned().unwrap_or_default(),
+            message: format!("no *.toml spec files in {}", shown.join(" or ")),
+        });
+    }
+    by_name.values().map(|p| read_source(p)).collect()
+}
+
+fn read_source(path: &Path) -> Result<Source, SpecError> {
+    let text = crate::target::read_text(path, MAX_SPEC_BYTES).map_err(|e| SpecError::File {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    Ok(Source {
+        path: path.to_path_buf(),
+        text,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SpecFile {
+    #[serde(default)]
+    check: Vec<Spanned<RawTable>>,
+}
+
+/// A parsed check with the positions validation needs.
+pub(super) struct Parsed {
+    pub check: Check,
+    pub source: usize,
+    pub id_span: std::ops::Range<usize>,
+    pub edges: Vec<Spanned<String>>,
+}
+
+pub(super) fn parse_sources(sources: &[Source]) -> Result<Spec, SpecError> {
+    let mut parsed = Vec::new();
+    for (index, source) in sources.iter().enumerate() {
+        let file: SpecFile = toml::from_str(&source.text).map_err(|e| {
+            let at = e.span().map_or(0, |s| s.start);
+            source.error_at(at..at, e.message().trim().to_string())
+        })?;
+        for table in file.check {
+            parsed.push(parse_check(source, index, table)?);
+        }
+    }
+    if parsed.is_empty() {
+        let path = sources.first().map(|s| s.path.clone()).unwrap_or_default();
+        return Err(SpecError::File {
+            path,
+            message: "the spec defines no checks (a `[[check]]` table is needed)".into(),
+        });
+    }
+    let checks = graph::validate_and_order(sources, parsed)?;
+    Ok(Spec {
+        checks,
+        files: sources.iter().map(|s| s.path.clone()).collect(),
+    })
+}
+
+const COMMON: &[&str] = &[
+    "id", "kind", "modes", "severity", "after", "requires", "when", "why", "fix", "timeout",
+];
+
+fn parse_check(
+    source: &Source,
+    index: usize,
+    table: Spanned<RawTable>,
+) -> Result<Parsed, SpecError> {
+    let mut p = Params::new(source, table);
+    let id_raw = p
+        .take_raw("id")
+        .ok_or_else(|| p.error_here("missing `id`"))?;
+    let id_span = id_raw.span();
+    let id = match id_raw.get_ref().as_str() {
+        Some(id) if valid_id(id) => id.to_string(),
+        _ => {
+            return Err(source.error_at(
+                id_span,
+                "`id` must be a string of lowercase letters, digits and '-', starting with a letter",
+            ));
+        }
+    };
+    let kind_raw = p
+        .take_raw("kind")
+        .ok_or_else(|| p.error_here(format!("check `{id}`: missing `kind`")))?;
+    let kind_name = kind_raw.get_ref().as_str().unwrap_or_default().to_string();
+    if !Kind::NAMES.contains(&kind_name.as_str()) {
+        return Err(source.error_at(
+            kind_raw.span(),
+            format!(
+                "check `{id}`: unknown kind `{kind_name}` (known kinds: {})",
+                Kind::NAMES.join(", ")
+            ),
+        ));
+    }
+    let modes: Vec<Mode> = p.require("modes", "a list of boot, image, build-host")?;
+    if modes.is_empty() {
+        return Err(p.error_here(format!(
+            "check `{id}`: `modes` is empty, so it would never run"
+        )));
+    }
+    let severity = p.take("severity")?.unwrap_or(Severity::Critical);
+    let requires = p.take_ids("requires")?;
+    let after = p.take_ids("after")?;
+    let when = parse_when(&mut p)?;
+    let why: String = p.require("why", "why the check matters, for `explain`")?;
+    let fix: String = p.require("fix", "how to fix a failure, for `explain` and reports")?;
+    let timeout = p.take_duration("timeout")?;
+    let (kind, kind_params) = Kind::parse(&kind_name, &mut p)?;
+    let known: Vec<&str> = COMMON.iter().chain(kind_params).copied().collect();
+    p.finish(&kind_name, &known)?;
+
+    let edges: Vec<Spanned<String>> = requires.iter().chain(after.iter()).cloned().collect();
+    let (line, _) = source.position(id_span.start);
+    let check = Check {
+        timeout: timeout.unwrap_or_else(|| kind.default_timeout()),
+        id,
+        kind,
+        modes,
+        severity,
+        after: after.into_iter().map(Spanned::into_inner).collect(),
+        requires: requires.into_iter().map(Spanned::into_inner).collect(),
+        when,
+        why: why.trim().to_string(),
+        fix: fix.trim().to_string(),
+        defined_at: format!("{}:{line}", source.path.display()),
+    };
+    Ok(Parsed {
+        check,
+        source: index,
+        id_span,
+        edges,
+    })
+}
+
+fn valid_id(id: &str) -> bool {
+    id.starts_with(|c: char| c.is_ascii_lowercase())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// `when = { exists = "/proc/drbd" }` or `when = { missing = "/etc/ha/standalone" }`.
+fn parse_when(p: &mut Params) -> Result<Option<When>, SpecError> {
+    let Some(raw) = p.take_raw("when") else {
+        return Ok(None);
+    };
+    let span = raw.span();
+    let bad = || {
+        p.source().error_at(
+            span.clone(),
+            "`when` must be { exists = \"PATH or GLOB\" } or { missing = \"PATH or GLOB\" }",
+        )
+    };
+    let table = raw.get_ref().as_table().ok_or_else(bad)?;
+    if table.len() != 1 {
+        return Err(bad());
+    }
+    let (key, value) = table.iter().next().ok_or_else(bad)?;
+    let pattern = value.as_str().ok_or_else(bad)?;
+    if !pattern.starts_with('/') {
+        return Err(p
+            .source()
+            .error_at(span.clone(), "`when` paths must be absolute"));
+    }
+    let exists = match key.as_str() {
+        "exists" => true,
+        "missing" => false,
+        _ => return Err(bad()),
+    };
+    Ok(Some(When {
+        pattern: pattern.to_string(),
+        exists,
+    }))
+}

@@ -1,0 +1,99 @@
+//! The spec: checks as data. `load` finds and parses the TOML files, `graph` validates
+//! the `after`/`requires` edges and orders the checks; the check kinds parse their own
+//! parameters (see `crate::checks`).
+
+pub mod error;
+mod graph;
+mod load;
+pub mod params;
+
+pub use error::SpecError;
+pub use load::{Location, load};
+
+use crate::checks::Kind;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Which of the three users a check serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    Boot,
+    Image,
+    BuildHost,
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Mode::Boot => "boot",
+            Mode::Image => "image",
+            Mode::BuildHost => "build-host",
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Critical,
+    Warning,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Critical => "critical",
+            Severity::Warning => "warning",
+        })
+    }
+}
+
+/// A condition for a check to apply: a path (or a glob) exists, or does not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct When {
+    pub pattern: String,
+    pub exists: bool,
+}
+
+/// One check of the spec, validated.
+#[derive(Debug)]
+pub struct Check {
+    pub id: String,
+    pub kind: Kind,
+    pub modes: Vec<Mode>,
+    pub severity: Severity,
+    pub after: Vec<String>,
+    pub requires: Vec<String>,
+    pub when: Option<When>,
+    pub why: String,
+    pub fix: String,
+    /// How long one evaluation may take; also the kind's own network timeout.
+    pub timeout: Duration,
+    /// Where the check was defined, for `explain` and error messages.
+    pub defined_at: String,
+}
+
+impl Check {
+    /// Every check this one is ordered after (`after` and `requires`).
+    pub fn deps(&self) -> impl Iterator<Item = &String> {
+        self.requires.iter().chain(self.after.iter())
+    }
+}
+
+/// A loaded spec: checks in an order that respects every `after` and `requires` edge,
+/// otherwise in the order they were written.
+#[derive(Debug)]
+pub struct Spec {
+    pub checks: Vec<Check>,
+    /// The files the spec came from ("built-in:boot.toml" for the compiled-in copy).
+    pub files: Vec<PathBuf>,
+}
+
+impl Spec {
+    pub fn get(&self, id: &str) -> Option<&Check> {
+        self.checks.iter().find(|c| c.id == id)
+    }
+}

@@ -1,0 +1,191 @@
+//! Where facts come from: the running system, or captured copies of /proc and /sys taken
+//! from a failed box (a support bundle), and how files are read safely.
+//!
+//! Every read here is bounded and refuses anything that is not a regular file: opening a
+//! FIFO blocks, opening a device can have side effects, and a support bundle or a broken
+//! box can hold either where a text file is expected.
+
+use std::fs::{self, File};
+use std::io::{self, Read};
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+/// The system a run looks at.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// The root the run reports on ("/" in boot mode).
+    pub root: PathBuf,
+    /// Where /proc is read from.
+    pub proc_dir: PathBuf,
+    /// Where /sys is read from.
+    pub sys_dir: PathBuf,
+    /// True when `proc_dir` is a captured copy: live-only probes (statfs) are not made.
+    pub proc_captured: bool,
+    /// True when `sys_dir` is a captured copy: interfaces are read from it, not the kernel.
+    pub sys_captured: bool,
+}
+
+impl Target {
+    /// The running system.
+    pub fn live() -> Self {
+        Target {
+            root: PathBuf::from("/"),
+            proc_dir: PathBuf::from("/proc"),
+            sys_dir: PathBuf::from("/sys"),
+            proc_captured: false,
+            sys_captured: false,
+        }
+    }
+
+    /// A path under the (possibly captured) /proc, such as `self/mountinfo`.
+    pub fn proc_path(&self, rel: &str) -> PathBuf {
+        self.proc_dir.join(rel)
+    }
+
+    /// A path under the (possibly captured) /sys, such as `class/net`.
+    pub fn sys_path(&self, rel: &str) -> PathBuf {
+        self.sys_dir.join(rel)
+    }
+}
+
+/// Why a file could not be read.
+#[derive(Debug, Error)]
+pub enum ReadError {
+    #[error("{}: {source}", path.display())]
+    Io { path: PathBuf, source: io::Error },
+    #[error("{}: is a {kind}, not a regular file; not opened", path.display())]
+    NotRegular { path: PathBuf, kind: &'static str },
+    #[error("{}: larger than the {limit}-byte limit", path.display())]
+    TooLarge { path: PathBuf, limit: usize },
+    #[error("{}: not UTF-8 text", path.display())]
+    NotText { path: PathBuf },
+}
+
+impl ReadError {
+    /// True when the file simply does not exist.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, ReadError::Io { source, .. } if source.kind() == io::ErrorKind::NotFound)
+    }
+}
+
+/// Names a file type for messages.
+pub fn type_name(ft: &fs::FileType) -> &'static str {
+    if ft.is_dir() {
+        "directory"
+    } else if ft.is_symlink() {
+        "symlink"
+    } else if ft.is_fifo() {
+        "FIFO"
+    } else if ft.is_socket() {
+        "socket"
+    } else if ft.is_block_device() {
+        "block device"
+    } else if ft.is_char_device() {
+        "character device"
+    } else {
+        "regular file"
+    }
+}
+
+/// Reads at most `limit` bytes of a regular file as UTF-8 text.
+///
+/// The type is checked before opening (following symlinks, as the caller asked for this
+/// path) and again on the open descriptor, which is opened non-blocking so that a FIFO
+/// swapped in between the two checks cannot hang the read.
+pub fn read_text(path: &Path, limit: usize) -> Result<String, ReadError> {
+    let io_err = |source| ReadError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let not_regular = |ft: &fs::FileType| ReadError::NotRegular {
+        path: path.to_path_buf(),
+        kind: type_name(ft),
+    };
+    let meta = fs::metadata(path).map_err(io_err)?;
+    if !meta.file_type().is_file() {
+        return Err(not_regular(&meta.file_type()));
+    }
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_NONBLOCK | nix::libc::O_NOCTTY)
+        .open(path)
+        .map_err(io_err)?;
+    let meta = file.metadata().map_err(io_err)?;
+    if !meta.file_type().is_file() {
+        return Err(not_regular(&meta.file_type()));
+    }
+    read_bounded(file, path, limit)
+}
+
+fn read_bounded(file: File, path: &Path, limit: usize) -> Result<String, ReadError> {
+    let mut bytes = Vec::new();
+    // /proc files report size 0, so the size cannot be trusted: read one byte past the
+    // limit to tell "exactly at the limit" from "over it".
+    file.take(limit as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|source| ReadError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    if bytes.len() > limit {
+        return Err(ReadError::TooLarge {
+            path: path.to_path_buf(),
+            limit,
+        });
+    }
+    String::from_utf8(bytes).map_err(|_| ReadError::NotText {
+        path: path.to_path_buf(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("ha-preflight-target-{}-{name}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn reads_a_small_file_and_refuses_a_large_one() {
+        let dir = scratch("size");
+        let path = dir.join("f");
+        fs::write(&path, "lo=lo\n").unwrap();
+        assert_eq!(read_text(&path, 6).unwrap(), "lo=lo\n");
+        assert!(matches!(
+            read_text(&path, 5),
+            Err(ReadError::TooLarge { .. })
+        ));
+    }
+
+    #[test]
+    fn never_opens_a_fifo() {
+        let dir = scratch("fifo");
+        let path = dir.join("fifo");
+        nix::unistd::mkfifo(
+            &path,
+            nix::sys::stat::Mode::S_IRUSR | nix::sys::stat::Mode::S_IWUSR,
+        )
+        .unwrap();
+        // Opening a FIFO for reading with no writer would block forever.
+        let err = read_text(&path, 100).unwrap_err();
+        assert!(
+            matches!(err, ReadError::NotRegular { kind: "FIFO", .. }),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn missing_is_not_found() {
+        assert!(
+            read_text(Path::new("/nonexistent/ha-preflight"), 10)
+                .unwrap_err()
+                .is_not_found()
+        );
+    }
+}
