@@ -1,0 +1,376 @@
+//! Boot mode against real kernel state, in fresh network and mount namespaces.
+//!
+//! Each scenario runs the built binary under `unshare -n -m`: the namespace's lo starts
+//! really down, /dev/shm and /run are really tmpfs or really a plain directory, and /etc
+//! is an overlay whose writes land in a scratch directory, so the host's /etc and
+//! /dev/shm are never touched. xcbdaemon is played by tests/xcbdaemon.py, a Python
+//! standard-library XML-RPC server, including its misbehaving modes.
+//!
+//! Needs root (namespaces, mounts). Without it, each test prints why and returns.
+
+mod common;
+
+use common::{Ran, check, is_root, repo, scratch, status};
+use std::fmt::Write as _;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// Where ifupdown's state lives in a scenario.
+#[derive(Clone, Copy, PartialEq)]
+enum Layout {
+    /// /etc/network/run -> /dev/shm/network (ifupdown 0.6)
+    LinkToShm,
+    /// /etc/network/run absent, state in /run/network (ifupdown 0.8)
+    Modern,
+    /// /etc/network/run a real directory on the (overlay, disk-backed) /etc: seed 004
+    RealDir,
+}
+
+struct Scenario {
+    name: &'static str,
+    shm_tmpfs: bool,
+    layout: Layout,
+    ifstate: &'static str,
+    lo_up: bool,
+    /// xcbdaemon.py mode, or None for no daemon at all.
+    daemon: Option<&'static str>,
+    /// Extra shell run after the layout is made (before the binary).
+    extra: &'static str,
+    args: Vec<&'static str>,
+}
+
+impl Scenario {
+    fn healthy(name: &'static str) -> Self {
+        Scenario {
+            name,
+            shm_tmpfs: true,
+            layout: Layout::LinkToShm,
+            ifstate: "lo=lo\n",
+            lo_up: true,
+            daemon: Some("ok"),
+            extra: "",
+            args: vec!["--format", "json"],
+        }
+    }
+
+    /// Runs the scenario; None (after saying why) when not root.
+    fn run(&self) -> Option<(Ran, Duration)> {
+        if !is_root() {
+            eprintln!("SKIP {}: needs root for network and mount namespaces", self.name);
+            return None;
+        }
+        let dir = scratch(self.name);
+        let w = dir.display();
+        let mut sh = String::from("set -eu\nmount --make-rprivate /\n");
+        for d in ["etc-upper", "etc-work", "plain-shm"] {
+            let _ = writeln!(sh, "mkdir -p {w}/{d}");
+        }
+        let _ = writeln!(
+            sh,
+            "mount -t overlay overlay -o lowerdir=/etc,upperdir={w}/etc-upper,workdir={w}/etc-work /etc"
+        );
+        sh.push_str("mount -t tmpfs tmpfs /run\n");
+        if self.shm_tmpfs {
+            sh.push_str("mount -t tmpfs tmpfs /dev/shm\n");
+        } else {
+            let _ = writeln!(sh, "mount --bind {w}/plain-shm /dev/shm");
+        }
+        sh.push_str("mkdir -p /etc/network\nrm -rf /etc/network/run\n");
+        let state_dir = match self.layout {
+            Layout::LinkToShm => {
+                sh.push_str("mkdir -p /dev/shm/network\nln -s /dev/shm/network /etc/network/run\n");
+                "/dev/shm/network"
+            }
+            Layout::Modern => {
+                sh.push_str("mkdir -p /run/network\n");
+                "/run/network"
+            }
+            Layout::RealDir => {
+                sh.push_str("mkdir -p /etc/network/run\n");
+                "/etc/network/run"
+            }
+        };
+        let _ = writeln!(sh, "printf '%s' '{}' > {state_dir}/ifstate", self.ifstate);
+        if self.lo_up {
+            sh.push_str("ip link set lo up\n");
+        }
+        sh.push_str(self.extra);
+        sh.push('\n');
+        if let Some(mode) = self.daemon {
+            let _ = writeln!(
+                sh,
+                "python3 {}/tests/xcbdaemon.py --host 127.0.0.1 --port 8000 --mode {mode} --lifetime 20 > {w}/daemon.out 2>{w}/daemon.err &",
+                repo().display()
+            );
+            let _ = writeln!(
+                sh,
+                "i=0; until grep -q ready {w}/daemon.out; do i=$((i+1)); [ $i -lt 200 ] || {{ echo 'xcbdaemon.py never got ready' >&2; cat {w}/daemon.err >&2; exit 99; }}; sleep 0.05; done"
+            );
+        }
+        let args: Vec<String> = self.args.iter().map(|a| format!("'{a}'")).collect();
+        let _ = writeln!(sh, "exec {} {}", common::bin(), args.join(" "));
+
+        let started = Instant::now();
+        let out = Command::new("unshare")
+            .args(["-n", "-m", "sh", "-c", &sh])
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("unshare runs");
+        let ran = Ran::from(out);
+        assert_ne!(ran.code, 99, "{}: setup failed: {}", self.name, ran.stderr);
+        Some((ran, started.elapsed()))
+    }
+}
+
+fn all_pass(report: &serde_json::Value) {
+    for c in report["checks"].as_array().expect("checks") {
+        assert_eq!(c["status"], "pass", "{c:#}");
+    }
+}
+
+#[test]
+fn healthy_box_with_legacy_layout_passes() {
+    let Some((ran, _)) = Scenario::healthy("healthy-legacy").run() else { return };
+    let report = ran.json();
+    all_pass(&report);
+    assert_eq!(report["verdict"], "pass");
+    assert_eq!(ran.code, 0, "{}", ran.stdout);
+    assert_eq!(report["checks"].as_array().map(Vec::len), Some(5));
+}
+
+#[test]
+fn healthy_box_with_modern_layout_passes() {
+    let s = Scenario {
+        layout: Layout::Modern,
+        ..Scenario::healthy("healthy-modern")
+    };
+    let Some((ran, _)) = s.run() else { return };
+    let report = ran.json();
+    all_pass(&report);
+    assert_eq!(ran.code, 0);
+    let summary = check(&report, "netrun-layout")["summary"].as_str().unwrap_or_default();
+    assert!(summary.contains("absent") && summary.contains("tmpfs"), "{summary}");
+}
+
+#[test]
+fn the_incident_names_etc_network_run_first_and_does_not_wait() {
+    let s = Scenario {
+        layout: Layout::RealDir,
+        lo_up: false,
+        daemon: None,
+        ..Scenario::healthy("incident")
+    };
+    let Some((ran, _)) = s.run() else { return };
+    let report = ran.json();
+    assert_eq!(ran.code, 1);
+    assert_eq!(report["verdict"], "fail");
+    assert_eq!(status(&report, "shm-tmpfs"), "pass");
+    assert_eq!(status(&report, "netrun-layout"), "fail");
+    let layout = check(&report, "netrun-layout");
+    assert!(layout["summary"].as_str().unwrap_or_default().contains("real directory on overlay"), "{layout:#}");
+    assert_eq!(layout["root_cause"], serde_json::Value::Null);
+    let stale = check(&report, "netrun-stale");
+    assert_eq!(stale["status"], "fail");
+    assert!(stale["summary"].as_str().unwrap_or_default().contains("ifup will skip lo"), "{stale:#}");
+    assert_eq!(stale["root_cause"], "netrun-layout");
+    let lo = check(&report, "lo-up");
+    assert_eq!(lo["status"], "fail");
+    assert_eq!(lo["root_cause"], "netrun-layout");
+    let rpc = check(&report, "xcbdaemon-rpc");
+    assert_eq!(rpc["status"], "blocked");
+    assert_eq!(rpc["blocked_by"], "lo-up");
+    assert_eq!(rpc["root_cause"], "netrun-layout");
+    // Blocked, not waiting out its 2s timeout: the whole run is far under a second.
+    let ms = report["duration_ms"].as_f64().unwrap_or(f64::MAX);
+    assert!(ms < 500.0, "took {ms} ms");
+
+    // The same box, as a person on the console sees it.
+    let human = Scenario {
+        args: vec![],
+        ..s
+    };
+    let Some((ran, _)) = human.run() else { return };
+    assert_eq!(ran.code, 1);
+    let head: Vec<&str> = ran.stdout.lines().take(2).collect();
+    assert!(head[0].contains("FAIL"), "{}", ran.stdout);
+    assert!(
+        head[1].starts_with("root cause: netrun-layout") && head[1].contains("/etc/network/run"),
+        "{}",
+        ran.stdout
+    );
+    assert!(
+        ran.stdout.contains("netrun-layout -> netrun-stale -> lo-up -> xcbdaemon-rpc (blocked)"),
+        "{}",
+        ran.stdout
+    );
+}
+
+#[test]
+fn an_interface_recorded_up_but_down_is_stale() {
+    let s = Scenario {
+        ifstate: "lo=lo\nveth0=veth0\n",
+        extra: "ip link add veth0 type veth peer name veth1",
+        ..Scenario::healthy("stale-veth")
+    };
+    let Some((ran, _)) = s.run() else { return };
+    let report = ran.json();
+    assert_eq!(ran.code, 1);
+    let stale = check(&report, "netrun-stale");
+    assert_eq!(stale["status"], "fail", "{stale:#}");
+    assert!(stale["summary"].as_str().unwrap_or_default().contains("ifup will skip veth0"), "{stale:#}");
+    assert_eq!(status(&report, "lo-up"), "pass");
+}
+
+#[test]
+fn modern_per_interface_state_is_read_too() {
+    let s = Scenario {
+        layout: Layout::Modern,
+        ifstate: "",
+        lo_up: false,
+        daemon: None,
+        extra: "printf lo > /run/network/ifstate.lo",
+        args: vec!["--format", "json", "--only", "netrun-stale"],
+        ..Scenario::healthy("stale-0.8")
+    };
+    let Some((ran, _)) = s.run() else { return };
+    let stale = ran.json();
+    assert_eq!(status(&stale, "netrun-stale"), "fail", "{}", ran.stdout);
+}
+
+#[test]
+fn dev_shm_on_a_plain_directory_fails() {
+    let s = Scenario {
+        shm_tmpfs: false,
+        layout: Layout::Modern,
+        ..Scenario::healthy("plain-shm")
+    };
+    let Some((ran, _)) = s.run() else { return };
+    let report = ran.json();
+    assert_eq!(ran.code, 1);
+    let shm = check(&report, "shm-tmpfs");
+    assert_eq!(shm["status"], "fail", "{shm:#}");
+    assert!(shm["summary"].as_str().unwrap_or_default().contains("not tmpfs"), "{shm:#}");
+}
+
+/// Runs xcbdaemon-rpc against a daemon in `mode` on an otherwise healthy box.
+fn rpc_against(mode: Option<&'static str>, name: &'static str) -> Option<(serde_json::Value, Duration)> {
+    let s = Scenario {
+        daemon: mode,
+        args: vec!["--format", "json", "--only", "xcbdaemon-rpc"],
+        ..Scenario::healthy(name)
+    };
+    let (ran, _) = s.run()?;
+    let report = ran.json();
+    assert_eq!(ran.code, 1, "{}", ran.stdout);
+    let ms = report["duration_ms"].as_f64().unwrap_or(f64::MAX);
+    let rpc = check(&report, "xcbdaemon-rpc").clone();
+    assert_eq!(rpc["status"], "fail", "{rpc:#}");
+    Some((rpc, Duration::from_secs_f64(ms / 1000.0)))
+}
+
+fn summary(rpc: &serde_json::Value) -> &str {
+    rpc["summary"].as_str().unwrap_or_default()
+}
+
+/// The check's timeout is 2s; a misbehaving daemon must not hold the run past it.
+const RPC_TIMEOUT: Duration = Duration::from_secs(2);
+const MARGIN: Duration = Duration::from_millis(500);
+
+#[test]
+fn daemon_refusing() {
+    let Some((rpc, took)) = rpc_against(None, "rpc-refused") else { return };
+    assert!(summary(&rpc).contains("refused"), "{rpc:#}");
+    assert!(took < RPC_TIMEOUT);
+}
+
+#[test]
+fn daemon_accepting_and_never_answering() {
+    let Some((rpc, took)) = rpc_against(Some("silent"), "rpc-silent") else { return };
+    assert!(summary(&rpc).contains("no answer"), "{rpc:#}");
+    assert!(took < RPC_TIMEOUT + MARGIN, "took {took:?}");
+}
+
+#[test]
+fn daemon_dribbling_headers_forever() {
+    let Some((rpc, took)) = rpc_against(Some("dribble"), "rpc-dribble") else { return };
+    assert!(summary(&rpc).contains("no answer"), "{rpc:#}");
+    assert!(took < RPC_TIMEOUT + MARGIN, "took {took:?}");
+}
+
+#[test]
+fn daemon_sending_the_body_a_byte_at_a_time() {
+    let Some((rpc, took)) = rpc_against(Some("slow-body"), "rpc-slow-body") else { return };
+    assert!(summary(&rpc).contains("reply body"), "{rpc:#}");
+    assert!(took < RPC_TIMEOUT + MARGIN, "took {took:?}");
+}
+
+#[test]
+fn daemon_answering_a_fault() {
+    let Some((rpc, _)) = rpc_against(Some("fault"), "rpc-fault") else { return };
+    assert_eq!(summary(&rpc), "XML-RPC fault 42: xcbdaemon: cluster database locked");
+}
+
+#[test]
+fn daemon_answering_malformed_xml() {
+    let Some((rpc, _)) = rpc_against(Some("malformed"), "rpc-malformed") else { return };
+    assert!(summary(&rpc).starts_with("malformed XML-RPC reply"), "{rpc:#}");
+}
+
+#[test]
+fn daemon_answering_http_500() {
+    let Some((rpc, _)) = rpc_against(Some("http500"), "rpc-500") else { return };
+    assert!(summary(&rpc).starts_with("HTTP 500"), "{rpc:#}");
+}
+
+#[test]
+fn daemon_answering_256_mib() {
+    let Some((rpc, took)) = rpc_against(Some("huge"), "rpc-huge") else { return };
+    assert!(summary(&rpc).contains("larger than the 1048576-byte limit (Content-Length 268435456)"), "{rpc:#}");
+    assert!(took < RPC_TIMEOUT);
+}
+
+#[test]
+fn daemon_streaming_256_mib_without_a_length() {
+    let Some((rpc, took)) = rpc_against(Some("huge-nolength"), "rpc-huge-nolength") else { return };
+    assert!(summary(&rpc).contains("larger than the 1048576-byte limit"), "{rpc:#}");
+    assert!(took < RPC_TIMEOUT + MARGIN);
+}
+
+#[test]
+fn run_deadline_cuts_a_check_short() {
+    let s = Scenario {
+        daemon: Some("silent"),
+        args: vec!["--format", "json", "--timeout", "300ms"],
+        ..Scenario::healthy("deadline")
+    };
+    let Some((ran, _)) = s.run() else { return };
+    let report = ran.json();
+    assert_eq!(ran.code, 1);
+    assert_eq!(status(&report, "xcbdaemon-rpc"), "fail");
+    let ms = report["duration_ms"].as_f64().unwrap_or(f64::MAX);
+    assert!(ms < 300.0 + 200.0, "a 300ms --timeout run took {ms} ms");
+}
+
+#[test]
+fn admin_spec_replaces_the_vendor_file_of_the_same_name() {
+    // Vendor: boot.toml (lo-up) and extra.toml (rpc); admin: boot.toml (only-lo), which
+    // replaces the vendor boot.toml. /usr/lib gets a private overlay on the namespace's /run.
+    let s = Scenario {
+        extra: r#"mkdir -p /run/ul/u /run/ul/w
+mount -t overlay overlay -o lowerdir=/usr/lib,upperdir=/run/ul/u,workdir=/run/ul/w /usr/lib
+mkdir -p /usr/lib/ha-preflight/checks.d /etc/ha-preflight/checks.d
+printf '[[check]]\nid = "vendor-lo"\nkind = "interface"\nmodes = ["boot"]\nname = "lo"\nwhy = "w"\nfix = "f"\n' > /usr/lib/ha-preflight/checks.d/boot.toml
+printf '[[check]]\nid = "vendor-rpc"\nkind = "xmlrpc"\nmodes = ["boot"]\nurl = "http://127.0.0.1:8000/RPC2"\nwhy = "w"\nfix = "f"\n' > /usr/lib/ha-preflight/checks.d/extra.toml
+printf '[[check]]\nid = "admin-lo"\nkind = "interface"\nmodes = ["boot"]\nname = "lo"\nwhy = "w"\nfix = "f"\n' > /etc/ha-preflight/checks.d/boot.toml"#,
+        args: vec!["--format", "json"],
+        ..Scenario::healthy("admin-spec")
+    };
+    let Some((ran, _)) = s.run() else { return };
+    let report = ran.json();
+    let ids: Vec<&str> = report["checks"]
+        .as_array()
+        .map(|cs| cs.iter().filter_map(|c| c["id"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(ids, vec!["admin-lo", "vendor-rpc"]);
+    assert_eq!(ran.code, 0, "{}", ran.stdout);
+}
