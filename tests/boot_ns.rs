@@ -56,7 +56,10 @@ impl Scenario {
     /// Runs the scenario; None (after saying why) when not root.
     fn run(&self) -> Option<(Ran, Duration)> {
         if !is_root() {
-            eprintln!("SKIP {}: needs root for network and mount namespaces", self.name);
+            eprintln!(
+                "SKIP {}: needs root for network and mount namespaces",
+                self.name
+            );
             return None;
         }
         let dir = scratch(self.name);
@@ -130,7 +133,9 @@ fn all_pass(report: &serde_json::Value) {
 
 #[test]
 fn healthy_box_with_legacy_layout_passes() {
-    let Some((ran, _)) = Scenario::healthy("healthy-legacy").run() else { return };
+    let Some((ran, _)) = Scenario::healthy("healthy-legacy").run() else {
+        return;
+    };
     let report = ran.json();
     all_pass(&report);
     assert_eq!(report["verdict"], "pass");
@@ -148,8 +153,13 @@ fn healthy_box_with_modern_layout_passes() {
     let report = ran.json();
     all_pass(&report);
     assert_eq!(ran.code, 0);
-    let summary = check(&report, "netrun-layout")["summary"].as_str().unwrap_or_default();
-    assert!(summary.contains("absent") && summary.contains("tmpfs"), "{summary}");
+    let summary = check(&report, "netrun-layout")["summary"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        summary.contains("absent") && summary.contains("tmpfs"),
+        "{summary}"
+    );
 }
 
 #[test]
@@ -167,11 +177,23 @@ fn the_incident_names_etc_network_run_first_and_does_not_wait() {
     assert_eq!(status(&report, "shm-tmpfs"), "pass");
     assert_eq!(status(&report, "netrun-layout"), "fail");
     let layout = check(&report, "netrun-layout");
-    assert!(layout["summary"].as_str().unwrap_or_default().contains("real directory on overlay"), "{layout:#}");
+    assert!(
+        layout["summary"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("real directory on overlay"),
+        "{layout:#}"
+    );
     assert_eq!(layout["root_cause"], serde_json::Value::Null);
     let stale = check(&report, "netrun-stale");
     assert_eq!(stale["status"], "fail");
-    assert!(stale["summary"].as_str().unwrap_or_default().contains("ifup will skip lo"), "{stale:#}");
+    assert!(
+        stale["summary"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("ifup will skip lo"),
+        "{stale:#}"
+    );
     assert_eq!(stale["root_cause"], "netrun-layout");
     let lo = check(&report, "lo-up");
     assert_eq!(lo["status"], "fail");
@@ -185,10 +207,7 @@ fn the_incident_names_etc_network_run_first_and_does_not_wait() {
     assert!(ms < 500.0, "took {ms} ms");
 
     // The same box, as a person on the console sees it.
-    let human = Scenario {
-        args: vec![],
-        ..s
-    };
+    let human = Scenario { args: vec![], ..s };
     let Some((ran, _)) = human.run() else { return };
     assert_eq!(ran.code, 1);
     let head: Vec<&str> = ran.stdout.lines().take(2).collect();
@@ -199,7 +218,8 @@ fn the_incident_names_etc_network_run_first_and_does_not_wait() {
         ran.stdout
     );
     assert!(
-        ran.stdout.contains("netrun-layout -> netrun-stale -> lo-up -> xcbdaemon-rpc (blocked)"),
+        ran.stdout
+            .contains("netrun-layout -> netrun-stale -> lo-up -> xcbdaemon-rpc (blocked)"),
         "{}",
         ran.stdout
     );
@@ -217,7 +237,13 @@ fn an_interface_recorded_up_but_down_is_stale() {
     assert_eq!(ran.code, 1);
     let stale = check(&report, "netrun-stale");
     assert_eq!(stale["status"], "fail", "{stale:#}");
-    assert!(stale["summary"].as_str().unwrap_or_default().contains("ifup will skip veth0"), "{stale:#}");
+    assert!(
+        stale["summary"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("ifup will skip veth0"),
+        "{stale:#}"
+    );
     assert_eq!(status(&report, "lo-up"), "pass");
 }
 
@@ -249,11 +275,20 @@ fn dev_shm_on_a_plain_directory_fails() {
     assert_eq!(ran.code, 1);
     let shm = check(&report, "shm-tmpfs");
     assert_eq!(shm["status"], "fail", "{shm:#}");
-    assert!(shm["summary"].as_str().unwrap_or_default().contains("not tmpfs"), "{shm:#}");
+    assert!(
+        shm["summary"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("not tmpfs"),
+        "{shm:#}"
+    );
 }
 
 /// Runs xcbdaemon-rpc against a daemon in `mode` on an otherwise healthy box.
-fn rpc_against(mode: Option<&'static str>, name: &'static str) -> Option<(serde_json::Value, Duration)> {
+fn rpc_against(
+    mode: Option<&'static str>,
+    name: &'static str,
+) -> Option<(serde_json::Value, Duration)> {
     let s = Scenario {
         daemon: mode,
         args: vec!["--format", "json", "--only", "xcbdaemon-rpc"],
@@ -278,61 +313,91 @@ const MARGIN: Duration = Duration::from_millis(500);
 
 #[test]
 fn daemon_refusing() {
-    let Some((rpc, took)) = rpc_against(None, "rpc-refused") else { return };
+    let Some((rpc, took)) = rpc_against(None, "rpc-refused") else {
+        return;
+    };
     assert!(summary(&rpc).contains("refused"), "{rpc:#}");
     assert!(took < RPC_TIMEOUT);
 }
 
 #[test]
 fn daemon_accepting_and_never_answering() {
-    let Some((rpc, took)) = rpc_against(Some("silent"), "rpc-silent") else { return };
+    let Some((rpc, took)) = rpc_against(Some("silent"), "rpc-silent") else {
+        return;
+    };
     assert!(summary(&rpc).contains("no answer"), "{rpc:#}");
     assert!(took < RPC_TIMEOUT + MARGIN, "took {took:?}");
 }
 
 #[test]
 fn daemon_dribbling_headers_forever() {
-    let Some((rpc, took)) = rpc_against(Some("dribble"), "rpc-dribble") else { return };
+    let Some((rpc, took)) = rpc_against(Some("dribble"), "rpc-dribble") else {
+        return;
+    };
     assert!(summary(&rpc).contains("no answer"), "{rpc:#}");
     assert!(took < RPC_TIMEOUT + MARGIN, "took {took:?}");
 }
 
 #[test]
 fn daemon_sending_the_body_a_byte_at_a_time() {
-    let Some((rpc, took)) = rpc_against(Some("slow-body"), "rpc-slow-body") else { return };
+    let Some((rpc, took)) = rpc_against(Some("slow-body"), "rpc-slow-body") else {
+        return;
+    };
     assert!(summary(&rpc).contains("reply body"), "{rpc:#}");
     assert!(took < RPC_TIMEOUT + MARGIN, "took {took:?}");
 }
 
 #[test]
 fn daemon_answering_a_fault() {
-    let Some((rpc, _)) = rpc_against(Some("fault"), "rpc-fault") else { return };
-    assert_eq!(summary(&rpc), "XML-RPC fault 42: xcbdaemon: cluster database locked");
+    let Some((rpc, _)) = rpc_against(Some("fault"), "rpc-fault") else {
+        return;
+    };
+    assert_eq!(
+        summary(&rpc),
+        "XML-RPC fault 42: xcbdaemon: cluster database locked"
+    );
 }
 
 #[test]
 fn daemon_answering_malformed_xml() {
-    let Some((rpc, _)) = rpc_against(Some("malformed"), "rpc-malformed") else { return };
-    assert!(summary(&rpc).starts_with("malformed XML-RPC reply"), "{rpc:#}");
+    let Some((rpc, _)) = rpc_against(Some("malformed"), "rpc-malformed") else {
+        return;
+    };
+    assert!(
+        summary(&rpc).starts_with("malformed XML-RPC reply"),
+        "{rpc:#}"
+    );
 }
 
 #[test]
 fn daemon_answering_http_500() {
-    let Some((rpc, _)) = rpc_against(Some("http500"), "rpc-500") else { return };
+    let Some((rpc, _)) = rpc_against(Some("http500"), "rpc-500") else {
+        return;
+    };
     assert!(summary(&rpc).starts_with("HTTP 500"), "{rpc:#}");
 }
 
 #[test]
 fn daemon_answering_256_mib() {
-    let Some((rpc, took)) = rpc_against(Some("huge"), "rpc-huge") else { return };
-    assert!(summary(&rpc).contains("larger than the 1048576-byte limit (Content-Length 268435456)"), "{rpc:#}");
+    let Some((rpc, took)) = rpc_against(Some("huge"), "rpc-huge") else {
+        return;
+    };
+    assert!(
+        summary(&rpc).contains("larger than the 1048576-byte limit (Content-Length 268435456)"),
+        "{rpc:#}"
+    );
     assert!(took < RPC_TIMEOUT);
 }
 
 #[test]
 fn daemon_streaming_256_mib_without_a_length() {
-    let Some((rpc, took)) = rpc_against(Some("huge-nolength"), "rpc-huge-nolength") else { return };
-    assert!(summary(&rpc).contains("larger than the 1048576-byte limit"), "{rpc:#}");
+    let Some((rpc, took)) = rpc_against(Some("huge-nolength"), "rpc-huge-nolength") else {
+        return;
+    };
+    assert!(
+        summary(&rpc).contains("larger than the 1048576-byte limit"),
+        "{rpc:#}"
+    );
     assert!(took < RPC_TIMEOUT + MARGIN);
 }
 

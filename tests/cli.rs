@@ -7,26 +7,51 @@ use common::{check, fixture, run, status};
 
 fn captured(name: &str) -> (String, String) {
     let base = fixture(&format!("captured/{name}"));
-    (base.join("proc").display().to_string(), base.join("sys").display().to_string())
+    (
+        base.join("proc").display().to_string(),
+        base.join("sys").display().to_string(),
+    )
 }
 
 #[test]
 fn list_shows_every_shipped_check() {
     let ran = run(&["list"]);
     assert_eq!(ran.code, 0);
-    assert!(ran.stdout.contains("netrun-layout  volatile-dir  critical  boot"), "{}", ran.stdout);
-    assert!(ran.stdout.contains("shm-tmpfs      mount         critical  boot,build-host"), "{}", ran.stdout);
+    assert!(
+        ran.stdout
+            .contains("netrun-layout  volatile-dir  critical  boot"),
+        "{}",
+        ran.stdout
+    );
+    assert!(
+        ran.stdout
+            .contains("shm-tmpfs      mount         critical  boot,build-host"),
+        "{}",
+        ran.stdout
+    );
 }
 
 #[test]
 fn explain_gives_why_and_fix() {
     let ran = run(&["explain", "netrun-layout"]);
     assert_eq!(ran.code, 0);
-    assert!(ran.stdout.contains("WHY") && ran.stdout.contains("FIX"), "{}", ran.stdout);
-    assert!(ran.stdout.contains("ln -s /run/network /etc/network/run"), "{}", ran.stdout);
+    assert!(
+        ran.stdout.contains("WHY") && ran.stdout.contains("FIX"),
+        "{}",
+        ran.stdout
+    );
+    assert!(
+        ran.stdout.contains("ln -s /run/network /etc/network/run"),
+        "{}",
+        ran.stdout
+    );
     let unknown = run(&["explain", "lo-upp"]);
     assert_eq!(unknown.code, 2);
-    assert!(unknown.stderr.contains("no check named `lo-upp`"), "{}", unknown.stderr);
+    assert!(
+        unknown.stderr.contains("no check named `lo-upp`"),
+        "{}",
+        unknown.stderr
+    );
 }
 
 #[test]
@@ -41,31 +66,53 @@ fn usage_errors_exit_2() {
     ] {
         let ran = run(&args);
         assert_eq!(ran.code, 2, "{args:?}: {}", ran.stderr);
-        assert!(ran.stderr.starts_with("ha-preflight: "), "{args:?}: {}", ran.stderr);
+        assert!(
+            ran.stderr.starts_with("ha-preflight: "),
+            "{args:?}: {}",
+            ran.stderr
+        );
     }
 }
 
 #[test]
 fn captured_box_with_lo_down() {
     let (proc_dir, sys_dir) = captured("lo-down");
-    let ran = run(&["--proc", &proc_dir, "--sys", &sys_dir, "--only", "shm-tmpfs,lo-up", "--format", "json"]);
+    let ran = run(&[
+        "--proc",
+        &proc_dir,
+        "--sys",
+        &sys_dir,
+        "--only",
+        "shm-tmpfs,lo-up",
+        "--format",
+        "json",
+    ]);
     assert_eq!(ran.code, 1, "{}", ran.stdout);
     let report = ran.json();
     assert_eq!(status(&report, "shm-tmpfs"), "pass");
     let shm = check(&report, "shm-tmpfs");
-    assert!(shm["evidence"].to_string().contains("statfs not run"), "{shm:#}");
+    assert!(
+        shm["evidence"].to_string().contains("statfs not run"),
+        "{shm:#}"
+    );
     let lo = check(&report, "lo-up");
     assert_eq!(lo["status"], "fail");
     assert_eq!(lo["summary"], "lo is down (IFF_UP not set)");
     // --only drops the edge to netrun-stale: no root cause from outside the selection.
     assert_eq!(lo["root_cause"], serde_json::Value::Null);
-    assert!(lo["fix"].as_str().is_some_and(|f| f.contains("ip link set lo up")));
+    assert!(
+        lo["fix"]
+            .as_str()
+            .is_some_and(|f| f.contains("ip link set lo up"))
+    );
 }
 
 #[test]
 fn captured_box_with_lo_up() {
     let (proc_dir, sys_dir) = captured("lo-up");
-    let ran = run(&["--proc", &proc_dir, "--sys", &sys_dir, "--only", "lo-up", "--format", "json"]);
+    let ran = run(&[
+        "--proc", &proc_dir, "--sys", &sys_dir, "--only", "lo-up", "--format", "json",
+    ]);
     assert_eq!(ran.code, 0, "{}", ran.stdout);
     let report = ran.json();
     let lo = check(&report, "lo-up");
@@ -76,10 +123,28 @@ fn captured_box_with_lo_up() {
 #[test]
 fn json_has_exactly_the_schema_1_fields() {
     let (proc_dir, sys_dir) = captured("lo-up");
-    let report = run(&["--proc", &proc_dir, "--sys", &sys_dir, "--only", "lo-up", "--format", "json"]).json();
-    let mut top: Vec<&str> = report.as_object().map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default();
+    let report = run(&[
+        "--proc", &proc_dir, "--sys", &sys_dir, "--only", "lo-up", "--format", "json",
+    ])
+    .json();
+    let mut top: Vec<&str> = report
+        .as_object()
+        .map(|o| o.keys().map(String::as_str).collect())
+        .unwrap_or_default();
     top.sort();
-    assert_eq!(top, ["checks", "duration_ms", "mode", "root", "schema", "tool", "verdict", "version"]);
+    assert_eq!(
+        top,
+        [
+            "checks",
+            "duration_ms",
+            "mode",
+            "root",
+            "schema",
+            "tool",
+            "verdict",
+            "version"
+        ]
+    );
     assert_eq!(report["schema"], 1);
     assert_eq!(report["tool"], "ha-preflight");
     assert_eq!(report["mode"], "boot");
@@ -91,7 +156,16 @@ fn json_has_exactly_the_schema_1_fields() {
     assert_eq!(
         fields,
         [
-            "blocked_by", "duration_ms", "evidence", "fix", "id", "kind", "root_cause", "severity", "status", "summary"
+            "blocked_by",
+            "duration_ms",
+            "evidence",
+            "fix",
+            "id",
+            "kind",
+            "root_cause",
+            "severity",
+            "status",
+            "summary"
         ]
     );
 }
@@ -99,7 +173,17 @@ fn json_has_exactly_the_schema_1_fields() {
 #[test]
 fn skip_leaves_a_check_out_and_quiet_prints_one_line() {
     let (proc_dir, sys_dir) = captured("lo-down");
-    let ran = run(&["--proc", &proc_dir, "--sys", &sys_dir, "--only", "shm-tmpfs,lo-up", "--skip", "lo-up", "-q"]);
+    let ran = run(&[
+        "--proc",
+        &proc_dir,
+        "--sys",
+        &sys_dir,
+        "--only",
+        "shm-tmpfs,lo-up",
+        "--skip",
+        "lo-up",
+        "-q",
+    ]);
     assert_eq!(ran.code, 0, "{}", ran.stdout);
     assert_eq!(ran.stdout, "ha-preflight boot: PASS\n");
 }

@@ -10,7 +10,10 @@ use common::{repo, run};
 fn each_bad_spec_is_located_and_rejected() {
     let dir = repo().join("tests/specs/bad");
     let mut seen = 0;
-    let mut entries: Vec<_> = std::fs::read_dir(&dir).expect("fixture dir").flatten().collect();
+    let mut entries: Vec<_> = std::fs::read_dir(&dir)
+        .expect("fixture dir")
+        .flatten()
+        .collect();
     entries.sort_by_key(|e| e.file_name());
     for entry in entries {
         let path = entry.path();
@@ -25,8 +28,16 @@ fn each_bad_spec_is_located_and_rejected() {
         let shown = path.display().to_string();
         for args in [vec!["list", "--spec", &shown], vec!["--spec", &shown]] {
             let ran = run(&args);
-            assert_eq!(ran.code, 2, "{shown}: exit {}; stderr: {}", ran.code, ran.stderr);
-            assert!(ran.stdout.is_empty(), "{shown}: nothing on stdout: {}", ran.stdout);
+            assert_eq!(
+                ran.code, 2,
+                "{shown}: exit {}; stderr: {}",
+                ran.code, ran.stderr
+            );
+            assert!(
+                ran.stdout.is_empty(),
+                "{shown}: nothing on stdout: {}",
+                ran.stdout
+            );
             let located = if pos == "0:0" {
                 format!("{shown}: ")
             } else {
@@ -46,10 +57,24 @@ fn each_bad_spec_is_located_and_rejected() {
 
 #[test]
 fn the_shipped_spec_loads() {
-    let ran = run(&["list", "--spec", &repo().join("checks").display().to_string()]);
+    let ran = run(&[
+        "list",
+        "--spec",
+        &repo().join("checks").display().to_string(),
+    ]);
     assert_eq!(ran.code, 0, "{}", ran.stderr);
-    for id in ["shm-tmpfs", "netrun-layout", "netrun-stale", "lo-up", "xcbdaemon-rpc"] {
-        assert!(ran.stdout.contains(id), "{id} missing from:\n{}", ran.stdout);
+    for id in [
+        "shm-tmpfs",
+        "netrun-layout",
+        "netrun-stale",
+        "lo-up",
+        "xcbdaemon-rpc",
+    ] {
+        assert!(
+            ran.stdout.contains(id),
+            "{id} missing from:\n{}",
+            ran.stdout
+        );
     }
 }
 
@@ -69,5 +94,9 @@ fn a_directory_spec_reads_every_toml_file() {
     std::fs::write(dir.join("README"), "not a spec").expect("write");
     let ran = run(&["list", "--spec", &dir.display().to_string()]);
     assert_eq!(ran.code, 0, "{}", ran.stderr);
-    assert!(ran.stdout.contains("lo-up") && ran.stdout.contains("rpc"), "{}", ran.stdout);
+    assert!(
+        ran.stdout.contains("lo-up") && ran.stdout.contains("rpc"),
+        "{}",
+        ran.stdout
+    );
 }
