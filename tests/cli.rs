@@ -5,12 +5,18 @@ mod common;
 
 use common::{check, fixture, run, status};
 
-fn captured(name: &str) -> (String, String) {
+/// Runs boot mode over the captured /proc and /sys of `tests/fixtures/captured/NAME`.
+fn run_captured(name: &str, args: &[&str]) -> common::Ran {
     let base = fixture(&format!("captured/{name}"));
-    (
-        base.join("proc").display().to_string(),
-        base.join("sys").display().to_string(),
-    )
+    let (proc_dir, sys_dir) = (base.join("proc"), base.join("sys"));
+    let mut all = vec![
+        "--proc",
+        proc_dir.to_str().unwrap_or_default(),
+        "--sys",
+        sys_dir.to_str().unwrap_or_default(),
+    ];
+    all.extend_from_slice(args);
+    run(&all)
 }
 
 #[test]
@@ -76,17 +82,10 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn captured_box_with_lo_down() {
-    let (proc_dir, sys_dir) = captured("lo-down");
-    let ran = run(&[
-        "--proc",
-        &proc_dir,
-        "--sys",
-        &sys_dir,
-        "--only",
-        "shm-tmpfs,lo-up",
-        "--format",
-        "json",
-    ]);
+    let ran = run_captured(
+        "lo-down",
+        &["--only", "shm-tmpfs,lo-up", "--format", "json"],
+    );
     assert_eq!(ran.code, 1, "{}", ran.stdout);
     let report = ran.json();
     assert_eq!(status(&report, "shm-tmpfs"), "pass");
@@ -109,10 +108,7 @@ fn captured_box_with_lo_down() {
 
 #[test]
 fn captured_box_with_lo_up() {
-    let (proc_dir, sys_dir) = captured("lo-up");
-    let ran = run(&[
-        "--proc", &proc_dir, "--sys", &sys_dir, "--only", "lo-up", "--format", "json",
-    ]);
+    let ran = run_captured("lo-up", &["--only", "lo-up", "--format", "json"]);
     assert_eq!(ran.code, 0, "{}", ran.stdout);
     let report = ran.json();
     let lo = check(&report, "lo-up");
@@ -122,11 +118,7 @@ fn captured_box_with_lo_up() {
 
 #[test]
 fn json_has_exactly_the_schema_1_fields() {
-    let (proc_dir, sys_dir) = captured("lo-up");
-    let report = run(&[
-        "--proc", &proc_dir, "--sys", &sys_dir, "--only", "lo-up", "--format", "json",
-    ])
-    .json();
+    let report = run_captured("lo-up", &["--only", "lo-up", "--format", "json"]).json();
     let mut top: Vec<&str> = report
         .as_object()
         .map(|o| o.keys().map(String::as_str).collect())
@@ -172,18 +164,46 @@ fn json_has_exactly_the_schema_1_fields() {
 
 #[test]
 fn skip_leaves_a_check_out_and_quiet_prints_one_line() {
-    let (proc_dir, sys_dir) = captured("lo-down");
-    let ran = run(&[
-        "--proc",
-        &proc_dir,
-        "--sys",
-        &sys_dir,
-        "--only",
-        "shm-tmpfs,lo-up",
-        "--skip",
-        "lo-up",
-        "-q",
-    ]);
+    let ran = run_captured(
+        "lo-down",
+        &["--only", "shm-tmpfs,lo-up", "--skip", "lo-up", "-q"],
+    );
     assert_eq!(ran.code, 0, "{}", ran.stdout);
     assert_eq!(ran.stdout, "ha-preflight boot: PASS\n");
+}
+
+#[test]
+fn when_conditions_skip_with_the_reason() {
+    let dir = common::scratch("when");
+    let spec = dir.join("when.toml");
+    let mut text = String::new();
+    for (id, when) in [
+        (
+            "absent-glob",
+            r#"{ exists = "/nonexistent/ha-preflight-*" }"#,
+        ),
+        ("present-glob", r#"{ missing = "/proc/self/stat*" }"#),
+        ("applies", r#"{ exists = "/proc/self/stat*" }"#),
+    ] {
+        text.push_str(&format!(
+            "[[check]]\nid = \"{id}\"\nkind = \"interface\"\nmodes = [\"boot\"]\nname = \"lo\"\nwhen = {when}\nwhy = \"w\"\nfix = \"f\"\n\n"
+        ));
+    }
+    std::fs::write(&spec, text).expect("write spec");
+    let shown = spec.display().to_string();
+    let ran = run_captured("lo-up", &["--spec", &shown, "--format", "json"]);
+    assert_eq!(ran.code, 0, "{}", ran.stdout);
+    let report = ran.json();
+    assert_eq!(status(&report, "absent-glob"), "skip");
+    assert_eq!(
+        check(&report, "absent-glob")["summary"],
+        "not applicable: /nonexistent/ha-preflight-* does not exist"
+    );
+    assert_eq!(status(&report, "present-glob"), "skip");
+    assert_eq!(
+        check(&report, "present-glob")["summary"],
+        "not applicable: /proc/self/stat* exists"
+    );
+    assert_eq!(status(&report, "applies"), "pass");
+    assert_eq!(report["verdict"], "pass");
 }
