@@ -348,6 +348,106 @@ pub fn check_of<'a>(spec: &'a Spec, r: &CheckResult) -> &'a Check {
 mod tests {
     use super::*;
 
+    use crate::checks::Kind;
+    use crate::spec::Check;
+
+    fn stall(id: &str, stall: Duration, timeout: Duration, requires: &[&str]) -> Check {
+        Check {
+            id: id.into(),
+            kind: Kind::Stall(stall),
+            modes: vec![Mode::Boot],
+            severity: Severity::Critical,
+            after: Vec::new(),
+            requires: requires.iter().map(|s| s.to_string()).collect(),
+            when: None,
+            why: String::new(),
+            fix: String::new(),
+            timeout,
+            defined_at: "test".into(),
+        }
+    }
+
+    fn run_checks(checks: Vec<Check>, pass_timeout: Duration) -> (Run, Duration) {
+        let spec = Arc::new(Spec {
+            checks,
+            files: Vec::new(),
+        });
+        let selected: Vec<usize> = (0..spec.checks.len()).collect();
+        let opts = Options {
+            timeout: pass_timeout,
+            wait: None,
+        };
+        let started = Instant::now();
+        let run = run(&spec, &selected, &Arc::new(Target::live()), &opts);
+        (run, started.elapsed())
+    }
+
+    #[test]
+    fn a_check_stuck_past_its_timeout_is_abandoned() {
+        let (run, took) = run_checks(
+            vec![
+                stall(
+                    "stuck",
+                    Duration::from_secs(30),
+                    Duration::from_millis(200),
+                    &[],
+                ),
+                stall("next", Duration::ZERO, Duration::from_secs(1), &[]),
+            ],
+            Duration::from_secs(30),
+        );
+        assert_eq!(run.results[0].status, Status::Error);
+        assert!(
+            run.results[0].summary.starts_with("timed out after 200ms"),
+            "{}",
+            run.results[0].summary
+        );
+        assert_eq!(
+            run.results[1].status,
+            Status::Pass,
+            "later checks still run"
+        );
+        assert!(took < Duration::from_secs(5), "took {took:?}");
+    }
+
+    #[test]
+    fn the_run_deadline_bounds_every_check() {
+        let (run, took) = run_checks(
+            vec![
+                stall(
+                    "slow",
+                    Duration::from_secs(30),
+                    Duration::from_secs(30),
+                    &[],
+                ),
+                stall(
+                    "after-deadline",
+                    Duration::ZERO,
+                    Duration::from_secs(1),
+                    &[],
+                ),
+                stall(
+                    "needs-slow",
+                    Duration::ZERO,
+                    Duration::from_secs(1),
+                    &["slow"],
+                ),
+            ],
+            Duration::from_millis(300),
+        );
+        assert_eq!(run.results[0].status, Status::Error);
+        assert_eq!(run.results[1].status, Status::Error);
+        assert!(
+            run.results[1].summary.contains("deadline"),
+            "{}",
+            run.results[1].summary
+        );
+        assert_eq!(run.results[2].status, Status::Blocked);
+        assert_eq!(run.results[2].root_cause.as_deref(), Some("slow"));
+        assert_eq!(run.verdict, Status::Error);
+        assert!(took < Duration::from_secs(5), "took {took:?}");
+    }
+
     #[test]
     fn wildcards_match_like_a_shell() {
         assert!(wildcard("ifstate.*", "ifstate.lo"));

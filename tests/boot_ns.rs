@@ -36,7 +36,7 @@ struct Scenario {
     daemon: Option<&'static str>,
     /// Extra shell run after the layout is made (before the binary).
     extra: &'static str,
-    args: Vec<&'static str>,
+    args: Vec<String>,
 }
 
 impl Scenario {
@@ -49,7 +49,7 @@ impl Scenario {
             lo_up: true,
             daemon: Some("ok"),
             extra: "",
-            args: vec!["--format", "json"],
+            args: strs(&["--format", "json"]),
         }
     }
 
@@ -123,6 +123,10 @@ impl Scenario {
         assert_ne!(ran.code, 99, "{}: setup failed: {}", self.name, ran.stderr);
         Some((ran, started.elapsed()))
     }
+}
+
+fn strs(args: &[&str]) -> Vec<String> {
+    args.iter().map(|a| a.to_string()).collect()
 }
 
 fn all_pass(report: &serde_json::Value) {
@@ -207,7 +211,10 @@ fn the_incident_names_etc_network_run_first_and_does_not_wait() {
     assert!(ms < 500.0, "took {ms} ms");
 
     // The same box, as a person on the console sees it.
-    let human = Scenario { args: vec![], ..s };
+    let human = Scenario {
+        args: strs(&[]),
+        ..s
+    };
     let Some((ran, _)) = human.run() else { return };
     assert_eq!(ran.code, 1);
     let head: Vec<&str> = ran.stdout.lines().take(2).collect();
@@ -255,7 +262,7 @@ fn modern_per_interface_state_is_read_too() {
         lo_up: false,
         daemon: None,
         extra: "printf lo > /run/network/ifstate.lo",
-        args: vec!["--format", "json", "--only", "netrun-stale"],
+        args: strs(&["--format", "json", "--only", "netrun-stale"]),
         ..Scenario::healthy("stale-0.8")
     };
     let Some((ran, _)) = s.run() else { return };
@@ -291,7 +298,7 @@ fn rpc_against(
 ) -> Option<(serde_json::Value, Duration)> {
     let s = Scenario {
         daemon: mode,
-        args: vec!["--format", "json", "--only", "xcbdaemon-rpc"],
+        args: strs(&["--format", "json", "--only", "xcbdaemon-rpc"]),
         ..Scenario::healthy(name)
     };
     let (ran, _) = s.run()?;
@@ -402,10 +409,45 @@ fn daemon_streaming_256_mib_without_a_length() {
 }
 
 #[test]
+fn reply_expectations_are_checked() {
+    let spec = repo().join("tests/specs/xcbdaemon-expect.toml");
+    let spec = spec.to_str().unwrap_or_default().to_string();
+    let s = Scenario {
+        args: strs(&[
+            "--format",
+            "json",
+            "--spec",
+            Box::leak(spec.into_boxed_str()),
+        ]),
+        ..Scenario::healthy("rpc-expect")
+    };
+    let Some((ran, _)) = s.run() else { return };
+    let report = ran.json();
+    assert_eq!(status(&report, "lists-ping"), "pass", "{}", ran.stdout);
+    assert_eq!(status(&report, "echo-struct"), "pass", "{}", ran.stdout);
+    let drbd = check(&report, "lists-drbd");
+    assert_eq!(drbd["status"], "fail");
+    assert!(
+        summary(drbd).contains("does not contain \"drbd.status\""),
+        "{drbd:#}"
+    );
+    let pong = check(&report, "ping-pong");
+    assert_eq!(
+        pong["status"], "warn",
+        "a warning-severity failure is a warn"
+    );
+    assert!(
+        summary(pong).contains("answered \"pong\", expected \"ping\""),
+        "{pong:#}"
+    );
+    assert_eq!(ran.code, 1);
+}
+
+#[test]
 fn run_deadline_cuts_a_check_short() {
     let s = Scenario {
         daemon: Some("silent"),
-        args: vec!["--format", "json", "--timeout", "300ms"],
+        args: strs(&["--format", "json", "--timeout", "300ms"]),
         ..Scenario::healthy("deadline")
     };
     let Some((ran, _)) = s.run() else { return };
@@ -427,7 +469,7 @@ mkdir -p /usr/lib/ha-preflight/checks.d /etc/ha-preflight/checks.d
 printf '[[check]]\nid = "vendor-lo"\nkind = "interface"\nmodes = ["boot"]\nname = "lo"\nwhy = "w"\nfix = "f"\n' > /usr/lib/ha-preflight/checks.d/boot.toml
 printf '[[check]]\nid = "vendor-rpc"\nkind = "xmlrpc"\nmodes = ["boot"]\nurl = "http://127.0.0.1:8000/RPC2"\nwhy = "w"\nfix = "f"\n' > /usr/lib/ha-preflight/checks.d/extra.toml
 printf '[[check]]\nid = "admin-lo"\nkind = "interface"\nmodes = ["boot"]\nname = "lo"\nwhy = "w"\nfix = "f"\n' > /etc/ha-preflight/checks.d/boot.toml"#,
-        args: vec!["--format", "json"],
+        args: strs(&["--format", "json"]),
         ..Scenario::healthy("admin-spec")
     };
     let Some((ran, _)) = s.run() else { return };

@@ -207,3 +207,32 @@ fn when_conditions_skip_with_the_reason() {
     assert_eq!(status(&report, "applies"), "pass");
     assert_eq!(report["verdict"], "pass");
 }
+
+#[test]
+fn a_check_that_cannot_read_its_input_is_an_error_exit_3() {
+    // A support bundle without proc/self/mountinfo: shm-tmpfs cannot tell, and says so.
+    let dir = common::scratch("no-mountinfo");
+    std::fs::create_dir_all(dir.join("proc")).expect("mkdir");
+    let sys = fixture("captured/lo-up/sys");
+    let ran = run(&[
+        "--proc",
+        &dir.join("proc").display().to_string(),
+        "--sys",
+        &sys.display().to_string(),
+        "--format",
+        "json",
+        "--only",
+        "shm-tmpfs,lo-up",
+    ]);
+    assert_eq!(ran.code, 3, "{}", ran.stdout);
+    let report = ran.json();
+    assert_eq!(report["verdict"], "error");
+    let shm = check(&report, "shm-tmpfs");
+    assert_eq!(shm["status"], "error");
+    assert!(
+        shm["summary"]
+            .as_str()
+            .is_some_and(|s| s.contains("mountinfo")),
+        "{shm:#}"
+    );
+}

@@ -74,6 +74,14 @@ impl Interface {
             ))
             .with(state);
         }
+        if let Some(why) = &links.addresses_unknown
+            && !self.addresses.is_empty()
+        {
+            return Outcome::error(format!(
+                "{name} is up, but its addresses cannot be checked: {why}"
+            ))
+            .with(state);
+        }
         let have: Vec<String> = link.ipv4.iter().map(|(a, p)| format!("{a}/{p}")).collect();
         let addr_evidence = format!(
             "{name} IPv4 addresses: {}",

@@ -38,6 +38,10 @@ pub enum Kind {
     Ifstate(ifstate::Ifstate),
     Interface(interface::Interface),
     Xmlrpc(xmlrpc::Xmlrpc),
+    /// Test-only: blocks for the duration, ignoring its deadline, as a check stuck in the
+    /// kernel on a hung mount would. Lets the engine's abandonment be tested for real.
+    #[cfg(test)]
+    Stall(Duration),
 }
 
 impl Kind {
@@ -68,6 +72,8 @@ impl Kind {
             Kind::Ifstate(_) => "ifstate",
             Kind::Interface(_) => "interface",
             Kind::Xmlrpc(_) => "xmlrpc",
+            #[cfg(test)]
+            Kind::Stall(_) => "stall",
         }
     }
 
@@ -87,6 +93,11 @@ impl Kind {
             Kind::Ifstate(k) => k.evaluate(cx),
             Kind::Interface(k) => k.evaluate(cx),
             Kind::Xmlrpc(k) => k.evaluate(cx),
+            #[cfg(test)]
+            Kind::Stall(d) => {
+                std::thread::sleep(*d);
+                Outcome::pass("stalled")
+            }
         }
     }
 }

@@ -50,6 +50,8 @@ pub struct Links {
     /// True when addresses are known per link; false when only the set of local addresses
     /// is known (captured /proc/net/fib_trie), and they are listed under every link.
     pub per_link_addresses: bool,
+    /// Why addresses are not known at all (a capture without fib_trie).
+    pub addresses_unknown: Option<String>,
 }
 
 impl Links {
@@ -87,6 +89,7 @@ impl Links {
             links,
             from: "the kernel (netlink)".into(),
             per_link_addresses: true,
+            addresses_unknown: None,
         })
     }
 
@@ -96,9 +99,13 @@ impl Links {
             path: dir.clone(),
             source,
         })?;
-        let local = match read_text(&target.proc_path("net/fib_trie"), 4 << 20) {
-            Ok(text) => local_addresses(&text),
-            Err(e) if e.is_not_found() => Vec::new(),
+        let fib_trie = target.proc_path("net/fib_trie");
+        let (local, addresses_unknown) = match read_text(&fib_trie, 4 << 20) {
+            Ok(text) => (local_addresses(&text), None),
+            Err(e) if e.is_not_found() => (
+                Vec::new(),
+                Some(format!("{} was not captured", fib_trie.display())),
+            ),
             Err(e) => return Err(e.into()),
         };
         let mut links = BTreeMap::new();
@@ -131,12 +138,9 @@ impl Links {
         }
         Ok(Links {
             links,
-            from: format!(
-                "{} and {}",
-                dir.display(),
-                target.proc_path("net/fib_trie").display()
-            ),
+            from: format!("{} and {}", dir.display(), fib_trie.display()),
             per_link_addresses: false,
+            addresses_unknown,
         })
     }
 }
