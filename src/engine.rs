@@ -22,8 +22,12 @@ use std::time::{Duration, Instant};
 
 /// Time a check is given past its own deadline to report its own, more precise timeout.
 const GRACE: Duration = Duration::from_millis(100);
-/// Pause between passes of `--wait`.
-const RECHECK_EVERY: Duration = Duration::from_secs(1);
+/// Pauses between passes of `--wait`: short at first, so a resync that finishes is
+/// noticed soon, then backing off.
+const FIRST_PAUSE: Duration = Duration::from_millis(200);
+const MAX_PAUSE: Duration = Duration::from_secs(2);
+/// How often a progress line goes to stderr while waiting.
+const PROGRESS_EVERY: Duration = Duration::from_secs(3);
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -44,6 +48,15 @@ pub struct CheckResult {
     pub root_cause: Option<String>,
     pub blocked_by: Option<String>,
     pub duration: Duration,
+    /// A failure the kind expects may heal by itself (see `Outcome::transient`).
+    pub transient: bool,
+}
+
+impl CheckResult {
+    /// Still worth re-checking under `--wait`.
+    pub fn is_pending(&self) -> bool {
+        self.status == Status::Wait || self.transient
+    }
 }
 
 #[derive(Debug)]
@@ -88,20 +101,33 @@ pub fn select(
     Ok(selected)
 }
 
-/// Runs the selected checks, re-running while any says `wait` and `--wait` allows.
+/// Runs the selected checks. With `--wait`, re-checks those still pending (`wait`, or a
+/// failure its kind calls transient) with backoff until they settle, the time is up, or
+/// another check has failed for good (then waiting could not change the verdict).
 pub fn run(spec: &Arc<Spec>, selected: &[usize], target: &Arc<Target>, opts: &Options) -> Run {
     let started = Instant::now();
     let wait_until = opts.wait.map(|w| started + w);
+    let mut previous: Option<Vec<CheckResult>> = None;
     let mut passes = 0;
+    let mut pause = FIRST_PAUSE;
+    let mut last_progress: Option<Instant> = None;
     loop {
         passes += 1;
-        let results = run_pass(spec, selected, target, Instant::now() + opts.timeout);
-        let waiting: Vec<&CheckResult> = results
+        let results = run_pass(
+            spec,
+            selected,
+            target,
+            Instant::now() + opts.timeout,
+            previous.as_deref(),
+        );
+        let pending: Vec<&CheckResult> = results.iter().filter(|r| r.is_pending()).collect();
+        let settled_failure = results
             .iter()
-            .filter(|r| r.status == Status::Wait)
-            .collect();
+            .any(|r| !r.is_pending() && matches!(r.status, Status::Fail | Status::Error));
         let now = Instant::now();
-        let Some(until) = wait_until.filter(|&u| now < u && !waiting.is_empty()) else {
+        let keep_waiting =
+            wait_until.filter(|&u| now < u && !pending.is_empty() && !settled_failure);
+        let Some(until) = keep_waiting else {
             let verdict = verdict(spec, &results);
             return Run {
                 results,
@@ -110,30 +136,48 @@ pub fn run(spec: &Arc<Spec>, selected: &[usize], target: &Arc<Target>, opts: &Op
                 passes,
             };
         };
-        for r in &waiting {
-            log::warn!(
-                "waiting for {}: {} ({} of {} left)",
-                spec.checks[r.index].id,
-                r.summary,
-                show_duration(until - now),
-                show_duration(opts.wait.unwrap_or_default())
-            );
+        let line = pending
+            .iter()
+            .map(|r| format!("{}: {}", spec.checks[r.index].id, r.summary))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let left = show_duration(Duration::from_secs((until - now).as_secs().max(1)));
+        if last_progress.is_none_or(|t| now - t >= PROGRESS_EVERY) {
+            log::warn!("waiting for {line} ({left} left of --wait)");
+            last_progress = Some(now);
         }
-        thread::sleep(RECHECK_EVERY.min(until - now));
+        crate::notify::status(&format!("waiting for {line}"));
+        thread::sleep(pause.min(until - now));
+        pause = (pause * 2).min(MAX_PAUSE);
+        previous = Some(results);
     }
 }
 
+/// Runs one pass. With the previous pass's results, only pending and blocked checks are
+/// evaluated again; the rest keep their result.
 fn run_pass(
     spec: &Arc<Spec>,
     selected: &[usize],
     target: &Arc<Target>,
     deadline: Instant,
+    previous: Option<&[CheckResult]>,
 ) -> Vec<CheckResult> {
     let facts = Arc::new(Facts::default());
     let mut results: Vec<CheckResult> = Vec::with_capacity(selected.len());
     let mut by_id: HashMap<&str, usize> = HashMap::new();
-    for &index in selected {
+    for (pos, &index) in selected.iter().enumerate() {
         let check = &spec.checks[index];
+        by_id.insert(&check.id, results.len());
+        if let Some(old) = previous.and_then(|p| p.get(pos))
+            && !old.is_pending()
+            && old.status != Status::Blocked
+        {
+            results.push(CheckResult {
+                root_cause: None,
+                ..old.clone()
+            });
+            continue;
+        }
         let started = Instant::now();
         let blocker = check.requires.iter().find_map(|dep| {
             let r = &results[*by_id.get(dep.as_str())?];
@@ -155,10 +199,10 @@ fn run_pass(
             let outcome = evaluate(spec, index, target, &facts, check_deadline);
             (status_of(&outcome.finding, check.severity), outcome)
         };
-        by_id.insert(&check.id, results.len());
         results.push(CheckResult {
             index,
             status,
+            transient: outcome.transient && status != Status::Pass,
             summary: outcome.summary,
             evidence: outcome.evidence,
             root_cause: None,
@@ -228,6 +272,7 @@ fn evaluate(
 fn status_of(finding: &Finding, severity: Severity) -> Status {
     match (finding, severity) {
         (Finding::Pass, _) => Status::Pass,
+        (Finding::Warn, _) => Status::Warn,
         (Finding::Fail, Severity::Critical) => Status::Fail,
         (Finding::Fail, Severity::Warning) => Status::Warn,
         (Finding::Wait, _) => Status::Wait,
@@ -278,6 +323,7 @@ fn verdict(spec: &Spec, results: &[CheckResult]) -> Status {
                 Some(Status::Warn) => status_of(&Finding::Fail, spec.checks[r.index].severity),
                 _ => Status::Pass,
             },
+            Status::Skip => Status::Pass,
             s => s,
         })
         .max_by_key(|s| s.rank())
@@ -297,23 +343,46 @@ fn unmet(when: &When) -> Option<String> {
 /// Whether anything matches an absolute path pattern whose components may hold `*` and
 /// `?`. Existence is tested with lstat, so a dangling symlink counts as existing.
 pub fn glob_exists(pattern: &str) -> bool {
-    fn walk(base: &Path, parts: &[&str]) -> bool {
+    !glob_paths_limited(pattern, 1).is_empty()
+}
+
+/// The paths matching an absolute pattern (at most 4096), in name order.
+pub fn glob_paths(pattern: &str) -> Vec<PathBuf> {
+    glob_paths_limited(pattern, 4096)
+}
+
+fn glob_paths_limited(pattern: &str, limit: usize) -> Vec<PathBuf> {
+    fn walk(base: &Path, parts: &[&str], out: &mut Vec<PathBuf>, limit: usize) {
+        if out.len() >= limit {
+            return;
+        }
         let Some((first, rest)) = parts.split_first() else {
-            return base.symlink_metadata().is_ok();
+            if base.symlink_metadata().is_ok() {
+                out.push(base.to_path_buf());
+            }
+            return;
         };
         if !first.contains(['*', '?']) {
-            return walk(&base.join(first), rest);
+            return walk(&base.join(first), rest, out, limit);
         }
         let Ok(entries) = std::fs::read_dir(base) else {
-            return false;
+            return;
         };
-        entries
+        let mut names: Vec<_> = entries
             .take(4096)
             .filter_map(Result::ok)
-            .any(|e| wildcard(first, &e.file_name().to_string_lossy()) && walk(&e.path(), rest))
+            .filter(|e| wildcard(first, &e.file_name().to_string_lossy()))
+            .map(|e| e.path())
+            .collect();
+        names.sort();
+        for path in names {
+            walk(&path, rest, out, limit);
+        }
     }
     let parts: Vec<&str> = pattern.split('/').filter(|p| !p.is_empty()).collect();
-    walk(&PathBuf::from("/"), &parts)
+    let mut out = Vec::new();
+    walk(&PathBuf::from("/"), &parts, &mut out, limit);
+    out
 }
 
 /// Shell-style matching of one name: `*` any run, `?` any one character.

@@ -3,11 +3,14 @@
 
 mod checks;
 mod cli;
+mod command;
+mod drbd;
 mod duration;
 mod engine;
 mod facts;
 mod http;
 mod logger;
+mod notify;
 mod outcome;
 mod report;
 mod spec;

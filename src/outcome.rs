@@ -62,10 +62,10 @@ impl Status {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Finding {
     Pass,
+    /// A failure that is only a warning whatever the check's severity (a degraded DRBD
+    /// that policy allows to start).
+    Warn,
     Fail,
-    /// No kind produces this yet; DRBD resync (issue 3) will. The engine's `--wait` loop
-    /// and the reports handle it already.
-    #[allow(dead_code)]
     Wait,
     Skip,
     Error,
@@ -77,6 +77,9 @@ pub struct Outcome {
     pub finding: Finding,
     pub summary: String,
     pub evidence: Vec<String>,
+    /// A failure that may heal by itself soon (a daemon still starting): `--wait`
+    /// re-checks it; without `--wait`, or at the end of it, it stands as a failure.
+    pub transient: bool,
 }
 
 impl Outcome {
@@ -85,6 +88,7 @@ impl Outcome {
             finding,
             summary: summary.into(),
             evidence: Vec::new(),
+            transient: false,
         }
     }
     pub fn pass(summary: impl Into<String>) -> Self {

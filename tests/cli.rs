@@ -23,18 +23,25 @@ fn run_captured(name: &str, args: &[&str]) -> common::Ran {
 fn list_shows_every_shipped_check() {
     let ran = run(&["list"]);
     assert_eq!(ran.code, 0);
-    assert!(
-        ran.stdout
-            .contains("netrun-layout  volatile-dir  critical  boot"),
-        "{}",
-        ran.stdout
-    );
-    assert!(
-        ran.stdout
-            .contains("shm-tmpfs      mount         critical  boot,build-host"),
-        "{}",
-        ran.stdout
-    );
+    let rows: Vec<Vec<&str>> = ran
+        .stdout
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    for want in [
+        ["shm-tmpfs", "mount", "critical", "boot,build-host"],
+        ["netrun-layout", "volatile-dir", "critical", "boot"],
+        ["netrun-stale", "ifstate", "critical", "boot"],
+        ["lo-up", "interface", "critical", "boot"],
+        ["xcbdaemon-rpc", "xmlrpc", "critical", "boot"],
+        ["drbd-consistent", "drbd", "critical", "boot"],
+    ] {
+        assert!(
+            rows.iter().any(|r| r.as_slice() == want),
+            "{want:?} not in:\n{}",
+            ran.stdout
+        );
+    }
 }
 
 #[test]

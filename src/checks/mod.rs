@@ -9,7 +9,9 @@
 //! | `ifstate`      | `ifstate`       | netrun-stale                  |
 //! | `interface`    | `interface`     | lo-up                         |
 //! | `xmlrpc`       | `xmlrpc`        | xcbdaemon-rpc                 |
+//! | `drbd`         | `drbd`          | drbd-consistent               |
 
+pub mod drbd;
 pub mod ifstate;
 pub mod interface;
 pub mod mount;
@@ -38,6 +40,7 @@ pub enum Kind {
     Ifstate(ifstate::Ifstate),
     Interface(interface::Interface),
     Xmlrpc(xmlrpc::Xmlrpc),
+    Drbd(drbd::Drbd),
     /// Test-only: blocks for the duration, ignoring its deadline, as a check stuck in the
     /// kernel on a hung mount would. Lets the engine's abandonment be tested for real.
     #[cfg(test)]
@@ -45,7 +48,14 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const NAMES: &[&str] = &["mount", "volatile-dir", "ifstate", "interface", "xmlrpc"];
+    pub const NAMES: &[&str] = &[
+        "mount",
+        "volatile-dir",
+        "ifstate",
+        "interface",
+        "xmlrpc",
+        "drbd",
+    ];
 
     /// Parses the kind's parameters; returns the kind and the names it accepts.
     pub fn parse(name: &str, p: &mut Params) -> Result<(Kind, &'static [&'static str]), SpecError> {
@@ -61,6 +71,7 @@ impl Kind {
                 interface::PARAMS,
             ),
             "xmlrpc" => (Kind::Xmlrpc(xmlrpc::Xmlrpc::parse(p)?), xmlrpc::PARAMS),
+            "drbd" => (Kind::Drbd(drbd::Drbd::parse(p)?), drbd::PARAMS),
             other => return Err(p.error_here(format!("unknown kind `{other}`"))),
         })
     }
@@ -72,6 +83,7 @@ impl Kind {
             Kind::Ifstate(_) => "ifstate",
             Kind::Interface(_) => "interface",
             Kind::Xmlrpc(_) => "xmlrpc",
+            Kind::Drbd(_) => "drbd",
             #[cfg(test)]
             Kind::Stall(_) => "stall",
         }
@@ -93,6 +105,7 @@ impl Kind {
             Kind::Ifstate(k) => k.evaluate(cx),
             Kind::Interface(k) => k.evaluate(cx),
             Kind::Xmlrpc(k) => k.evaluate(cx),
+            Kind::Drbd(k) => k.evaluate(cx),
             #[cfg(test)]
             Kind::Stall(d) => {
                 std::thread::sleep(*d);

@@ -23,14 +23,116 @@ pub const PARAMS: &[&str] = &["url", "method", "params", "expect", "max_reply_by
 
 #[derive(Debug)]
 pub struct Xmlrpc {
-    pub url: String,
-    pub addr: SocketAddr,
-    pub host: String,
-    pub path: String,
+    pub endpoint: Endpoint,
     pub method: String,
     pub params: Vec<Value>,
     pub expect: Option<Expect>,
     pub max_reply_bytes: usize,
+}
+
+/// A loopback XML-RPC endpoint, parsed from a spec's `url`.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub url: String,
+    pub addr: SocketAddr,
+    pub host: String,
+    pub path: String,
+}
+
+impl Endpoint {
+    /// Takes the required `url` parameter.
+    pub fn take(p: &mut Params) -> Result<Self, SpecError> {
+        let url_raw = p.take_raw("url").ok_or_else(|| {
+            p.error_here("missing `url` (such as \"http://127.0.0.1:8000/RPC2\")")
+        })?;
+        let url = url_raw.get_ref().as_str().unwrap_or_default().to_string();
+        let (addr, host, path) = parse_url(&url)
+            .map_err(|e| p.source().error_at(url_raw.span(), format!("`url`: {e}")))?;
+        Ok(Endpoint {
+            url,
+            addr,
+            host,
+            path,
+        })
+    }
+}
+
+/// How a call went wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    #[error(transparent)]
+    Http(#[from] http::HttpError),
+    #[error("XML-RPC fault {code}: {string}")]
+    Fault { code: i32, string: String },
+    #[error("malformed XML-RPC reply from {addr}: {message}")]
+    Malformed { addr: SocketAddr, message: String },
+    #[error("cannot encode the request: {0}")]
+    Encode(std::io::Error),
+}
+
+impl CallError {
+    /// The one-line summary for a report.
+    pub fn summary(&self) -> String {
+        use http::HttpError::*;
+        match self {
+            CallError::Http(Refused { addr }) => {
+                format!("connection to {addr} refused: the daemon is not listening")
+            }
+            CallError::Http(TimedOut { addr, phase }) => {
+                format!("no answer from {addr} within the timeout ({phase})")
+            }
+            other => other.to_string(),
+        }
+    }
+
+    /// True for failures a daemon that is still starting would give: worth re-checking
+    /// under `--wait`.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            CallError::Http(http::HttpError::Refused { .. })
+                | CallError::Http(http::HttpError::TimedOut {
+                    phase: "connecting",
+                    ..
+                })
+        )
+    }
+}
+
+/// Calls `method(params)` at `endpoint`, all of it by `deadline`, with a reply of at most
+/// `max_reply` bytes.
+pub fn call(
+    endpoint: &Endpoint,
+    method: &str,
+    params: &[Value],
+    deadline: std::time::Instant,
+    max_reply: usize,
+) -> Result<Value, CallError> {
+    let mut request = Request::new(method);
+    for arg in params {
+        request = request.arg(arg.clone());
+    }
+    let mut xml = Vec::new();
+    request.write_as_xml(&mut xml).map_err(CallError::Encode)?;
+    let body = http::post(
+        endpoint.addr,
+        &endpoint.host,
+        &endpoint.path,
+        "text/xml",
+        &xml,
+        deadline,
+        max_reply,
+    )?;
+    request.call(Replay(body)).map_err(|e| match e.fault() {
+        Some(f) => CallError::Fault {
+            code: f.fault_code,
+            string: f.fault_string.clone(),
+        },
+        None => CallError::Malformed {
+            addr: endpoint.addr,
+            message: e.to_string(),
+        },
+    })
 }
 
 /// What the reply must be, beyond "not a fault".
@@ -43,12 +145,7 @@ pub enum Expect {
 
 impl Xmlrpc {
     pub fn parse(p: &mut Params) -> Result<Self, SpecError> {
-        let url_raw = p.take_raw("url").ok_or_else(|| {
-            p.error_here("missing `url` (such as \"http://127.0.0.1:8000/RPC2\")")
-        })?;
-        let url = url_raw.get_ref().as_str().unwrap_or_default().to_string();
-        let (addr, host, path) = parse_url(&url)
-            .map_err(|e| p.source().error_at(url_raw.span(), format!("`url`: {e}")))?;
+        let endpoint = Endpoint::take(p)?;
         let method = p
             .take("method")?
             .unwrap_or_else(|| "system.listMethods".to_string());
@@ -86,10 +183,7 @@ impl Xmlrpc {
         };
         let max_reply_bytes = p.take::<usize>("max_reply_bytes")?.unwrap_or(1 << 20);
         Ok(Xmlrpc {
-            url,
-            addr,
-            host,
-            path,
+            endpoint,
             method,
             params,
             expect,
@@ -98,45 +192,23 @@ impl Xmlrpc {
     }
 
     pub fn evaluate(&self, cx: &Context) -> Outcome {
-        let mut request = Request::new(&self.method);
-        for arg in &self.params {
-            request = request.arg(arg.clone());
-        }
-        let mut xml = Vec::new();
-        if let Err(e) = request.write_as_xml(&mut xml) {
-            return Outcome::error(format!("cannot encode the request: {e}"));
-        }
-        let call = format!("{}() at {}", self.method, self.url);
-        let body = match http::post(
-            self.addr,
-            &self.host,
-            &self.path,
-            "text/xml",
-            &xml,
+        let call_name = format!("{}() at {}", self.method, self.endpoint.url);
+        let value = match call(
+            &self.endpoint,
+            &self.method,
+            &self.params,
             cx.deadline,
             self.max_reply_bytes,
         ) {
-            Ok(body) => body,
-            Err(e) => return Outcome::fail(summarize(&e)).with(format!("{call}: {e}")),
-        };
-        let value = match request.call(Replay(body)) {
             Ok(v) => v,
             Err(e) => {
-                return match e.fault() {
-                    Some(f) => Outcome::fail(format!(
-                        "XML-RPC fault {}: {}",
-                        f.fault_code, f.fault_string
-                    ))
-                    .with(format!("{call} answered with a fault")),
-                    None => {
-                        Outcome::fail(format!("malformed XML-RPC reply from {}: {e}", self.addr))
-                            .with(format!("{call}: {e}"))
-                    }
-                };
+                let mut outcome = Outcome::fail(e.summary()).with(format!("{call_name}: {e}"));
+                outcome.transient = e.is_transient();
+                return outcome;
             }
         };
         let shown = show(&value);
-        let answered = format!("{call} answered {shown}");
+        let answered = format!("{call_name} answered {shown}");
         match &self.expect {
             Some(Expect::Contains(want)) if !contains(&value, want) => Outcome::fail(format!(
                 "{}() answered, but the reply does not contain {}",
@@ -150,20 +222,12 @@ impl Xmlrpc {
                 show(want)
             ))
             .with(answered),
-            _ => {
-                Outcome::pass(format!("{}() answered at {}", self.method, self.url)).with(answered)
-            }
+            _ => Outcome::pass(format!(
+                "{}() answered at {}",
+                self.method, self.endpoint.url
+            ))
+            .with(answered),
         }
-    }
-}
-
-/// The one-line summary of a failed exchange.
-fn summarize(e: &http::HttpError) -> String {
-    use http::HttpError::*;
-    match e {
-        Refused { addr } => format!("connection to {addr} refused: the daemon is not listening"),
-        TimedOut { addr, phase } => format!("no answer from {addr} within the timeout ({phase})"),
-        other => other.to_string(),
     }
 }
 
@@ -190,7 +254,7 @@ fn contains(reply: &Value, want: &Value) -> bool {
 }
 
 /// A short rendering of a reply for evidence (long replies are cut).
-fn show(v: &Value) -> String {
+pub fn show(v: &Value) -> String {
     let mut out = String::new();
     render(v, &mut out);
     if out.chars().count() > 200 {
@@ -234,7 +298,7 @@ fn render(v: &Value, out: &mut String) {
     }
 }
 
-fn to_xmlrpc(v: &toml::Value) -> Result<Value, String> {
+pub fn to_xmlrpc(v: &toml::Value) -> Result<Value, String> {
     Ok(match v {
         toml::Value::String(s) => Value::String(s.clone()),
         toml::Value::Integer(i) => i32::try_from(*i).map_or(Value::Int64(*i), Value::Int),
