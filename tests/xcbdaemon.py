@@ -16,6 +16,7 @@ seconds, whatever its clients do. Standard library only.
 """
 
 import argparse
+import json
 import os
 import socket
 import socketserver
@@ -79,16 +80,22 @@ def make_xmlrpc_server(cls, addr):
                allow_none=True)
 
 
-def serve_ok(addr):
+def serve_ok(addr, drbd_text=None, drbd_struct=None):
     server = make_xmlrpc_server(ThreadingXMLRPCServer, addr)
     server.register_introspection_functions()
     server.register_multicall_functions()
     server.register_function(lambda: "pong", "xcb.ping")
     server.register_function(lambda x: x, "xcb.echo")
+    # DRBD state as xcbdaemon would relay it: the file is read on every call, so a
+    # test can change the state while the client waits.
+    if drbd_text:
+        server.register_function(lambda: open(drbd_text).read(), "drbd.status")
+    if drbd_struct:
+        server.register_function(lambda: json.load(open(drbd_struct)), "drbd.resources")
     return server
 
 
-def serve_fault(addr):
+def serve_fault(addr, **_):
     return make_xmlrpc_server(FaultingXMLRPCServer, addr)
 
 
@@ -248,11 +255,16 @@ def main():
                         choices=list(XMLRPC_MODES) + list(RAW_MODES))
     parser.add_argument("--lifetime", type=float, default=60.0,
                         help="seconds to serve before exiting (default 60)")
+    parser.add_argument("--drbd-text", metavar="FILE",
+                        help="ok mode: drbd.status() returns this file's text")
+    parser.add_argument("--drbd-struct", metavar="JSON",
+                        help="ok mode: drbd.resources() returns this JSON file's object")
     args = parser.parse_args()
 
     addr = (args.host, args.port)
     if args.mode in XMLRPC_MODES:
-        server = XMLRPC_MODES[args.mode](addr)
+        server = XMLRPC_MODES[args.mode](addr, drbd_text=args.drbd_text,
+                                         drbd_struct=args.drbd_struct)
     else:
         server = RawServer(addr, RAW_MODES[args.mode])
 

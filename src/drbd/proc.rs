@@ -81,24 +81,31 @@ pub fn parse(text: &str) -> Result<ProcDrbd, ParseError> {
         };
         if trimmed.starts_with("ns:") {
             v.oos = field(trimmed, "oos:").and_then(|o| o.parse().ok());
-        } else if let Some(pos) = trimmed
-            .find("sync'ed:")
-            .or_else(|| trimmed.find("verified:"))
+        } else if trimmed.contains("sync'ed:")
+            || trimmed.contains("verified:")
+            || trimmed.starts_with("finish:")
         {
-            let after = &trimmed[pos..];
-            let pct = after
-                .split_once(':')
-                .and_then(|(_, r)| r.trim_start().split('%').next())
-                .and_then(|p| p.trim().parse::<f64>().ok())
-                .ok_or_else(|| {
-                    parse_error(n, format!("unreadable progress: {:?}", cut(trimmed)))
-                })?;
-            v.progress.get_or_insert_with(Progress::default).percent = pct;
-            v.quote.push_str(&format!(" | {trimmed}"));
-        } else if let Some(rest) = trimmed.strip_prefix("finish:") {
+            // 8.4.3 glues "finish:" onto the progress line when sizes are in M.
             let p = v.progress.get_or_insert_with(Progress::default);
-            p.eta_seconds = rest.split_whitespace().next().and_then(hms);
-            p.stalled |= trimmed.contains("stalled");
+            if let Some(pos) = trimmed
+                .find("sync'ed:")
+                .or_else(|| trimmed.find("verified:"))
+            {
+                p.percent = trimmed[pos..]
+                    .split_once(':')
+                    .and_then(|(_, r)| r.trim_start().split('%').next())
+                    .and_then(|pct| pct.trim().parse::<f64>().ok())
+                    .ok_or_else(|| {
+                        parse_error(n, format!("unreadable progress: {:?}", cut(trimmed)))
+                    })?;
+            }
+            if let Some(pos) = trimmed.find("finish:") {
+                p.eta_seconds = trimmed[pos + "finish:".len()..]
+                    .split_whitespace()
+                    .next()
+                    .and_then(hms);
+                p.stalled |= trimmed.contains("stalled");
+            }
             v.quote.push_str(&format!(" | {trimmed}"));
         } else if trimmed == "stalled" {
             v.progress.get_or_insert_with(Progress::default).stalled = true;

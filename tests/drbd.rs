@@ -1,0 +1,451 @@
+//! drbd-consistent over DRBD state in its real formats: captured /proc/drbd files (as a
+//! support bundle or `--proc` gives them), drbdsetup stand-ins for DRBD 9, and `--wait`
+//! against a /proc/drbd that changes while the binary waits. No root needed.
+
+mod common;
+
+use common::{Ran, bin, check, fixture, scratch};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A scratch /proc holding `drbd` (or not).
+fn proc_with(name: &str, drbd: Option<&Path>) -> PathBuf {
+    let dir = scratch(name).join("proc");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    if let Some(src) = drbd {
+        std::fs::copy(src, dir.join("drbd")).expect("copy fixture");
+    }
+    dir
+}
+
+fn run_drbd(proc_dir: &Path, extra: &[&str]) -> (Ran, Duration) {
+    let started = Instant::now();
+    let out = Command::new(bin())
+        .args(["--only", "drbd-consistent", "--format", "json", "--proc"])
+        .arg(proc_dir)
+        .args(extra)
+        .output()
+        .expect("runs");
+    (Ran::from(out), started.elapsed())
+}
+
+/// Each /proc/drbd fixture, the status it must get, and a fragment of its summary.
+const EXPECTED: &[(&str, &str, &str)] = &[
+    (
+        "healthy-connected-uptodate-8.4",
+        "pass",
+        "drbd0 UpToDate, Connected",
+    ),
+    ("built-in-8.4", "pass", "UpToDate, Connected"),
+    (
+        "srcversion-trailing-spaces-8.4",
+        "pass",
+        "UpToDate, Connected",
+    ),
+    ("flags-5-chars-8.3.8", "pass", "UpToDate, Connected"),
+    ("st-field-8.0", "pass", "drbd1 UpToDate, Connected"),
+    ("oos-nonzero-connected-8.4", "pass", "UpToDate, Connected"),
+    ("drbd9-compat-84", "pass", "drbd1 UpToDate, Connected"),
+    ("verify-s-with-progress-8.4", "pass", "VerifyS"),
+    ("verify-t-8.4", "pass", "VerifyT"),
+    ("ahead-8.4", "pass", "Ahead"),
+    (
+        "sync-source-with-progress-8.3",
+        "pass",
+        "SyncSource 0.9%, about 0:12:35 left",
+    ),
+    ("sync-source-megabytes-8.3.8", "pass", "SyncSource"),
+    ("sync-source-stalled-8.3.8", "pass", "stalled"),
+    ("paused-sync-source-8.4", "pass", "PausedSyncS"),
+    (
+        "peer-absent-uptodate-8.4",
+        "warn",
+        "WFConnection: peer absent",
+    ),
+    ("wfconnection-peer-outdated-8.3", "warn", "peer absent"),
+    (
+        "sync-target-with-progress-8.3",
+        "wait",
+        "drbd0 SyncTarget 44.4%, about 0:00:08 left",
+    ),
+    ("sync-target-megabytes-8.4", "wait", "SyncTarget 40.0%"),
+    (
+        "sync-target-megabytes-glued-finish-8.4.3",
+        "wait",
+        "SyncTarget 40.0%, about 0:02:03 left",
+    ),
+    ("sync-target-stalled-8.3.8", "wait", "stalled"),
+    (
+        "sync-target-stalled-8.4",
+        "wait",
+        "SyncTarget 50.1%, stalled",
+    ),
+    ("paused-sync-target-8.4", "wait", "PausedSyncT"),
+    ("wfbitmap-s-8.4", "wait", "WFBitMapS"),
+    ("wfbitmap-t-8.4", "wait", "WFBitMapT"),
+    ("wfsyncuuid-8.4", "wait", "WFSyncUUID"),
+    ("starting-sync-s-8.4", "wait", "StartingSyncS"),
+    ("starting-sync-t-8.4", "wait", "StartingSyncT"),
+    ("wfreportparams-8.4", "wait", "WFReportParams"),
+    ("attaching-8.4", "wait", "Attaching"),
+    ("negotiating-8.4", "wait", "Negotiating"),
+    (
+        "transient-cs-8.4",
+        "wait",
+        "connection in transition (and 6 more)",
+    ),
+    (
+        "split-brain-standalone-8.4",
+        "fail",
+        "StandAlone: split brain",
+    ),
+    ("ganeti-mixed-8.4", "fail", "drbd6 local disk Diskless"),
+    ("diskless-8.4", "fail", "Diskless"),
+    ("failed-disk-8.4", "fail", "Failed"),
+    ("local-outdated-8.4", "fail", "Outdated"),
+    ("behind-8.4", "fail", "drbd0"),
+    (
+        "initial-inconsistent-no-sync-8.3",
+        "fail",
+        "Inconsistent and no resync running",
+    ),
+    (
+        "peer-absent-consistent-8.4",
+        "fail",
+        "Consistent without a peer",
+    ),
+    (
+        "unknown-state-8.4",
+        "fail",
+        "unknown connection state \"Bogus\"",
+    ),
+    ("unconfigured-only-8.4", "skip", "no resource is configured"),
+    ("header-only-8.4", "skip", "no resource is configured"),
+    ("garbage", "error", "not a /proc/drbd version line"),
+    ("empty", "error", "empty"),
+    ("truncated-mid-line-8.4", "error", "truncated?"),
+    ("truncated-after-cs-8.4", "error", "truncated?"),
+    // DRBD 9 keeps its state out of /proc; without drbdsetup it cannot tell.
+    ("drbd9-version-only", "error", "cannot read DRBD 9 state"),
+];
+
+#[test]
+fn every_proc_drbd_fixture_gets_its_verdict() {
+    let dir = fixture("proc-drbd");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("fixtures")
+        .flatten()
+        .filter_map(|e| {
+            e.file_name()
+                .to_str()?
+                .strip_suffix(".txt")
+                .map(String::from)
+        })
+        .collect();
+    names.sort();
+    for name in &names {
+        assert!(
+            EXPECTED.iter().any(|(n, _, _)| n == name),
+            "fixture {name} has no expected verdict"
+        );
+    }
+    for (name, want, fragment) in EXPECTED {
+        let proc_dir = proc_with(
+            &format!("drbd-{name}"),
+            Some(&dir.join(format!("{name}.txt"))),
+        );
+        let (ran, _) = run_drbd(&proc_dir, &[]);
+        let report = ran.json();
+        let c = check(&report, "drbd-consistent");
+        assert_eq!(c["status"], *want, "{name}: {c:#}");
+        let summary = c["summary"].as_str().unwrap_or_default();
+        assert!(
+            summary.contains(fragment),
+            "{name}: summary {summary:?} lacks {fragment:?}"
+        );
+        let code = match *want {
+            "pass" | "warn" | "skip" => 0,
+            "error" => 3,
+            _ => 1,
+        };
+        assert_eq!(ran.code, code, "{name}");
+    }
+}
+
+#[test]
+fn no_drbd_at_all_is_not_applicable_and_does_not_wait() {
+    let proc_dir = proc_with("drbd-none", None);
+    let (ran, took) = run_drbd(&proc_dir, &["--wait", "300s"]);
+    assert_eq!(ran.code, 0, "{}", ran.stdout);
+    assert_eq!(check(&ran.json(), "drbd-consistent")["status"], "skip");
+    assert!(
+        took < Duration::from_secs(5),
+        "a standalone node waited {took:?}"
+    );
+}
+
+/// A spec with one drbd check whose parameters the test sets.
+fn drbd_spec(dir: &Path, params: &str) -> String {
+    let path = dir.join("drbd.toml");
+    std::fs::write(
+        &path,
+        format!("[[check]]\nid = \"drbd-consistent\"\nkind = \"drbd\"\nmodes = [\"boot\"]\nwhy = \"w\"\nfix = \"f\"\n{params}\n"),
+    )
+    .expect("write spec");
+    path.display().to_string()
+}
+
+#[test]
+fn configured_resources_without_the_module_fail() {
+    let dir = scratch("drbd-not-loaded");
+    std::fs::write(
+        dir.join("r0.res"),
+        "resource r0 {\n  device /dev/drbd0;\n}\n",
+    )
+    .expect("write");
+    let spec = drbd_spec(&dir, &format!("config = [\"{}/*.res\"]", dir.display()));
+    let proc_dir = proc_with("drbd-not-loaded-proc", None);
+    let (ran, _) = run_drbd(&proc_dir, &["--spec", &spec]);
+    assert_eq!(ran.code, 1, "{}", ran.stdout);
+    let c = ran.json();
+    let c = check(&c, "drbd-consistent");
+    assert_eq!(c["status"], "fail");
+    assert!(
+        c["summary"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("r0 are configured, but the DRBD module is not loaded"),
+        "{c:#}"
+    );
+}
+
+#[test]
+fn split_brain_quotes_the_kernel_log_and_fails_at_once_under_wait() {
+    let dir = scratch("drbd-split-brain");
+    let log = dir.join("kern.log");
+    std::fs::write(
+        &log,
+        "Mar  7 15:38:04 node1 kernel: block drbd0: drbd_sync_handshake:\nMar  7 15:38:05 node1 kernel: block drbd0: Split-Brain detected but unresolved, dropping connection!\n",
+    )
+    .expect("write log");
+    let spec = drbd_spec(&dir, &format!("kernel_log = [\"{}\"]", log.display()));
+    let proc_dir = proc_with(
+        "drbd-split-brain-proc",
+        Some(&fixture("proc-drbd/split-brain-standalone-8.4.txt")),
+    );
+    let (ran, took) = run_drbd(&proc_dir, &["--spec", &spec, "--wait", "300s"]);
+    assert_eq!(ran.code, 1);
+    assert!(took < Duration::from_secs(5), "split brain waited {took:?}");
+    let report = ran.json();
+    let c = check(&report, "drbd-consistent");
+    assert_eq!(c["status"], "fail");
+    let evidence = c["evidence"].to_string();
+    assert!(
+        evidence.contains("Split-Brain detected but unresolved"),
+        "{c:#}"
+    );
+}
+
+#[test]
+fn wait_follows_a_resync_to_its_end() {
+    let proc_dir = proc_with(
+        "drbd-wait",
+        Some(&fixture("proc-drbd/sync-target-with-progress-8.3.txt")),
+    );
+    let started = Instant::now();
+    let child = Command::new(bin())
+        .args([
+            "--only",
+            "drbd-consistent",
+            "--format",
+            "json",
+            "--wait",
+            "60s",
+            "--proc",
+        ])
+        .arg(&proc_dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(Duration::from_millis(1500));
+    // The resync finishes: replace the file in one step, as the kernel's view changes.
+    let next = proc_dir.join("drbd.new");
+    std::fs::copy(
+        fixture("proc-drbd/healthy-connected-uptodate-8.4.txt"),
+        &next,
+    )
+    .expect("copy");
+    std::fs::rename(&next, proc_dir.join("drbd")).expect("rename");
+    let changed = started.elapsed();
+    let ran = Ran::from(child.wait_with_output().expect("wait"));
+    let took = started.elapsed();
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    // One clean JSON document on stdout, progress on stderr.
+    assert_eq!(check(&ran.json(), "drbd-consistent")["status"], "pass");
+    assert!(
+        ran.stderr
+            .contains("waiting for drbd-consistent: drbd0 SyncTarget 44.4%, about 0:00:08 left"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        took - changed < Duration::from_secs(4),
+        "noticed the end {:?} after it",
+        took - changed
+    );
+}
+
+#[test]
+fn wait_gives_up_at_its_end_still_waiting() {
+    let proc_dir = proc_with(
+        "drbd-wait-out",
+        Some(&fixture("proc-drbd/sync-target-with-progress-8.3.txt")),
+    );
+    let (ran, took) = run_drbd(&proc_dir, &["--wait", "1s"]);
+    assert_eq!(ran.code, 1, "still waiting at the deadline is a failure");
+    assert_eq!(ran.json()["verdict"], "wait");
+    assert!(
+        took < Duration::from_secs(1) + Duration::from_secs(3),
+        "took {took:?}"
+    );
+}
+
+/// A DRBD 9 box: /proc/drbd holds only the version, drbdsetup (a stand-in) the state.
+fn drbd9(name: &str, script: &str, params: &str) -> (Ran, Duration, PathBuf) {
+    let dir = scratch(name);
+    let tool = dir.join("drbdsetup");
+    std::fs::write(&tool, format!("#!/bin/sh\n{script}\n")).expect("write stand-in");
+    std::fs::set_permissions(&tool, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    let spec = drbd_spec(
+        &dir,
+        &format!(
+            "drbdsetup = \"{}\"\ntimeout = \"1s\"\n{params}",
+            tool.display()
+        ),
+    );
+    let proc_dir = proc_with(
+        &format!("{name}-proc"),
+        Some(&fixture("proc-drbd/drbd9-version-only.txt")),
+    );
+    let (ran, took) = run_drbd(&proc_dir, &["--spec", &spec]);
+    (ran, took, dir)
+}
+
+#[test]
+fn drbd9_json_from_drbdsetup() {
+    for (file, want, fragment) in [
+        ("healthy-two-nodes.json", "pass", "UpToDate, Established"),
+        ("sync-source.json", "pass", "SyncSource 37.5%"),
+        (
+            "three-nodes-one-connecting.json",
+            "warn",
+            "home to nono Connecting",
+        ),
+        (
+            "two-volumes-one-outdated.json",
+            "fail",
+            "r0/1 to bob local disk Outdated",
+        ),
+        ("sync-target-with-progress.json", "wait", "SyncTarget"),
+        ("peer-connecting.json", "warn", "Connecting: peer absent"),
+        ("standalone.json", "fail", "StandAlone"),
+        ("diskless.json", "fail", "Diskless"),
+        ("diskless-client.json", "pass", "diskless client"),
+        ("no-peers.json", "pass", "no peer configured"),
+        ("no-resources.json", "skip", "no resource is configured"),
+        ("garbage.json", "error", "not JSON"),
+        ("truncated.json", "error", "not JSON"),
+    ] {
+        let path = fixture(&format!("drbdsetup-json/{file}"));
+        let (ran, _, _) = drbd9(
+            &format!("drbd9-{file}"),
+            &format!("cat '{}'", path.display()),
+            "",
+        );
+        let report = ran.json();
+        let c = check(&report, "drbd-consistent");
+        assert_eq!(c["status"], want, "{file}: {c:#}");
+        assert!(
+            c["summary"].as_str().unwrap_or_default().contains(fragment),
+            "{file}: {c:#}"
+        );
+    }
+}
+
+#[test]
+fn drbd9_events2_from_drbdsetup() {
+    for (file, want, fragment) in [
+        ("healthy.txt", "pass", "Established"),
+        ("sync-target.txt", "wait", "SyncTarget 37.5%"),
+        ("connecting.txt", "warn", "peer absent"),
+        ("standalone.txt", "fail", "StandAlone"),
+        ("no-resources.txt", "skip", "no resource is configured"),
+        ("garbage.txt", "error", "output"),
+    ] {
+        let path = fixture(&format!("drbd-events2/{file}"));
+        let (ran, _, _) = drbd9(
+            &format!("events2-{file}"),
+            &format!(
+                "[ \"$1 $2 $3\" = 'events2 --now all' ] || exit 9\ncat '{}'",
+                path.display()
+            ),
+            "drbdsetup_output = \"events2\"",
+        );
+        let report = ran.json();
+        let c = check(&report, "drbd-consistent");
+        assert_eq!(c["status"], want, "{file}: {c:#}");
+        assert!(
+            c["summary"].as_str().unwrap_or_default().contains(fragment),
+            "{file}: {c:#}"
+        );
+    }
+}
+
+#[test]
+fn drbdsetup_that_fails_is_an_error_naming_it() {
+    let (ran, _, _) = drbd9(
+        "drbd9-exit",
+        "echo 'Failed to modprobe drbd (No such file or directory)' >&2; exit 20",
+        "",
+    );
+    let report = ran.json();
+    let c = check(&report, "drbd-consistent");
+    assert_eq!(c["status"], "error");
+    assert!(
+        c["summary"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Failed to modprobe drbd"),
+        "{c:#}"
+    );
+}
+
+#[test]
+fn drbdsetup_that_never_exits_is_killed_with_its_children() {
+    let dir = scratch("drbd9-hang-pids");
+    let pidfile = dir.join("child.pid");
+    let (ran, took, _) = drbd9(
+        "drbd9-hang",
+        &format!("sleep 600 &\necho $! > '{}'\nsleep 600", pidfile.display()),
+        "",
+    );
+    assert!(took < Duration::from_secs(4), "took {took:?}");
+    let report = ran.json();
+    let c = check(&report, "drbd-consistent");
+    assert_eq!(c["status"], "error", "{c:#}");
+    assert!(
+        c["summary"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("killed it and its process group"),
+        "{c:#}"
+    );
+    let pid = std::fs::read_to_string(&pidfile).expect("the stand-in wrote its child's pid");
+    let stat = PathBuf::from(format!("/proc/{}/stat", pid.trim()));
+    std::thread::sleep(Duration::from_millis(200));
+    let alive = std::fs::read_to_string(&stat).is_ok_and(|s| !s.contains(") Z "));
+    assert!(!alive, "the stand-in's child {} survived", pid.trim());
+}
