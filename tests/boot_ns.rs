@@ -35,7 +35,7 @@ struct Scenario {
     /// xcbdaemon.py mode, or None for no daemon at all.
     daemon: Option<&'static str>,
     /// Extra shell run after the layout is made (before the binary).
-    extra: &'static str,
+    extra: String,
     args: Vec<String>,
 }
 
@@ -48,7 +48,7 @@ impl Scenario {
             ifstate: "lo=lo\n",
             lo_up: true,
             daemon: Some("ok"),
-            extra: "",
+            extra: String::new(),
             args: strs(&["--format", "json"]),
         }
     }
@@ -97,7 +97,7 @@ impl Scenario {
         if self.lo_up {
             sh.push_str("ip link set lo up\n");
         }
-        sh.push_str(self.extra);
+        sh.push_str(&self.extra);
         sh.push('\n');
         if let Some(mode) = self.daemon {
             let _ = writeln!(
@@ -242,7 +242,7 @@ fn the_incident_names_etc_network_run_first_and_does_not_wait() {
 fn an_interface_recorded_up_but_down_is_stale() {
     let s = Scenario {
         ifstate: "lo=lo\nveth0=veth0\n",
-        extra: "ip link add veth0 type veth peer name veth1",
+        extra: "ip link add veth0 type veth peer name veth1".into(),
         ..Scenario::healthy("stale-veth")
     };
     let Some((ran, _)) = s.run() else { return };
@@ -267,7 +267,7 @@ fn modern_per_interface_state_is_read_too() {
         ifstate: "",
         lo_up: false,
         daemon: None,
-        extra: "printf lo > /run/network/ifstate.lo",
+        extra: "printf lo > /run/network/ifstate.lo".into(),
         args: strs(&["--format", "json", "--only", "netrun-stale"]),
         ..Scenario::healthy("stale-0.8")
     };
@@ -419,12 +419,7 @@ fn reply_expectations_are_checked() {
     let spec = repo().join("tests/specs/xcbdaemon-expect.toml");
     let spec = spec.to_str().unwrap_or_default().to_string();
     let s = Scenario {
-        args: strs(&[
-            "--format",
-            "json",
-            "--spec",
-            Box::leak(spec.into_boxed_str()),
-        ]),
+        args: strs(&["--format", "json", "--spec", &spec]),
         ..Scenario::healthy("rpc-expect")
     };
     let Some((ran, _)) = s.run() else { return };
@@ -474,7 +469,7 @@ mount -t overlay overlay -o lowerdir=/usr/lib,upperdir=/run/ul/u,workdir=/run/ul
 mkdir -p /usr/lib/ha-preflight/checks.d /etc/ha-preflight/checks.d
 printf '[[check]]\nid = "vendor-lo"\nkind = "interface"\nmodes = ["boot"]\nname = "lo"\nwhy = "w"\nfix = "f"\n' > /usr/lib/ha-preflight/checks.d/boot.toml
 printf '[[check]]\nid = "vendor-rpc"\nkind = "xmlrpc"\nmodes = ["boot"]\nurl = "http://127.0.0.1:8000/RPC2"\nwhy = "w"\nfix = "f"\n' > /usr/lib/ha-preflight/checks.d/extra.toml
-printf '[[check]]\nid = "admin-lo"\nkind = "interface"\nmodes = ["boot"]\nname = "lo"\nwhy = "w"\nfix = "f"\n' > /etc/ha-preflight/checks.d/boot.toml"#,
+printf '[[check]]\nid = "admin-lo"\nkind = "interface"\nmodes = ["boot"]\nname = "lo"\nwhy = "w"\nfix = "f"\n' > /etc/ha-preflight/checks.d/boot.toml"#.into(),
         args: strs(&["--format", "json"]),
         ..Scenario::healthy("admin-spec")
     };
@@ -486,4 +481,117 @@ printf '[[check]]\nid = "admin-lo"\nkind = "interface"\nmodes = ["boot"]\nname =
         .unwrap_or_default();
     assert_eq!(ids, vec!["admin-lo", "vendor-rpc"]);
     assert_eq!(ran.code, 0, "{}", ran.stdout);
+}
+
+#[test]
+fn wait_rides_out_a_daemon_that_is_still_starting() {
+    // xcbdaemon comes up a second after the check first tries: refused is transient, so
+    // --wait re-checks it instead of failing the boot.
+    let s = Scenario {
+        daemon: None,
+        extra: format!(
+            "(sleep 1; exec python3 {}/tests/xcbdaemon.py --port 8000 --mode ok --lifetime 20) >/dev/null 2>&1 &",
+            repo().display()
+        ),
+        args: strs(&["--format", "json", "--wait", "20s"]),
+        ..Scenario::healthy("rpc-late")
+    };
+    let Some((ran, took)) = s.run() else { return };
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    assert_eq!(status(&ran.json(), "xcbdaemon-rpc"), "pass");
+    assert!(
+        ran.stderr
+            .contains("waiting for xcbdaemon-rpc: connection to 127.0.0.1:8000 refused"),
+        "{}",
+        ran.stderr
+    );
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+
+    // Without --wait the same refusal is a plain failure.
+    let s = Scenario {
+        daemon: None,
+        args: strs(&["--format", "json", "--only", "xcbdaemon-rpc"]),
+        ..Scenario::healthy("rpc-late-nowait")
+    };
+    let Some((ran, _)) = s.run() else { return };
+    assert_eq!(ran.code, 1);
+}
+
+#[test]
+fn drbd_state_from_xcbdaemon() {
+    let dir = scratch("drbd-xmlrpc-files");
+    let text = common::fixture("proc-drbd/sync-target-with-progress-8.3.txt");
+    let json = dir.join("resources.json");
+    std::fs::write(
+        &json,
+        r#"{"r0": {"cs": "Connected", "ro": "Primary/Secondary", "ds": "UpToDate/UpToDate"},
+            "r1": {"cs": "StandAlone", "ro": "Secondary/Unknown", "ds": "UpToDate/DUnknown"}}"#,
+    )
+    .expect("write");
+    let spec = dir.join("spec.toml");
+    std::fs::write(
+        &spec,
+        r#"[[check]]
+id = "xcbdaemon-rpc"
+kind = "xmlrpc"
+modes = ["boot"]
+url = "http://127.0.0.1:8000/RPC2"
+why = "w"
+fix = "f"
+
+[[check]]
+id = "drbd-text"
+kind = "drbd"
+modes = ["boot"]
+requires = ["xcbdaemon-rpc"]
+source = "xmlrpc"
+url = "http://127.0.0.1:8000/RPC2"
+method = "drbd.status"
+reply = "proc-drbd"
+why = "w"
+fix = "f"
+
+[[check]]
+id = "drbd-struct"
+kind = "drbd"
+modes = ["boot"]
+requires = ["xcbdaemon-rpc"]
+source = "xmlrpc"
+url = "http://127.0.0.1:8000/RPC2"
+method = "drbd.resources"
+reply = "struct"
+why = "w"
+fix = "f"
+"#,
+    )
+    .expect("write spec");
+    // The healthy scenario's daemon, started with the DRBD answers.
+    let daemon = format!(
+        "python3 {}/tests/xcbdaemon.py --port 8000 --mode ok --lifetime 20 --drbd-text {} --drbd-struct {} > {}/d.out 2>&1 &\ni=0; until grep -q ready {}/d.out; do i=$((i+1)); [ $i -lt 200 ] || exit 99; sleep 0.05; done",
+        repo().display(),
+        text.display(),
+        json.display(),
+        dir.display(),
+        dir.display()
+    );
+    let s = Scenario {
+        daemon: None,
+        extra: daemon,
+        args: strs(&[
+            "--format",
+            "json",
+            "--spec",
+            spec.to_str().unwrap_or_default(),
+        ]),
+        ..Scenario::healthy("drbd-xmlrpc")
+    };
+    let Some((ran, _)) = s.run() else { return };
+    let report = ran.json();
+    let text = check(&report, "drbd-text");
+    assert_eq!(text["status"], "wait", "{text:#}");
+    assert!(summary(text).contains("drbd0 SyncTarget 44.4%"), "{text:#}");
+    let st = check(&report, "drbd-struct");
+    assert_eq!(st["status"], "fail", "{st:#}");
+    assert!(summary(st).starts_with("r1 StandAlone"), "{st:#}");
+    assert_eq!(ran.code, 1);
 }
