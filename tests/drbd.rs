@@ -449,3 +449,39 @@ fn drbdsetup_that_never_exits_is_killed_with_its_children() {
     let alive = std::fs::read_to_string(&stat).is_ok_and(|s| !s.contains(") Z "));
     assert!(!alive, "the stand-in's child {} survived", pid.trim());
 }
+
+#[test]
+fn waiting_is_reported_to_systemd() {
+    let dir = scratch("drbd-notify");
+    let socket_path = dir.join("notify.sock");
+    let socket = std::os::unix::net::UnixDatagram::bind(&socket_path).expect("bind");
+    socket
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    let proc_dir = proc_with(
+        "drbd-notify-proc",
+        Some(&fixture("proc-drbd/sync-target-with-progress-8.3.txt")),
+    );
+    let out = Command::new(bin())
+        .args([
+            "--only",
+            "drbd-consistent",
+            "--format",
+            "json",
+            "--wait",
+            "1s",
+            "--proc",
+        ])
+        .arg(&proc_dir)
+        .env("NOTIFY_SOCKET", &socket_path)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let mut buf = [0u8; 1024];
+    let n = socket.recv(&mut buf).expect("a STATUS= datagram");
+    let msg = String::from_utf8_lossy(&buf[..n]);
+    assert!(
+        msg.starts_with("STATUS=waiting for drbd-consistent: drbd0 SyncTarget 44.4%"),
+        "{msg}"
+    );
+}
