@@ -7,6 +7,8 @@ use std::time::Duration;
 
 pub const USAGE: &str = "\
 usage: ha-preflight [boot] [OPTIONS]     check the running system (default)
+       ha-preflight image --root DIR     check a built root tree (nothing in it is run)
+       ha-preflight build-host           check the machine an image is built on
        ha-preflight list [--spec PATH]   the checks, with kind, modes and severity
        ha-preflight explain ID           what a check verifies, why, and how to fix it
 
@@ -14,7 +16,10 @@ options:
   --spec PATH          a TOML file or a directory of *.toml
                        (default: /usr/lib/ha-preflight/checks.d overlaid by
                        /etc/ha-preflight/checks.d, else the built-in spec)
-  --format FMT         human (default) | json
+  --format FMT         human (default) | json | junit
+  --output FILE        write the report to FILE instead of stdout
+  --root DIR           (image) the root tree to check; its own spec is used
+  --overrides FILE     accepted findings, each with a reason (TOML [[override]])
   --only ID,...        run exactly these checks
   --skip ID,...        leave these out
   --timeout DURATION   deadline for one pass over the checks (default 30s)
@@ -33,6 +38,8 @@ exit codes: 0 pass (warnings allowed), 1 a check failed or is still waiting,
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     Boot,
+    Image,
+    BuildHost,
     List,
     Explain(String),
     Help,
@@ -43,6 +50,7 @@ pub enum Command {
 pub enum Format {
     Human,
     Json,
+    Junit,
 }
 
 #[derive(Debug, Clone)]
@@ -58,6 +66,9 @@ pub struct Cli {
     pub sys_dir: Option<PathBuf>,
     pub verbose: bool,
     pub quiet: bool,
+    pub root: Option<PathBuf>,
+    pub output: Option<PathBuf>,
+    pub overrides: Option<PathBuf>,
 }
 
 pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Cli, String> {
@@ -73,6 +84,9 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Cli, 
         sys_dir: None,
         verbose: false,
         quiet: false,
+        root: None,
+        output: None,
+        overrides: None,
     };
     let mut command: Option<String> = None;
     let mut parser = lexopt::Parser::from_args(args);
@@ -85,12 +99,15 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Cli, 
                 cli.format = match value.as_str() {
                     "human" => Format::Human,
                     "json" => Format::Json,
-                    "junit" | "nagios" | "prometheus" => {
+                    "junit" => Format::Junit,
+                    "nagios" | "prometheus" => {
                         return Err(format!(
-                            "--format {value} is not available in this version (human, json)"
+                            "--format {value} is not available in this version (human, json, junit)"
                         ));
                     }
-                    other => return Err(format!("unknown --format `{other}` (human, json)")),
+                    other => {
+                        return Err(format!("unknown --format `{other}` (human, json, junit)"));
+                    }
                 }
             }
             Long("only") => {
@@ -115,6 +132,9 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Cli, 
                         .map_err(|e| format!("--wait: {e}"))?,
                 )
             }
+            Long("root") => cli.root = Some(parser.value().map_err(err)?.into()),
+            Long("output") => cli.output = Some(parser.value().map_err(err)?.into()),
+            Long("overrides") => cli.overrides = Some(parser.value().map_err(err)?.into()),
             Long("proc") => cli.proc_dir = Some(parser.value().map_err(err)?.into()),
             Long("sys") => cli.sys_dir = Some(parser.value().map_err(err)?.into()),
             Short('v') | Long("verbose") => cli.verbose = true,
@@ -141,13 +161,18 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Cli, 
         (Some("explain"), _) => {
             return Err("explain needs a check id (see `ha-preflight list`)".into());
         }
-        (Some(mode @ ("image" | "build-host")), _) => {
-            return Err(format!(
-                "the {mode} command is not available in this version; only boot"
-            ));
-        }
+        (Some("image"), _) => Command::Image,
+        (Some("build-host"), _) => Command::BuildHost,
         (Some(other), _) => return Err(format!("unknown command `{other}`")),
     };
+    match (&cli.command, &cli.root) {
+        (Command::Image, None) => return Err("image needs --root DIR".into()),
+        (Command::Image, Some(_)) | (_, None) => {}
+        (_, Some(_)) => return Err("--root is for the image command".into()),
+    }
+    if (cli.proc_dir.is_some() || cli.sys_dir.is_some()) && cli.command != Command::Boot {
+        return Err("--proc and --sys are for boot mode".into());
+    }
     if cli.verbose && cli.quiet {
         return Err("-v and -q contradict each other".into());
     }

@@ -12,7 +12,9 @@ mod http;
 mod logger;
 mod notify;
 mod outcome;
+mod overrides;
 mod report;
+mod root;
 mod spec;
 mod target;
 
@@ -20,20 +22,20 @@ use cli::{Cli, Command, Format};
 use report::human::Verbosity;
 use spec::{Location, Mode, Spec};
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+
 use std::process::ExitCode;
 use std::sync::Arc;
 use target::Target;
 
 /// Exit code for usage and spec errors (design.md).
-const USAGE_ERROR: u8 = 2;
+const USAGE_ERROR: i32 = 2;
 
 fn main() -> ExitCode {
     let cli = match cli::parse(std::env::args_os().skip(1)) {
         Ok(cli) => cli,
         Err(e) => {
             eprintln!("ha-preflight: {e}\n\n{}", cli::USAGE);
-            return ExitCode::from(USAGE_ERROR);
+            return ExitCode::from(USAGE_ERROR as u8);
         }
     };
     logger::init(if cli.verbose {
@@ -43,34 +45,19 @@ fn main() -> ExitCode {
     } else {
         log::LevelFilter::Warn
     });
-    match cli.command {
+    let code = match cli.command {
         Command::Help => {
             print!("{}", cli::USAGE);
-            return ExitCode::SUCCESS;
+            0
         }
         Command::Version => {
             println!("ha-preflight {}", env!("CARGO_PKG_VERSION"));
-            return ExitCode::SUCCESS;
+            0
         }
-        _ => {}
-    }
-    let location = match &cli.spec {
-        Some(path) => Location::Path(path.clone()),
-        None => Location::Default {
-            root: PathBuf::from("/"),
-        },
-    };
-    let spec = match spec::load(&location) {
-        Ok(spec) => Arc::new(spec),
-        Err(e) => {
-            eprintln!("ha-preflight: spec error: {e}");
-            return ExitCode::from(USAGE_ERROR);
-        }
-    };
-    let code = match &cli.command {
-        Command::List => list(&spec),
-        Command::Explain(id) => explain(&spec, id),
-        _ => boot(&cli, &spec),
+        _ => run(&cli).unwrap_or_else(|e| {
+            eprintln!("ha-preflight: {e}");
+            USAGE_ERROR
+        }),
     };
     // Flush before exiting: std::process::exit would not, and abandoned check threads
     // (see engine.rs) must not keep the process alive past its deadline.
@@ -78,16 +65,72 @@ fn main() -> ExitCode {
     std::process::exit(code)
 }
 
-fn boot(cli: &Cli, spec: &Arc<Spec>) -> i32 {
-    let mode = Mode::Boot;
-    let selected = match engine::select(spec, mode, &cli.only, &cli.skip) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("ha-preflight: {e}");
-            return USAGE_ERROR.into();
+/// Everything after argument parsing. Err is a usage or spec error (exit 2).
+fn run(cli: &Cli) -> Result<i32, String> {
+    let mode = match cli.command {
+        Command::Image => Mode::Image,
+        Command::BuildHost => Mode::BuildHost,
+        _ => Mode::Boot,
+    };
+    let target = target_for(cli, mode)?;
+    let location = match &cli.spec {
+        Some(path) => Location::Path(path.clone()),
+        None => Location::Default,
+    };
+    let spec =
+        Arc::new(spec::load(&location, &target.root).map_err(|e| format!("spec error: {e}"))?);
+    match &cli.command {
+        Command::List => return Ok(list(&spec)),
+        Command::Explain(id) => return explain(&spec, id),
+        _ => {}
+    }
+    let mut overrides =
+        overrides::load_all(cli.overrides.as_deref(), &target).map_err(|e| e.to_string())?;
+    let selected = engine::select(&spec, mode, &cli.only, &cli.skip)?;
+    let target = Arc::new(target);
+    let opts = engine::Options {
+        timeout: cli.timeout,
+        wait: cli.wait,
+    };
+    let mut run = engine::run(&spec, &selected, &target, &opts);
+    overrides.apply(&spec, &mut run);
+    for unused in overrides.unused() {
+        log::warn!("override matched nothing: {unused}");
+    }
+    let root = target.root.dir.display().to_string();
+    let text = match cli.format {
+        Format::Json => report::json::render(&run, &spec, mode, &root) + "\n",
+        Format::Junit => report::junit::render(&run, &spec, mode),
+        Format::Human => {
+            let verbosity = if cli.quiet {
+                Verbosity::Quiet
+            } else if cli.verbose {
+                Verbosity::Verbose
+            } else {
+                Verbosity::Normal
+            };
+            let color = cli.output.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none();
+            report::human::render(&run, &spec, mode, verbosity, color)
         }
     };
-    let mut target = Target::live();
+    match &cli.output {
+        Some(path) => std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?,
+        // A closed stdout (a pipe to `head`) must not turn a verdict into a panic.
+        None => {
+            let _ = std::io::stdout().write_all(text.as_bytes());
+        }
+    }
+    Ok(report::exit_code(&run))
+}
+
+/// The system or tree the command looks at.
+fn target_for(cli: &Cli, mode: Mode) -> Result<Target, String> {
+    if let Some(dir) = &cli.root {
+        return Target::image(dir).map_err(|e| format!("--root {}: {e}", dir.display()));
+    }
+    let mut target = Target::live(mode).map_err(|e| format!("cannot open /: {e}"))?;
     for (dir, slot, captured) in [
         (
             &cli.proc_dir,
@@ -98,37 +141,13 @@ fn boot(cli: &Cli, spec: &Arc<Spec>) -> i32 {
     ] {
         if let Some(dir) = dir {
             if !dir.is_dir() {
-                eprintln!("ha-preflight: {} is not a directory", dir.display());
-                return USAGE_ERROR.into();
+                return Err(format!("{} is not a directory", dir.display()));
             }
             *slot = dir.clone();
             *captured = true;
         }
     }
-    let target = Arc::new(target);
-    let opts = engine::Options {
-        timeout: cli.timeout,
-        wait: cli.wait,
-    };
-    let run = engine::run(spec, &selected, &target, &opts);
-    let root = target.root.display().to_string();
-    let text = match cli.format {
-        Format::Json => report::json::render(&run, spec, mode, &root) + "\n",
-        Format::Human => {
-            let verbosity = if cli.quiet {
-                Verbosity::Quiet
-            } else if cli.verbose {
-                Verbosity::Verbose
-            } else {
-                Verbosity::Normal
-            };
-            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            report::human::render(&run, spec, mode, verbosity, color)
-        }
-    };
-    // A closed stdout (a pipe to `head`) must not turn a verdict into a panic.
-    let _ = std::io::stdout().write_all(text.as_bytes());
-    report::exit_code(&run)
+    Ok(target)
 }
 
 fn list(spec: &Spec) -> i32 {
@@ -153,14 +172,13 @@ fn list(spec: &Spec) -> i32 {
     0
 }
 
-fn explain(spec: &Spec, id: &str) -> i32 {
+fn explain(spec: &Spec, id: &str) -> Result<i32, String> {
     let Some(c) = spec.get(id) else {
         let known: Vec<&str> = spec.checks.iter().map(|c| c.id.as_str()).collect();
-        eprintln!(
-            "ha-preflight: no check named `{id}`; known: {}",
+        return Err(format!(
+            "no check named `{id}`; known: {}",
             known.join(", ")
-        );
-        return USAGE_ERROR.into();
+        ));
     };
     let modes: Vec<String> = c.modes.iter().map(Mode::to_string).collect();
     let mut out = format!(
@@ -197,7 +215,7 @@ fn explain(spec: &Spec, id: &str) -> i32 {
         c.defined_at
     ));
     let _ = std::io::stdout().write_all(out.as_bytes());
-    0
+    Ok(0)
 }
 
 fn block(text: &str) -> String {

@@ -5,6 +5,8 @@
 //! FIFO blocks, opening a device can have side effects, and a support bundle or a broken
 //! box can hold either where a text file is expected.
 
+use crate::root::Root;
+use crate::spec::Mode;
 use std::fs::{self, File};
 use std::io::{self, Read};
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
@@ -12,10 +14,12 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 /// The system a run looks at.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Target {
-    /// The root the run reports on ("/" in boot mode).
-    pub root: PathBuf,
+    pub mode: Mode,
+    /// The root every file path resolves in: "/" for the running system, the image's
+    /// directory in image mode (see `crate::root`).
+    pub root: Root,
     /// Where /proc is read from.
     pub proc_dir: PathBuf,
     /// Where /sys is read from.
@@ -27,15 +31,28 @@ pub struct Target {
 }
 
 impl Target {
-    /// The running system.
-    pub fn live() -> Self {
-        Target {
-            root: PathBuf::from("/"),
+    /// The running system (boot and build-host modes).
+    pub fn live(mode: Mode) -> io::Result<Self> {
+        Ok(Target {
+            mode,
+            root: Root::open(Path::new("/"))?,
             proc_dir: PathBuf::from("/proc"),
             sys_dir: PathBuf::from("/sys"),
             proc_captured: false,
             sys_captured: false,
-        }
+        })
+    }
+
+    /// A root tree looked at from outside (image mode): no kernel state applies.
+    pub fn image(dir: &Path) -> io::Result<Self> {
+        Ok(Target {
+            mode: Mode::Image,
+            root: Root::open(dir)?,
+            proc_dir: dir.join("proc"),
+            sys_dir: dir.join("sys"),
+            proc_captured: true,
+            sys_captured: true,
+        })
     }
 
     /// A path under the (possibly captured) /proc, such as `self/mountinfo`.

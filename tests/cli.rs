@@ -30,11 +30,15 @@ fn list_shows_every_shipped_check() {
         .collect();
     for want in [
         ["shm-tmpfs", "mount", "critical", "boot,build-host"],
-        ["netrun-layout", "volatile-dir", "critical", "boot"],
-        ["netrun-stale", "ifstate", "critical", "boot"],
+        ["netrun-layout", "volatile-dir", "critical", "boot,image"],
+        ["netrun-stale", "ifstate", "critical", "boot,image"],
         ["lo-up", "interface", "critical", "boot"],
         ["xcbdaemon-rpc", "xmlrpc", "critical", "boot"],
         ["drbd-consistent", "drbd", "critical", "boot"],
+        ["policy-rc-d", "path", "critical", "image"],
+        ["unknown-owners", "tree", "critical", "image"],
+        ["resolv-conf", "path", "warning", "image"],
+        ["host-proc", "mount", "critical", "build-host"],
     ] {
         assert!(
             rows.iter().any(|r| r.as_slice() == want),

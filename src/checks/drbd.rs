@@ -178,7 +178,7 @@ impl Drbd {
             Err(outcome) => return *outcome,
         };
         if volumes.is_empty() {
-            let configured = self.configured();
+            let configured = self.configured(&cx.target.root);
             return if configured.is_empty() {
                 Outcome::skip("not applicable: DRBD is loaded but no resource is configured (a standalone node)")
                     .with_all(evidence)
@@ -242,7 +242,7 @@ impl Drbd {
         let text = match read_text(&path, MAX_PROC_BYTES) {
             Ok(t) => t,
             Err(e) if e.is_not_found() => {
-                let configured = self.configured();
+                let configured = self.configured(&cx.target.root);
                 return Err(Box::new(if configured.is_empty() {
                     Outcome::skip(
                         "not applicable: no DRBD on this node (no /proc/drbd, no resource configured)",
@@ -338,11 +338,11 @@ impl Drbd {
     }
 
     /// Resource names in the DRBD configuration.
-    fn configured(&self) -> Vec<String> {
+    fn configured(&self, root: &crate::root::Root) -> Vec<String> {
         let mut names = Vec::new();
         for pattern in &self.config {
-            for path in crate::engine::glob_paths(pattern) {
-                if let Ok(text) = read_text(&path, MAX_PROC_BYTES) {
+            for path in root.glob(pattern, 4096) {
+                if let Ok(text) = root.read_text(&path, MAX_PROC_BYTES) {
                     for name in drbd::config::resource_names(&text) {
                         if !names.contains(&name) {
                             names.push(name);

@@ -6,14 +6,18 @@
 //! formats are read:
 //! - `ifstate`, lines `iface=logical` (ifupdown 0.6 to 0.8);
 //! - `ifstate.<iface>`, holding the logical name when up and empty when down (0.8).
+//!
+//! Boot mode compares the record with the kernel. Image mode has no kernel to compare
+//! with: any interface recorded as configured in the image is state baked in by the build,
+//! and fails (lo first: it is the one that took seed 004's box down).
 
 use super::Context;
 use crate::outcome::Outcome;
+use crate::root::Root;
+use crate::spec::Mode;
 use crate::spec::SpecError;
 use crate::spec::params::Params;
-use crate::target::read_text;
 use std::collections::BTreeMap;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 pub const PARAMS: &[&str] = &["dirs"];
@@ -54,14 +58,14 @@ impl Ifstate {
         let mut evidence = Vec::new();
         for dir in &self.dirs {
             // /etc/network/run usually links to /run/network: read each real dir once.
-            let Ok(real) = fs::canonicalize(dir) else {
+            let Ok(real) = cx.target.root.resolve(dir, true) else {
                 continue;
             };
             if seen_dirs.contains(&real) {
                 continue;
             }
             seen_dirs.push(real.clone());
-            if let Err(e) = read_state_dir(&real, &mut recorded, &mut evidence) {
+            if let Err(e) = read_state_dir(&cx.target.root, &real, &mut recorded, &mut evidence) {
                 return Outcome::error(e).with_all(evidence);
             }
         }
@@ -70,6 +74,9 @@ impl Ifstate {
             return Outcome::pass("no interface is recorded as configured")
                 .with(format!("looked in {}", looked.join(", ")))
                 .with_all(evidence);
+        }
+        if cx.target.mode == Mode::Image {
+            return baked(&recorded).with_all(evidence);
         }
         let links = match cx.facts.links(cx.target) {
             Ok(l) => l,
@@ -112,19 +119,50 @@ impl Ifstate {
     }
 }
 
-/// Reads `ifstate` and `ifstate.<iface>` in one directory.
+/// The image-mode verdict: any recorded interface is state baked into the image.
+fn baked(recorded: &BTreeMap<String, Recorded>) -> Outcome {
+    let mut names: Vec<&String> = recorded.keys().collect();
+    // lo first: in seed 004 it is the one whose baked state took the box down.
+    names.sort_by_key(|n| (n.as_str() != "lo", n.as_str()));
+    let files: Vec<String> = names
+        .iter()
+        .filter_map(|n| recorded.get(*n))
+        .map(|r| r.file.display().to_string())
+        .collect();
+    let mut outcome = match names.first() {
+        None => Outcome::pass("no ifupdown state in the image"),
+        Some(first) => Outcome::fail(format!(
+            "ifupdown state is baked into the image: {} recorded as configured, so ifup will skip {} at every boot",
+            names
+                .iter()
+                .map(|n| n.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            if names.len() == 1 {
+                first.as_str()
+            } else {
+                "them"
+            }
+        )),
+    };
+    for (name, file) in names.iter().zip(files) {
+        outcome
+            .evidence
+            .push(format!("{file}: {name}={}", recorded[*name].logical));
+    }
+    outcome
+}
+
+/// Reads `ifstate` and `ifstate.<iface>` in one directory (an in-root path).
 fn read_state_dir(
+    root: &Root,
     dir: &Path,
     recorded: &mut BTreeMap<String, Recorded>,
     evidence: &mut Vec<String>,
 ) -> Result<(), String> {
-    let entries = fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let mut names: Vec<String> = Vec::new();
-    for entry in entries.take(MAX_ENTRIES) {
-        let entry = entry.map_err(|e| format!("{}: {e}", dir.display()))?;
-        names.push(entry.file_name().to_string_lossy().into_owned());
-    }
-    names.sort();
+    let names = root
+        .read_dir(dir, MAX_ENTRIES)
+        .map_err(|e| format!("{}: {e}", dir.display()))?;
     for name in names {
         let iface_from_name = match name.as_str() {
             "ifstate" => None,
@@ -134,7 +172,7 @@ fn read_state_dir(
             },
         };
         let path = dir.join(&name);
-        let text = match read_text(&path, MAX_STATE_BYTES) {
+        let text = match root.read_text(&path, MAX_STATE_BYTES) {
             Ok(t) => t,
             Err(e) => return Err(e.to_string()),
         };

@@ -10,18 +10,28 @@
 //! | `interface`    | `interface`     | lo-up                         |
 //! | `xmlrpc`       | `xmlrpc`        | xcbdaemon-rpc                 |
 //! | `drbd`         | `drbd`          | drbd-consistent               |
+//! | `path`         | `path`          | policy-rc-d, machine-id, ssh-host-keys, resolv-conf, apt-proxy, mtab-link |
+//! | `diversions`   | `diversions`    | dpkg-diversions               |
+//! | `hostname`     | `hostname`      | build-hostname                |
+//! | `unit-wiring`  | `unit_wiring`   | unit-wiring                   |
+//! | `tree`         | `tree`          | unknown-owners, runtime-leftovers, tmp-leftovers, qemu-user-static, dev-nodes |
 
+pub mod diversions;
 pub mod drbd;
+pub mod hostname;
 pub mod ifstate;
 pub mod interface;
 pub mod mount;
+pub mod path;
+pub mod tree;
+pub mod unit_wiring;
 pub mod volatile_dir;
 pub mod xmlrpc;
 
 use crate::facts::Facts;
 use crate::outcome::Outcome;
-use crate::spec::SpecError;
 use crate::spec::params::Params;
+use crate::spec::{Mode, SpecError};
 use crate::target::Target;
 use std::time::{Duration, Instant};
 
@@ -41,6 +51,11 @@ pub enum Kind {
     Interface(interface::Interface),
     Xmlrpc(xmlrpc::Xmlrpc),
     Drbd(drbd::Drbd),
+    Path(path::PathRules),
+    Diversions(diversions::Diversions),
+    Hostname(hostname::Hostname),
+    UnitWiring(unit_wiring::UnitWiring),
+    Tree(tree::TreeCheck),
     /// Test-only: blocks for the duration, ignoring its deadline, as a check stuck in the
     /// kernel on a hung mount would. Lets the engine's abandonment be tested for real.
     #[cfg(test)]
@@ -55,6 +70,11 @@ impl Kind {
         "interface",
         "xmlrpc",
         "drbd",
+        "path",
+        "diversions",
+        "hostname",
+        "unit-wiring",
+        "tree",
     ];
 
     /// Parses the kind's parameters; returns the kind and the names it accepts.
@@ -72,6 +92,20 @@ impl Kind {
             ),
             "xmlrpc" => (Kind::Xmlrpc(xmlrpc::Xmlrpc::parse(p)?), xmlrpc::PARAMS),
             "drbd" => (Kind::Drbd(drbd::Drbd::parse(p)?), drbd::PARAMS),
+            "path" => (Kind::Path(path::PathRules::parse(p)?), path::PARAMS),
+            "diversions" => (
+                Kind::Diversions(diversions::Diversions::parse(p)?),
+                diversions::PARAMS,
+            ),
+            "hostname" => (
+                Kind::Hostname(hostname::Hostname::parse(p)?),
+                hostname::PARAMS,
+            ),
+            "unit-wiring" => (
+                Kind::UnitWiring(unit_wiring::UnitWiring::parse(p)?),
+                unit_wiring::PARAMS,
+            ),
+            "tree" => (Kind::Tree(tree::TreeCheck::parse(p)?), tree::PARAMS),
             other => return Err(p.error_here(format!("unknown kind `{other}`"))),
         })
     }
@@ -84,8 +118,29 @@ impl Kind {
             Kind::Interface(_) => "interface",
             Kind::Xmlrpc(_) => "xmlrpc",
             Kind::Drbd(_) => "drbd",
+            Kind::Path(_) => "path",
+            Kind::Diversions(_) => "diversions",
+            Kind::Hostname(_) => "hostname",
+            Kind::UnitWiring(_) => "unit-wiring",
+            Kind::Tree(_) => "tree",
             #[cfg(test)]
             Kind::Stall(_) => "stall",
+        }
+    }
+
+    /// The modes this kind can judge: kernel state exists only on a running system, and
+    /// a tree walk only makes sense for an image.
+    pub fn modes(&self) -> &'static [Mode] {
+        match self {
+            Kind::Mount(_) => &[Mode::Boot, Mode::BuildHost],
+            Kind::VolatileDir(_) | Kind::Ifstate(_) => &[Mode::Boot, Mode::Image],
+            Kind::Interface(_) | Kind::Xmlrpc(_) | Kind::Drbd(_) => &[Mode::Boot],
+            Kind::Path(_) | Kind::Diversions(_) | Kind::Hostname(_) | Kind::UnitWiring(_) => {
+                &[Mode::Boot, Mode::Image, Mode::BuildHost]
+            }
+            Kind::Tree(_) => &[Mode::Image],
+            #[cfg(test)]
+            Kind::Stall(_) => &[Mode::Boot],
         }
     }
 
@@ -106,6 +161,11 @@ impl Kind {
             Kind::Interface(k) => k.evaluate(cx),
             Kind::Xmlrpc(k) => k.evaluate(cx),
             Kind::Drbd(k) => k.evaluate(cx),
+            Kind::Path(k) => k.evaluate(cx),
+            Kind::Diversions(k) => k.evaluate(cx),
+            Kind::Hostname(k) => k.evaluate(cx),
+            Kind::UnitWiring(k) => k.evaluate(cx),
+            Kind::Tree(k) => k.evaluate(cx),
             #[cfg(test)]
             Kind::Stall(d) => {
                 std::thread::sleep(*d);

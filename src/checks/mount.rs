@@ -35,6 +35,13 @@ impl Mount {
     pub fn evaluate(&self, cx: &Context) -> Outcome {
         let table = match cx.facts.mounts(cx.target) {
             Ok(t) => t,
+            // On a running system, no /proc/self/mountinfo means /proc is not mounted:
+            // that is a finding (a chroot build without /proc), not an inability to look.
+            Err(e) if !cx.target.proc_captured && e.contains("No such file") => {
+                return Outcome::fail(format!(
+                    "/proc is not mounted, so nothing can see the mounts: {e}"
+                ));
+            }
             Err(e) => return Outcome::error(format!("cannot read the mount table: {e}")),
         };
         let path = self.path.display();

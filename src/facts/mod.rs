@@ -3,12 +3,14 @@
 
 pub mod links;
 pub mod mounts;
+pub mod tree;
 
 use crate::target::Target;
 use std::sync::{Arc, Mutex};
 
 pub use links::Links;
 pub use mounts::MountTable;
+pub use tree::Tree;
 
 /// A lazily gathered fact. A mutex rather than `OnceLock::get_or_init`, because a load
 /// can fail and a failure is kept as the fact ("could not read mountinfo") so every
@@ -19,6 +21,7 @@ type Cell<T> = Mutex<Option<Result<Arc<T>, String>>>;
 pub struct Facts {
     mounts: Cell<MountTable>,
     links: Cell<Links>,
+    tree: Cell<Tree>,
 }
 
 fn get_or_load<T>(
@@ -42,5 +45,10 @@ impl Facts {
         get_or_load(&self.links, || {
             Links::load(target).map_err(|e| e.to_string())
         })
+    }
+
+    /// Every entry of the target's root, walked once however many checks ask.
+    pub fn tree(&self, target: &Target) -> Arc<Tree> {
+        get_or_load(&self.tree, || Ok(Tree::walk(&target.root))).unwrap_or_default()
     }
 }

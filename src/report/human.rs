@@ -47,11 +47,13 @@ impl Style {
 pub fn render(run: &Run, spec: &Spec, mode: Mode, verbosity: Verbosity, color: bool) -> String {
     let st = Style { color };
     let mut out = String::new();
-    let roots: Vec<&CheckResult> = run
+    // Root causes, the worst first (a failure before a warning), then in run order.
+    let mut roots: Vec<&CheckResult> = run
         .results
         .iter()
         .filter(|r| r.status.is_failure() && r.status != Status::Blocked && r.root_cause.is_none())
         .collect();
+    roots.sort_by_key(|r| std::cmp::Reverse(r.status.rank()));
     let verdict = run.verdict.as_str().to_uppercase();
 
     if verbosity == Verbosity::Quiet {

@@ -10,9 +10,9 @@ use super::error::{Source, SpecError};
 use super::params::{Params, RawTable};
 use super::{Check, Mode, Severity, Spec, When, graph};
 use crate::checks::Kind;
+use crate::root::Root;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::fs;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
@@ -20,7 +20,10 @@ pub const VENDOR_DIR: &str = "/usr/lib/ha-preflight/checks.d";
 pub const ADMIN_DIR: &str = "/etc/ha-preflight/checks.d";
 
 /// The spec compiled into the binary: the repository's `checks/` folder.
-const BUILTIN: &[(&str, &str)] = &[("boot.toml", include_str!("../../checks/boot.toml"))];
+const BUILTIN: &[(&str, &str)] = &[
+    ("boot.toml", include_str!("../../checks/boot.toml")),
+    ("image.toml", include_str!("../../checks/image.toml")),
+];
 
 /// Spec files are small; a larger one is a mistake, not something to read into memory.
 const MAX_SPEC_BYTES: usize = 1 << 20;
@@ -30,29 +33,42 @@ const MAX_SPEC_BYTES: usize = 1 << 20;
 pub enum Location {
     /// `--spec PATH`: a file, or a directory of `*.toml`.
     Path(PathBuf),
-    /// The vendor/admin directories under a root, else the built-in copy.
-    Default { root: PathBuf },
+    /// The vendor/admin directories of the target's root (in image mode, the image's own
+    /// spec, read confined to the image), else the built-in copy.
+    Default,
 }
 
-pub fn load(location: &Location) -> Result<Spec, SpecError> {
+/// Loads the spec. `root` is the target's root: the default directories are looked up in
+/// it, so an image is checked with the spec it ships.
+pub fn load(location: &Location, root: &Root) -> Result<Spec, SpecError> {
     let sources = match location {
         Location::Path(path) => {
-            let is_dir = fs::metadata(path)
-                .map_err(|source| SpecError::Io {
-                    path: path.clone(),
-                    source,
-                })?
-                .is_dir();
-            if is_dir {
-                read_dir_sources(std::slice::from_ref(path))?
+            let host = Root::open(Path::new("/")).map_err(|source| SpecError::Io {
+                path: PathBuf::from("/"),
+                source,
+            })?;
+            let absolute = std::path::absolute(path).map_err(|source| SpecError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            let st = host.stat(&absolute).map_err(|source| SpecError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            if st.kind == crate::root::Kind::Dir {
+                read_dir_sources(&host, std::slice::from_ref(&absolute))?
             } else {
-                vec![read_source(path)?]
+                vec![read_source(&host, &absolute)?]
             }
         }
-        Location::Default { root } => {
-            let dirs = [root.join(&VENDOR_DIR[1..]), root.join(&ADMIN_DIR[1..])];
-            if dirs.iter().any(|d| d.is_dir()) {
-                read_dir_sources(&dirs)?
+        Location::Default => {
+            let dirs = [PathBuf::from(VENDOR_DIR), PathBuf::from(ADMIN_DIR)];
+            let present = dirs.iter().any(|d| {
+                root.stat(d)
+                    .is_ok_and(|st| st.kind == crate::root::Kind::Dir)
+            });
+            if present {
+                read_dir_sources(root, &dirs)?
             } else {
                 BUILTIN
                     .iter()
@@ -67,49 +83,58 @@ pub fn load(location: &Location) -> Result<Spec, SpecError> {
     parse_sources(&sources)
 }
 
+/// How a path inside `root` is shown: as the host sees it.
+fn shown(root: &Root, path: &Path) -> PathBuf {
+    if root.dir == Path::new("/") {
+        path.to_path_buf()
+    } else {
+        root.dir.join(path.strip_prefix("/").unwrap_or(path))
+    }
+}
+
 /// `*.toml` files of the directories, later directories replacing same-named files of
 /// earlier ones, read in file-name order.
-fn read_dir_sources(dirs: &[PathBuf]) -> Result<Vec<Source>, SpecError> {
+fn read_dir_sources(root: &Root, dirs: &[PathBuf]) -> Result<Vec<Source>, SpecError> {
     let mut by_name: BTreeMap<String, PathBuf> = BTreeMap::new();
     for dir in dirs {
-        let entries = match fs::read_dir(dir) {
-            Ok(entries) => entries,
+        let names = match root.read_dir(dir, 4096) {
+            Ok(names) => names,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
             Err(source) => {
                 return Err(SpecError::Io {
-                    path: dir.clone(),
+                    path: shown(root, dir),
                     source,
                 });
             }
         };
-        for entry in entries {
-            let entry = entry.map_err(|source| SpecError::Io {
-                path: dir.clone(),
-                source,
-            })?;
-            let name = entry.file_name().to_string_lossy().into_owned();
+        for name in names {
             if name.ends_with(".toml") && !name.starts_with('.') {
-                by_name.insert(name, entry.path());
+                by_name.insert(name.clone(), dir.join(&name));
             }
         }
     }
     if by_name.is_empty() {
-        let shown: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
+        let listed: Vec<String> = dirs
+            .iter()
+            .map(|d| shown(root, d).display().to_string())
+            .collect();
         return Err(SpecError::File {
-            path: dirs.first().cloned().unwrap_or_default(),
-            message: format!("no *.toml spec files in {}", shown.join(" or ")),
+            path: dirs.first().map(|d| shown(root, d)).unwrap_or_default(),
+            message: format!("no *.toml spec files in {}", listed.join(" or ")),
         });
     }
-    by_name.values().map(|p| read_source(p)).collect()
+    by_name.values().map(|p| read_source(root, p)).collect()
 }
 
-fn read_source(path: &Path) -> Result<Source, SpecError> {
-    let text = crate::target::read_text(path, MAX_SPEC_BYTES).map_err(|e| SpecError::File {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })?;
+fn read_source(root: &Root, path: &Path) -> Result<Source, SpecError> {
+    let text = root
+        .read_text(path, MAX_SPEC_BYTES)
+        .map_err(|e| SpecError::File {
+            path: shown(root, path),
+            message: e.to_string(),
+        })?;
     Ok(Source {
-        path: path.to_path_buf(),
+        path: shown(root, path),
         text,
     })
 }
@@ -204,6 +229,16 @@ fn parse_check(
     let fix: String = p.require("fix", "how to fix a failure, for `explain` and reports")?;
     let timeout = p.take_duration("timeout")?;
     let (kind, kind_params) = Kind::parse(&kind_name, &mut p)?;
+    if let Some(mode) = modes.iter().find(|m| !kind.modes().contains(m)) {
+        return Err(p.error_here(format!(
+            "check `{id}`: kind `{kind_name}` cannot run in {mode} mode (it runs in: {})",
+            kind.modes()
+                .iter()
+                .map(Mode::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
     let known: Vec<&str> = COMMON.iter().chain(kind_params).copied().collect();
     p.finish(&kind_name, &known)?;
 

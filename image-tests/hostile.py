@@ -1,0 +1,209 @@
+#!/usr/bin/env python3
+"""A clean root tree with hostile content, for the confinement and safety rules of
+`ha-preflight image` (design.md, "Safety rules").
+
+    python3 image-tests/hostile.py DIR HOSTDIR
+        Build the clean tree (make_tree.py) at DIR, then plant links that escape to HOSTDIR
+        if resolved against the host, link loops, FIFOs, a socket, an 8 GiB sparse file,
+        an unreadable file and (as root) a device node. HOSTDIR stands for a host folder
+        that must never be opened: it gets `secret` ("host secret") and a decoy SSH host
+        key. Prints one JSON object describing every plant.
+
+    python3 image-tests/hostile.py --check-unchanged DIR
+        Print a sha256 fingerprint of DIR from lstat alone (never opens, follows or reads
+        anything in it): sorted (relative path, mode, size, mtime_ns, ctime_ns, uid, gid,
+        rdev, link target). Equal before and after a run means the run changed nothing.
+
+What a test does with it: build, fingerprint, run `ha-preflight image --root DIR` under a
+timeout (a FIFO opened for reading would block it forever; the sparse file would take
+minutes to read), check it ended in time without a panic, that its output never contains
+the host secret's text, and that the fingerprint is unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+import stat
+import sys
+from pathlib import Path
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import make_tree  # noqa: E402
+from make_tree import remove, symlink, write  # noqa: E402
+
+SECRET_TEXT = "host secret"
+SPARSE_SIZE = 8 << 30  # 8 GiB
+
+
+def plant(plants: list[dict], path: str, kind: str, checks: list[str], hazard: str, **extra) -> None:
+    plants.append({"path": path, "type": kind, "checks": checks, "hazard": hazard, **extra})
+
+
+def build(directory: str, host_directory: str) -> dict:
+    root = Path(os.path.realpath(directory))
+    host = Path(os.path.realpath(host_directory))
+    if host == root or root in host.parents:
+        raise ValueError("HOSTDIR must lie outside DIR")
+    host.mkdir(parents=True, exist_ok=True)
+    secret = host / "secret"
+    secret.write_text(SECRET_TEXT + "\n")
+    decoy_key = host / "ssh_host_ed25519_key"
+    decoy_key.write_text("-----BEGIN OPENSSH PRIVATE KEY-----\n" + SECRET_TEXT
+                         + "\n-----END OPENSSH PRIVATE KEY-----\n")
+
+    make_tree.build("clean", root)
+    as_root = make_tree.is_root()
+    plants: list[dict] = []
+    skipped: list[dict] = []
+
+    # Links that escape if resolved against the host.
+    symlink(root, "etc/hostname", str(secret))
+    plant(plants, "etc/hostname", "symlink", ["build-hostname"],
+          "absolute link to the host secret; in the image it dangles", target=str(secret))
+
+    climb = "../" * (len((root / "etc").parts) + 3) + str(secret).lstrip("/")
+    symlink(root, "etc/resolv.conf", climb)
+    assert os.path.realpath(root / "etc/resolv.conf") == str(secret), "climb does not reach HOSTDIR"
+    plant(plants, "etc/resolv.conf", "symlink", ["resolv-conf"],
+          "relative link climbing out of DIR with .. to the host secret; in the image the "
+          "..s stop at the root and it dangles", target=climb)
+
+    remove(root, "etc/ssh")
+    symlink(root, "etc/ssh", str(host))
+    plant(plants, "etc/ssh", "symlink", ["ssh-host-keys", "build-hostname"],
+          "absolute link to HOSTDIR, which holds a decoy ssh_host_ed25519_key: a checker that "
+          "escapes reports a host key; in the image etc/ssh dangles", target=str(host))
+
+    symlink(root, "home/appliance/host", str(host))
+    plant(plants, "home/appliance/host", "symlink", ["unknown-owners"],
+          "absolute directory link to HOSTDIR: a tree walk that follows links leaves the image",
+          target=str(host))
+
+    symlink(root, "usr/lib/cycle", "../..")
+    plant(plants, "usr/lib/cycle", "symlink", ["unknown-owners", "dev-nodes", "qemu-user-static"],
+          "directory link to the image's root: a tree walk that follows links never ends",
+          target="../..")
+
+    # Loops.
+    symlink(root, "etc/mtab", "mtab")
+    plant(plants, "etc/mtab", "symlink", ["mtab-link"], "links to itself (ELOOP)", target="mtab")
+    symlink(root, "etc/loop-a", "loop-b")
+    symlink(root, "etc/loop-b", "loop-a")
+    plant(plants, "etc/loop-a", "symlink", [], "two-link loop with etc/loop-b (ELOOP)", target="loop-b")
+    plant(plants, "etc/loop-b", "symlink", [], "two-link loop with etc/loop-a (ELOOP)", target="loop-a")
+
+    # Files that must never be opened for reading.
+    remove(root, "etc/machine-id")
+    os.mkfifo(root / "etc/machine-id", 0o644)
+    plant(plants, "etc/machine-id", "fifo", ["machine-id"],
+          "a FIFO with no writer: opening it for reading blocks forever")
+    os.mkfifo(root / "run/initctl", 0o600)
+    plant(plants, "run/initctl", "fifo", ["runtime-leftovers"],
+          "sysvinit's control FIFO left in run/: opening it blocks forever")
+    if plant_socket(root / "run", "xcbdaemon.sock"):
+        plant(plants, "run/xcbdaemon.sock", "socket", ["runtime-leftovers"],
+              "a unix socket left in run/ (nobody listens): open() fails with ENXIO")
+    else:
+        skipped.append({"path": "run/xcbdaemon.sock", "reason": "could not bind a unix socket"})
+
+    status = root / "var/lib/dpkg/status"
+    os.truncate(status, SPARSE_SIZE)
+    plant(plants, "var/lib/dpkg/status", "file", ["netrun-layout", "qemu-user-static"],
+          "the real stanzas followed by a hole to 8 GiB: reading it whole exhausts memory or time",
+          size=SPARSE_SIZE)
+
+    os.chmod(root / "etc/passwd", 0)
+    plant(plants, "etc/passwd", "file", ["unknown-owners"],
+          "mode 000: unreadable (as non-root only; root reads it anyway)",
+          meaningful=not as_root)
+
+    if as_root:
+        remove(root, "etc/network/interfaces")
+        os.mknod(root / "etc/network/interfaces", 0o644 | stat.S_IFCHR, os.makedev(1, 5))
+        plant(plants, "etc/network/interfaces", "chardev", ["netrun-stale"],
+              "character device 1,5 (/dev/zero's numbers): reading it never ends", rdev=[1, 5])
+    else:
+        skipped.append({"path": "etc/network/interfaces", "reason": "a device node needs root (mknod)"})
+
+    return {
+        "root": str(root),
+        "host_dir": str(host),
+        "host_secret": str(secret),
+        "host_secret_text": SECRET_TEXT,
+        "host_decoy_key": str(decoy_key),
+        "as_root": as_root,
+        "plants": plants,
+        "skipped": skipped,
+    }
+
+
+def plant_socket(directory: Path, name: str) -> bool:
+    """Bind (and close) a unix socket at DIRECTORY/NAME; the socket file stays. Binds by a
+    relative name from DIRECTORY, so a long DIR cannot exceed sun_path's 108 bytes."""
+    cwd = os.getcwd()
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        os.chdir(directory)
+        sock.bind(name)
+        return True
+    except OSError:
+        return False
+    finally:
+        sock.close()
+        os.chdir(cwd)
+
+
+def fingerprint(directory: str) -> str:
+    """sha256 over every entry's lstat facts, sorted by relative path. Opens no file,
+    follows no link (os.scandir with follow_symlinks=False), reads no FIFO."""
+    root = Path(directory)
+    rows: list[list] = []
+
+    def row(rel: str, path: Path) -> os.stat_result:
+        st = os.lstat(path)
+        target = os.readlink(path) if stat.S_ISLNK(st.st_mode) else ""
+        rows.append([rel, st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns,
+                     st.st_uid, st.st_gid, st.st_rdev, target])
+        return st
+
+    def walk(path: Path, rel: str) -> None:
+        try:
+            entries = sorted(os.scandir(path), key=lambda e: e.name)
+        except OSError as e:
+            rows.append([rel + "/", "unlistable", e.errno])
+            return
+        for entry in entries:
+            child_rel = f"{rel}/{entry.name}" if rel != "." else entry.name
+            st = row(child_rel, Path(entry.path))
+            if stat.S_ISDIR(st.st_mode):
+                walk(Path(entry.path), child_rel)
+
+    row(".", root)
+    walk(root, ".")
+    rows.sort(key=lambda r: r[0])
+    return hashlib.sha256(json.dumps(rows).encode()).hexdigest()
+
+
+def main(argv: list[str]) -> int:
+    usage = "usage: hostile.py DIR HOSTDIR | --check-unchanged DIR"
+    if len(argv) == 2 and argv[0] == "--check-unchanged":
+        print(fingerprint(argv[1]))
+        return 0
+    if len(argv) != 2 or argv[0].startswith("-") or argv[1].startswith("-"):
+        print(usage, file=sys.stderr)
+        return 2
+    try:
+        report = build(argv[0], argv[1])
+    except (ValueError, FileExistsError) as e:
+        print(f"hostile.py: {e}", file=sys.stderr)
+        return 2
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

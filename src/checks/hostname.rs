@@ -1,0 +1,89 @@
+//! Kind `hostname`: the image carries the appliance's name, not the build host's.
+//! debootstrap copies the host's /etc/hostname, and postinsts running in a chroot see the
+//! host's name (ssh-keygen puts `root@BUILDHOST` in key comments); HA node names are
+//! often derived from it (research/image-hygiene.md 2.4).
+
+use super::Context;
+use super::path::summarize;
+use crate::outcome::Outcome;
+use crate::spec::SpecError;
+use crate::spec::params::Params;
+use std::path::Path;
+
+pub const PARAMS: &[&str] = &["expected"];
+
+#[derive(Debug)]
+pub struct Hostname {
+    /// The appliance's default name, when the spec knows it.
+    pub expected: Option<String>,
+}
+
+impl Hostname {
+    pub fn parse(p: &mut Params) -> Result<Self, SpecError> {
+        Ok(Hostname {
+            expected: p.take("expected")?,
+        })
+    }
+
+    pub fn evaluate(&self, cx: &Context) -> Outcome {
+        let root = &cx.target.root;
+        let read = |p: &str| root.read_text(Path::new(p), 64 << 10);
+        let mut offenders = Vec::new();
+        let name = match read("/etc/hostname") {
+            Ok(t) => t.trim().to_string(),
+            Err(e) if e.is_not_found() => String::new(),
+            Err(e) => return Outcome::error(e.to_string()),
+        };
+        if let Some(expected) = &self.expected
+            && !name.is_empty()
+            && &name != expected
+        {
+            offenders.push(format!(
+                "/etc/hostname says {name:?}, not the appliance's {expected:?}"
+            ));
+        }
+        if let Ok(hosts) = read("/etc/hosts") {
+            for line in hosts.lines() {
+                let mut fields = line
+                    .split('#')
+                    .next()
+                    .unwrap_or_default()
+                    .split_whitespace();
+                if fields.next() == Some("127.0.1.1") {
+                    let names: Vec<&str> = fields.collect();
+                    if !name.is_empty() && !names.contains(&name.as_str()) {
+                        offenders.push(format!(
+                            "/etc/hosts maps 127.0.1.1 to {} but /etc/hostname says {name:?}",
+                            names.join(" ")
+                        ));
+                    }
+                }
+            }
+        }
+        for leftover in ["/etc/mailname", "/etc/hosts.orig", "/etc/hostname.orig"] {
+            if root.exists(Path::new(leftover)) {
+                offenders.push(format!("{leftover} exists (the build host's?)"));
+            }
+        }
+        for key in root.glob("/etc/ssh/ssh_host_*_key.pub", 64) {
+            let Ok(text) = root.read_text(&key, 64 << 10) else {
+                continue;
+            };
+            let comment = text.split_whitespace().nth(2).unwrap_or_default();
+            if let Some(host) = comment.split('@').nth(1)
+                && host != name
+            {
+                offenders.push(format!(
+                    "{} was made on {host:?} ({comment})",
+                    key.display()
+                ));
+            }
+        }
+        let ok = if name.is_empty() {
+            "no hostname baked in".to_string()
+        } else {
+            format!("the image is named {name:?} throughout")
+        };
+        summarize(offenders, Vec::new(), ok)
+    }
+}

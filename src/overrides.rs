@@ -1,0 +1,221 @@
+//! Overrides, as lintian has them: a finding the firmware team has looked at and
+//! accepted, with the reason written down. An overridden result is shown as such (status
+//! `skip`, "overridden: REASON", the original summary kept), so it no longer gates; an
+//! override that matched nothing is reported, so stale ones do not pile up.
+//!
+//! ```toml
+//! [[override]]
+//! id = "resolv-conf"
+//! path = "/etc/resolv.conf"        # optional: only findings naming a matching path
+//! reason = "replaced at first boot by the provisioning agent"
+//! ```
+//!
+//! Read from `--overrides FILE` and, in image mode, from the image's own
+//! `/usr/lib/ha-preflight/overrides/*.toml` (confined to the image).
+
+use crate::engine::{Run, wildcard};
+use crate::outcome::Status;
+use crate::spec::error::{Source, SpecError};
+use crate::spec::{Mode, Spec};
+use crate::target::Target;
+use serde::Deserialize;
+use std::path::Path;
+use toml::Spanned;
+
+pub const IMAGE_DIR: &str = "/usr/lib/ha-preflight/overrides";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default, rename = "override")]
+    entries: Vec<Spanned<Entry>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Entry {
+    id: String,
+    path: Option<String>,
+    reason: String,
+}
+
+#[derive(Debug)]
+pub struct Override {
+    pub id: String,
+    pub path: Option<String>,
+    pub reason: String,
+    /// "FILE:LINE", for reports.
+    pub at: String,
+    pub used: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct Overrides(Vec<Override>);
+
+/// Parses one overrides file.
+pub fn parse(source: &Source) -> Result<Vec<Override>, SpecError> {
+    let file: File = toml::from_str(&source.text).map_err(|e| {
+        let at = e.span().map_or(0, |s| s.start);
+        source.error_at(at..at, e.message().trim().to_string())
+    })?;
+    let mut out = Vec::new();
+    for spanned in file.entries {
+        let span = spanned.span();
+        let e = spanned.into_inner();
+        if e.reason.trim().is_empty() {
+            return Err(
+                source.error_at(span, format!("override for `{}` has an empty reason", e.id))
+            );
+        }
+        let (line, _) = source.position(span.start);
+        out.push(Override {
+            id: e.id,
+            path: e.path,
+            reason: e.reason.trim().to_string(),
+            at: format!("{}:{line}", source.path.display()),
+            used: false,
+        });
+    }
+    Ok(out)
+}
+
+/// `--overrides FILE` plus, in image mode, the image's own overrides.
+pub fn load_all(file: Option<&Path>, target: &Target) -> Result<Overrides, SpecError> {
+    let mut all = Vec::new();
+    if let Some(path) = file {
+        let text = crate::target::read_text(path, 1 << 20).map_err(|e| SpecError::File {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        all.extend(parse(&Source {
+            path: path.to_path_buf(),
+            text,
+        })?);
+    }
+    if target.mode == Mode::Image {
+        for path in target.root.glob(&format!("{IMAGE_DIR}/*.toml"), 256) {
+            let shown = target
+                .root
+                .dir
+                .join(path.strip_prefix("/").unwrap_or(&path));
+            let text = target
+                .root
+                .read_text(&path, 1 << 20)
+                .map_err(|e| SpecError::File {
+                    path: shown.clone(),
+                    message: e.to_string(),
+                })?;
+            all.extend(parse(&Source { path: shown, text })?);
+        }
+    }
+    Ok(Overrides(all))
+}
+
+impl Overrides {
+    /// Marks the failing results an override covers, and recomputes the verdict.
+    pub fn apply(&mut self, spec: &Spec, run: &mut Run) {
+        for r in &mut run.results {
+            if !matches!(r.status, Status::Fail | Status::Warn) {
+                continue;
+            }
+            let id = &spec.checks[r.index].id;
+            let Some(o) = self
+                .0
+                .iter_mut()
+                .find(|o| &o.id == id && covers(o, &r.evidence, &r.summary))
+            else {
+                continue;
+            };
+            o.used = true;
+            r.summary = format!(
+                "overridden: {} (was {}: {})",
+                o.reason,
+                r.status.as_str(),
+                r.summary
+            );
+            r.evidence.push(format!("override at {}", o.at));
+            r.status = Status::Skip;
+        }
+        run.verdict = crate::engine::verdict(spec, &run.results);
+    }
+
+    /// Overrides that matched no finding, described for a warning.
+    pub fn unused(&self) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|o| !o.used)
+            .map(|o| {
+                let path = o
+                    .path
+                    .as_deref()
+                    .map(|p| format!(" path {p}"))
+                    .unwrap_or_default();
+                format!("{} `{}`{path} ({})", o.at, o.id, o.reason)
+            })
+            .collect()
+    }
+}
+
+/// Without a path, an override covers the check's finding; with one, only a finding
+/// that names a path matching it.
+fn covers(o: &Override, evidence: &[String], summary: &str) -> bool {
+    let Some(pattern) = &o.path else {
+        return true;
+    };
+    std::iter::once(summary)
+        .chain(evidence.iter().map(String::as_str))
+        .flat_map(|line| {
+            line.split(|c: char| c.is_whitespace() || c == ',' || c == ':' || c == '(' || c == ')')
+        })
+        .filter(|token| token.starts_with('/'))
+        .any(|token| path_matches(pattern, token))
+}
+
+/// Component-wise wildcard matching of absolute paths.
+fn path_matches(pattern: &str, path: &str) -> bool {
+    let p: Vec<&str> = pattern.split('/').collect();
+    let q: Vec<&str> = path.split('/').collect();
+    p.len() == q.len() && p.iter().zip(&q).all(|(a, b)| wildcard(a, b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(text: &str) -> Source {
+        Source {
+            path: "o.toml".into(),
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn parses_and_requires_a_reason() {
+        let o = parse(&source(
+            "[[override]]\nid = \"resolv-conf\"\nreason = \"agent\"\n",
+        ))
+        .unwrap();
+        assert_eq!(
+            (o[0].id.as_str(), o[0].at.as_str()),
+            ("resolv-conf", "o.toml:1")
+        );
+        let e = parse(&source("[[override]]\nid = \"x\"\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("missing field `reason`"), "{e}");
+        let e = parse(&source("[[override]]\nid = \"x\"\nreason = \" \"\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("o.toml:1:1: override for `x` has an empty reason"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn paths_match_component_wise() {
+        assert!(path_matches("/etc/resolv.conf", "/etc/resolv.conf"));
+        assert!(path_matches("/usr/lib/vendor/*", "/usr/lib/vendor/tool"));
+        assert!(!path_matches("/usr/lib/vendor/*", "/usr/lib/vendor/a/b"));
+    }
+}
