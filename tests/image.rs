@@ -284,3 +284,19 @@ fn image_needs_a_root() {
     let ran = common::run(&["image", "--root", "/nonexistent/rootfs"]);
     assert_eq!(ran.code, 2);
 }
+
+#[test]
+fn the_ifupdown_era_comes_from_the_images_dpkg_status() {
+    let dir = scratch("image-era");
+    make_tree("netrun-real-dir", &dir.join("root"));
+    let (ran, _) = image(&dir.join("root"), &[], "openat2");
+    let report = ran.json();
+    let c = check(&report, "netrun-layout");
+    assert_eq!(c["status"], "fail");
+    assert!(
+        c["evidence"]
+            .to_string()
+            .contains("ifupdown 0.6.10 (var/lib/dpkg/status) keeps its state here"),
+        "{c:#}"
+    );
+}

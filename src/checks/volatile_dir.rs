@@ -98,12 +98,29 @@ impl VolatileDir {
                     .with(format!("{path} resolves to {} in the image", target.display()))
                 }
             }
-            FileKind::Dir => Outcome::fail(format!(
-                "{path} is a real directory in the image, so ifupdown state in it survives reboots; it must be absent or a link to {}",
-                allowed.join(" or ")
-            ))
-            .with(format!("lstat {path}: directory, mode {:o}", st.mode)),
-            other => Outcome::fail(format!("{path} is a {} in the image, not absent or a link", other.name())),
+            FileKind::Dir => {
+                let era = match installed_version(root, "ifupdown") {
+                    Some(v) if v.starts_with("0.6") || v.starts_with("0.5") => {
+                        format!(
+                            "ifupdown {v} (var/lib/dpkg/status) keeps its state here: this is seed 004's layout"
+                        )
+                    }
+                    Some(v) => format!(
+                        "ifupdown {v} (var/lib/dpkg/status) keeps its state in /run/network; the directory is a 0.6-era artefact"
+                    ),
+                    None => "ifupdown's version is not in var/lib/dpkg/status".to_string(),
+                };
+                Outcome::fail(format!(
+                    "{path} is a real directory in the image, so ifupdown state in it survives reboots; it must be absent or a link to {}",
+                    allowed.join(" or ")
+                ))
+                .with(format!("lstat {path}: directory, mode {:o}", st.mode))
+                .with(era)
+            }
+            other => Outcome::fail(format!(
+                "{path} is a {} in the image, not absent or a link",
+                other.name()
+            )),
         }
     }
 
@@ -213,6 +230,24 @@ impl VolatileDir {
             (Err(described), evidence)
         }
     }
+}
+
+/// The installed version of a package, from the image's dpkg status (bounded: an
+/// oversized status file just leaves the version unknown).
+fn installed_version(root: &Root, package: &str) -> Option<String> {
+    let status = root
+        .read_text(Path::new("/var/lib/dpkg/status"), 32 << 20)
+        .ok()?;
+    status.split("\n\n").find_map(|stanza| {
+        let field = |name: &str| {
+            stanza
+                .lines()
+                .find_map(|l| l.strip_prefix(name).map(|v| v.trim().to_string()))
+        };
+        (field("Package:")? == package && field("Status:")?.ends_with("installed"))
+            .then(|| field("Version:"))
+            .flatten()
+    })
 }
 
 /// Resolves `path`; if it (or its symlink's target) does not exist, resolves the nearest
