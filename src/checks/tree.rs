@@ -178,17 +178,21 @@ fn runtime(root: &Root, tree: &Tree) -> Outcome {
             || name == "utmp"
             || name == "reboot-required";
         if stale {
-            offenders.push(format!(
-                "{} ({}) left by the build",
-                e.path.display(),
-                e.stat.kind.name()
-            ));
+            offenders.push(left_by_build(e));
         }
     }
     summarize(
         offenders,
         Vec::new(),
         "no runtime state in the image; /var/run and /var/lock link into /run".into(),
+    )
+}
+
+fn left_by_build(e: &crate::facts::tree::Entry) -> String {
+    format!(
+        "{} ({}) left by the build",
+        e.path.display(),
+        e.stat.kind.name()
     )
 }
 
@@ -212,11 +216,7 @@ fn tmp(root: &Root, tree: &Tree) -> Outcome {
             p.starts_with("/var/cache/apt/") && (p.ends_with(".deb") || p.ends_with(".bin"));
         let debris = p == "/debootstrap" || p == "/var/log/bootstrap.log";
         if in_tmp || cached || debris {
-            offenders.push(format!(
-                "{} ({}) left by the build",
-                e.path.display(),
-                e.stat.kind.name()
-            ));
+            offenders.push(left_by_build(e));
         }
     }
     summarize(
