@@ -595,3 +595,20 @@ fix = "f"
     assert!(summary(st).starts_with("r1 StandAlone"), "{st:#}");
     assert_eq!(ran.code, 1);
 }
+
+#[test]
+fn build_host_mode_catches_a_dev_shm_that_is_not_tmpfs() {
+    // Seed 004's build host: /dev/shm a plain directory; /proc is mounted.
+    let s = Scenario {
+        shm_tmpfs: false,
+        daemon: None,
+        args: strs(&["build-host", "--format", "json"]),
+        ..Scenario::healthy("build-host-plain-shm")
+    };
+    let Some((ran, _)) = s.run() else { return };
+    let report = ran.json();
+    assert_eq!(report["mode"], "build-host");
+    assert_eq!(status(&report, "shm-tmpfs"), "fail", "{}", ran.stdout);
+    assert_eq!(status(&report, "host-proc"), "pass", "{}", ran.stdout);
+    assert_eq!(ran.code, 1);
+}

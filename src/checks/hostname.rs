@@ -2,6 +2,10 @@
 //! debootstrap copies the host's /etc/hostname, and postinsts running in a chroot see the
 //! host's name (ssh-keygen puts `root@BUILDHOST` in key comments); HA node names are
 //! often derived from it (research/image-hygiene.md 2.4).
+//!
+//! In image mode the machine running the check is, in CI, the build host itself: its
+//! name anywhere in the image is the leftover. `expected`, when the spec gives the
+//! appliance's name, is checked too.
 
 use super::Context;
 use super::path::summarize;
@@ -34,6 +38,22 @@ impl Hostname {
             Err(e) if e.is_not_found() => String::new(),
             Err(e) => return Outcome::error(e.to_string()),
         };
+        // In image mode, this machine is the build host (CI runs us right after the build).
+        let build_host = (cx.target.mode == crate::spec::Mode::Image)
+            .then(|| nix::unistd::gethostname().ok())
+            .flatten()
+            .map(|h| h.to_string_lossy().into_owned())
+            .filter(|h| !h.is_empty() && h != "localhost");
+        let is_build_host = |n: &str| {
+            build_host
+                .as_deref()
+                .is_some_and(|b| b == n || b.split('.').next() == Some(n))
+        };
+        if !name.is_empty() && is_build_host(&name) {
+            offenders.push(format!(
+                "/etc/hostname says {name:?}, the name of the machine that built the image"
+            ));
+        }
         if let Some(expected) = &self.expected
             && !name.is_empty()
             && &name != expected
@@ -71,7 +91,7 @@ impl Hostname {
             };
             let comment = text.split_whitespace().nth(2).unwrap_or_default();
             if let Some(host) = comment.split('@').nth(1)
-                && host != name
+                && (host != name || is_build_host(host))
             {
                 offenders.push(format!(
                     "{} was made on {host:?} ({comment})",
