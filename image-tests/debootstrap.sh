@@ -347,18 +347,6 @@ WantedBy=multi-user.target
 '
 
 # With the host keys gone sshd needs new ones on first boot (ssh-host-keys' fix).
-SSH_KEYGEN_SERVICE='[Unit]
-Description=Generate SSH host keys on first boot
-Before=ssh.service
-ConditionPathExistsGlob=!/etc/ssh/ssh_host_*_key
-
-[Service]
-Type=oneshot
-ExecStart=/usr/bin/ssh-keygen -A
-
-[Install]
-WantedBy=multi-user.target
-'
 
 clean_tree() {  # DIR
     local dir=$1
@@ -392,7 +380,7 @@ clean_tree() {  # DIR
     install -D -m 644 "$REPO/systemd/ha.service.d/10-ha-preflight.conf" \
         "$units/ha.service.d/10-ha-preflight.conf"
     printf '%s' "$HA_SERVICE" > "$units/ha.service"
-    printf '%s' "$SSH_KEYGEN_SERVICE" > "$units/regenerate-ssh-host-keys.service"
+    cp "$(dirname "${BASH_SOURCE[0]}")/units/regenerate-ssh-host-keys.service" "$units/"
     install -D -m 755 "$BIN" "$dir/usr/bin/ha-preflight"
     enable_units "$dir" ha-preflight.service ha.service regenerate-ssh-host-keys.service
 }

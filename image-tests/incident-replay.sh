@@ -270,15 +270,7 @@ assert_unmounted() {  # DIR
     fi
 }
 
-cleanup() {
-    [ -n "${WORK:-}" ] && [ -d "$WORK" ] || return 0
-    if findmnt -rn -o TARGET | grep -q "^$WORK"; then
-        echo "FAIL: mounts left under $WORK; not deleting it" >&2
-        return
-    fi
-    if [ -n "${KEEP:-}" ]; then echo "kept $WORK"; return; fi
-    rm -rf --one-file-system "$WORK"
-}
+# cleanup() comes from debootstrap.sh, sourced above.
 
 replay_main() {
     preflight

@@ -169,19 +169,7 @@ WantedBy=multi-user.target
 
 # With the host keys removed from the image, something must make them on first boot or
 # sshd will not start; an appliance ships a unit like this one (Raspberry Pi OS does).
-SSH_REGEN_SERVICE = """\
-[Unit]
-Description=Generate SSH host keys on first boot
-Before=ssh.service
-ConditionPathExistsGlob=!/etc/ssh/ssh_host_*_key
-
-[Service]
-Type=oneshot
-ExecStart=/usr/bin/ssh-keygen -A
-
-[Install]
-WantedBy=multi-user.target
-"""
+SSH_REGEN_SERVICE = (Path(__file__).resolve().parent / "units/regenerate-ssh-host-keys.service").read_text()
 
 # (package, version, files listed in var/lib/dpkg/info/PACKAGE.list)
 PACKAGES = [

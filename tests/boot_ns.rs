@@ -612,3 +612,23 @@ fn build_host_mode_catches_a_dev_shm_that_is_not_tmpfs() {
     assert_eq!(status(&report, "host-proc"), "pass", "{}", ran.stdout);
     assert_eq!(ran.code, 1);
 }
+
+#[test]
+fn build_host_mode_catches_a_missing_proc() {
+    // A chroot build without /proc: package scripts cannot read /proc/mounts.
+    let s = Scenario {
+        daemon: None,
+        extra: "umount -l /proc".into(),
+        args: strs(&["build-host", "--format", "json"]),
+        ..Scenario::healthy("build-host-no-proc")
+    };
+    let Some((ran, _)) = s.run() else { return };
+    let report = ran.json();
+    let proc = check(&report, "host-proc");
+    assert_eq!(proc["status"], "fail", "{proc:#}");
+    assert!(
+        summary(proc).starts_with("/proc is not mounted"),
+        "{proc:#}"
+    );
+    assert_eq!(ran.code, 1);
+}

@@ -37,7 +37,7 @@ impl Mount {
             Ok(t) => t,
             // On a running system, no /proc/self/mountinfo means /proc is not mounted:
             // that is a finding (a chroot build without /proc), not an inability to look.
-            Err(e) if !cx.target.proc_captured && e.contains("No such file") => {
+            Err(e) if !cx.target.proc_captured && !cx.target.proc_path("self").exists() => {
                 return Outcome::fail(format!(
                     "/proc is not mounted, so nothing can see the mounts: {e}"
                 ));

@@ -127,7 +127,6 @@ impl PathRules {
         let root = &cx.target.root;
         let mut offenders = Vec::new();
         let mut errors = Vec::new();
-        let mut looked = 0;
         for rule in &self.rules {
             for pattern in &rule.paths {
                 let matches = root.glob(pattern, 4096);
@@ -143,7 +142,6 @@ impl PathRules {
                     ));
                 }
                 for path in matches {
-                    looked += 1;
                     match judge(root, &path, &rule.require) {
                         Ok(Some(problem)) => offenders.push(problem),
                         Ok(None) => {}
@@ -153,7 +151,6 @@ impl PathRules {
             }
         }
         let described: Vec<String> = self.rules.iter().map(Rule::describe).collect();
-        let _ = looked;
         summarize(offenders, errors, described.join("; "))
     }
 }
