@@ -1,11 +1,13 @@
-//! Durations as people write them on a command line or in a spec: `500ms`, `2s`, `5m`, `1h`.
+//! Durations as people write them on a command line or in a spec: `500ms`, `2s`, `5m`, `1h`,
+//! `2d`.
 //!
 //! A bare number is refused rather than guessed at: `--timeout 30` could mean seconds or
 //! milliseconds, and a boot gate that waits a thousand times too long is a real outage.
 
 use std::time::Duration;
 
-/// Parses `N` followed by one of `ms`, `s`, `m`, `h`. `N` may have a fractional part (`1.5s`).
+/// Parses `N` followed by one of `ms`, `s`, `m`, `h`, `d`. `N` may have a fractional part
+/// (`1.5s`).
 pub fn parse(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let split = text
@@ -20,26 +22,51 @@ pub fn parse(text: &str) -> Result<Duration, String> {
         "s" => value,
         "m" | "min" => value * 60.0,
         "h" => value * 3600.0,
+        "d" => value * 86_400.0,
         _ => {
             return Err(format!(
-                "`{text}` has an unknown unit `{unit}`: use ms, s, m or h"
+                "`{text}` has an unknown unit `{unit}`: use ms, s, m, h or d"
             ));
         }
     };
-    // A week is far past any boot gate's patience; the cap keeps Duration arithmetic safe.
-    if !(0.0..=604_800.0).contains(&seconds) {
-        return Err(format!("`{text}` is out of range (0 to 168h)"));
+    // Ages in a spec (sync-age's max_age) are days; a month is past any of them, and the
+    // cap keeps Duration arithmetic safe.
+    if !(0.0..=MAX_SECONDS).contains(&seconds) {
+        return Err(format!("`{text}` is out of range (0 to 31d)"));
     }
     Ok(Duration::from_secs_f64(seconds))
 }
 
-/// Formats a duration for people, in a form `parse` reads back: `500ms`, `2s`, `90s`, `5m`.
+const MAX_SECONDS: f64 = 31.0 * 86_400.0;
+
+/// An age for people, to the two largest units: `3d 4h`, `5h 12m`, `7m 3s`, `42s`.
+pub fn age(seconds: u64) -> String {
+    let (d, h, m, s) = (
+        seconds / 86_400,
+        seconds / 3600 % 24,
+        seconds / 60 % 60,
+        seconds % 60,
+    );
+    match (d, h, m) {
+        (0, 0, 0) => format!("{s}s"),
+        (0, 0, _) => format!("{m}m {s}s"),
+        (0, _, _) => format!("{h}h {m}m"),
+        _ => format!("{d}d {h}h"),
+    }
+}
+
+/// Formats a duration for people, in a form `parse` reads back: `500ms`, `2s`, `90s`, `5m`,
+/// `26h`, `2d`.
 pub fn display(d: Duration) -> String {
     let ms = d.as_millis();
     if ms < 1000 {
         format!("{ms}ms")
     } else if ms % 1000 != 0 {
         format!("{:.1}s", d.as_secs_f64())
+    } else if ms % 86_400_000 == 0 {
+        format!("{}d", ms / 86_400_000)
+    } else if ms % 3_600_000 == 0 {
+        format!("{}h", ms / 3_600_000)
     } else if ms % 60_000 == 0 {
         format!("{}m", ms / 60_000)
     } else {
@@ -58,6 +85,15 @@ mod tests {
         assert_eq!(parse("2m"), Ok(Duration::from_secs(120)));
         assert_eq!(parse("1h"), Ok(Duration::from_secs(3600)));
         assert_eq!(parse("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse("2d"), Ok(Duration::from_secs(172_800)));
+    }
+
+    #[test]
+    fn ages_read_in_two_units() {
+        assert_eq!(age(42), "42s");
+        assert_eq!(age(7 * 60 + 3), "7m 3s");
+        assert_eq!(age(5 * 3600 + 12 * 60 + 9), "5h 12m");
+        assert_eq!(age(3 * 86_400 + 4 * 3600 + 59), "3d 4h");
     }
 
     #[test]
@@ -66,12 +102,13 @@ mod tests {
         assert!(parse("s").is_err());
         assert!(parse("10 parsecs").is_err());
         assert!(parse("9999h").is_err());
+        assert!(parse("32d").is_err());
         assert!(parse("").is_err());
     }
 
     #[test]
     fn displays_round_trip() {
-        for text in ["500ms", "2s", "5m", "90s", "1.5s"] {
+        for text in ["500ms", "2s", "5m", "90s", "1.5s", "26h", "2d"] {
             assert_eq!(display(parse(text).unwrap()), text);
         }
     }

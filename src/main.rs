@@ -3,10 +3,12 @@
 
 mod checks;
 mod cli;
+mod clock;
 mod command;
 mod drbd;
 mod duration;
 mod engine;
+mod envfile;
 mod facts;
 mod http;
 mod logger;

@@ -50,6 +50,10 @@ pub struct Stat {
     pub gid: u32,
     pub size: u64,
     pub rdev: u64,
+    pub dev: u64,
+    pub ino: u64,
+    /// Modification time, seconds since the epoch.
+    pub mtime: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +100,9 @@ impl From<FileStat> for Stat {
             gid: st.st_gid,
             size: st.st_size.max(0) as u64,
             rdev: st.st_rdev,
+            dev: st.st_dev,
+            ino: st.st_ino,
+            mtime: st.st_mtime,
         }
     }
 }
@@ -277,15 +284,16 @@ impl Root {
         Ok(names(fs::read_dir(host)?, limit))
     }
 
-    /// Reads at most `limit` bytes of a regular file, following links inside the root.
-    /// Anything but a regular file is refused before it is opened.
-    pub fn read_text(&self, path: &Path, limit: usize) -> Result<String, ReadError> {
+    /// Opens a regular file for reading, following links inside the root. Anything but a
+    /// regular file is refused before it is opened, and the open is non-blocking, so a
+    /// FIFO swapped in between cannot hang it.
+    pub fn open_regular(&self, path: &Path) -> Result<fs::File, ReadError> {
         let shown = path.to_path_buf();
         let io_err = |source| ReadError::Io {
             path: shown.clone(),
             source,
         };
-        let file = match self.resolver {
+        Ok(match self.resolver {
             Resolver::Openat2 => {
                 let fd = self.open_in_root(path, OFlag::O_PATH).map_err(io_err)?;
                 let st = Stat::from(fstat(&fd).map_err(|e| io_err(errno(e)))?);
@@ -326,7 +334,18 @@ impl Root {
                 }
                 file
             }
+        })
+    }
+
+    /// Reads at most `limit` bytes of a regular file, following links inside the root.
+    /// Anything but a regular file is refused before it is opened.
+    pub fn read_text(&self, path: &Path, limit: usize) -> Result<String, ReadError> {
+        let shown = path.to_path_buf();
+        let io_err = |source| ReadError::Io {
+            path: shown.clone(),
+            source,
         };
+        let file = self.open_regular(path)?;
         let mut bytes = Vec::new();
         file.take(limit as u64 + 1)
             .read_to_end(&mut bytes)

@@ -129,10 +129,19 @@ fn strs(args: &[&str]) -> Vec<String> {
     args.iter().map(|a| a.to_string()).collect()
 }
 
-/// Every check passes; drbd-consistent is not applicable (no DRBD in a test namespace).
+/// Checks that a standalone node skips: no DRBD, no role, no replicated data, no sync.
+const STANDALONE_SKIPS: &[&str] = &[
+    "drbd-consistent",
+    "sync-age",
+    "role-leftovers",
+    "peer-sequence",
+];
+
+/// Every check passes, but those a standalone test namespace has nothing for.
 fn all_pass(report: &serde_json::Value) {
     for c in report["checks"].as_array().expect("checks") {
-        let want = if c["id"] == "drbd-consistent" {
+        let id = c["id"].as_str().unwrap_or_default();
+        let want = if STANDALONE_SKIPS.contains(&id) {
             "skip"
         } else {
             "pass"
@@ -150,7 +159,7 @@ fn healthy_box_with_legacy_layout_passes() {
     all_pass(&report);
     assert_eq!(report["verdict"], "pass");
     assert_eq!(ran.code, 0, "{}", ran.stdout);
-    assert_eq!(report["checks"].as_array().map(Vec::len), Some(6));
+    assert_eq!(report["checks"].as_array().map(Vec::len), Some(11));
 }
 
 #[test]
@@ -631,4 +640,53 @@ fn build_host_mode_catches_a_missing_proc() {
         "{proc:#}"
     );
     assert_eq!(ran.code, 1);
+}
+
+/// Seeds 000 to 003 at once, judged by the shipped spec: a replica that once acted as
+/// master (its outgoing queue still there, its sequence numbers those of seed 000, ahead
+/// of the master's), a pid file left by a crash, and a sync record three days old.
+#[test]
+fn the_crash_and_role_leftovers_of_the_seeds_with_the_shipped_spec() {
+    let s = Scenario {
+        daemon: Some("ok --sequence /run/master.json"),
+        extra: [
+            "mount -t tmpfs tmpfs /var/lib",
+            "mkdir -p /var/lib/xcbdaemon/data /var/lib/xcbdaemon/master /etc/default",
+            "printf 'T7 6982\\nT9 10258\\nT15 2043\\n' > /var/lib/xcbdaemon/data/sequence",
+            "touch /var/lib/xcbdaemon/master/outgoing.queue",
+            "touch -d '3 days ago' /var/lib/xcbdaemon/last-sync",
+            "printf '{\"T7\": 5053, \"T9\": 7919, \"T15\": 1865}' > /run/master.json",
+            "printf 'XCB_ROLE=replica\\nXCB_MASTER=127.0.0.1\\n' > /etc/default/xcbdaemon",
+            "true & dead=$!; wait $dead; echo $dead > /run/xcbdaemon.pid",
+        ]
+        .join("\n"),
+        ..Scenario::healthy("seeds-leftovers")
+    };
+    let Some((ran, _)) = s.run() else {
+        return;
+    };
+    let report = ran.json();
+    assert_eq!(ran.code, 1, "{}", ran.stderr);
+    let stale = check(&report, "stale-locks");
+    assert_eq!(stale["status"], "fail", "{stale:#}");
+    assert!(summary(stale).contains("/run/xcbdaemon.pid"), "{stale:#}");
+    assert!(summary(stale).contains("is not running"), "{stale:#}");
+    let role = check(&report, "role-leftovers");
+    assert_eq!(role["status"], "fail", "{role:#}");
+    assert_eq!(
+        summary(role),
+        "a replica node keeps state of another role (client or master): \
+         /var/lib/xcbdaemon/master/outgoing.queue"
+    );
+    let seq = check(&report, "peer-sequence");
+    assert_eq!(seq["status"], "fail", "{seq:#}");
+    assert_eq!(
+        summary(seq),
+        "ahead of its leader on 3 of 3: T15 2043 > 1865, T7 6982 > 5053, T9 10258 > 7919"
+    );
+    assert_eq!(seq["root_cause"], "role-leftovers", "{seq:#}");
+    let age = check(&report, "sync-age");
+    assert_eq!(age["status"], "warn", "{age:#}");
+    assert!(summary(age).starts_with("last run 3d"), "{age:#}");
+    assert_eq!(status(&report, "fs-errors"), "pass");
 }

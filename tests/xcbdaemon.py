@@ -10,6 +10,9 @@ without limit.
 
     python3 tests/xcbdaemon.py --host 127.0.0.1 --port N --mode MODE [--lifetime S]
 
+A peer's xcbdaemon (peer-sequence) is the same server bound to a non-loopback
+address, with --sequence.
+
 The socket is bound before `ready` is printed, so a test can connect as soon
 as it reads that line. The process always exits by itself after --lifetime
 seconds, whatever its clients do. Standard library only.
@@ -80,7 +83,7 @@ def make_xmlrpc_server(cls, addr):
                allow_none=True)
 
 
-def serve_ok(addr, drbd_text=None, drbd_struct=None):
+def serve_ok(addr, drbd_text=None, drbd_struct=None, sequence=None, role=None):
     server = make_xmlrpc_server(ThreadingXMLRPCServer, addr)
     server.register_introspection_functions()
     server.register_multicall_functions()
@@ -92,6 +95,12 @@ def serve_ok(addr, drbd_text=None, drbd_struct=None):
         server.register_function(lambda: open(drbd_text).read(), "drbd.status")
     if drbd_struct:
         server.register_function(lambda: json.load(open(drbd_struct)), "drbd.resources")
+    # Replication state as a leader's xcbdaemon reports it: table name -> sequence
+    # number (numbers past XML-RPC's 32-bit int go as strings, as xcbdaemon sends them).
+    if sequence:
+        server.register_function(lambda: json.load(open(sequence)), "xcb.sequence")
+    if role is not None:
+        server.register_function(lambda: role, "xcb.role")
     return server
 
 
@@ -259,12 +268,17 @@ def main():
                         help="ok mode: drbd.status() returns this file's text")
     parser.add_argument("--drbd-struct", metavar="JSON",
                         help="ok mode: drbd.resources() returns this JSON file's object")
+    parser.add_argument("--sequence", metavar="JSON",
+                        help="ok mode: xcb.sequence() returns this JSON file's object")
+    parser.add_argument("--role", metavar="NAME",
+                        help="ok mode: xcb.role() returns NAME")
     args = parser.parse_args()
 
     addr = (args.host, args.port)
     if args.mode in XMLRPC_MODES:
         server = XMLRPC_MODES[args.mode](addr, drbd_text=args.drbd_text,
-                                         drbd_struct=args.drbd_struct)
+                                         drbd_struct=args.drbd_struct,
+                                         sequence=args.sequence, role=args.role)
     else:
         server = RawServer(addr, RAW_MODES[args.mode])
 

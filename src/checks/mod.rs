@@ -15,14 +15,24 @@
 //! | `hostname`     | `hostname`      | build-hostname                |
 //! | `unit-wiring`  | `unit_wiring`   | unit-wiring                   |
 //! | `tree`         | `tree`          | unknown-owners, runtime-leftovers, tmp-leftovers, qemu-user-static, dev-nodes |
+//! | `locks`        | `locks`         | stale-locks                   |
+//! | `filesystem`   | `filesystem`    | fs-errors                     |
+//! | `file-age`     | `file_age`      | sync-age                      |
+//! | `role`         | `role`          | role-leftovers                |
+//! | `sequence`     | `sequence`      | peer-sequence                 |
 
 pub mod diversions;
 pub mod drbd;
+pub mod file_age;
+pub mod filesystem;
 pub mod hostname;
 pub mod ifstate;
 pub mod interface;
+pub mod locks;
 pub mod mount;
 pub mod path;
+pub mod role;
+pub mod sequence;
 pub mod tree;
 pub mod unit_wiring;
 pub mod volatile_dir;
@@ -56,6 +66,11 @@ pub enum Kind {
     Hostname(hostname::Hostname),
     UnitWiring(unit_wiring::UnitWiring),
     Tree(tree::TreeCheck),
+    Locks(locks::Locks),
+    Filesystem(filesystem::Filesystem),
+    FileAge(file_age::FileAge),
+    Role(role::Role),
+    Sequence(sequence::Sequence),
     /// Test-only: blocks for the duration, ignoring its deadline, as a check stuck in the
     /// kernel on a hung mount would. Lets the engine's abandonment be tested for real.
     #[cfg(test)]
@@ -75,6 +90,11 @@ impl Kind {
         "hostname",
         "unit-wiring",
         "tree",
+        "locks",
+        "filesystem",
+        "file-age",
+        "role",
+        "sequence",
     ];
 
     /// Parses the kind's parameters; returns the kind and the names it accepts.
@@ -106,6 +126,20 @@ impl Kind {
                 unit_wiring::PARAMS,
             ),
             "tree" => (Kind::Tree(tree::TreeCheck::parse(p)?), tree::PARAMS),
+            "locks" => (Kind::Locks(locks::Locks::parse(p)?), locks::PARAMS),
+            "filesystem" => (
+                Kind::Filesystem(filesystem::Filesystem::parse(p)?),
+                filesystem::PARAMS,
+            ),
+            "file-age" => (
+                Kind::FileAge(file_age::FileAge::parse(p)?),
+                file_age::PARAMS,
+            ),
+            "role" => (Kind::Role(role::Role::parse(p)?), role::PARAMS),
+            "sequence" => (
+                Kind::Sequence(sequence::Sequence::parse(p)?),
+                sequence::PARAMS,
+            ),
             other => return Err(p.error_here(format!("unknown kind `{other}`"))),
         })
     }
@@ -123,6 +157,11 @@ impl Kind {
             Kind::Hostname(_) => "hostname",
             Kind::UnitWiring(_) => "unit-wiring",
             Kind::Tree(_) => "tree",
+            Kind::Locks(_) => "locks",
+            Kind::Filesystem(_) => "filesystem",
+            Kind::FileAge(_) => "file-age",
+            Kind::Role(_) => "role",
+            Kind::Sequence(_) => "sequence",
             #[cfg(test)]
             Kind::Stall(_) => "stall",
         }
@@ -134,7 +173,14 @@ impl Kind {
         match self {
             Kind::Mount(_) => &[Mode::Boot, Mode::BuildHost],
             Kind::VolatileDir(_) | Kind::Ifstate(_) => &[Mode::Boot, Mode::Image],
-            Kind::Interface(_) | Kind::Xmlrpc(_) | Kind::Drbd(_) => &[Mode::Boot],
+            Kind::Interface(_)
+            | Kind::Xmlrpc(_)
+            | Kind::Drbd(_)
+            | Kind::Locks(_)
+            | Kind::Filesystem(_)
+            | Kind::FileAge(_)
+            | Kind::Role(_)
+            | Kind::Sequence(_) => &[Mode::Boot],
             Kind::Path(_) | Kind::Diversions(_) | Kind::Hostname(_) | Kind::UnitWiring(_) => {
                 &[Mode::Boot, Mode::Image, Mode::BuildHost]
             }
@@ -149,6 +195,9 @@ impl Kind {
     pub fn default_timeout(&self) -> Duration {
         match self {
             Kind::Xmlrpc(_) => Duration::from_secs(2),
+            // Another machine, over the network: long enough for a busy leader, short
+            // enough that a dead one costs little.
+            Kind::Sequence(_) => Duration::from_secs(3),
             _ => Duration::from_secs(5),
         }
     }
@@ -166,6 +215,11 @@ impl Kind {
             Kind::Hostname(k) => k.evaluate(cx),
             Kind::UnitWiring(k) => k.evaluate(cx),
             Kind::Tree(k) => k.evaluate(cx),
+            Kind::Locks(k) => k.evaluate(cx),
+            Kind::Filesystem(k) => k.evaluate(cx),
+            Kind::FileAge(k) => k.evaluate(cx),
+            Kind::Role(k) => k.evaluate(cx),
+            Kind::Sequence(k) => k.evaluate(cx),
             #[cfg(test)]
             Kind::Stall(d) => {
                 std::thread::sleep(*d);

@@ -45,11 +45,17 @@ impl Endpoint {
         let url_raw = p.take_raw("url").ok_or_else(|| {
             p.error_here("missing `url` (such as \"http://127.0.0.1:8000/RPC2\")")
         })?;
-        let url = url_raw.get_ref().as_str().unwrap_or_default().to_string();
-        let (addr, host, path) = parse_url(&url)
-            .map_err(|e| p.source().error_at(url_raw.span(), format!("`url`: {e}")))?;
+        let url = url_raw.get_ref().as_str().unwrap_or_default();
+        Self::parse(url, false)
+            .map_err(|e| p.source().error_at(url_raw.span(), format!("`url`: {e}")))
+    }
+
+    /// Parses `http://HOST[:PORT][/PATH]`; HOST is an IP literal (or `localhost`), never a
+    /// name to look up, and must be loopback unless `remote` allows another machine.
+    pub fn parse(url: &str, remote: bool) -> Result<Self, String> {
+        let (addr, host, path) = parse_url(url, remote)?;
         Ok(Endpoint {
-            url,
+            url: url.to_string(),
             addr,
             host,
             path,
@@ -318,11 +324,12 @@ pub fn to_xmlrpc(v: &toml::Value) -> Result<Value, String> {
     })
 }
 
-/// `http://HOST[:PORT][/PATH]` with HOST a loopback IP literal or `localhost`.
-fn parse_url(url: &str) -> Result<(SocketAddr, String, String), String> {
+/// `http://HOST[:PORT][/PATH]` with HOST an IP literal or `localhost`, loopback unless
+/// `remote`.
+fn parse_url(url: &str, remote: bool) -> Result<(SocketAddr, String, String), String> {
     let rest = url
         .strip_prefix("http://")
-        .ok_or("only http:// URLs are supported (the daemon listens on loopback)")?;
+        .ok_or("only http:// URLs are supported (XML-RPC daemons speak plain HTTP)")?;
     let (authority, path) = match rest.find('/') {
         Some(i) => (&rest[..i], rest[i..].to_string()),
         None => (rest, "/".to_string()),
@@ -347,7 +354,7 @@ fn parse_url(url: &str) -> Result<(SocketAddr, String, String), String> {
             format!("host `{host}` must be an IP literal or localhost (no name lookups at boot)")
         })?
     };
-    if !ip.is_loopback() {
+    if !remote && !ip.is_loopback() {
         return Err(format!(
             "{ip} is not a loopback address; this check only talks to local daemons"
         ));
@@ -361,14 +368,21 @@ mod tests {
 
     #[test]
     fn accepts_loopback_urls_only() {
-        let (addr, host, path) = parse_url("http://127.0.0.1:8000/RPC2").unwrap();
+        let (addr, host, path) = parse_url("http://127.0.0.1:8000/RPC2", false).unwrap();
         assert_eq!(addr, "127.0.0.1:8000".parse().unwrap());
         assert_eq!((host.as_str(), path.as_str()), ("127.0.0.1:8000", "/RPC2"));
-        assert_eq!(parse_url("http://localhost").unwrap().0.port(), 80);
-        assert!(parse_url("http://[::1]:9/").is_ok());
-        assert!(parse_url("http://10.0.0.1:8000/").is_err());
-        assert!(parse_url("http://xcb.example:8000/").is_err());
-        assert!(parse_url("https://127.0.0.1/").is_err());
+        assert_eq!(parse_url("http://localhost", false).unwrap().0.port(), 80);
+        assert!(parse_url("http://[::1]:9/", false).is_ok());
+        assert!(parse_url("http://10.0.0.1:8000/", false).is_err());
+        assert!(parse_url("http://xcb.example:8000/", false).is_err());
+        assert!(parse_url("https://127.0.0.1/", false).is_err());
+    }
+
+    #[test]
+    fn remote_urls_still_take_ip_literals_only() {
+        assert!(parse_url("http://10.0.0.1:8000/", true).is_ok());
+        assert!(parse_url("http://[fd00::2]:8000/RPC2", true).is_ok());
+        assert!(parse_url("http://peer.example:8000/", true).is_err());
     }
 
     #[test]

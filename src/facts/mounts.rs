@@ -29,7 +29,17 @@ pub struct Mount {
     pub mount_point: PathBuf,
     pub fs_type: String,
     pub source: String,
+    /// Read-only by this mount's options or by its superblock's. ext4's errors=remount-ro
+    /// fallback leaves the mount's own options `rw` and marks the superblock `ro` (before
+    /// Linux 6.12) or `emergency_ro` (6.15 and later; 6.12 to 6.14 show nothing at all,
+    /// and only ext4's error record tells).
     pub read_only: bool,
+    /// This mount's own options (`rw`, `nosuid`, ...), in the kernel's order.
+    pub options: Vec<String>,
+    /// The superblock's options (`rw`, `errors=remount-ro`, ...), in the kernel's order.
+    pub super_options: Vec<String>,
+    /// The device's `MAJOR:MINOR`, which names it in /sys/dev/block.
+    pub majmin: String,
 }
 
 impl Mount {
@@ -73,13 +83,20 @@ impl MountTable {
             // in place, and panics on nothing: it returns errors, which we locate.
             let info = MountInfo::from_line(line).map_err(|_| malformed())?;
             let raw_point = info.mount_point.to_str().ok_or_else(malformed)?;
-            let read_only =
-                info.mount_options.contains_key("ro") || info.super_options.contains_key("ro");
+            let read_only = info.mount_options.contains_key("ro")
+                || info.super_options.contains_key("ro")
+                || info.super_options.contains_key("emergency_ro");
+            // procfs-core keeps options in hash maps; the raw fields keep the kernel's
+            // order, which is what a person comparing with `findmnt` expects to read.
+            let (options, super_options) = raw_options(line).ok_or_else(malformed)?;
             mounts.push(Mount {
                 mount_point: PathBuf::from(unescape(raw_point)),
                 fs_type: info.fs_type,
                 source: info.mount_source.unwrap_or_else(|| "none".into()),
                 read_only,
+                options,
+                super_options,
+                majmin: info.majmin,
             });
         }
         Ok(MountTable {
@@ -106,6 +123,13 @@ impl MountTable {
         }
         best
     }
+}
+
+/// The mount options (field 6) and super options (the last field) of a mountinfo line.
+fn raw_options(line: &str) -> Option<(Vec<String>, Vec<String>)> {
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    let split = |s: &str| s.split(',').map(str::to_string).collect::<Vec<_>>();
+    Some((split(fields.get(5)?), split(fields.last()?)))
 }
 
 fn depth(p: &Path) -> usize {
@@ -166,6 +190,9 @@ mod tests {
             "octal escapes are undone"
         );
         assert!(t.at(Path::new("/mnt/ro")).unwrap().read_only);
+        let root = t.at(Path::new("/")).unwrap();
+        assert_eq!(root.options.first().map(String::as_str), Some("rw"));
+        assert!(root.majmin.contains(':'));
     }
 
     #[test]

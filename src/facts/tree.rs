@@ -66,6 +66,9 @@ impl Tree {
                     gid: meta.gid(),
                     size: meta.size(),
                     rdev: meta.rdev(),
+                    dev: meta.dev(),
+                    ino: meta.ino(),
+                    mtime: meta.mtime(),
                 };
                 if ft.is_dir() {
                     stack.push(path.clone());
