@@ -122,7 +122,8 @@ impl Filesystem {
             problems.extend(option_problems(m, &want.options));
             if matches!(m.fs_type.as_str(), "ext2" | "ext3" | "ext4") {
                 match ext4_errors(cx.target, m) {
-                    Ok(Some(record)) => {
+                    Ok(record) if record.count == 0 => evidence.extend(record.evidence),
+                    Ok(record) => {
                         problems.push(format!(
                             "{shown} has {} recorded filesystem error{} ({})",
                             record.count,
@@ -131,7 +132,6 @@ impl Filesystem {
                         ));
                         evidence.extend(record.evidence);
                     }
-                    Ok(None) => {}
                     Err(why) => evidence.push(why),
                 }
             }
@@ -235,9 +235,9 @@ impl ErrorRecord {
     }
 }
 
-/// Ok(None) when no errors are recorded; Err with a line of evidence when the record
-/// cannot be found (an old kernel, a captured bundle without it).
-fn ext4_errors(target: &Target, m: &Mount) -> Result<Option<ErrorRecord>, String> {
+/// The record (a count of 0 when clean); Err with a line of evidence when it cannot be
+/// found (an old kernel, a captured bundle without it).
+fn ext4_errors(target: &Target, m: &Mount) -> Result<ErrorRecord, String> {
     let name = block_name(target, m);
     let dir = target.sys_path("fs/ext4").join(&name);
     let read = |file: &str| -> Option<String> {
@@ -256,10 +256,15 @@ fn ext4_errors(target: &Target, m: &Mount) -> Result<Option<ErrorRecord>, String
         })?,
         Err(e) => return Err(format!("no ext4 error record for {name}: {e}")),
     };
-    if count == 0 {
-        return Ok(None);
-    }
     let mut evidence = vec![format!("{}: {count}", count_path.display())];
+    if count == 0 {
+        return Ok(ErrorRecord {
+            count,
+            first: None,
+            last: None,
+            evidence,
+        });
+    }
     let mut when = |which: &str| -> Option<String> {
         let time: i64 = read(&format!("{which}_error_time"))?.parse().ok()?;
         if time == 0 {
@@ -282,12 +287,12 @@ fn ext4_errors(target: &Target, m: &Mount) -> Result<Option<ErrorRecord>, String
     };
     let first = when("first");
     let last = when("last");
-    Ok(Some(ErrorRecord {
+    Ok(ErrorRecord {
         count,
         first,
         last,
         evidence,
-    }))
+    })
 }
 
 /// The kernel's name for a mount's block device (`vda1`, `dm-0`, `loop0`): the target of
