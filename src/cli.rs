@@ -16,8 +16,9 @@ options:
   --spec PATH          a TOML file or a directory of *.toml
                        (default: /usr/lib/ha-preflight/checks.d overlaid by
                        /etc/ha-preflight/checks.d, else the built-in spec)
-  --format FMT         human (default) | json | junit
-  --output FILE        write the report to FILE instead of stdout
+  --format FMT         human (default) | json | junit | nagios | prometheus
+  --output FILE        write the report to FILE (atomically: a temporary file in the
+                       same folder, then renamed) instead of stdout
   --root DIR           (image) the root tree to check; its own spec is used
   --overrides FILE     accepted findings, each with a reason (TOML [[override]])
   --only ID,...        run exactly these checks
@@ -29,10 +30,11 @@ options:
   -v, --verbose        evidence for every check
   -q, --quiet          only the verdict
   -h, --help           this text
-  -V, --version        the version
+  -V, --version        the version, and where the spec would be read from
 
 exit codes: 0 pass (warnings allowed), 1 a check failed or is still waiting,
-            2 usage or spec error, 3 a check could not be evaluated and none failed
+            2 usage or spec error, 3 a check could not be evaluated and none failed;
+            with --format nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
 ";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +53,8 @@ pub enum Format {
     Human,
     Json,
     Junit,
+    Nagios,
+    Prometheus,
 }
 
 #[derive(Debug, Clone)]
@@ -100,13 +104,12 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Cli, 
                     "human" => Format::Human,
                     "json" => Format::Json,
                     "junit" => Format::Junit,
-                    "nagios" | "prometheus" => {
-                        return Err(format!(
-                            "--format {value} is not available in this version (human, json, junit)"
-                        ));
-                    }
+                    "nagios" => Format::Nagios,
+                    "prometheus" => Format::Prometheus,
                     other => {
-                        return Err(format!("unknown --format `{other}` (human, json, junit)"));
+                        return Err(format!(
+                            "unknown --format `{other}` (human, json, junit, nagios, prometheus)"
+                        ));
                     }
                 }
             }

@@ -11,6 +11,13 @@ pub fn now() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
+/// Seconds since the epoch, now, with the fraction (for metrics' timestamps).
+pub fn now_f64() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
 /// `2026-11-20 03:00:00 UTC`.
 pub fn format_utc(secs: i64) -> String {
     let days = secs.div_euclid(86_400);

@@ -53,7 +53,11 @@ fn main() -> ExitCode {
             0
         }
         Command::Version => {
-            println!("ha-preflight {}", env!("CARGO_PKG_VERSION"));
+            println!(
+                "ha-preflight {}\n{}",
+                env!("CARGO_PKG_VERSION"),
+                spec_source(&cli)
+            );
             0
         }
         _ => run(&cli).unwrap_or_else(|e| {
@@ -103,6 +107,8 @@ fn run(cli: &Cli) -> Result<i32, String> {
     let text = match cli.format {
         Format::Json => report::json::render(&run, &spec, mode, &root) + "\n",
         Format::Junit => report::junit::render(&run, &spec, mode),
+        Format::Nagios => report::nagios::render(&run, &spec),
+        Format::Prometheus => report::prometheus::render(&run, &spec, mode, clock::now_f64()),
         Format::Human => {
             let verbosity = if cli.quiet {
                 Verbosity::Quiet
@@ -118,13 +124,37 @@ fn run(cli: &Cli) -> Result<i32, String> {
         }
     };
     match &cli.output {
-        Some(path) => std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?,
+        Some(path) => report::write_atomic(path, &text)
+            .map_err(|e| format!("--output {}: {e}", path.display()))?,
         // A closed stdout (a pipe to `head`) must not turn a verdict into a panic.
         None => {
             let _ = std::io::stdout().write_all(text.as_bytes());
         }
     }
-    Ok(report::exit_code(&run))
+    Ok(match cli.format {
+        Format::Nagios => report::nagios::exit_code(&run),
+        _ => report::exit_code(&run),
+    })
+}
+
+/// Where the spec of a run with these options would come from, for `--version`: the files
+/// it would load (loaded, so a broken spec shows here too).
+fn spec_source(cli: &Cli) -> String {
+    let root = cli.root.as_deref().unwrap_or(std::path::Path::new("/"));
+    let location = match &cli.spec {
+        Some(path) => Location::Path(path.clone()),
+        None => Location::Default,
+    };
+    let loaded = crate::root::Root::open(root)
+        .map_err(|e| format!("{}: {e}", root.display()))
+        .and_then(|r| spec::load(&location, &r).map_err(|e| e.to_string()));
+    match loaded {
+        Ok(spec) => {
+            let files: Vec<String> = spec.files.iter().map(|f| f.display().to_string()).collect();
+            format!("spec: {} ({} checks)", files.join(", "), spec.checks.len())
+        }
+        Err(e) => format!("spec: cannot be loaded: {e}"),
+    }
 }
 
 /// The system or tree the command looks at.

@@ -3,7 +3,7 @@
 //!
 //! Colour only on a terminal, and never when NO_COLOR is set (no-color.org).
 
-use crate::engine::{CheckResult, Run, check_of};
+use crate::engine::{Run, check_of};
 use crate::outcome::Status;
 use crate::spec::{Mode, Spec};
 use std::fmt::Write;
@@ -47,13 +47,7 @@ impl Style {
 pub fn render(run: &Run, spec: &Spec, mode: Mode, verbosity: Verbosity, color: bool) -> String {
     let st = Style { color };
     let mut out = String::new();
-    // Root causes, the worst first (a failure before a warning), then in run order.
-    let mut roots: Vec<&CheckResult> = run
-        .results
-        .iter()
-        .filter(|r| r.status.is_failure() && r.status != Status::Blocked && r.root_cause.is_none())
-        .collect();
-    roots.sort_by_key(|r| std::cmp::Reverse(r.status.rank()));
+    let roots = super::root_causes(run);
     let verdict = run.verdict.as_str().to_uppercase();
 
     if verbosity == Verbosity::Quiet {

@@ -1,12 +1,60 @@
-//! Turning a run into what its reader needs: a person (`human`) or a program (`json`).
-//! Reports only format; every decision was made by the engine.
+//! Turning a run into what its reader needs: a person (`human`), a program (`json`), a CI
+//! system (`junit`), a monitoring system (`nagios`, `prometheus`). Reports only format;
+//! every decision was made by the engine.
 
 pub mod human;
 pub mod json;
 pub mod junit;
+pub mod nagios;
+pub mod prometheus;
 
-use crate::engine::Run;
+use crate::engine::{CheckResult, Run};
 use crate::outcome::Status;
+use std::io::Write;
+use std::path::Path;
+
+/// The failures no other failure explains, the worst first (a failure before a warning),
+/// then in run order: what a report names first.
+pub fn root_causes(run: &Run) -> Vec<&CheckResult> {
+    let mut roots: Vec<&CheckResult> = run
+        .results
+        .iter()
+        .filter(|r| r.status.is_failure() && r.status != Status::Blocked && r.root_cause.is_none())
+        .collect();
+    roots.sort_by_key(|r| std::cmp::Reverse(r.status.rank()));
+    roots
+}
+
+/// Writes `text` to `path` so that a reader sees the old file or the new one, never half
+/// of one: a temporary file in the same folder (so the rename stays on one filesystem),
+/// flushed to disk, then renamed over `path`. A scraper reading node_exporter's textfile
+/// folder every few seconds depends on this.
+pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::other("names a folder, not a file"))?;
+    // A leading dot keeps node_exporter from reading the temporary file as metrics
+    // (it reads only *.prom).
+    let tmp = dir.join(format!(
+        ".{}.tmp.{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = (|| {
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
 
 /// The process exit code for a verdict (design.md, "Exit codes").
 pub fn exit_code(run: &Run) -> i32 {

@@ -1,0 +1,83 @@
+//! `--format nagios`: the monitoring-plugin convention. One status line,
+//! `HA-PREFLIGHT CRITICAL - <root cause> | checks=N failed=N warned=N duration=Xms`, then
+//! one line per check as long output; the exit code is the plugin's (0 OK, 1 WARNING,
+//! 2 CRITICAL, 3 UNKNOWN), so Nagios, Icinga and their kin can run it as it is.
+
+use crate::engine::{Run, check_of};
+use crate::outcome::Status;
+use crate::spec::Spec;
+use std::fmt::Write;
+
+/// The plugin state of a verdict.
+fn state(verdict: Status) -> (&'static str, i32) {
+    match verdict {
+        Status::Pass | Status::Skip | Status::Blocked => ("OK", 0),
+        Status::Warn => ("WARNING", 1),
+        Status::Fail | Status::Wait => ("CRITICAL", 2),
+        Status::Error => ("UNKNOWN", 3),
+    }
+}
+
+/// The plugin exit code for a run.
+pub fn exit_code(run: &Run) -> i32 {
+    state(run.verdict).1
+}
+
+pub fn render(run: &Run, spec: &Spec) -> String {
+    let (word, _) = state(run.verdict);
+    let count = |pred: fn(Status) -> bool| run.results.iter().filter(|r| pred(r.status)).count();
+    let failed = count(|s| matches!(s, Status::Fail | Status::Wait | Status::Error));
+    let warned = count(|s| s == Status::Warn);
+    let headline = match super::root_causes(run).first() {
+        Some(root) => format!("{}: {}", check_of(spec, root).id, root.summary),
+        None => {
+            let skipped = count(|s| s == Status::Skip);
+            format!(
+                "{} checks passed{}",
+                run.results.len() - skipped,
+                if skipped > 0 {
+                    format!(", {skipped} not applicable")
+                } else {
+                    String::new()
+                }
+            )
+        }
+    };
+    let mut out = format!(
+        "HA-PREFLIGHT {word} - {} | checks={} failed={failed} warned={warned} duration={:.3}ms\n",
+        plain(&headline),
+        run.results.len(),
+        super::millis(run.duration)
+    );
+    for r in &run.results {
+        let _ = writeln!(
+            out,
+            "{:<7} {}: {}",
+            r.status.as_str(),
+            check_of(spec, r).id,
+            plain(&r.summary)
+        );
+    }
+    out
+}
+
+/// Text safe in plugin output: `|` starts performance data, so it may not appear in
+/// the text, and each result is one line.
+fn plain(text: &str) -> String {
+    text.replace('|', "/").replace(['\n', '\r'], " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_follow_the_plugin_convention() {
+        assert_eq!(state(Status::Pass), ("OK", 0));
+        assert_eq!(state(Status::Warn), ("WARNING", 1));
+        assert_eq!(state(Status::Fail), ("CRITICAL", 2));
+        assert_eq!(state(Status::Wait), ("CRITICAL", 2));
+        assert_eq!(state(Status::Error), ("UNKNOWN", 3));
+        assert_eq!(plain("a | b\nc"), "a / b c");
+    }
+}
