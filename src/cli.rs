@@ -23,7 +23,8 @@ options:
   --overrides FILE     accepted findings, each with a reason (TOML [[override]])
   --only ID,...        run exactly these checks
   --skip ID,...        leave these out
-  --timeout DURATION   deadline for one pass over the checks (default 30s)
+  --timeout DURATION   deadline for one pass over the checks (default 30s);
+                       DURATION is 500ms, 30s, 5m, 1h, or a bare number of seconds
   --wait DURATION      re-check transient results until they settle or DURATION ends
   --proc DIR           read /proc from a captured copy (a support bundle)
   --sys DIR            read /sys from a captured copy
@@ -122,7 +123,7 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Cli, 
                     .extend(ids(&parser.value().map_err(err)?.string().map_err(err)?)?)
             }
             Long("timeout") => {
-                let t = duration::parse(&parser.value().map_err(err)?.string().map_err(err)?)
+                let t = duration::parse_arg(&parser.value().map_err(err)?.string().map_err(err)?)
                     .map_err(|e| format!("--timeout: {e}"))?;
                 if t.is_zero() {
                     return Err("--timeout must be more than zero".into());
@@ -131,7 +132,7 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Cli, 
             }
             Long("wait") => {
                 cli.wait = Some(
-                    duration::parse(&parser.value().map_err(err)?.string().map_err(err)?)
+                    duration::parse_arg(&parser.value().map_err(err)?.string().map_err(err)?)
                         .map_err(|e| format!("--wait: {e}"))?,
                 )
             }
@@ -232,7 +233,11 @@ mod tests {
         assert_eq!(cli.only, vec!["lo-up", "shm-tmpfs"]);
         assert_eq!(cli.timeout, Duration::from_millis(500));
         assert_eq!(cli.wait, Some(Duration::from_secs(300)));
-        assert!(p(&["--timeout", "30"]).is_err());
+        assert_eq!(
+            p(&["--timeout", "30"]).unwrap().timeout,
+            Duration::from_secs(30)
+        );
+        assert!(p(&["--timeout", "30 parsecs"]).is_err());
         assert!(p(&["--timeout", "0s"]).is_err());
         assert!(p(&["--bogus"]).is_err());
         assert!(p(&["reboot"]).is_err());

@@ -1,8 +1,10 @@
 //! Durations as people write them on a command line or in a spec: `500ms`, `2s`, `5m`, `1h`,
 //! `2d`.
 //!
-//! A bare number is refused rather than guessed at: `--timeout 30` could mean seconds or
-//! milliseconds, and a boot gate that waits a thousand times too long is a real outage.
+//! In a spec a bare number is refused rather than guessed at: `timeout = "30"` could mean
+//! seconds or milliseconds, and a boot gate that waits a thousand times too long is a real
+//! outage. On the command line a bare number is seconds ([`parse_arg`]), as in systemd's
+//! time spans (systemd.time(7)) and as design.md writes the unit's `--wait 300`.
 
 use std::time::Duration;
 
@@ -35,6 +37,15 @@ pub fn parse(text: &str) -> Result<Duration, String> {
         return Err(format!("`{text}` is out of range (0 to 31d)"));
     }
     Ok(Duration::from_secs_f64(seconds))
+}
+
+/// A command-line duration: as [`parse`], and a bare number is seconds.
+pub fn parse_arg(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return parse(&format!("{t}s"));
+    }
+    parse(t)
 }
 
 const MAX_SECONDS: f64 = 31.0 * 86_400.0;
@@ -86,6 +97,15 @@ mod tests {
         assert_eq!(parse("1h"), Ok(Duration::from_secs(3600)));
         assert_eq!(parse("1.5s"), Ok(Duration::from_millis(1500)));
         assert_eq!(parse("2d"), Ok(Duration::from_secs(172_800)));
+    }
+
+    #[test]
+    fn a_bare_number_on_the_command_line_is_seconds() {
+        assert_eq!(parse_arg("300"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_arg("0.5"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_arg("500ms"), Ok(Duration::from_millis(500)));
+        assert!(parse_arg("").is_err());
+        assert!(parse_arg("1.2.3").is_err());
     }
 
     #[test]

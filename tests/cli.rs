@@ -76,7 +76,8 @@ fn usage_errors_exit_2() {
     for args in [
         vec!["--only", "nope"],
         vec!["--skip", "nope"],
-        vec!["--timeout", "30"],
+        vec!["--timeout", "30 parsecs"],
+        vec!["--wait", "soon"],
         vec!["--format", "xml"],
         vec!["frobnicate"],
         vec!["--proc", "/nonexistent/proc"],
@@ -246,4 +247,33 @@ fn a_check_that_cannot_read_its_input_is_an_error_exit_3() {
             .is_some_and(|s| s.contains("mountinfo")),
         "{shm:#}"
     );
+}
+
+/// The shipped unit's command line is one the binary accepts: a gate that exits 2 on its
+/// own arguments would keep the HA service from ever starting. Its arguments are run
+/// as they stand, with a spec of one check (not applicable here, so the run passes).
+#[test]
+fn the_units_exec_start_is_accepted() {
+    let unit = std::fs::read_to_string(common::repo().join("systemd/ha-preflight.service"))
+        .expect("the unit");
+    let exec = unit
+        .lines()
+        .find_map(|l| l.strip_prefix("ExecStart="))
+        .expect("an ExecStart line");
+    let mut words = exec.split_whitespace();
+    assert_eq!(words.next(), Some("/usr/sbin/ha-preflight"), "{exec}");
+    let mut args: Vec<&str> = words.collect();
+    assert!(args.contains(&"--wait"), "{exec}");
+    let dir = common::scratch("unit-exec-start");
+    let spec = dir.join("spec.toml");
+    std::fs::write(
+        &spec,
+        "[[check]]\nid = \"no-record\"\nkind = \"file-age\"\nmodes = [\"boot\"]\n\
+         path = \"/nonexistent/last-sync\"\nmax_age = \"1h\"\nwhy = \"w\"\nfix = \"f\"\n",
+    )
+    .unwrap();
+    let spec = spec.display().to_string();
+    args.extend(["--spec", &spec]);
+    let ran = run(&args);
+    assert_eq!(ran.code, 0, "{args:?}: {}{}", ran.stdout, ran.stderr);
 }
