@@ -381,7 +381,7 @@ clean_tree() {  # DIR
         "$units/ha.service.d/10-ha-preflight.conf"
     printf '%s' "$HA_SERVICE" > "$units/ha.service"
     cp "$(dirname "${BASH_SOURCE[0]}")/units/regenerate-ssh-host-keys.service" "$units/"
-    install -D -m 755 "$BIN" "$dir/usr/bin/ha-preflight"
+    install -D -m 755 "$BIN" "$dir/usr/sbin/ha-preflight"
     enable_units "$dir" ha-preflight.service ha.service regenerate-ssh-host-keys.service
 }
 
