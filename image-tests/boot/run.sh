@@ -1,0 +1,444 @@
+#!/usr/bin/env bash
+# The systemd unit in a real boot: a debootstrapped Debian bookworm root with the
+# project's .deb installed by dpkg, booted under qemu (TCG) three times, the serial
+# console read for what ha-preflight.service, the HA unit and systemd said.
+#
+#   healthy          standalone node: the gate passes at once and the HA unit starts
+#   incident         seed 004: /etc/network/run a real directory holding "lo=lo", lo
+#                    down: the gate fails naming netrun-layout, the HA unit never starts
+#   drbd-not-loaded  a DRBD resource configured, no DRBD module: the gate fails on
+#                    drbd-consistent, the HA unit never starts
+#
+# Every boot ends by itself (a test-only unit powers off) or is killed by `timeout`.
+# See image-tests/boot/README.md.
+#
+# usage: bash image-tests/boot/run.sh          (as root; needs apt's configured mirror)
+#
+# env:
+#   HA_PREFLIGHT_BOOT_WORK    work directory: console logs, images (default: a new
+#                             ${TMPDIR:-/var/tmp}/ha-preflight-boot.XXXXXX)
+#   HA_PREFLIGHT_BOOT_CACHE   where the tarball of the debootstrapped root is kept
+#                             (default: ${XDG_CACHE_HOME:-~/.cache}/ha-preflight/boot)
+#   VARIANTS                  which boots, in order (default: "healthy incident drbd-not-loaded")
+#   BOOT_TIMEOUT              seconds one qemu boot may take before it is killed (300)
+#   QUIET=0                   no `quiet` on the kernel command line (kernel messages
+#                             and every systemd status line on the console; slower)
+#   BOOT_APPEND               more kernel command line (e.g. systemd.log_level=debug)
+#   INCIDENT_LO_DOWN=0        incident: leave lo as bookworm brings it up (systemd and
+#                             ifupdown 0.8 both do; see the README): only netrun-layout
+#                             fails then, and lo-up passes
+#   KEEP=1                    keep the root tree and the disk images in the work directory
+#
+# Prints PASS/FAIL per expectation, the console lines that matched, and timings; exits
+# 1 if any expectation failed, 2 on a setup error.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+SUITE=bookworm
+VARIANT=minbase
+# systemd-sysv: systemd as PID 1; udev: the initramfs loads the virtio modules through
+# it; linux-image-amd64: the kernel and initrd qemu boots; ifupdown, iproute2: lo and
+# the ifupdown state the netrun checks look at; python3: the stand-in xcbdaemon.
+INCLUDE=systemd-sysv,udev,linux-image-amd64,ifupdown,iproute2,python3
+CACHE_DIR=${HA_PREFLIGHT_BOOT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ha-preflight/boot}
+VARIANTS=${VARIANTS:-healthy incident drbd-not-loaded}
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-300}
+APPLIANCE=appliance
+
+# pass, fail, die, note, apt_mirror, cached_tree: image-tests/lib.sh.
+# shellcheck source=image-tests/lib.sh
+source "$HERE/../lib.sh"
+
+# Timings: seconds since an EPOCHREALTIME, and a table printed at the end.
+TIMINGS=()
+# (EPOCHREALTIME follows LC_NUMERIC: a decimal comma is made a point for awk.)
+since() { awk -v a="${1/,/.}" -v b="${EPOCHREALTIME/,/.}" 'BEGIN { printf "%.1f", b - a }'; }
+timed() {  # LABEL START
+    local t
+    t=$(since "$2")
+    TIMINGS+=("$(printf '%-44s %7s s' "$1" "$t")")
+    echo "     ($1: $t s)"
+}
+
+# ---------------------------------------------------------------------------------------
+# Setup
+
+preflight() {
+    [ "$(id -u)" = 0 ] || die "needs root (debootstrap, chroot, dpkg in the tree)"
+    local need=()
+    command -v debootstrap >/dev/null || need+=(debootstrap)
+    command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
+    command -v mkfs.ext4 >/dev/null || need+=(e2fsprogs)
+    if [ ${#need[@]} -gt 0 ]; then
+        note "installing ${need[*]}"
+        local out
+        out=$(apt-get update -q 2>&1) || { echo "$out" | tail -n 20; die "apt-get update failed"; }
+        # Note: on a machine with a backported qemu-utils, apt removes it here
+        # (bookworm's qemu-system-common conflicts with it); nothing here needs it.
+        out=$(DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}" 2>&1) \
+            || { echo "$out" | tail -n 20; die "apt-get install ${need[*]} failed"; }
+    fi
+}
+
+# The debootstrapped tree in DIR, after `apt-get clean`: from the cache, or built and
+# then cached (lib.sh).
+base_tree() {  # DIR
+    CLEAN=1 cached_tree "$1"
+}
+
+# ---------------------------------------------------------------------------------------
+# The image every variant starts from
+
+INTERFACES_LO='# interfaces(5) file used by ifup(8) and ifdown(8)
+# Include files from /etc/network/interfaces.d:
+source /etc/network/interfaces.d/*
+
+# The loopback network interface
+auto lo
+iface lo inet loopback
+'
+
+prepare_root() {  # ROOT
+    local root=$1 t
+    # A small initramfs: only what mounting /dev/vda needs (36 MB -> 6.5 MB, a faster boot).
+    t=$EPOCHREALTIME
+    printf 'virtio_pci\nvirtio_blk\next4\n' >> "$root/etc/initramfs-tools/modules"
+    sed -i 's/^MODULES=most/MODULES=list/' "$root/etc/initramfs-tools/initramfs.conf"
+    chroot "$root" update-initramfs -u -k all > "$WORK/update-initramfs.out" 2>&1 \
+        || { cat "$WORK/update-initramfs.out"; die "update-initramfs failed"; }
+    timed "small initramfs (update-initramfs)" "$t"
+
+    echo "$APPLIANCE" > "$root/etc/hostname"
+    printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' \
+        "$APPLIANCE" > "$root/etc/hosts"
+    printf '/dev/vda / ext4 rw,errors=remount-ro 0 1\n' > "$root/etc/fstab"
+    # ifupdown's postinst wrote only the `source` line: no lo stanza. Keep its text to
+    # restore the incident variant's version from.
+    cp "$root/etc/network/interfaces" "$WORK/interfaces.postinst"
+    if grep -Eq '^[[:space:]]*(auto|iface)[[:space:]]+lo' "$WORK/interfaces.postinst"; then
+        note "note: ifupdown's postinst already wrote a lo stanza"
+    fi
+    printf '%s' "$INTERFACES_LO" > "$root/etc/network/interfaces"
+
+    # The project's package, installed by dpkg inside the tree, so its own maintainer
+    # scripts (deb-systemd-helper) enable the unit.
+    t=$EPOCHREALTIME
+    local deb
+    deb=$(cd "$REPO" && bash packaging/build-deb.sh "$WORK/deb" | tail -n1) \
+        || die "packaging/build-deb.sh failed"
+    [ -f "$deb" ] || die "packaging/build-deb.sh printed no .deb path (got: $deb)"
+    timed "build the .deb (packaging/build-deb.sh)" "$t"
+    note "package: $deb"
+    t=$EPOCHREALTIME
+    cp "$deb" "$root/tmp/ha-preflight.deb"
+    chroot "$root" dpkg -i /tmp/ha-preflight.deb > "$WORK/dpkg-i.out" 2>&1 \
+        || { cat "$WORK/dpkg-i.out"; die "dpkg -i in the tree failed"; }
+    rm -f "$root/tmp/ha-preflight.deb"
+    sed 's/^/     dpkg: /' "$WORK/dpkg-i.out"
+    timed "dpkg -i in the tree" "$t"
+
+    local f
+    for f in usr/sbin/ha-preflight usr/lib/ha-preflight/checks.d/boot.toml \
+             usr/lib/ha-preflight/checks.d/image.toml; do
+        if [ -f "$root/$f" ]; then pass "package installed /$f"; else fail "package: no /$f"; fi
+    done
+    # ha-preflight.service's [Install]: WantedBy=multi-user.target, RequiredBy=ha.service.
+    for f in multi-user.target.wants ha.service.requires; do
+        local link=$root/etc/systemd/system/$f/ha-preflight.service
+        if [ -L "$link" ]; then
+            pass "postinst enabled the unit: /etc/systemd/system/$f/ha-preflight.service -> $(readlink "$link")"
+        else
+            fail "postinst did not make /etc/systemd/system/$f/ha-preflight.service"
+        fi
+    done
+
+    # The stand-ins and the test-only finisher.
+    local units=$root/etc/systemd/system
+    install -m 644 "$HERE/units/ha.service" "$HERE/units/xcbdaemon.service" \
+        "$HERE/units/boottest-done.service" "$HERE/units/boottest-lo-down.service" "$units/"
+    install -D -m 755 "$REPO/tests/xcbdaemon.py" "$root/usr/local/lib/xcbdaemon.py"
+    install -m 755 "$HERE/units/boottest-report.sh" "$root/usr/local/lib/boottest-report.sh"
+    chroot "$root" systemctl enable ha.service xcbdaemon.service boottest-done.service \
+        > "$WORK/systemctl-enable.out" 2>&1 \
+        || { cat "$WORK/systemctl-enable.out"; die "systemctl enable in the tree failed"; }
+    # No login prompt on the serial console: while a getty holds the console, PID 1
+    # prints no status lines there, and [FAILED]/[DEPEND] are among what is checked.
+    ln -sfn /dev/null "$units/serial-getty@ttyS0.service"
+
+    # The same wiring, judged from outside by the tool itself (image mode, read-only).
+    local out rc=0
+    out=$("$root/usr/sbin/ha-preflight" image --root "$root" --only unit-wiring -q 2>&1) || rc=$?
+    if [ "$rc" = 0 ]; then pass "ha-preflight image --only unit-wiring: $out"; else fail "unit-wiring (exit $rc): $out"; fi
+}
+
+# ---------------------------------------------------------------------------------------
+# Variants: each is the prepared tree plus a small change, made before mkfs and undone
+# right after it.
+
+apply_healthy() { :; }
+revert_healthy() { :; }
+
+# Seed 004 as the 0.6-era firmware build left it: /etc/network/run a real directory on
+# the root filesystem, holding the record "lo=lo", and lo not brought up at boot.
+apply_incident() {
+    local root=$1
+    mkdir "$root/etc/network/run"
+    echo "lo=lo" > "$root/etc/network/run/ifstate"
+    # No lo stanza, as ifupdown's postinst writes it. On bookworm that alone does not
+    # keep lo down (PID 1 and ifupdown 0.8 bring it up anyway: README), so
+    # boottest-lo-down.service takes it down after networking.service, standing for
+    # the ifup that skipped lo because of the stale record.
+    cp "$WORK/interfaces.postinst" "$root/etc/network/interfaces"
+    if [ "${INCIDENT_LO_DOWN:-1}" != 0 ]; then
+        ln -s ../boottest-lo-down.service "$root/etc/systemd/system/multi-user.target.wants/boottest-lo-down.service"
+    fi
+}
+revert_incident() {
+    local root=$1
+    rm -rf "$root/etc/network/run"
+    printf '%s' "$INTERFACES_LO" > "$root/etc/network/interfaces"
+    rm -f "$root/etc/systemd/system/multi-user.target.wants/boottest-lo-down.service"
+}
+
+apply_drbd-not-loaded() {
+    local root=$1
+    mkdir -p "$root/etc/drbd.d"
+    cat > "$root/etc/drbd.conf" <<'EOF'
+# as drbd-utils ships it: the resources are in drbd.d
+include "drbd.d/*.res";
+EOF
+    cat > "$root/etc/drbd.d/r0.res" <<EOF
+resource r0 {
+  device    /dev/drbd0;
+  disk      /dev/vdb;
+  meta-disk internal;
+  on $APPLIANCE {
+    address 192.168.100.1:7789;
+  }
+  on $APPLIANCE-peer {
+    address 192.168.100.2:7789;
+  }
+}
+EOF
+}
+revert_drbd-not-loaded() {
+    rm -rf "$1/etc/drbd.d" "$1/etc/drbd.conf"
+}
+
+# ---------------------------------------------------------------------------------------
+# Booting and reading the console
+
+# Kernel command line. panic=-1: a kernel panic, or the initramfs failing to find the
+# root, reboots at once, and -no-reboot turns that into qemu exiting (no 300 s wait).
+append_line() {
+    local a="console=ttyS0 root=/dev/vda rw systemd.status_unit_format=name panic=-1"
+    # quiet: no kernel messages and no systemd status lines but the failures
+    # ([FAILED], [DEPEND]), which the checks below look for.
+    [ "${QUIET:-1}" = 0 ] || a="$a quiet systemd.show_status=error"
+    a="$a ${BOOT_APPEND:-}"
+    echo "$a"
+}
+
+image_size_mb() {  # ROOT: room for the tree, with margin (fs-errors wants free space)
+    local used
+    used=$(du -sm --apparent-size "$1" | cut -f1)
+    echo $(( used * 13 / 10 + 256 > 1024 ? used * 13 / 10 + 256 : 1024 ))
+}
+
+boot_variant() {  # NAME
+    local v=$1 root=$WORK/root dir=$WORK/$1 t rc=0
+    mkdir -p "$dir"
+    rm -f "$dir"/console.log "$dir"/console.txt "$dir"/qemu.out "$dir"/root.img
+    note "variant $v: image"
+    t=$EPOCHREALTIME
+    "apply_$v" "$root"
+    mkfs.ext4 -q -F -L root -d "$root" "$dir/root.img" "$(image_size_mb "$root")M" > "$dir/mkfs.out" 2>&1 \
+        || { cat "$dir/mkfs.out"; "revert_$v" "$root"; die "mkfs.ext4 for $v failed"; }
+    "revert_$v" "$root"
+    timed "$v: mkfs.ext4 -d" "$t"
+
+    note "variant $v: boot (qemu TCG, -smp 2 -m 1024, timeout ${BOOT_TIMEOUT}s)"
+    t=$EPOCHREALTIME
+    timeout -k 10 "$BOOT_TIMEOUT" qemu-system-x86_64 -accel tcg -smp 2 -m 1024 \
+        -kernel "$KERNEL" -initrd "$INITRD" -append "$(append_line)" \
+        -drive "file=$dir/root.img,format=raw,if=virtio,snapshot=on" \
+        -nodefaults -display none -serial "file:$dir/console.log" -no-reboot \
+        > "$dir/qemu.out" 2>&1 || rc=$?
+    BOOT_WALL[$v]=$(since "$t")
+    timed "$v: qemu boot to power-off" "$t"
+    # The console without carriage returns and colour codes, for grep.
+    tr -d '\r' < "$dir/console.log" | sed -E 's/\x1b\[[0-9;]*[A-Za-z]//g' > "$dir/console.txt"
+    echo "     console: $dir/console.log"
+    if [ "$rc" = 0 ]; then
+        pass "$v: qemu exited by itself after ${BOOT_WALL[$v]} s"
+    elif [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+        fail "$v: qemu killed by timeout after ${BOOT_TIMEOUT}s: the boot did not end by itself"
+        tail -n 20 "$dir/console.txt" | sed 's/^/     | /'
+    else
+        fail "$v: qemu exited $rc"
+        sed 's/^/     qemu: /' "$dir/qemu.out"
+    fi
+    [ -n "$KEEP_IMAGES" ] || rm -f "$dir/root.img"
+}
+
+# expect VARIANT present|absent REGEX WHAT: grep the console, print the lines found.
+expect() {
+    local v=$1 how=$2 re=$3 what=$4 file=$WORK/$1/console.txt lines
+    lines=$(grep -a -E -- "$re" "$file" || true)
+    if [ "$how" = present ]; then
+        if [ -n "$lines" ]; then
+            pass "$v: $what"
+        else
+            fail "$v: $what: no console line matches /$re/"
+        fi
+    else
+        if [ -z "$lines" ]; then
+            pass "$v: $what (no line matches /$re/)"
+        else
+            fail "$v: $what: the console has it"
+        fi
+    fi
+    [ -z "$lines" ] || printf '%s\n' "$lines" | head -n 8 | sed 's/^/     | /'
+}
+
+check_common() {  # VARIANT: every boot reports and powers off by itself
+    local v=$1
+    expect "$v" present 'BOOTTEST DONE' "the finisher ran (BOOTTEST DONE)"
+    expect "$v" present 'reboot: Power down' "the guest powered off (reboot: Power down)"
+    expect "$v" absent 'Kernel panic|Found ordering cycle|ordering cycle' "no kernel panic, no ordering cycle"
+    GUEST_END[$v]=$(sed -nE 's/^\[ *([0-9]+\.[0-9]+)\] reboot: Power down.*/\1/p' "$WORK/$v/console.txt" | tail -n1)
+    GATE[$v]=$(sed -nE 's/.*BOOTTEST gate: .*took ([0-9.]+) s.*/\1/p' "$WORK/$v/console.txt" | tail -n1)
+}
+
+check_healthy() {
+    local v=healthy
+    check_common "$v"
+    expect "$v" present 'ha-preflight boot: PASS' "ha-preflight's verdict is PASS"
+    expect "$v" present 'verdict: pass' "ha-preflight's tally"
+    expect "$v" present 'pass +lo-up ' "lo-up passes"
+    expect "$v" present 'pass +xcbdaemon-rpc ' "xcbdaemon-rpc passes (the stand-in answered over lo)"
+    expect "$v" present 'skip +drbd-consistent .*standalone|skip +drbd-consistent .*no DRBD' "drbd-consistent skips: a standalone node does not wait for DRBD"
+    expect "$v" present 'HA-STANDIN: started' "the HA unit started (its marker line)"
+    expect "$v" present 'BOOTTEST is-active: ha-preflight.service=active ha.service=active' "both units active"
+    expect "$v" present 'BOOTTEST ha.service: active at' "when the HA unit became active"
+    expect "$v" present 'BOOTTEST gate: .*result=success' "the gate's run, from systemd's timestamps"
+    expect "$v" present 'BOOTTEST failed units: *$' "no failed unit at all"
+    expect "$v" absent 'waiting for' "no waiting (no --wait progress line)"
+    expect "$v" absent 'root cause:|ha-preflight boot: FAIL|Dependency failed|Failed to start (ha|ha-preflight|xcbdaemon)\.service' "no failure of the gate, the HA unit or xcbdaemon"
+}
+
+check_incident() {
+    local v=incident
+    check_common "$v"
+    expect "$v" present 'ha-preflight boot: FAIL' "ha-preflight's verdict is FAIL"
+    expect "$v" present 'root cause: netrun-layout: .*/etc/network/run' "the root cause is netrun-layout, naming /etc/network/run"
+    if [ "${INCIDENT_LO_DOWN:-1}" != 0 ]; then
+        expect "$v" present 'leads to: netrun-layout -> ' "the chain from the root cause to the symptoms"
+        expect "$v" present 'FAIL +netrun-stale .*\[root cause: netrun-layout\]' "netrun-stale fails (lo=lo recorded, lo down), attributed to netrun-layout"
+        expect "$v" present 'FAIL +lo-up .*\[root cause: netrun-layout\]' "lo-up fails, attributed to netrun-layout"
+        expect "$v" present 'blocked +xcbdaemon-rpc ' "xcbdaemon-rpc is blocked (not run over a loopback that is down)"
+        expect "$v" present 'BOOTTEST lo: lo DOWN' "lo was down when the finisher looked"
+    fi
+    expect "$v" present 'Failed to start ha-preflight.service' "systemd: the gate failed"
+    expect "$v" present 'Dependency failed for ha.service' "systemd: ha.service's dependency failed"
+    expect "$v" present 'BOOTTEST is-active: ha-preflight.service=failed ha.service=inactive' "gate failed, HA unit not started"
+    expect "$v" absent 'HA-STANDIN: started' "the HA marker never appears"
+    expect "$v" present 'BOOTTEST ha.service: never active' "ha.service was never active"
+    expect "$v" absent 'waiting for' "no waiting: a settled failure ends the run at once"
+}
+
+check_drbd-not-loaded() {
+    local v=drbd-not-loaded
+    check_common "$v"
+    expect "$v" present 'ha-preflight boot: FAIL' "ha-preflight's verdict is FAIL"
+    expect "$v" present 'root cause: drbd-consistent: DRBD resources r0 are configured, but the DRBD module is not loaded' "the root cause is drbd-consistent: configured, module not loaded"
+    expect "$v" present 'FAIL +drbd-consistent ' "drbd-consistent's line in the table"
+    expect "$v" present 'pass +xcbdaemon-rpc ' "everything else is fine (xcbdaemon-rpc passes)"
+    expect "$v" present 'Failed to start ha-preflight.service' "systemd: the gate failed"
+    expect "$v" present 'Dependency failed for ha.service' "systemd: ha.service's dependency failed"
+    expect "$v" present 'BOOTTEST is-active: ha-preflight.service=failed ha.service=inactive' "gate failed, HA unit not started"
+    expect "$v" present 'BOOTTEST failed units: ha-preflight.service *$' "the gate is the only failed unit"
+    expect "$v" absent 'HA-STANDIN: started' "the HA marker never appears"
+    expect "$v" present 'BOOTTEST ha.service: never active' "ha.service was never active"
+    expect "$v" absent 'waiting for' "no waiting: not loaded is not a resync to wait for"
+}
+
+# ---------------------------------------------------------------------------------------
+
+cleanup() {
+    [ -n "${WORK:-}" ] && [ -d "$WORK" ] || return 0
+    if findmnt -rn -o TARGET | grep -q "^$WORK"; then
+        echo "FAIL: mounts left under $WORK; not deleting anything" >&2
+        return
+    fi
+    if [ -n "$KEEP_IMAGES" ]; then echo "kept the tree and images in $WORK"; return; fi
+    # Only the big parts: the console logs stay for reading.
+    rm -rf --one-file-system "$WORK/root" "$WORK/deb"
+    rm -f "$WORK"/*/root.img
+}
+
+main() {
+    local t0=$EPOCHREALTIME t
+    KEEP_IMAGES=${KEEP:-}
+    [ "$KEEP_IMAGES" != 0 ] || KEEP_IMAGES=
+    local v
+    for v in $VARIANTS; do
+        declare -F "check_$v" >/dev/null || die "unknown variant $v (healthy, incident, drbd-not-loaded)"
+    done
+
+    t=$EPOCHREALTIME
+    preflight
+    timed "tools (debootstrap, qemu-system-x86, e2fsprogs)" "$t"
+
+    if [ -n "${HA_PREFLIGHT_BOOT_WORK:-}" ]; then
+        WORK=$HA_PREFLIGHT_BOOT_WORK
+        mkdir -p "$WORK"
+        WORK=$(cd "$WORK" && pwd)
+        rm -rf --one-file-system "$WORK/root" "$WORK/deb"
+    else
+        WORK=$(mktemp -d "${TMPDIR:-/var/tmp}/ha-preflight-boot.XXXXXX")
+    fi
+    trap cleanup EXIT
+    note "work directory: $WORK"
+
+    t=$EPOCHREALTIME
+    base_tree "$WORK/root"
+    timed "root tree (debootstrap, or the cache)" "$t"
+    note "root tree: $(du -sh "$WORK/root" | cut -f1)"
+
+    t=$EPOCHREALTIME
+    prepare_root "$WORK/root"
+    timed "prepare the tree (all of the above)" "$t"
+
+    KERNEL=$(ls "$WORK"/root/boot/vmlinuz-* | sort -V | tail -n1)
+    INITRD=$(ls "$WORK"/root/boot/initrd.img-* | sort -V | tail -n1)
+    note "kernel $(basename "$KERNEL"), initrd $(du -h "$INITRD" | cut -f1)"
+    note "kernel command line: $(append_line)"
+
+    for v in $VARIANTS; do
+        boot_variant "$v"
+        note "variant $v: expectations"
+        "check_$v"
+    done
+
+    echo
+    note "timings"
+    printf '%s\n' "${TIMINGS[@]}"
+    printf '%-44s %7s s\n' "total" "$(since "$t0")"
+    for v in $VARIANTS; do
+        printf '%-17s qemu wall %6s s   guest power-down at %8s s   gate took %s s\n' \
+            "$v" "${BOOT_WALL[$v]:-?}" "${GUEST_END[$v]:-?}" "${GATE[$v]:-?}"
+    done
+    echo
+    note "console logs"
+    for v in $VARIANTS; do echo "  $v: $WORK/$v/console.log"; done
+    if [ "$failures" -gt 0 ]; then
+        echo "FAIL: $failures expectation(s) failed"
+        exit 1
+    fi
+    echo "PASS: boot test ($VARIANTS)"
+}
+
+declare -A BOOT_WALL GUEST_END GATE
+main "$@"

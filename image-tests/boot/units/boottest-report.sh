@@ -1,0 +1,28 @@
+#!/bin/bash
+# Test only, run by boottest-done.service in the booted image: how the gate and the HA
+# unit ended, and when the gate ran. Every line starts with BOOTTEST for run.sh to find.
+
+# systemd's *TimestampMonotonic: microseconds since boot, as the console's [  s.us] stamps.
+secs() { printf '%d.%06d' $(($1 / 1000000)) $(($1 % 1000000)); }
+show() { systemctl show -P "$1" "$2"; }
+
+echo "BOOTTEST is-active: ha-preflight.service=$(systemctl is-active ha-preflight.service) ha.service=$(systemctl is-active ha.service)"
+start=$(show ExecMainStartTimestampMonotonic ha-preflight.service)
+end=$(show ExecMainExitTimestampMonotonic ha-preflight.service)
+if [ "${start:-0}" -gt 0 ] && [ "${end:-0}" -ge "$start" ]; then
+    d=$((end - start))
+    echo "BOOTTEST gate: ha-preflight ran from $(secs "$start") s to $(secs "$end") s after boot, took $((d / 1000000)).$(printf '%03d' $((d / 1000 % 1000))) s (result=$(show Result ha-preflight.service), status=$(show ExecMainStatus ha-preflight.service))"
+else
+    echo "BOOTTEST gate: ha-preflight did not run (start=${start:-?} end=${end:-?})"
+fi
+# When a unit became active, or "never".
+became_active() {
+    local t
+    t=$(show ActiveEnterTimestampMonotonic "$1")
+    if [ "${t:-0}" -gt 0 ]; then echo "active at $(secs "$t") s"; else echo "never active"; fi
+}
+echo "BOOTTEST xcbdaemon: $(systemctl is-active xcbdaemon.service), $(became_active xcbdaemon.service)"
+echo "BOOTTEST ha.service: $(became_active ha.service)"
+echo "BOOTTEST lo: $(ip -brief address show dev lo | tr -s ' ')"
+echo "BOOTTEST failed units: $(systemctl list-units --failed --plain --no-legend --no-pager | awk '{print $1}' | tr '\n' ' ')"
+echo "BOOTTEST DONE"
