@@ -21,6 +21,17 @@ pub enum Status {
 }
 
 impl Status {
+    /// Every status, in the order design.md lists them.
+    pub const ALL: [Status; 7] = [
+        Status::Pass,
+        Status::Warn,
+        Status::Fail,
+        Status::Wait,
+        Status::Skip,
+        Status::Blocked,
+        Status::Error,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Pass => "pass",

@@ -10,16 +10,6 @@ use crate::outcome::Status;
 use crate::spec::{Mode, Spec};
 use std::fmt::Write;
 
-const STATUSES: [Status; 7] = [
-    Status::Pass,
-    Status::Warn,
-    Status::Fail,
-    Status::Wait,
-    Status::Skip,
-    Status::Blocked,
-    Status::Error,
-];
-
 pub fn render(run: &Run, spec: &Spec, mode: Mode, now_unix: f64) -> String {
     let mut out = String::new();
     let mode = mode.to_string();
@@ -30,7 +20,7 @@ pub fn render(run: &Run, spec: &Spec, mode: Mode, now_unix: f64) -> String {
     );
     for r in &run.results {
         let check = check_of(spec, r);
-        for s in STATUSES {
+        for s in Status::ALL {
             let _ = writeln!(
                 out,
                 "ha_preflight_check_status{{id=\"{}\",kind=\"{}\",status=\"{}\"}} {}",
@@ -59,6 +49,7 @@ pub fn render(run: &Run, spec: &Spec, mode: Mode, now_unix: f64) -> String {
         "ha_preflight_verdict",
         "The last run's verdict, the worst of its checks: 1 for the verdict, 0 for the others.",
     );
+    // A verdict is never skip or blocked: those count as pass (engine::verdict).
     for s in [
         Status::Pass,
         Status::Warn,
