@@ -174,7 +174,7 @@ pub fn post(
 }
 
 /// (end of the header text, start of the body).
-fn find_header_end(data: &[u8]) -> Option<(usize, usize)> {
+pub fn find_header_end(data: &[u8]) -> Option<(usize, usize)> {
     if let Some(i) = data.windows(4).position(|w| w == b"\r\n\r\n") {
         return Some((i, i + 4));
     }
@@ -184,7 +184,7 @@ fn find_header_end(data: &[u8]) -> Option<(usize, usize)> {
 }
 
 /// Status code, reason and Content-Length of a reply head.
-fn parse_head(head: &str) -> Result<(u16, String, Option<u64>), String> {
+pub fn parse_head(head: &str) -> Result<(u16, String, Option<u64>), String> {
     let mut lines = head.lines();
     let status = lines.next().unwrap_or_default();
     let mut parts = status.splitn(3, ' ');

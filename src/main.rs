@@ -1,26 +1,8 @@
 //! ha-preflight: checks the assumptions a two-node HA appliance depends on and says, in
 //! one line, which assumption broke first. See design.md for the contracts.
 
-mod checks;
-mod cli;
-mod clock;
-mod command;
-mod drbd;
-mod duration;
-mod engine;
-mod envfile;
-mod facts;
-mod http;
-mod logger;
-mod notify;
-mod outcome;
-mod overrides;
-mod report;
-mod root;
-mod spec;
-mod target;
-
 use cli::{Cli, Command, Format};
+use ha_preflight::{cli, clock, duration, engine, logger, overrides, report, spec, target};
 use report::human::Verbosity;
 use spec::{Location, Mode, Spec};
 use std::io::{IsTerminal, Write};
@@ -145,7 +127,7 @@ fn spec_source(cli: &Cli) -> String {
         Some(path) => Location::Path(path.clone()),
         None => Location::Default,
     };
-    let loaded = crate::root::Root::open(root)
+    let loaded = ha_preflight::root::Root::open(root)
         .map_err(|e| format!("{}: {e}", root.display()))
         .and_then(|r| spec::load(&location, &r).map_err(|e| e.to_string()));
     match loaded {

@@ -6,6 +6,7 @@
 
 use super::Context;
 use super::path::summarize;
+use crate::facts::dpkg;
 use crate::outcome::Outcome;
 use crate::spec::SpecError;
 use crate::spec::params::Params;
@@ -75,26 +76,23 @@ impl Diversions {
                 Err(e) => errors.push(e.to_string()),
             }
         }
-        match root.read_text(Path::new("/var/lib/dpkg/diversions"), 4 << 20) {
+        match root.read_text(Path::new(dpkg::DIVERSIONS), 4 << 20) {
             Ok(text) => {
-                let lines: Vec<&str> = text.lines().collect();
-                for entry in lines.chunks(3) {
-                    let [from, to, package] = entry else {
-                        errors.push("/var/lib/dpkg/diversions: a trailing incomplete entry".into());
-                        continue;
-                    };
-                    let package = package.trim();
-                    if self.binaries.iter().any(|b| b == from.trim())
-                        || self.packages.iter().any(|p| p == package)
+                let (entries, error) = dpkg::diversions(&text);
+                errors.extend(error.map(|e| e.to_string()));
+                for d in entries {
+                    if self.binaries.iter().any(|b| b == d.from)
+                        || self.packages.iter().any(|p| p == d.package)
                     {
                         offenders.push(format!(
-                            "/var/lib/dpkg/diversions: {} diverted to {} by {}",
-                            from.trim(),
-                            to.trim(),
-                            if package == ":" {
+                            "{}: {} diverted to {} by {}",
+                            dpkg::DIVERSIONS,
+                            d.from,
+                            d.to,
+                            if d.package == ":" {
                                 "a local admin"
                             } else {
-                                package
+                                d.package
                             }
                         ));
                     }

@@ -101,11 +101,7 @@ impl TreeCheck {
             let text = root
                 .read_text(Path::new(file), 4 << 20)
                 .map_err(|e| format!("cannot read the image's {file}: {e}"))?;
-            Ok(text
-                .lines()
-                .filter_map(|l| l.split(':').nth(2))
-                .filter_map(|id| id.parse().ok())
-                .collect())
+            Ok(crate::facts::accounts::ids(&text))
         };
         let (users, groups) = match (ids("/etc/passwd"), ids("/etc/group")) {
             (Ok(u), Ok(g)) => (u, g),

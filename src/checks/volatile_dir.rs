@@ -238,16 +238,7 @@ fn installed_version(root: &Root, package: &str) -> Option<String> {
     let status = root
         .read_text(Path::new("/var/lib/dpkg/status"), 32 << 20)
         .ok()?;
-    status.split("\n\n").find_map(|stanza| {
-        let field = |name: &str| {
-            stanza
-                .lines()
-                .find_map(|l| l.strip_prefix(name).map(|v| v.trim().to_string()))
-        };
-        (field("Package:")? == package && field("Status:")?.ends_with("installed"))
-            .then(|| field("Version:"))
-            .flatten()
-    })
+    crate::facts::dpkg::installed_version(&status, package).map(str::to_string)
 }
 
 /// Resolves `path`; if it (or its symlink's target) does not exist, resolves the nearest

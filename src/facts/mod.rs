@@ -1,6 +1,9 @@
 //! Facts several checks share, gathered once per run on first use: the mount table and
-//! the network links. Checks run on worker threads, so the cache is thread-safe.
+//! the network links; and the parsers of the image databases those checks read
+//! (`accounts`, `dpkg`). Checks run on worker threads, so the cache is thread-safe.
 
+pub mod accounts;
+pub mod dpkg;
 pub mod links;
 pub mod mounts;
 pub mod tree;

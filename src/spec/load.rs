@@ -83,6 +83,15 @@ pub fn load(location: &Location, root: &Root) -> Result<Spec, SpecError> {
     parse_sources(&sources)
 }
 
+/// Parses one spec file's text as if it had been read from `path`: what `load` does
+/// after reading, for callers that hold the text already (the fuzz targets).
+pub fn parse_text(path: &Path, text: &str) -> Result<Spec, SpecError> {
+    parse_sources(&[Source {
+        path: path.to_path_buf(),
+        text: text.to_string(),
+    }])
+}
+
 /// How a path inside `root` is shown: as the host sees it.
 fn shown(root: &Root, path: &Path) -> PathBuf {
     if root.dir == Path::new("/") {

@@ -8,7 +8,7 @@ mod load;
 pub mod params;
 
 pub use error::SpecError;
-pub use load::{Location, load};
+pub use load::{Location, load, parse_text};
 
 use crate::checks::Kind;
 use serde::{Deserialize, Serialize};

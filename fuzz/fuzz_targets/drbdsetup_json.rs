@@ -1,0 +1,18 @@
+//! `drbdsetup`'s output status --json; what parses is judged and shown.
+#![no_main]
+use ha_preflight::drbd::judge::{Policy, judge};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    match ha_preflight::drbd::json::parse(&String::from_utf8_lossy(data)) {
+        Ok(volumes) => {
+            for v in &volumes {
+                let _ = (judge(v, &Policy::default()), v.name());
+                let _ = v.progress.as_ref().map(ToString::to_string);
+            }
+        }
+        Err(e) => {
+            let _ = e.to_string();
+        }
+    }
+});
