@@ -5,24 +5,20 @@
     python3 image-tests/hostile.py DIR HOSTDIR
         Build the clean tree (make_tree.py) at DIR, then plant links that escape to HOSTDIR
         if resolved against the host, link loops, FIFOs, a socket, an 8 GiB sparse file,
-        an unreadable file and (as root) a device node. HOSTDIR stands for a host folder
+        an unreadable file, names that are not UTF-8, a directory 10,000 levels deep and
+        (as root) a device node. HOSTDIR stands for a host folder
         that must never be opened: it gets `secret` ("host secret") and a decoy SSH host
         key. Prints one JSON object describing every plant.
-
-    python3 image-tests/hostile.py --check-unchanged DIR
-        Print a sha256 fingerprint of DIR from lstat alone (never opens, follows or reads
-        anything in it): sorted (relative path, mode, size, mtime_ns, ctime_ns, uid, gid,
-        rdev, link target). Equal before and after a run means the run changed nothing.
 
 What a test does with it: build, fingerprint, run `ha-preflight image --root DIR` under a
 timeout (a FIFO opened for reading would block it forever; the sparse file would take
 minutes to read), check it ended in time without a panic, that its output never contains
-the host secret's text, and that the fingerprint is unchanged.
+the host secret's text, and that the tree's fingerprint (tests/common, from lstat alone)
+is unchanged. `rm -rf` removes it (the deep directory defeats recursive removers).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import socket
@@ -37,6 +33,7 @@ from make_tree import remove, symlink, write  # noqa: E402
 
 SECRET_TEXT = "host secret"
 SPARSE_SIZE = 8 << 30  # 8 GiB
+DEEP = 10_000
 
 
 def plant(plants: list[dict], path: str, kind: str, checks: list[str], hazard: str, **extra) -> None:
@@ -121,6 +118,20 @@ def build(directory: str, host_directory: str) -> dict:
           "mode 000: unreadable (as non-root only; root reads it anyway)",
           meaningful=not as_root)
 
+    # Names that are not UTF-8, where the tree checks name what they find.
+    for rel in (b"tmp/build-\xff\xfe.log", b"run/xcb\xc3(.pid"):
+        path = os.fsencode(root) + b"/" + rel
+        with open(path, "wb") as f:
+            f.write(b"left by the build\n")
+        plant(plants, rel.decode("utf-8", "backslashreplace"), "file", ["tmp-leftovers", "runtime-leftovers"],
+              "a file name that is not UTF-8: reports must stay valid JSON and XML")
+
+    # A directory DEEP levels deep: its paths pass PATH_MAX (4096) from level ~2000, so a
+    # walk by path must give up there, and a recursive one may exhaust its stack.
+    deep_dir(root / "var/lib/deep", DEEP)
+    plant(plants, "var/lib/deep", "dir", ["unknown-owners", "dev-nodes"],
+          f"{DEEP} nested directories: paths longer than PATH_MAX", depth=DEEP)
+
     if as_root:
         remove(root, "etc/network/interfaces")
         os.mknod(root / "etc/network/interfaces", 0o644 | stat.S_IFCHR, os.makedev(1, 5))
@@ -141,6 +152,21 @@ def build(directory: str, host_directory: str) -> dict:
     }
 
 
+def deep_dir(top: Path, depth: int) -> None:
+    """TOP/d/d/.../d, DEPTH levels, made through directory descriptors (a path this long
+    cannot be named whole)."""
+    top.mkdir(parents=True)
+    fd = os.open(top, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for _ in range(depth):
+            os.mkdir("d", dir_fd=fd)
+            child = os.open("d", os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+            os.close(fd)
+            fd = child
+    finally:
+        os.close(fd)
+
+
 def plant_socket(directory: Path, name: str) -> bool:
     """Bind (and close) a unix socket at DIRECTORY/NAME; the socket file stays. Binds by a
     relative name from DIRECTORY, so a long DIR cannot exceed sun_path's 108 bytes."""
@@ -157,42 +183,8 @@ def plant_socket(directory: Path, name: str) -> bool:
         os.chdir(cwd)
 
 
-def fingerprint(directory: str) -> str:
-    """sha256 over every entry's lstat facts, sorted by relative path. Opens no file,
-    follows no link (os.scandir with follow_symlinks=False), reads no FIFO."""
-    root = Path(directory)
-    rows: list[list] = []
-
-    def row(rel: str, path: Path) -> os.stat_result:
-        st = os.lstat(path)
-        target = os.readlink(path) if stat.S_ISLNK(st.st_mode) else ""
-        rows.append([rel, st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns,
-                     st.st_uid, st.st_gid, st.st_rdev, target])
-        return st
-
-    def walk(path: Path, rel: str) -> None:
-        try:
-            entries = sorted(os.scandir(path), key=lambda e: e.name)
-        except OSError as e:
-            rows.append([rel + "/", "unlistable", e.errno])
-            return
-        for entry in entries:
-            child_rel = f"{rel}/{entry.name}" if rel != "." else entry.name
-            st = row(child_rel, Path(entry.path))
-            if stat.S_ISDIR(st.st_mode):
-                walk(Path(entry.path), child_rel)
-
-    row(".", root)
-    walk(root, ".")
-    rows.sort(key=lambda r: r[0])
-    return hashlib.sha256(json.dumps(rows).encode()).hexdigest()
-
-
 def main(argv: list[str]) -> int:
-    usage = "usage: hostile.py DIR HOSTDIR | --check-unchanged DIR"
-    if len(argv) == 2 and argv[0] == "--check-unchanged":
-        print(fingerprint(argv[1]))
-        return 0
+    usage = "usage: hostile.py DIR HOSTDIR"
     if len(argv) != 2 or argv[0].startswith("-") or argv[1].startswith("-"):
         print(usage, file=sys.stderr)
         return 2

@@ -87,10 +87,7 @@ pub fn load_all(file: Option<&Path>, target: &Target) -> Result<Overrides, SpecE
             path: path.to_path_buf(),
             message: e.to_string(),
         })?;
-        all.extend(parse(&Source {
-            path: path.to_path_buf(),
-            text,
-        })?);
+        all.extend(parse(&Source::new(path.to_path_buf(), text))?);
     }
     if target.mode == Mode::Image {
         for path in target.root.glob(&format!("{IMAGE_DIR}/*.toml"), 256) {
@@ -105,7 +102,7 @@ pub fn load_all(file: Option<&Path>, target: &Target) -> Result<Overrides, SpecE
                     path: shown.clone(),
                     message: e.to_string(),
                 })?;
-            all.extend(parse(&Source { path: shown, text })?);
+            all.extend(parse(&Source::new(shown, text))?);
         }
     }
     Ok(Overrides(all))
@@ -183,10 +180,7 @@ mod tests {
     use super::*;
 
     fn source(text: &str) -> Source {
-        Source {
-            path: "o.toml".into(),
-            text: text.into(),
-        }
+        Source::new("o.toml".into(), text.into())
     }
 
     #[test]

@@ -306,122 +306,12 @@ fn dev_shm_on_a_plain_directory_fails() {
     );
 }
 
-/// Runs xcbdaemon-rpc against a daemon in `mode` on an otherwise healthy box.
-fn rpc_against(
-    mode: Option<&'static str>,
-    name: &'static str,
-) -> Option<(serde_json::Value, Duration)> {
-    let s = Scenario {
-        daemon: mode,
-        args: strs(&["--format", "json", "--only", "xcbdaemon-rpc"]),
-        ..Scenario::healthy(name)
-    };
-    let (ran, _) = s.run()?;
-    let report = ran.json();
-    assert_eq!(ran.code, 1, "{}", ran.stdout);
-    let ms = report["duration_ms"].as_f64().unwrap_or(f64::MAX);
-    let rpc = check(&report, "xcbdaemon-rpc").clone();
-    assert_eq!(rpc["status"], "fail", "{rpc:#}");
-    Some((rpc, Duration::from_secs_f64(ms / 1000.0)))
-}
-
 fn summary(rpc: &serde_json::Value) -> &str {
     rpc["summary"].as_str().unwrap_or_default()
 }
 
-/// The check's timeout is 2s; a misbehaving daemon must not hold the run past it.
-const RPC_TIMEOUT: Duration = Duration::from_secs(2);
-const MARGIN: Duration = Duration::from_millis(500);
-
-#[test]
-fn daemon_refusing() {
-    let Some((rpc, took)) = rpc_against(None, "rpc-refused") else {
-        return;
-    };
-    assert!(summary(&rpc).contains("refused"), "{rpc:#}");
-    assert!(took < RPC_TIMEOUT);
-}
-
-#[test]
-fn daemon_accepting_and_never_answering() {
-    let Some((rpc, took)) = rpc_against(Some("silent"), "rpc-silent") else {
-        return;
-    };
-    assert!(summary(&rpc).contains("no answer"), "{rpc:#}");
-    assert!(took < RPC_TIMEOUT + MARGIN, "took {took:?}");
-}
-
-#[test]
-fn daemon_dribbling_headers_forever() {
-    let Some((rpc, took)) = rpc_against(Some("dribble"), "rpc-dribble") else {
-        return;
-    };
-    assert!(summary(&rpc).contains("no answer"), "{rpc:#}");
-    assert!(took < RPC_TIMEOUT + MARGIN, "took {took:?}");
-}
-
-#[test]
-fn daemon_sending_the_body_a_byte_at_a_time() {
-    let Some((rpc, took)) = rpc_against(Some("slow-body"), "rpc-slow-body") else {
-        return;
-    };
-    assert!(summary(&rpc).contains("reply body"), "{rpc:#}");
-    assert!(took < RPC_TIMEOUT + MARGIN, "took {took:?}");
-}
-
-#[test]
-fn daemon_answering_a_fault() {
-    let Some((rpc, _)) = rpc_against(Some("fault"), "rpc-fault") else {
-        return;
-    };
-    assert_eq!(
-        summary(&rpc),
-        "XML-RPC fault 42: xcbdaemon: cluster database locked"
-    );
-}
-
-#[test]
-fn daemon_answering_malformed_xml() {
-    let Some((rpc, _)) = rpc_against(Some("malformed"), "rpc-malformed") else {
-        return;
-    };
-    assert!(
-        summary(&rpc).starts_with("malformed XML-RPC reply"),
-        "{rpc:#}"
-    );
-}
-
-#[test]
-fn daemon_answering_http_500() {
-    let Some((rpc, _)) = rpc_against(Some("http500"), "rpc-500") else {
-        return;
-    };
-    assert!(summary(&rpc).starts_with("HTTP 500"), "{rpc:#}");
-}
-
-#[test]
-fn daemon_answering_256_mib() {
-    let Some((rpc, took)) = rpc_against(Some("huge"), "rpc-huge") else {
-        return;
-    };
-    assert!(
-        summary(&rpc).contains("larger than the 1048576-byte limit (Content-Length 268435456)"),
-        "{rpc:#}"
-    );
-    assert!(took < RPC_TIMEOUT);
-}
-
-#[test]
-fn daemon_streaming_256_mib_without_a_length() {
-    let Some((rpc, took)) = rpc_against(Some("huge-nolength"), "rpc-huge-nolength") else {
-        return;
-    };
-    assert!(
-        summary(&rpc).contains("larger than the 1048576-byte limit"),
-        "{rpc:#}"
-    );
-    assert!(took < RPC_TIMEOUT + MARGIN);
-}
+// Daemons that refuse, hang, dribble, fault, send malformed, huge or entity-laden
+// replies, or reset: tests/hostile.rs, on loopback without namespaces.
 
 #[test]
 fn reply_expectations_are_checked() {

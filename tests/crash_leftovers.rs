@@ -8,12 +8,11 @@
 
 mod common;
 
-use common::{Ran, check, is_root, repo, scratch};
+use common::{Ran, Running, check, is_root, repo, scratch, xcbdaemon};
 use serde_json::Value;
 use std::fs;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// Runs `boot --spec SPEC --format json` with `spec` written to `dir/spec.toml`.
@@ -54,36 +53,6 @@ fn skip_unless_root(test: &str, why: &str) -> bool {
     }
     eprintln!("SKIP {test}: needs root ({why})");
     true
-}
-
-/// A child process that is killed and reaped when dropped.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Running {
-    fn pid(&self) -> u32 {
-        self.0.id()
-    }
-
-    /// Starts `cmd` and waits for its first line of output (`ready`, `locked`).
-    fn until_line(mut cmd: Command) -> Running {
-        let mut child = cmd
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn");
-        let out = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        BufReader::new(out).read_line(&mut line).expect("read");
-        assert!(!line.is_empty(), "child said nothing before exiting");
-        Running(child)
-    }
 }
 
 // --- stale-locks -----------------------------------------------------------------
@@ -213,7 +182,7 @@ fn fcntl_holder(file: &Path) -> Running {
         "import fcntl,sys,time\nf=open(sys.argv[1],'a')\nfcntl.lockf(f,fcntl.LOCK_EX)\nprint('locked',flush=True)\ntime.sleep(30)",
     ])
     .arg(file);
-    Running::until_line(cmd)
+    Running::until_line(cmd).0
 }
 
 #[test]
@@ -246,7 +215,7 @@ fn a_flock_lock_is_seen_too() {
         "import fcntl,sys,time\nf=open(sys.argv[1],'a')\nfcntl.flock(f,fcntl.LOCK_EX)\nprint('locked',flush=True)\ntime.sleep(30)",
     ])
     .arg(&file);
-    let holder = Running::until_line(cmd);
+    let holder = Running::until_line(cmd).0;
     let c = only(&dir, &locks_spec(&dir), &[]);
     assert_eq!(c["status"], "pass", "{c:#}");
     assert!(
@@ -717,16 +686,6 @@ fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("a free port")
-}
-
-/// tests/xcbdaemon.py on host:port, ready when this returns.
-fn xcbdaemon(host: &str, port: u16, mode: &str, extra: &[&str]) -> Running {
-    let mut cmd = Command::new("python3");
-    cmd.arg(repo().join("tests/xcbdaemon.py"))
-        .args(["--host", host, "--port", &port.to_string(), "--mode", mode])
-        .args(["--lifetime", "30"])
-        .args(extra);
-    Running::until_line(cmd)
 }
 
 fn seq_spec(dir: &Path, peer: &str, extra: &str) -> String {

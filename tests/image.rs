@@ -1,6 +1,6 @@
 //! Image mode over root trees built by image-tests/make_tree.py (one clean tree, one
-//! per planted build mistake) and image-tests/hostile.py (escaping links, FIFOs, loops,
-//! device nodes, an 8 GiB sparse file), with both path resolvers. No root needed, except
+//! per planted build mistake), with both path resolvers. The hostile trees of
+//! image-tests/hostile.py are in tests/hostile.rs. No root needed, except
 //! for the cases that chown or mknod, which say why they skip.
 
 mod common;
@@ -102,61 +102,6 @@ fn each_planted_mistake_is_caught_by_its_check_and_only_it() {
             assert_eq!(ran.code, code, "case {name} ({resolver})");
         }
     }
-}
-
-#[test]
-fn hostile_trees_give_clear_results_without_escaping_hanging_or_changing_anything() {
-    let dir = scratch("hostile");
-    let (root, host) = (dir.join("root"), dir.join("host"));
-    std::fs::create_dir_all(&host).expect("mkdir");
-    let script = repo().join("image-tests/hostile.py");
-    let plants: Value = serde_json::from_str(&python(&[
-        script.to_str().unwrap_or_default(),
-        root.to_str().unwrap_or_default(),
-        host.to_str().unwrap_or_default(),
-    ]))
-    .expect("plants");
-    let secret = plants["host_secret_text"]
-        .as_str()
-        .unwrap_or("host secret")
-        .to_string();
-    let before = python(&[
-        script.to_str().unwrap_or_default(),
-        "--check-unchanged",
-        root.to_str().unwrap_or_default(),
-    ]);
-    for resolver in ["openat2", "walk"] {
-        for format in ["json", "human"] {
-            let (ran, took) = image(&root, &["--format", format], resolver);
-            assert!(took < Duration::from_secs(10), "{resolver}: took {took:?}");
-            assert!(
-                matches!(ran.code, 0 | 1 | 3),
-                "{resolver}: exit {}: {}",
-                ran.code,
-                ran.stderr
-            );
-            assert!(!ran.stderr.contains("panicked"), "{}", ran.stderr);
-            assert!(
-                !ran.stdout.contains(&secret),
-                "{resolver}: the host secret leaked:\n{}",
-                ran.stdout
-            );
-        }
-        let (ran, _) = image(&root, &[], resolver);
-        let report = ran.json();
-        // The planted FIFO where a file is expected is named, not opened.
-        let mid = check(&report, "machine-id");
-        assert!(
-            mid["summary"].as_str().unwrap_or_default().contains("FIFO"),
-            "{resolver}: {mid:#}"
-        );
-    }
-    let after = python(&[
-        script.to_str().unwrap_or_default(),
-        "--check-unchanged",
-        root.to_str().unwrap_or_default(),
-    ]);
-    assert_eq!(before, after, "the run changed the tree");
 }
 
 #[test]

@@ -4,7 +4,8 @@
 Integration tests of ha-preflight's `xcbdaemon-rpc` check start this on a
 loopback port in one of several modes: a healthy daemon, a daemon that
 answers with a fault, and daemons that misbehave at the HTTP level (bad
-XML, 500, endless or huge bodies, silence, slow bytes). The client must
+XML, 500, endless or huge bodies, silence, slow bytes, entity expansion,
+connection resets). The client must
 give a clear result for each within its timeout and never hang or buffer
 without limit.
 
@@ -13,7 +14,7 @@ without limit.
 A peer's xcbdaemon (peer-sequence) is the same server bound to a non-loopback
 address, with --sequence.
 
-The socket is bound before `ready` is printed, so a test can connect as soon
+The socket is bound before `ready PORT` is printed (--port 0 picks a free one), so a test can connect as soon
 as it reads that line. The process always exits by itself after --lifetime
 seconds, whatever its clients do. Standard library only.
 """
@@ -23,6 +24,7 @@ import json
 import os
 import socket
 import socketserver
+import struct
 import sys
 import threading
 import time
@@ -239,6 +241,48 @@ class SlowBodyHandler(RawHandler):
             time.sleep(0.5)
 
 
+class EntitiesHandler(RawHandler):
+    """A "billion laughs" reply: ten levels of entities, each ten of the one below,
+    so that a parser that expands internal entities builds 10^10 copies of "lol"."""
+
+    def respond(self, sock):
+        levels = ['<!ENTITY lol0 "lol">'] + [
+            f'<!ENTITY lol{i} "{"".join(f"&lol{i - 1};" for _ in range(10))}">'
+            for i in range(1, 10)
+        ]
+        body = ('<?xml version="1.0"?>\n<!DOCTYPE methodResponse [\n'
+                + "\n".join(levels)
+                + "\n]>\n<methodResponse><params><param><value><string>&lol9;"
+                  "</string></value></param></params></methodResponse>\n").encode()
+        sock.sendall(http_head("200 OK", [("Content-Type", "text/xml"),
+                                          ("Content-Length", len(body))]))
+        sock.sendall(body)
+
+
+def reset(sock):
+    """Closes with an RST instead of a FIN (SO_LINGER on, zero seconds)."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()
+
+
+class ResetHandler(RawHandler):
+    """Reads the request, then resets the connection without a byte of reply."""
+
+    def respond(self, sock):
+        reset(sock)
+
+
+class ResetMidBodyHandler(RawHandler):
+    """Honest headers and half the body, then a reset."""
+
+    def respond(self, sock):
+        sock.sendall(http_head("200 OK", [("Content-Type", "text/xml"),
+                                          ("Content-Length", len(PONG_BODY))]))
+        sock.sendall(PONG_BODY[: len(PONG_BODY) // 2])
+        time.sleep(0.05)
+        reset(sock)
+
+
 class RawServer(QuietDisconnects, socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -252,6 +296,9 @@ RAW_MODES = {
     "silent": SilentHandler,
     "dribble": DribbleHandler,
     "slow-body": SlowBodyHandler,
+    "entities": EntitiesHandler,
+    "reset": ResetHandler,
+    "reset-mid-body": ResetMidBodyHandler,
 }
 XMLRPC_MODES = {"ok": serve_ok, "fault": serve_fault}
 
@@ -283,7 +330,7 @@ def main():
         server = RawServer(addr, RAW_MODES[args.mode])
 
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    print("ready", flush=True)
+    print("ready", server.server_address[1], flush=True)
     time.sleep(args.lifetime)
     # os._exit, not shutdown(): handler threads may be blocked in sendall or
     # recv on a client that stopped reading, and the lifetime must hold anyway.

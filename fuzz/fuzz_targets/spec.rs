@@ -17,10 +17,10 @@ fuzz_target!(|data: &[u8]| {
             let _ = e.to_string();
         }
     }
-    let source = spec::error::Source {
-        path: Path::new("/fuzz/overrides.toml").to_path_buf(),
-        text: text.into_owned(),
-    };
+    let source = spec::error::Source::new(
+        Path::new("/fuzz/overrides.toml").to_path_buf(),
+        text.into_owned(),
+    );
     if let Err(e) = overrides::parse(&source) {
         let _ = e.to_string();
     }

@@ -72,9 +72,11 @@ pub fn load(location: &Location, root: &Root) -> Result<Spec, SpecError> {
             } else {
                 BUILTIN
                     .iter()
-                    .map(|(name, text)| Source {
-                        path: PathBuf::from(format!("built-in:{name}")),
-                        text: (*text).to_string(),
+                    .map(|(name, text)| {
+                        Source::new(
+                            PathBuf::from(format!("built-in:{name}")),
+                            (*text).to_string(),
+                        )
                     })
                     .collect()
             }
@@ -86,10 +88,7 @@ pub fn load(location: &Location, root: &Root) -> Result<Spec, SpecError> {
 /// Parses one spec file's text as if it had been read from `path`: what `load` does
 /// after reading, for callers that hold the text already (the fuzz targets).
 pub fn parse_text(path: &Path, text: &str) -> Result<Spec, SpecError> {
-    parse_sources(&[Source {
-        path: path.to_path_buf(),
-        text: text.to_string(),
-    }])
+    parse_sources(&[Source::new(path.to_path_buf(), text.to_string())])
 }
 
 /// How a path inside `root` is shown: as the host sees it.
@@ -142,10 +141,7 @@ fn read_source(root: &Root, path: &Path) -> Result<Source, SpecError> {
             path: shown(root, path),
             message: e.to_string(),
         })?;
-    Ok(Source {
-        path: shown(root, path),
-        text,
-    })
+    Ok(Source::new(shown(root, path), text))
 }
 
 #[derive(Deserialize)]

@@ -85,3 +85,94 @@ pub fn scratch(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).expect("scratch dir");
     dir
 }
+
+/// A fingerprint of the tree at `dir` from lstat alone (GNU find: no file opened, no link
+/// followed, no FIFO touched, any depth): every entry's depth, name, type, mode, size,
+/// mtime, ctime, owner, inode and link target, in find's walk order (a directory's
+/// order only changes when the directory does). Equal before and after a run means the
+/// run created, removed, wrote, renamed and chmod-ed nothing there (ctime moves on any
+/// change to an inode). Access times are left out: reading is allowed. Names rather than
+/// whole paths, because a tree 10,000 levels deep has 100 MB of paths.
+pub fn fingerprint(dir: &Path) -> Vec<u8> {
+    let out = Command::new("find")
+        .arg(dir)
+        .args([
+            "-xdev",
+            "-printf",
+            "%d %f\\0%y %m %s %T@ %C@ %U %G %i %l\\n",
+        ])
+        .output()
+        .expect("find runs");
+    assert!(
+        out.status.success(),
+        "find {}: {}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// The first line where two fingerprints differ, for an assertion message.
+pub fn first_difference(before: &[u8], after: &[u8]) -> String {
+    let (b, a): (Vec<&[u8]>, Vec<&[u8]>) = (
+        before.split(|&c| c == b'\n').collect(),
+        after.split(|&c| c == b'\n').collect(),
+    );
+    for i in 0..b.len().max(a.len()) {
+        let (x, y) = (b.get(i), a.get(i));
+        if x != y {
+            let show = |r: Option<&&[u8]>| r.map(|r| String::from_utf8_lossy(r).into_owned());
+            return format!("before: {:?}\n after: {:?}", show(x), show(y));
+        }
+    }
+    "no difference".into()
+}
+
+/// A child process killed (and reaped) when dropped, so a failing test leaves no server.
+pub struct Running(pub std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Running {
+    pub fn pid(&self) -> u32 {
+        self.0.id()
+    }
+
+    /// Starts `cmd` and waits for its first line of output (`ready`, `locked`), which
+    /// it returns.
+    pub fn until_line(mut cmd: Command) -> (Running, String) {
+        use std::io::{BufRead, BufReader};
+        let mut child = cmd
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .expect("spawn");
+        let out = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        BufReader::new(out).read_line(&mut line).expect("read");
+        assert!(!line.is_empty(), "child said nothing before exiting");
+        (Running(child), line)
+    }
+}
+
+/// tests/xcbdaemon.py in `mode` on host:port (port 0: any free one), ready when this
+/// returns, with the port it listens on.
+pub fn xcbdaemon(host: &str, port: u16, mode: &str, extra: &[&str]) -> (Running, u16) {
+    let mut cmd = Command::new("python3");
+    cmd.arg(repo().join("tests/xcbdaemon.py"))
+        .args(["--host", host, "--port", &port.to_string(), "--mode", mode])
+        .args(["--lifetime", "30"])
+        .args(extra);
+    let (running, line) = Running::until_line(cmd);
+    let bound = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(port);
+    (running, bound)
+}

@@ -1,0 +1,399 @@
+//! The hostile cases, gathered in one place so they are easy to see and to extend: each
+//! is a row of a table below. A hostile input must give a clear status (the one in its
+//! row, with its words in the summary), the run must end within its deadline plus
+//! 100 ms, and nothing may panic.
+//!
+//! - `DAEMONS`: xcbdaemon played by tests/xcbdaemon.py misbehaving on loopback (refusing,
+//!   hanging, dribbling headers, a slow body, a fault, malformed XML, HTTP 500, 256 MiB
+//!   replies, entity expansion, resets). No root needed.
+//! - hostile trees: image-tests/hostile.py's links out of the root, FIFOs, a socket,
+//!   device nodes, link loops, an 8 GiB sparse file, names that are not UTF-8 and a
+//!   directory 10,000 levels deep, through both path resolvers; the tree is unchanged.
+//! - `SPECS`: broken spec files beyond the classes of tests/specs/bad (which
+//!   tests/spec_errors.rs checks message by message): huge, deeply nested, binary, a FIFO,
+//!   long dependency chains and cycles, a directory of thousands of files. (The chain
+//!   found that loading was quadratic in the number of checks: 19 s for 5000.)
+
+mod common;
+
+use common::{Ran, bin, check, repo, scratch, xcbdaemon};
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// How far past its deadline a run may end: process start, report and exit.
+const MARGIN: Duration = Duration::from_millis(100);
+
+/// Runs the binary with `args`, timed from spawn to exit.
+fn timed(args: &[&str], env: &[(&str, &str)]) -> (Ran, Duration) {
+    let started = Instant::now();
+    let out = Command::new(bin())
+        .args(args)
+        .envs(env.iter().copied())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs");
+    (Ran::from(out), started.elapsed())
+}
+
+/// What went wrong with one row, or None; rows are all run and their problems reported
+/// together, so one broken case does not hide the others.
+fn problems(name: &str, ran: &Ran, took: Duration, deadline: Duration) -> Vec<String> {
+    let mut out = Vec::new();
+    if ran.stderr.contains("panicked") {
+        out.push(format!("{name}: panicked: {}", ran.stderr));
+    }
+    if took > deadline + MARGIN {
+        out.push(format!(
+            "{name}: took {took:?}, past its {deadline:?} deadline + {MARGIN:?}"
+        ));
+    }
+    out
+}
+
+fn assert_none(problems: Vec<String>) {
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}
+
+// --- misbehaving daemons ------------------------------------------------------------
+
+/// (xcbdaemon.py mode, or "refuse" for no listener; the check's status; words of its
+/// summary).
+const DAEMONS: &[(&str, &str, &str)] = &[
+    ("refuse", "fail", "refused"),
+    ("silent", "fail", "no answer"),
+    ("dribble", "fail", "no answer"),
+    ("slow-body", "fail", "reply body"),
+    (
+        "fault",
+        "fail",
+        "XML-RPC fault 42: xcbdaemon: cluster database locked",
+    ),
+    ("malformed", "fail", "malformed XML-RPC reply"),
+    ("http500", "fail", "HTTP 500"),
+    (
+        "huge",
+        "fail",
+        "larger than the 1048576-byte limit (Content-Length 268435456)",
+    ),
+    (
+        "huge-nolength",
+        "fail",
+        "larger than the 1048576-byte limit",
+    ),
+    ("entities", "fail", "malformed XML-RPC reply"),
+    ("reset", "fail", "reset"),
+    ("reset-mid-body", "fail", "reset"),
+];
+
+/// The check's own timeout: the run's deadline for these rows.
+const RPC_TIMEOUT: Duration = Duration::from_secs(1);
+
+#[test]
+fn misbehaving_daemons_fail_clearly_within_the_deadline() {
+    let dir = scratch("hostile-daemons");
+    let mut found = Vec::new();
+    for &(mode, want_status, want_words) in DAEMONS {
+        let (_daemon, port) = if mode == "refuse" {
+            // A port that was free a moment ago, with nothing listening.
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .map(|a| a.port())
+                .expect("a free port");
+            (None, port)
+        } else {
+            let (d, port) = xcbdaemon("127.0.0.1", 0, mode, &[]);
+            (Some(d), port)
+        };
+        let spec = dir.join(format!("{mode}.toml"));
+        std::fs::write(
+            &spec,
+            format!(
+                "[[check]]\nid = \"xcbdaemon-rpc\"\nkind = \"xmlrpc\"\nmodes = [\"boot\"]\n\
+                 url = \"http://127.0.0.1:{port}/RPC2\"\ntimeout = \"1s\"\nwhy = \"w\"\nfix = \"f\"\n"
+            ),
+        )
+        .expect("write spec");
+        let spec = spec.display().to_string();
+        let (ran, took) = timed(&["--format", "json", "--spec", &spec], &[]);
+        found.extend(problems(mode, &ran, took, RPC_TIMEOUT));
+        let report = ran.json();
+        let rpc = check(&report, "xcbdaemon-rpc");
+        let summary = rpc["summary"].as_str().unwrap_or_default();
+        if rpc["status"] != want_status || !summary.contains(want_words) {
+            found.push(format!(
+                "{mode}: expected {want_status} with {want_words:?}, got {} {summary:?}",
+                rpc["status"]
+            ));
+        }
+        if ran.code != 1 {
+            found.push(format!("{mode}: exit {}, expected 1", ran.code));
+        }
+    }
+    assert_none(found);
+}
+
+// --- hostile trees ------------------------------------------------------------------
+
+/// Where the hostile tree is built: on tmpfs when there is one, because ext4 takes
+/// about 25 s to make and remove a directory 10,000 levels deep, and tmpfs half a second.
+fn tree_base() -> std::path::PathBuf {
+    let shm = Path::new("/dev/shm");
+    let probe = shm.join(format!("ha-preflight-probe-{}", std::process::id()));
+    if std::fs::create_dir(&probe).is_ok() {
+        let _ = std::fs::remove_dir(&probe);
+        return shm.join(format!("ha-preflight-hostile-tree-{}", std::process::id()));
+    }
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("hostile-tree")
+}
+
+fn rm_rf(dir: &Path) {
+    // GNU rm walks any depth; std's remove_dir_all holds a descriptor per level.
+    let _ = Command::new("rm").arg("-rf").arg(dir).status();
+}
+
+/// The image run's own deadline (--timeout).
+const IMAGE_DEADLINE: Duration = Duration::from_secs(10);
+
+#[test]
+fn hostile_trees_give_clear_results_without_escaping_hanging_or_changing_anything() {
+    let dir = tree_base();
+    rm_rf(&dir);
+    let (root, host) = (dir.join("root"), dir.join("host"));
+    std::fs::create_dir_all(&host).expect("mkdir");
+    let out = Command::new("python3")
+        .arg(repo().join("image-tests/hostile.py"))
+        .args([&root, &host])
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "hostile.py: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plants: serde_json::Value = serde_json::from_slice(&out.stdout).expect("plants");
+    let secret = plants["host_secret_text"].as_str().unwrap_or("host secret");
+    let before = common::fingerprint(&root);
+    let host_before = common::fingerprint(&host);
+    let root_arg = root.display().to_string();
+    let deadline = format!("{}s", IMAGE_DEADLINE.as_secs());
+    let mut found = Vec::new();
+    for resolver in ["openat2", "walk"] {
+        for format in ["json", "human", "junit", "nagios", "prometheus"] {
+            let name = format!("{resolver}/{format}");
+            let (ran, took) = timed(
+                &[
+                    "image",
+                    "--root",
+                    &root_arg,
+                    "--format",
+                    format,
+                    "--timeout",
+                    &deadline,
+                ],
+                &[("HA_PREFLIGHT_RESOLVER", resolver)],
+            );
+            found.extend(problems(&name, &ran, took, IMAGE_DEADLINE));
+            if ran.stdout.contains(secret) {
+                found.push(format!("{name}: the host secret leaked:\n{}", ran.stdout));
+            }
+            // Nagios speaks its own exit codes (2 = CRITICAL).
+            let codes: &[i32] = if format == "nagios" {
+                &[0, 1, 2, 3]
+            } else {
+                &[0, 1, 3]
+            };
+            if !codes.contains(&ran.code) {
+                found.push(format!("{name}: exit {}: {}", ran.code, ran.stderr));
+            }
+            if format != "json" {
+                continue;
+            }
+            // Valid JSON even with names that are not UTF-8.
+            let report: serde_json::Value = match serde_json::from_str(&ran.stdout) {
+                Ok(r) => r,
+                Err(e) => {
+                    found.push(format!("{name}: not JSON ({e})"));
+                    continue;
+                }
+            };
+            let text = |id: &str| check(&report, id).to_string();
+            if !text("machine-id").contains("FIFO") {
+                found.push(format!(
+                    "{name}: the FIFO is not named: {}",
+                    text("machine-id")
+                ));
+            }
+            if !text("tmp-leftovers").contains("build-\u{fffd}\u{fffd}.log") {
+                found.push(format!(
+                    "{name}: the non-UTF-8 name is not shown: {}",
+                    text("tmp-leftovers")
+                ));
+            }
+            if !text("unknown-owners").contains("var/lib/deep/d/d/") {
+                found.push(format!(
+                    "{name}: the deep directory is not mentioned: {}",
+                    text("unknown-owners")
+                ));
+            }
+        }
+    }
+    let after = common::fingerprint(&root);
+    if before != after {
+        found.push(format!(
+            "the run changed the tree: {}",
+            common::first_difference(&before, &after)
+        ));
+    }
+    if host_before != common::fingerprint(&host) {
+        found.push("the run changed the host folder".into());
+    }
+    rm_rf(&dir);
+    assert_none(found);
+}
+
+// --- broken specs -------------------------------------------------------------------
+
+/// (name, how to make it in DIR (returns the --spec path), words of the error).
+type MakeSpec = fn(&Path) -> std::path::PathBuf;
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).expect("write");
+    path
+}
+
+fn check_table(id: &str, extra: &str) -> String {
+    format!(
+        "[[check]]\nid = \"{id}\"\nkind = \"interface\"\nmodes = [\"boot\"]\nname = \"lo\"\nwhy = \"w\"\nfix = \"f\"\n{extra}\n"
+    )
+}
+
+const SPECS: &[(&str, MakeSpec, &str)] = &[
+    (
+        "larger than the 1 MiB limit",
+        |d| write(d, "huge.toml", &vec![b'#'; 2 << 20]),
+        "larger",
+    ),
+    (
+        "arrays nested 100,000 deep",
+        |d| {
+            let mut s = String::from("x = ");
+            s.push_str(&"[".repeat(100_000));
+            s.push_str(&"]".repeat(100_000));
+            write(d, "nested.toml", s.as_bytes())
+        },
+        "nested.toml:1:",
+    ),
+    (
+        "inline tables nested 100,000 deep",
+        |d| {
+            let mut s = String::from("x = ");
+            s.push_str(&"{a=".repeat(100_000));
+            s.push('1');
+            s.push_str(&"}".repeat(100_000));
+            write(d, "tables.toml", s.as_bytes())
+        },
+        "tables.toml:1:",
+    ),
+    (
+        "binary, not UTF-8",
+        |d| {
+            write(
+                d,
+                "binary.toml",
+                &[0x7f, b'E', b'L', b'F', 0xff, 0xfe, 0, 0],
+            )
+        },
+        "binary.toml",
+    ),
+    (
+        "a FIFO where the spec file is",
+        |d| {
+            let path = d.join("fifo.toml");
+            let ok = Command::new("mkfifo").arg(&path).status();
+            assert!(ok.is_ok_and(|s| s.success()), "mkfifo");
+            path
+        },
+        "FIFO",
+    ),
+    (
+        "a 3000-check dependency chain",
+        |d| {
+            let mut s = check_table("c0", "");
+            for i in 1..3000 {
+                let _ = write!(
+                    s,
+                    "{}",
+                    check_table(&format!("c{i}"), &format!("after = [\"c{}\"]", i - 1))
+                );
+            }
+            write(d, "chain.toml", s.as_bytes())
+        },
+        "",
+    ),
+    (
+        "a 3000-check dependency cycle",
+        |d| {
+            let mut s = String::new();
+            for i in 0..3000 {
+                let _ = write!(
+                    s,
+                    "{}",
+                    check_table(
+                        &format!("c{i}"),
+                        &format!("requires = [\"c{}\"]", (i + 1) % 3000)
+                    )
+                );
+            }
+            write(d, "cycle.toml", s.as_bytes())
+        },
+        "(3000 checks)",
+    ),
+    (
+        "a directory of 5000 spec files, one broken",
+        |d| {
+            let sub = d.join("many");
+            std::fs::create_dir_all(&sub).expect("mkdir");
+            for i in 0..5000 {
+                write(
+                    &sub,
+                    &format!("{i:04}.toml"),
+                    check_table(&format!("c{i}"), "").as_bytes(),
+                );
+            }
+            write(&sub, "4999.toml", b"[[check]\n");
+            sub
+        },
+        "4999.toml:1:",
+    ),
+];
+
+/// A spec is read before any deadline starts; it must still be over quickly.
+const SPEC_DEADLINE: Duration = Duration::from_secs(2);
+
+#[test]
+fn broken_specs_are_usage_errors_never_panics_or_hangs() {
+    let dir = scratch("hostile-specs");
+    let mut found = Vec::new();
+    for &(name, make, words) in SPECS {
+        let path = make(&dir).display().to_string();
+        let (ran, took) = timed(&["list", "--spec", &path], &[]);
+        found.extend(problems(name, &ran, took, SPEC_DEADLINE));
+        // The chain is valid: it lists; everything else is a spec error, exit 2.
+        let (want, stream) = if words.is_empty() {
+            (0, &ran.stdout)
+        } else {
+            (2, &ran.stderr)
+        };
+        if ran.code != want || !stream.contains(words) {
+            found.push(format!(
+                "{name}: expected exit {want} with {words:?}, got {}: {}",
+                ran.code,
+                ran.stderr.chars().take(300).collect::<String>()
+            ));
+        }
+    }
+    assert_none(found);
+}
