@@ -234,9 +234,10 @@ fn evaluate(
                 deadline,
             };
             let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-                match check.when.as_ref().and_then(|w| unmet(w, &target_w.root)) {
-                    Some(reason) => Outcome::skip(reason),
-                    None => check.kind.evaluate(&cx),
+                match check.when.as_ref().map(|w| unmet(w, &target_w.root)) {
+                    Some(Ok(Some(reason))) => Outcome::skip(reason),
+                    Some(Err(e)) => Outcome::error(format!("its `when` condition: {e}")),
+                    Some(Ok(None)) | None => check.kind.evaluate(&cx),
                 }
             }));
             // The receiver is gone if the engine gave up on this check: nothing to do.
@@ -330,14 +331,15 @@ pub fn verdict(spec: &Spec, results: &[CheckResult]) -> Status {
 }
 
 /// Why a `when` condition is not met, or None when it is. Paths are looked up in the
-/// target's root (inside the image, in image mode).
-fn unmet(when: &When, root: &crate::root::Root) -> Option<String> {
-    let found = !root.glob(&when.pattern, 1).is_empty();
-    match (when.exists, found) {
+/// target's root (inside the image, in image mode); one that cannot be looked up is an
+/// error, since the check can then be neither run nor skipped with reason.
+fn unmet(when: &When, root: &crate::root::Root) -> Result<Option<String>, crate::root::GlobError> {
+    let found = !root.glob(&when.pattern, 1)?.is_empty();
+    Ok(match (when.exists, found) {
         (true, false) => Some(format!("not applicable: {} does not exist", when.pattern)),
         (false, true) => Some(format!("not applicable: {} exists", when.pattern)),
         _ => None,
-    }
+    })
 }
 
 /// Shell-style matching of one name: `*` any run, `?` any one character.

@@ -90,7 +90,14 @@ pub fn load_all(file: Option<&Path>, target: &Target) -> Result<Overrides, SpecE
         all.extend(parse(&Source::new(path.to_path_buf(), text))?);
     }
     if target.mode == Mode::Image {
-        for path in target.root.glob(&format!("{IMAGE_DIR}/*.toml"), 256) {
+        let found = target
+            .root
+            .glob(&format!("{IMAGE_DIR}/*.toml"), 256)
+            .map_err(|e| SpecError::File {
+                path: target.root.dir.join(IMAGE_DIR.trim_start_matches('/')),
+                message: e.to_string(),
+            })?;
+        for path in found {
             let shown = target
                 .root
                 .dir

@@ -34,15 +34,53 @@ fn make_tree(case: &str, dir: &Path) {
 }
 
 fn image(root: &Path, extra: &[&str], resolver: &str) -> (Ran, Duration) {
+    image_as(None, root, extra, resolver)
+}
+
+/// The ordinary user the unprivileged runs drop to.
+const NOBODY: u32 = 65534;
+
+/// `image --root ROOT` as `uid` (and the same gid, no supplementary groups: std drops
+/// them when it sets the uid), or as ourselves.
+fn image_as(uid: Option<u32>, root: &Path, extra: &[&str], resolver: &str) -> (Ran, Duration) {
+    use std::os::unix::process::CommandExt;
     let started = Instant::now();
-    let out = Command::new(bin())
-        .args(["image", "--format", "json", "--root"])
+    let mut cmd = Command::new(bin());
+    cmd.args(["image", "--format", "json", "--root"])
         .arg(root)
         .args(extra)
-        .env("HA_PREFLIGHT_RESOLVER", resolver)
-        .output()
-        .expect("runs");
+        .env("HA_PREFLIGHT_RESOLVER", resolver);
+    if let Some(uid) = uid {
+        cmd.uid(uid).gid(uid);
+    }
+    let out = cmd.output().expect("runs");
     (Ran::from(out), started.elapsed())
+}
+
+/// Every check's id, status and summary.
+fn findings(report: &Value) -> Vec<(String, String, String)> {
+    report["checks"]
+        .as_array()
+        .map(|cs| {
+            cs.iter()
+                .map(|c| {
+                    let s = |k: &str| c[k].as_str().unwrap_or_default().to_string();
+                    (s("id"), s("status"), s("summary"))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Whether `uid` can reach and list `dir` (every folder above it must let it through).
+fn reachable_by(uid: u32, dir: &Path) -> bool {
+    use std::os::unix::process::CommandExt;
+    Command::new("ls")
+        .arg(dir)
+        .uid(uid)
+        .gid(uid)
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 fn failing(report: &Value) -> Vec<String> {
@@ -67,6 +105,21 @@ fn each_planted_mistake_is_caught_by_its_check_and_only_it() {
             .expect("case table");
     let cases = cases.as_array().expect("a list of cases");
     assert!(cases.len() >= 30, "only {} cases", cases.len());
+    // As root, every case runs again as an ordinary user, where it can reach the trees.
+    let unprivileged = is_root() && {
+        let probe = scratch("image-unprivileged-probe");
+        let ok = reachable_by(NOBODY, &probe);
+        if !ok {
+            eprintln!(
+                "SKIP the unprivileged image runs: uid {NOBODY} cannot reach {}",
+                probe.display()
+            );
+        }
+        ok
+    };
+    if !is_root() {
+        eprintln!("SKIP the unprivileged image runs: they drop from root to uid {NOBODY}");
+    }
     for case in cases {
         let name = case["name"].as_str().unwrap_or_default();
         if case["needs_root"] == true && !is_root() {
@@ -100,6 +153,20 @@ fn each_planted_mistake_is_caught_by_its_check_and_only_it() {
             assert_eq!(got, want, "case {name} ({resolver}): {}", ran.stdout);
             let code = if report["verdict"] == "fail" { 1 } else { 0 };
             assert_eq!(ran.code, code, "case {name} ({resolver})");
+            if unprivileged {
+                // CI builds images as root and may check them as anyone: an ordinary
+                // user must see the same findings, word for word.
+                let (as_nobody, _) = image_as(Some(NOBODY), &dir.join("root"), &[], resolver);
+                assert_eq!(
+                    findings(&as_nobody.json()),
+                    findings(&report),
+                    "case {name} ({resolver}): as uid {NOBODY}, not as root"
+                );
+                assert_eq!(
+                    as_nobody.code, ran.code,
+                    "case {name} ({resolver}) as uid {NOBODY}"
+                );
+            }
         }
     }
 }
@@ -275,4 +342,50 @@ fn nix_hostname() -> Result<String, ()> {
     } else {
         Ok(name)
     }
+}
+
+/// A folder an ordinary user cannot look into (Debian's /etc/ssl/private is 0710
+/// root:ssl-cert) must not read as empty: as root the leftover key is found; as anyone
+/// else the check cannot tell, and says so.
+#[test]
+fn a_folder_the_user_cannot_list_is_an_error_not_a_pass() {
+    if !is_root() {
+        eprintln!(
+            "SKIP a_folder_the_user_cannot_list_is_an_error_not_a_pass: drops from root to uid {NOBODY}"
+        );
+        return;
+    }
+    let dir = scratch("image-private-dir");
+    let root = dir.join("root");
+    make_tree("clean", &root);
+    if !reachable_by(NOBODY, &root) {
+        eprintln!("SKIP: uid {NOBODY} cannot reach {}", root.display());
+        return;
+    }
+    let private = root.join("etc/ssl/private");
+    std::fs::create_dir_all(&private).expect("mkdir");
+    std::fs::write(private.join("ssl-cert-snakeoil.key"), "key\n").expect("write");
+    let chmod = |mode: u32| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&private, std::fs::Permissions::from_mode(mode)).expect("chmod");
+    };
+    chmod(0o710);
+    for resolver in ["openat2", "walk"] {
+        let (as_root, _) = image(&root, &[], resolver);
+        assert_eq!(
+            check(&as_root.json(), "ssh-host-keys")["status"],
+            "fail",
+            "{resolver}"
+        );
+        let (as_nobody, _) = image_as(Some(NOBODY), &root, &[], resolver);
+        let keys = check(&as_nobody.json(), "ssh-host-keys").clone();
+        assert_eq!(keys["status"], "error", "{resolver}: {keys:#}");
+        assert!(
+            keys.to_string()
+                .contains("/etc/ssl/private/ssl-cert-snakeoil.key"),
+            "{resolver}: {keys:#}"
+        );
+        assert_eq!(as_nobody.code, 3, "{resolver}: {}", as_nobody.stdout);
+    }
+    chmod(0o755);
 }

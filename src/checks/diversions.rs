@@ -59,11 +59,14 @@ impl Diversions {
         let mut offenders = Vec::new();
         let mut errors = Vec::new();
         for pattern in &self.real_globs {
-            for path in root.glob(pattern, 1000) {
-                offenders.push(format!(
-                    "{} is a diverted original: the binary in its place is a build stub",
-                    path.display()
-                ));
+            match root.glob(pattern, 1000) {
+                Ok(paths) => offenders.extend(paths.iter().map(|path| {
+                    format!(
+                        "{} is a diverted original: the binary in its place is a build stub",
+                        path.display()
+                    )
+                })),
+                Err(e) => errors.push(e.to_string()),
             }
         }
         for bin in &self.binaries {

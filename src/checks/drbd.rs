@@ -341,7 +341,13 @@ impl Drbd {
     fn configured(&self, root: &crate::root::Root) -> Vec<String> {
         let mut names = Vec::new();
         for pattern in &self.config {
-            for path in root.glob(pattern, 4096) {
+            // Boot mode runs as root; a configuration it cannot read is as good as none,
+            // and the verdict then rests on what DRBD itself reports.
+            let paths = root.glob(pattern, 4096).unwrap_or_else(|e| {
+                log::warn!("drbd configuration: {e}");
+                Vec::new()
+            });
+            for path in paths {
                 if let Ok(text) = root.read_text(&path, MAX_PROC_BYTES) {
                     for name in drbd::config::resource_names(&text) {
                         if !names.contains(&name) {

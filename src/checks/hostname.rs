@@ -85,7 +85,11 @@ impl Hostname {
                 offenders.push(format!("{leftover} exists (the build host's?)"));
             }
         }
-        for key in root.glob("/etc/ssh/ssh_host_*_key.pub", 64) {
+        let keys = match root.glob("/etc/ssh/ssh_host_*_key.pub", 64) {
+            Ok(keys) => keys,
+            Err(e) => return Outcome::error(e.to_string()),
+        };
+        for key in keys {
             let Ok(text) = root.read_text(&key, 64 << 10) else {
                 continue;
             };

@@ -89,8 +89,19 @@ impl Locks {
             Ok(st) => seen.insert((st.dev, st.ino)),
             Err(_) => true,
         };
+        let unknown = |e: crate::root::GlobError| {
+            let what = format!("cannot look into it: {}", e.source);
+            (e.path, Verdict::Unknown(what))
+        };
         for entry in &self.pid_files {
-            for path in cx.target.root.glob(entry.pattern(), MAX_MATCHES) {
+            let paths = match cx.target.root.glob(entry.pattern(), MAX_MATCHES) {
+                Ok(paths) => paths,
+                Err(e) => {
+                    verdicts.push(unknown(e));
+                    continue;
+                }
+            };
+            for path in paths {
                 if !first_time(&path) {
                     continue;
                 }
@@ -106,7 +117,14 @@ impl Locks {
         }
         let mut held = None;
         for pattern in &self.lock_files {
-            for path in cx.target.root.glob(pattern, MAX_MATCHES) {
+            let paths = match cx.target.root.glob(pattern, MAX_MATCHES) {
+                Ok(paths) => paths,
+                Err(e) => {
+                    verdicts.push(unknown(e));
+                    continue;
+                }
+            };
+            for path in paths {
                 if !first_time(&path) {
                     continue;
                 }

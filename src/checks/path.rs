@@ -129,7 +129,13 @@ impl PathRules {
         let mut errors = Vec::new();
         for rule in &self.rules {
             for pattern in &rule.paths {
-                let matches = root.glob(pattern, 4096);
+                let matches = match root.glob(pattern, 4096) {
+                    Ok(matches) => matches,
+                    Err(e) => {
+                        errors.push(e.to_string());
+                        continue;
+                    }
+                };
                 if matches.is_empty()
                     && let Require::LinkTo {
                         optional: false,

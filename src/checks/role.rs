@@ -100,10 +100,14 @@ impl Role {
             ))
             .with(from);
         };
-        let found: Vec<PathBuf> = forbidden
+        let found: Vec<PathBuf> = match forbidden
             .iter()
-            .flat_map(|g| cx.target.root.glob(g, MAX_MATCHES))
-            .collect();
+            .map(|g| cx.target.root.glob(g, MAX_MATCHES))
+            .collect::<Result<Vec<_>, _>>()
+        {
+            Ok(found) => found.into_iter().flatten().collect(),
+            Err(e) => return Outcome::error(e.to_string()).with(from),
+        };
         if found.is_empty() {
             return Outcome::pass(format!(
                 "role {role}: none of its {} forbidden path{} exist",

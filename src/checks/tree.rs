@@ -242,7 +242,11 @@ fn qemu(root: &Root, tree: &Tree) -> Outcome {
         return Outcome::pass("no qemu user-mode emulators in the image");
     }
     let mut owned: HashSet<String> = HashSet::new();
-    for list in root.glob("/var/lib/dpkg/info/*.list", 100_000) {
+    let lists = match root.glob("/var/lib/dpkg/info/*.list", 100_000) {
+        Ok(lists) => lists,
+        Err(e) => return Outcome::error(e.to_string()),
+    };
+    for list in lists {
         if let Ok(text) = root.read_text(&list, 16 << 20) {
             owned.extend(text.lines().map(str::to_string));
         }

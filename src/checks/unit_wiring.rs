@@ -51,10 +51,14 @@ impl UnitWiring {
             ));
         }
         let mut offenders = Vec::new();
-        let enabled: Vec<PathBuf> = ["*.wants", "*.requires"]
+        let enabled: Vec<PathBuf> = match ["*.wants", "*.requires"]
             .iter()
-            .flat_map(|d| root.glob(&format!("/etc/systemd/system/{d}/{unit}"), 64))
-            .collect();
+            .map(|d| root.glob(&format!("/etc/systemd/system/{d}/{unit}"), 64))
+            .collect::<Result<Vec<_>, _>>()
+        {
+            Ok(found) => found.into_iter().flatten().collect(),
+            Err(e) => return Outcome::error(e.to_string()),
+        };
         if enabled.is_empty() {
             offenders.push(format!("{unit} is installed ({}) but not enabled: no .wants/.requires link in /etc/systemd/system", file.display()));
         }
@@ -105,7 +109,12 @@ fn masked(root: &Root, file: &Path) -> bool {
 fn unit_and_dropins(root: &Root, unit: &str, file: &Path) -> Vec<String> {
     let mut texts: Vec<String> = root.read_text(file, 256 << 10).into_iter().collect();
     for dir in UNIT_DIRS {
-        for conf in root.glob(&format!("{dir}/{unit}.d/*.conf"), 64) {
+        // A drop-in folder that cannot be listed reads as none: the ordering the check
+        // wants then shows as missing, and the evidence names the unit file read.
+        for conf in root
+            .glob(&format!("{dir}/{unit}.d/*.conf"), 64)
+            .unwrap_or_default()
+        {
             texts.extend(root.read_text(&conf, 256 << 10));
         }
     }
