@@ -3,7 +3,8 @@
 # test). Image mode walks the whole tree once (lstat only, src/facts/tree.rs) for
 # unknown-owners, runtime-/tmp-leftovers, qemu-user-static and dev-nodes, so its cost
 # should grow linearly with the number of entries. Goal: 100k files in under 0.5 s,
-# about 10x the time of 10k.
+# about 10x the time of 10k. Each run is timed against bench/baseline-scan.sh (the same
+# tree-wide checks as one find | awk), interleaved, with the peak memory of each.
 #
 # The trees: make_tree.py's clean appliance root (so every check has its real files to
 # read) plus N synthetic files under usr/share/bench, spread over nested directories,
@@ -12,6 +13,8 @@
 #
 # usage: bench/scan.sh [SIZES...]       (default: 10000 100000)
 # env:   HA_PREFLIGHT  the binary (default: target/release/ha-preflight, built if needed)
+#        RESULTS       a TSV file bench/run.sh collects rows in (measure, ours, baseline,
+#                      unit, budget); none by default
 #        RUNS          timed runs per tree (default 5; the median is reported)
 #        BENCH_STRICT=1  exit 1 when the goal is missed
 # Only bash and the python3 standard library. Timings are with a warm page cache (one
@@ -107,41 +110,69 @@ main() {
     bin=$(binary)
     [ -x "$bin" ] || { echo "no binary at $bin" >&2; exit 2; }
     for n in "${sizes[@]}"; do ensure_tree "$n"; done
-    python3 - "$bin" "$RUNS" "$TREES" "${BENCH_STRICT:-}" "${sizes[@]}" <<'PY'
-import json, re, statistics, subprocess, sys, time
+    python3 - "$bin" "$RUNS" "$TREES" "${BENCH_STRICT:-}" "$REPO/bench/baseline-scan.sh" "${RESULTS:-}" "${sizes[@]}" <<'PY'
+import json, os, re, statistics, subprocess, sys, time
 
-bin, runs, trees, strict, sizes = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5:]
+bin, runs, trees, strict, baseline, results_file = sys.argv[1:7]
+runs, sizes = int(runs), sys.argv[7:]
 
 def once(root):
+    # Reaped by our own wait4, which gives the child's peak memory.
     t = time.perf_counter()
-    p = subprocess.run([bin, "image", "--root", root, "--format", "json"], capture_output=True)
+    p = subprocess.Popen([bin, "image", "--root", root, "--format", "json"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out = p.stdout.read(); err = p.stderr.read()
+    _, status, usage = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - t
     if p.returncode not in (0, 1):
-        sys.exit(f"{bin} image --root {root} exited {p.returncode}: {p.stderr.decode()[:500]}")
-    report = json.loads(p.stdout)
-    return wall, report
+        sys.exit(f"{bin} image --root {root} exited {p.returncode}: {err.decode()[:500]}")
+    return wall, json.loads(out), usage.ru_maxrss
+
+def base(root):
+    t = time.perf_counter()
+    p = subprocess.Popen(["bash", baseline, root], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    err = p.stderr.read()
+    _, status, usage = os.wait4(p.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"{baseline} {root} failed: {err.decode()[:500]}")
+    return time.perf_counter() - t, usage.ru_maxrss
 
 rows = []
 for n in sizes:
     root = f"{trees}/{n}"
     meta = json.load(open(f"{root}.json"))
     once(root)                                        # warm the page cache, untimed
-    results = [once(root) for _ in range(runs)]
-    walls = sorted(w for w, _ in results)
-    inner = statistics.median(r["duration_ms"] for _, r in results) / 1000
+    base(root)
+    results, baselines = [], []
+    for _ in range(runs):                             # interleaved
+        results.append(once(root))
+        baselines.append(base(root))
+    walls = sorted(w for w, _, _ in results)
+    inner = statistics.median(r["duration_ms"] for _, r, _ in results) / 1000
     report = results[-1][1]
     owners = next((c for c in report["checks"] if c["id"] == "unknown-owners"), {})
     walked = re.match(r"(\d+) entries", owners.get("summary", ""))
     rows.append(dict(n=int(n), entries=meta["entries"], wall=statistics.median(walls),
                      lo=walls[0], hi=walls[-1], inner=inner, verdict=report["verdict"],
+                     base=statistics.median(w for w, _ in baselines),
+                     rss=max(m for _, _, m in results), base_rss=max(m for _, m in baselines),
                      walked=int(walked.group(1)) if walked else None))
 
 print(f"ha-preflight image --root, median of {runs} runs (warm cache), {bin}")
-print(f"{'files':>8} {'entries':>8} {'walked':>8} {'wall':>9} {'min..max':>17} {'checks':>9} {'entries/s':>10}  verdict")
+print(f"{'files':>8} {'entries':>8} {'walked':>8} {'wall':>9} {'min..max':>17} {'checks':>9} {'entries/s':>10} {'find|awk':>9} {'peak':>8} {'find peak':>9}  verdict")
 for r in rows:
     walked = r["walked"] if r["walked"] is not None else "?"
     print(f"{r['n']:>8} {r['entries']:>8} {walked:>8} {r['wall']:>8.3f}s "
-          f"{r['lo']:>7.3f}..{r['hi']:.3f}s {r['inner']:>8.3f}s {r['entries'] / r['wall']:>10,.0f}  {r['verdict']}")
+          f"{r['lo']:>7.3f}..{r['hi']:.3f}s {r['inner']:>8.3f}s {r['entries'] / r['wall']:>10,.0f} "
+          f"{r['base']:>8.3f}s {r['rss'] / 1024:>6.1f}Mi {r['base_rss'] / 1024:>7.1f}Mi  {r['verdict']}")
+if results_file:
+    with open(results_file, "a") as f:
+        for r in rows:
+            k = f"{r['n'] // 1000}k"
+            budget = "0.5" if r["n"] == 100000 else ""
+            f.write(f"image scan, {k} files, median wall\t{r['wall']:.3f}\t{r['base']:.3f}\ts\t{budget}\n")
+            f.write(f"image scan, {k} files, peak memory\t{r['rss'] / 1024:.1f}\t{r['base_rss'] / 1024:.1f}\tMiB\t\n")
 
 ok = True
 for r in rows:
@@ -152,6 +183,10 @@ if 10000 in by and 100000 in by:
     ratio = by[100000]["wall"] / by[10000]["wall"]
     entries_ratio = by[100000]["entries"] / by[10000]["entries"]
     print(f"scaling 10k -> 100k: {ratio:.1f}x the time for {entries_ratio:.1f}x the entries (linear: {entries_ratio:.1f}x)")
+    base_ratio = by[100000]["base"] / by[10000]["base"]
+    if results_file:
+        with open(results_file, "a") as f:
+            f.write(f"image scan, time 100k / time 10k\t{ratio:.1f}\t{base_ratio:.1f}\tx\t{entries_ratio * 1.5:.1f}\n")
     if ratio > entries_ratio * 1.5:
         print("goal: roughly linear: MISSED"); ok = False
     else:

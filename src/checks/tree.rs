@@ -18,11 +18,13 @@
 use super::Context;
 use super::path::summarize;
 use crate::facts::Tree;
+use crate::facts::tree::Entry;
 use crate::outcome::Outcome;
 use crate::root::{Kind as FileKind, Root};
 use crate::spec::SpecError;
 use crate::spec::params::Params;
 use std::collections::HashSet;
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 pub const PARAMS: &[&str] = &["rule", "system_dirs", "first_user_uid"];
@@ -149,11 +151,8 @@ fn runtime(root: &Root, tree: &Tree) -> Outcome {
         }
     }
     let scanned = ["/run/", "/var/run/", "/var/lock/", "/var/lib/dhcp/"];
-    for e in &tree.entries {
+    for e in scanned.iter().flat_map(|d| tree.under(d)) {
         let p = e.path.to_string_lossy();
-        if !scanned.iter().any(|d| p.starts_with(d)) {
-            continue;
-        }
         // ifupdown's state is netrun-stale's business.
         if p.starts_with("/run/network/ifstate")
             || e.stat.kind == FileKind::Dir
@@ -184,7 +183,7 @@ fn runtime(root: &Root, tree: &Tree) -> Outcome {
     )
 }
 
-fn left_by_build(e: &crate::facts::tree::Entry) -> String {
+fn left_by_build(e: &Entry) -> String {
     format!(
         "{} ({}) left by the build",
         e.path.display(),
@@ -205,16 +204,15 @@ fn tmp(root: &Root, tree: &Tree) -> Outcome {
             _ => {}
         }
     }
-    for e in &tree.entries {
-        let p = e.path.to_string_lossy();
-        let in_tmp = p.starts_with("/tmp/") || p.starts_with("/var/tmp/");
-        let cached =
-            p.starts_with("/var/cache/apt/") && (p.ends_with(".deb") || p.ends_with(".bin"));
-        let debris = p == "/debootstrap" || p == "/var/log/bootstrap.log";
-        if in_tmp || cached || debris {
-            offenders.push(left_by_build(e));
-        }
-    }
+    let in_tmp = tree.under("/tmp/").iter().chain(tree.under("/var/tmp/"));
+    let cached = tree.under("/var/cache/apt/").iter().filter(|e| {
+        let p = e.path.as_os_str().as_bytes();
+        p.ends_with(b".deb") || p.ends_with(b".bin")
+    });
+    let debris = ["/debootstrap", "/var/log/bootstrap.log"]
+        .into_iter()
+        .filter_map(|p| tree.get(p));
+    offenders.extend(in_tmp.chain(cached).chain(debris).map(left_by_build));
     summarize(
         offenders,
         Vec::new(),
@@ -229,13 +227,11 @@ fn qemu(root: &Root, tree: &Tree) -> Outcome {
         .filter(|e| e.stat.kind == FileKind::File)
         .map(|e| e.path.as_path())
         .filter(|p| {
-            let s = p.to_string_lossy();
-            let name = p
-                .file_name()
-                .map(|n| n.to_string_lossy())
-                .unwrap_or_default();
-            (name.starts_with("qemu-") && name.ends_with("-static"))
-                || s.starts_with("/usr/libexec/qemu-binfmt/")
+            let name = p.file_name().map_or(&b""[..], |n| n.as_bytes());
+            (name.starts_with(b"qemu-") && name.ends_with(b"-static"))
+                || p.as_os_str()
+                    .as_bytes()
+                    .starts_with(b"/usr/libexec/qemu-binfmt/")
         })
         .collect();
     if suspects.is_empty() {
@@ -273,9 +269,18 @@ fn qemu(root: &Root, tree: &Tree) -> Outcome {
 
 fn dev_nodes(tree: &Tree) -> Outcome {
     let mut offenders = Vec::new();
-    for e in &tree.entries {
+    // Only what is under /proc, /sys and /dev, and device nodes anywhere, is of interest.
+    let device = |e: &&Entry| matches!(e.stat.kind, FileKind::BlockDevice | FileKind::CharDevice);
+    let looked_at = ["/proc/", "/sys/", "/dev/"]
+        .iter()
+        .flat_map(|d| tree.under(d))
+        .chain(tree.entries.iter().filter(device).filter(|e| {
+            let p = e.path.as_os_str().as_bytes();
+            !(p.starts_with(b"/proc/") || p.starts_with(b"/sys/") || p.starts_with(b"/dev/"))
+        }));
+    for e in looked_at {
         let p = e.path.to_string_lossy();
-        let device = matches!(e.stat.kind, FileKind::BlockDevice | FileKind::CharDevice);
+        let device = device(&e);
         let shown = e.path.display();
         if ["/proc/", "/sys/", "/dev/pts/"]
             .iter()
