@@ -117,26 +117,28 @@ bin, runs, trees, strict, baseline, results_file = sys.argv[1:7]
 runs, sizes = int(runs), sys.argv[7:]
 
 def once(root):
-    # Reaped by our own wait4, which gives the child's peak memory.
     t = time.perf_counter()
-    p = subprocess.Popen([bin, "image", "--root", root, "--format", "json"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    out = p.stdout.read(); err = p.stderr.read()
-    _, status, usage = os.wait4(p.pid, 0)
-    p.returncode = os.waitstatus_to_exitcode(status)
+    p = subprocess.run([bin, "image", "--root", root, "--format", "json"], capture_output=True)
     wall = time.perf_counter() - t
     if p.returncode not in (0, 1):
-        sys.exit(f"{bin} image --root {root} exited {p.returncode}: {err.decode()[:500]}")
-    return wall, json.loads(out), usage.ru_maxrss
+        sys.exit(f"{bin} image --root {root} exited {p.returncode}: {p.stderr.decode()[:500]}")
+    return wall, json.loads(p.stdout)
 
 def base(root):
     t = time.perf_counter()
-    p = subprocess.Popen(["bash", baseline, root], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    err = p.stderr.read()
-    _, status, usage = os.wait4(p.pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"{baseline} {root} failed: {err.decode()[:500]}")
-    return time.perf_counter() - t, usage.ru_maxrss
+    p = subprocess.run(["bash", baseline, root], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if p.returncode != 0:
+        sys.exit(f"{baseline} {root} failed: {p.stderr.decode()[:500]}")
+    return time.perf_counter() - t
+
+def peak(argv):
+    """Peak resident KiB from GNU time (wait4 here would count python's own pages: a
+    forked child keeps its parent's high-water mark across exec). 0 without it."""
+    if not os.path.exists("/usr/bin/time"):
+        return 0
+    p = subprocess.run(["/usr/bin/time", "-f", "%M"] + argv, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, text=True)
+    return int(p.stderr.split()[-1])
 
 rows = []
 for n in sizes:
@@ -148,15 +150,16 @@ for n in sizes:
     for _ in range(runs):                             # interleaved
         results.append(once(root))
         baselines.append(base(root))
-    walls = sorted(w for w, _, _ in results)
-    inner = statistics.median(r["duration_ms"] for _, r, _ in results) / 1000
+    walls = sorted(w for w, _ in results)
+    inner = statistics.median(r["duration_ms"] for _, r in results) / 1000
     report = results[-1][1]
     owners = next((c for c in report["checks"] if c["id"] == "unknown-owners"), {})
     walked = re.match(r"(\d+) entries", owners.get("summary", ""))
     rows.append(dict(n=int(n), entries=meta["entries"], wall=statistics.median(walls),
                      lo=walls[0], hi=walls[-1], inner=inner, verdict=report["verdict"],
-                     base=statistics.median(w for w, _ in baselines),
-                     rss=max(m for _, _, m in results), base_rss=max(m for _, m in baselines),
+                     base=statistics.median(baselines),
+                     rss=peak([bin, "image", "--root", root, "--format", "json"]),
+                     base_rss=peak(["bash", baseline, root]),
                      walked=int(walked.group(1)) if walked else None))
 
 print(f"ha-preflight image --root, median of {runs} runs (warm cache), {bin}")
