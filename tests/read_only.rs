@@ -34,22 +34,13 @@ fn command_lines(at: &[&str]) -> Vec<Vec<String>> {
         .collect()
 }
 
-fn run(args: &[String]) -> Ran {
-    Command::new(bin())
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs")
-        .into()
-}
-
 /// Runs each line, then checks that no tree of `trees` changed; every difference is
 /// reported with the command that made it.
 fn assert_untouched(trees: &[&Path], lines: &[Vec<String>]) {
     let mut found = Vec::new();
     for line in lines {
         let before: Vec<Vec<u8>> = trees.iter().map(|t| fingerprint(t)).collect();
-        let ran = run(line);
+        let ran = common::run(&line.iter().map(String::as_str).collect::<Vec<_>>());
         assert!(!ran.stderr.contains("panicked"), "{line:?}: {}", ran.stderr);
         for (tree, was) in trees.iter().zip(&before) {
             let now = fingerprint(tree);
