@@ -78,7 +78,7 @@ PY
 }
 
 seeds
-RUSTC_BOOTSTRAP=1 cargo fuzz build --quiet 2>/dev/null || cargo fuzz build
+cargo fuzz build
 printf '%-16s %8s %12s %10s  %s\n' TARGET SECONDS EXECS CORPUS RESULT
 failed=0
 for t in "${targets[@]}"; do
