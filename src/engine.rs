@@ -5,7 +5,8 @@
 //! check's deadline. A check stuck in the kernel (stat on a hung NFS mount) or on a peer
 //! that never answers is reported as an error and left behind; the process exits
 //! without waiting for it. That is what makes the run's deadline hold whatever a check
-//! runs into.
+//! runs into. Checks that do not `require` one another run side by side (see
+//! `run_pass`).
 
 use crate::checks::Context;
 use crate::duration::display as show_duration;
