@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{Ran, Running, check, is_root, repo, scratch, xcbdaemon};
+use common::{Ran, Running, check, free_port, is_root, repo, scratch, xcbdaemon};
 use serde_json::Value;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -680,13 +680,6 @@ fn the_role_can_come_from_a_file_or_from_xcbdaemon() {
 }
 
 // --- peer-sequence ---------------------------------------------------------------
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
 
 fn seq_spec(dir: &Path, peer: &str, extra: &str) -> String {
     format!(

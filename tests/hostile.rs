@@ -16,7 +16,7 @@
 
 mod common;
 
-use common::{Ran, bin, check, repo, scratch, xcbdaemon};
+use common::{Ran, bin, check, free_port, repo, scratch, xcbdaemon};
 use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
@@ -37,8 +37,8 @@ fn timed(args: &[&str], env: &[(&str, &str)]) -> (Ran, Duration) {
     (Ran::from(out), started.elapsed())
 }
 
-/// What went wrong with one row, or None; rows are all run and their problems reported
-/// together, so one broken case does not hide the others.
+/// What went wrong with one row (a panic, or an end past the deadline); rows are all run
+/// and their problems reported together, so one broken case does not hide the others.
 fn problems(name: &str, ran: &Ran, took: Duration, deadline: Duration) -> Vec<String> {
     let mut out = Vec::new();
     if ran.stderr.contains("panicked") {
@@ -96,12 +96,8 @@ fn misbehaving_daemons_fail_clearly_within_the_deadline() {
     let mut found = Vec::new();
     for &(mode, want_status, want_words) in DAEMONS {
         let (_daemon, port) = if mode == "refuse" {
-            // A port that was free a moment ago, with nothing listening.
-            let port = std::net::TcpListener::bind("127.0.0.1:0")
-                .and_then(|l| l.local_addr())
-                .map(|a| a.port())
-                .expect("a free port");
-            (None, port)
+            // Nothing listens on it.
+            (None, free_port())
         } else {
             let (d, port) = xcbdaemon("127.0.0.1", 0, mode, &[]);
             (Some(d), port)

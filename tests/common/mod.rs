@@ -160,6 +160,14 @@ impl Running {
     }
 }
 
+/// A loopback port that was free a moment ago.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
 /// tests/xcbdaemon.py in `mode` on host:port (port 0: any free one), ready when this
 /// returns, with the port it listens on.
 pub fn xcbdaemon(host: &str, port: u16, mode: &str, extra: &[&str]) -> (Running, u16) {
