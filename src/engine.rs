@@ -177,7 +177,6 @@ fn run_pass(
     while slots.iter().any(Option::is_none) {
         let before = slots.iter().filter(|s| s.is_some()).count();
         let mut wave: Vec<(usize, Instant, Started)> = Vec::new();
-        let mut running = vec![false; selected.len()];
         for (pos, &index) in selected.iter().enumerate() {
             if slots[pos].is_some() {
                 continue;
@@ -194,17 +193,17 @@ fn run_pass(
                 continue;
             }
             // A dep outside the selection (--only, --skip) does not hold a check back.
-            let dep_result = |dep: &String| by_id.get(dep.as_str()).map(|&j| (j, &slots[j]));
+            let dep_result = |dep: &String| by_id.get(dep.as_str()).map(|&j| &slots[j]);
             let waiting = check
                 .requires
                 .iter()
-                .any(|dep| dep_result(dep).is_some_and(|(j, r)| r.is_none() || running[j]));
+                .any(|dep| dep_result(dep).is_some_and(Option::is_none));
             if waiting {
                 continue;
             }
             let started = Instant::now();
             let blocker = check.requires.iter().find_map(|dep| {
-                let r = dep_result(dep)?.1.as_ref()?;
+                let r = dep_result(dep)?.as_ref()?;
                 (!matches!(r.status, Status::Pass | Status::Skip)).then(|| (dep.clone(), r.status))
             });
             let (status, outcome) = if let Some((dep, dep_status)) = &blocker {
@@ -220,7 +219,6 @@ fn run_pass(
                 )
             } else {
                 let check_deadline = deadline.min(started + check.timeout);
-                running[pos] = true;
                 wave.push((
                     pos,
                     started,

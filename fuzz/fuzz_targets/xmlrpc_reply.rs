@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
         }
         None => data,
     };
-    match decode_reply(&Request::new("xcb.status"), body.to_vec(), addr) {
+    match decode_reply(Request::new("xcb.status"), body.to_vec(), addr) {
         Ok(v) => {
             let _ = show(&v);
         }

@@ -270,17 +270,18 @@ fn qemu(root: &Root, tree: &Tree) -> Outcome {
 fn dev_nodes(tree: &Tree) -> Outcome {
     let mut offenders = Vec::new();
     // Only what is under /proc, /sys and /dev, and device nodes anywhere, is of interest.
-    let device = |e: &&Entry| matches!(e.stat.kind, FileKind::BlockDevice | FileKind::CharDevice);
+    let is_device =
+        |e: &&Entry| matches!(e.stat.kind, FileKind::BlockDevice | FileKind::CharDevice);
     let looked_at = ["/proc/", "/sys/", "/dev/"]
         .iter()
         .flat_map(|d| tree.under(d))
-        .chain(tree.entries.iter().filter(device).filter(|e| {
+        .chain(tree.entries.iter().filter(is_device).filter(|e| {
             let p = e.path.as_os_str().as_bytes();
             !(p.starts_with(b"/proc/") || p.starts_with(b"/sys/") || p.starts_with(b"/dev/"))
         }));
     for e in looked_at {
         let p = e.path.to_string_lossy();
-        let device = device(&e);
+        let device = is_device(&e);
         let shown = e.path.display();
         if ["/proc/", "/sys/", "/dev/pts/"]
             .iter()

@@ -129,30 +129,27 @@ pub fn call(
         deadline,
         max_reply,
     )?;
-    decode_reply(&request, body, endpoint.addr)
+    decode_reply(request, body, endpoint.addr)
 }
 
 /// Decodes the body of an XML-RPC reply from `addr`: a value, a fault, or malformed.
 /// Separate from `call` so that the parser of the daemon's reply, the one piece of
 /// outside input on this path past the HTTP head, can be fuzzed without a socket.
 pub fn decode_reply(
-    request: &Request<'_>,
+    request: Request<'_>,
     body: Vec<u8>,
     addr: SocketAddr,
 ) -> Result<Value, CallError> {
-    request
-        .clone()
-        .call(Replay(body))
-        .map_err(|e| match e.fault() {
-            Some(f) => CallError::Fault {
-                code: f.fault_code,
-                string: f.fault_string.clone(),
-            },
-            None => CallError::Malformed {
-                addr,
-                message: e.to_string(),
-            },
-        })
+    request.call(Replay(body)).map_err(|e| match e.fault() {
+        Some(f) => CallError::Fault {
+            code: f.fault_code,
+            string: f.fault_string.clone(),
+        },
+        None => CallError::Malformed {
+            addr,
+            message: e.to_string(),
+        },
+    })
 }
 
 /// What the reply must be, beyond "not a fault".

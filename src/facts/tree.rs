@@ -31,7 +31,7 @@ pub struct Tree {
 
 impl Tree {
     /// Walks the whole tree with a few threads (directory listing and lstat are kernel
-    /// work that two cores do in about 60% of the time of one), then sorts the entries
+    /// work that two cores do in about 70% of the time of one), then sorts the entries
     /// by path so reports come out the same on every run.
     pub fn walk(root: &Root) -> Tree {
         let workers = thread::available_parallelism().map_or(1, |n| n.get().min(MAX_WORKERS));

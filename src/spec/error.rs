@@ -47,10 +47,11 @@ impl Source {
     /// The 1-based line and column of a byte offset.
     pub fn position(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
+        // line_starts begins with 0, so at least one start is <= offset: line >= 1.
         let line = self.line_starts.partition_point(|&start| start <= offset);
         let line_start = self
             .line_starts
-            .get(line.wrapping_sub(1))
+            .get(line.saturating_sub(1))
             .copied()
             .unwrap_or(0);
         let col = self
@@ -58,7 +59,7 @@ impl Source {
             .get(line_start..offset)
             .map_or(0, |s| s.chars().count())
             + 1;
-        (line.max(1), col)
+        (line, col)
     }
 
     pub fn error_at(&self, span: Range<usize>, message: impl Into<String>) -> SpecError {
