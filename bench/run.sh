@@ -9,9 +9,9 @@
 #   - an image scan of generated trees of 10k and 100k files (bench/scan.sh): against
 #     bench/baseline-scan.sh (the same tree-wide checks with find and awk), the scaling
 #     from 10k to 100k, peak memory, budget 0.5 s for 100k.
-# The healthy box is a fresh network + mount namespace set up as tests/boot_ns.rs does:
-# lo up, tmpfs /dev/shm and /run, /etc/network/run -> /dev/shm/network holding lo=lo,
-# and tests/xcbdaemon.py answering on 127.0.0.1:8000. That part needs root.
+# The healthy box is tests/healthy-box.sh in fresh network and mount namespaces: lo up,
+# tmpfs /dev/shm and /run, /etc/network/run -> /dev/shm/network holding lo=lo, and
+# tests/xcbdaemon.py answering on 127.0.0.1:8000. That part needs root.
 #
 # usage: bench/run.sh [RUNS]   (default 200 boot runs of each; RUNS=... for the scans)
 # env:   BENCH_STRICT=1  exit 1 when a budget is missed
@@ -38,21 +38,9 @@ printf "binary: %s (%s)\n" "$bin" "$linkage"
 printf "binary size\t%s\t\tMiB\t1.5\n" "$(awk "BEGIN { printf \"%.2f\", $size / 1048576 }")" >> "$results"
 
 if [ "$(id -u)" = 0 ]; then
-  mkdir -p "$work/u" "$work/w"
-  unshare -n -m bash -s "$bin" "$runs" "$work" "$PWD" <<'NS'
+  unshare -n -m bash tests/healthy-box.sh "$work" bash -s "$bin" "$runs" "$work" "$PWD" <<'NS'
 set -euo pipefail
 bin=$1 runs=$2 work=$3 repo=$4
-mount --make-rprivate /
-mount -t overlay overlay -o "lowerdir=/etc,upperdir=$work/u,workdir=$work/w" /etc
-mount -t tmpfs tmpfs /run
-mount -t tmpfs tmpfs /dev/shm
-mkdir -p /etc/network /dev/shm/network
-rm -rf /etc/network/run
-ln -s /dev/shm/network /etc/network/run
-echo lo=lo > /dev/shm/network/ifstate
-ip link set lo up
-python3 "$repo/tests/xcbdaemon.py" --port 8000 --mode ok --lifetime 600 > "$work/daemon.out" &
-until grep -q ready "$work/daemon.out"; do sleep 0.05; done
 "$bin" --format json > "$work/one.json" || { cat "$work/one.json"; echo "the healthy box did not pass" >&2; exit 1; }
 bash "$repo/bench/baseline-boot.sh" > "$work/baseline.out" || { cat "$work/baseline.out"; echo "the baseline did not pass" >&2; exit 1; }
 python3 - "$bin" "$runs" "$repo/bench/baseline-boot.sh" "$work/results.tsv" <<'PY'

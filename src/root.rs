@@ -407,6 +407,20 @@ impl Root {
         Ok(out)
     }
 
+    /// Every path matching any of `patterns`, in their order, at most `limit` per
+    /// pattern; the first place one cannot look into is the error.
+    pub fn glob_all<S: AsRef<str>>(
+        &self,
+        patterns: impl IntoIterator<Item = S>,
+        limit: usize,
+    ) -> Result<Vec<PathBuf>, GlobError> {
+        let mut out = Vec::new();
+        for pattern in patterns {
+            out.extend(self.glob(pattern.as_ref(), limit)?);
+        }
+        Ok(out)
+    }
+
     fn glob_walk(
         &self,
         base: PathBuf,

@@ -8,7 +8,7 @@
 //!   of tests/fixtures, as any user;
 //! - the live system: in fresh network and mount namespaces (root), /etc (an overlay
 //!   over the host's, so a write would land in its upper directory), /run and /dev/shm
-//!   (fresh tmpfs) of a healthy box with xcbdaemon answering, around boot, `--wait`,
+//!   (fresh tmpfs) of tests/healthy-box.sh, with xcbdaemon answering, around boot, `--wait`,
 //!   build-host, image of `/`, list, explain and --version.
 
 mod common;
@@ -127,24 +127,11 @@ fn the_live_system_is_only_read() {
                 .join(" ")
         })
         .collect();
-    let mut sh = format!(
+    let mut sh = String::from(
         r#"set -eu
-mount --make-rprivate /
-mkdir -p {w}/u {w}/w
-mount -t overlay overlay -o lowerdir=/etc,upperdir={w}/u,workdir={w}/w /etc
-mount -t tmpfs tmpfs /run
-mount -t tmpfs tmpfs /dev/shm
-mkdir -p /etc/network /dev/shm/network
-rm -rf /etc/network/run
-ln -s /dev/shm/network /etc/network/run
-echo lo=lo > /dev/shm/network/ifstate
-ip link set lo up
-python3 {repo}/tests/xcbdaemon.py --port 8000 --mode ok --lifetime 60 > {w}/daemon.out 2>&1 &
-i=0; until grep -q ready {w}/daemon.out; do i=$((i+1)); [ $i -lt 200 ] || exit 99; sleep 0.05; done
-fp() {{ find /etc /run /dev/shm -xdev -printf '%p\0%y %m %s %T@ %C@ %U %G %i %l\n' | sha256sum | cut -c1-16; }}
+fp() { find /etc /run /dev/shm -xdev -printf '%p\0%y %m %s %T@ %C@ %U %G %i %l\n' | sha256sum | cut -c1-16; }
 echo "before $(fp)"
 "#,
-        repo = repo().display()
     );
     for (i, line) in lines.iter().enumerate() {
         sh.push_str(&format!(
@@ -153,7 +140,10 @@ echo "before $(fp)"
         ));
     }
     let out = Command::new("unshare")
-        .args(["-n", "-m", "sh", "-c", &sh])
+        .args(["-n", "-m", "bash"])
+        .arg(repo().join("tests/healthy-box.sh"))
+        .arg(&dir)
+        .args(["sh", "-c", &sh])
         .output()
         .expect("unshare runs");
     let ran = Ran::from(out);

@@ -100,12 +100,8 @@ impl Role {
             ))
             .with(from);
         };
-        let found: Vec<PathBuf> = match forbidden
-            .iter()
-            .map(|g| cx.target.root.glob(g, MAX_MATCHES))
-            .collect::<Result<Vec<_>, _>>()
-        {
-            Ok(found) => found.into_iter().flatten().collect(),
+        let found: Vec<PathBuf> = match cx.target.root.glob_all(forbidden, MAX_MATCHES) {
+            Ok(found) => found,
             Err(e) => return Outcome::error(e.to_string()).with(from),
         };
         if found.is_empty() {

@@ -51,12 +51,9 @@ impl UnitWiring {
             ));
         }
         let mut offenders = Vec::new();
-        let enabled: Vec<PathBuf> = match ["*.wants", "*.requires"]
-            .iter()
-            .map(|d| root.glob(&format!("/etc/systemd/system/{d}/{unit}"), 64))
-            .collect::<Result<Vec<_>, _>>()
-        {
-            Ok(found) => found.into_iter().flatten().collect(),
+        let wants = ["*.wants", "*.requires"].map(|d| format!("/etc/systemd/system/{d}/{unit}"));
+        let enabled = match root.glob_all(&wants, 64) {
+            Ok(found) => found,
             Err(e) => return Outcome::error(e.to_string()),
         };
         if enabled.is_empty() {
@@ -64,9 +61,12 @@ impl UnitWiring {
         }
         let text = root.read_text(&file, 256 << 10).unwrap_or_default();
         let before = directive_lists(&text, "Before").any(|u| u == ha);
-        let ha_after = find(root, ha)
-            .map(|f| unit_and_dropins(root, ha, &f))
-            .unwrap_or_default()
+        let ha_texts = match find(root, ha).map(|f| unit_and_dropins(root, ha, &f)) {
+            Some(Ok(texts)) => texts,
+            Some(Err(e)) => return Outcome::error(e.to_string()),
+            None => Vec::new(),
+        };
+        let ha_after = ha_texts
             .iter()
             .any(|t| directive_lists(t, "After").any(|u| u == unit));
         if !before && !ha_after {
@@ -106,19 +106,17 @@ fn masked(root: &Root, file: &Path) -> bool {
 }
 
 /// The unit's text and its drop-ins' (`UNIT.d/*.conf` in every unit directory).
-fn unit_and_dropins(root: &Root, unit: &str, file: &Path) -> Vec<String> {
+fn unit_and_dropins(
+    root: &Root,
+    unit: &str,
+    file: &Path,
+) -> Result<Vec<String>, crate::root::GlobError> {
     let mut texts: Vec<String> = root.read_text(file, 256 << 10).into_iter().collect();
-    for dir in UNIT_DIRS {
-        // A drop-in folder that cannot be listed reads as none: the ordering the check
-        // wants then shows as missing, and the evidence names the unit file read.
-        for conf in root
-            .glob(&format!("{dir}/{unit}.d/*.conf"), 64)
-            .unwrap_or_default()
-        {
-            texts.extend(root.read_text(&conf, 256 << 10));
-        }
+    let dropins = UNIT_DIRS.iter().map(|dir| format!("{dir}/{unit}.d/*.conf"));
+    for conf in root.glob_all(dropins, 64)? {
+        texts.extend(root.read_text(&conf, 256 << 10));
     }
-    texts
+    Ok(texts)
 }
 
 /// The space-separated values of every `KEY=` line.
