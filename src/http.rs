@@ -5,7 +5,8 @@
 //! exchange ends by a deadline. Per-read timeouts alone do not do that, because a peer
 //! that sends one byte per second never trips them; each read's timeout is therefore the
 //! time left to the deadline. HTTP/1.0 makes the server close the connection after the
-//! reply, so there is no keep-alive or chunked encoding to handle.
+//! reply, so there is no keep-alive or chunked encoding to handle; interim 1xx replies
+//! are skipped, and a body encoding we did not ask for is named, not misread as XML.
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -14,6 +15,8 @@ use thiserror::Error;
 
 /// Reply headers are a few hundred bytes; a peer that sends more is not well.
 const MAX_HEADER_BYTES: usize = 16 << 10;
+/// Interim 1xx replies skipped before the final one; a peer that sends more is looping.
+const MAX_INTERIM: usize = 8;
 
 #[derive(Debug, Error)]
 pub enum HttpError {
@@ -42,6 +45,10 @@ pub enum HttpError {
         limit: usize,
         declared: Option<u64>,
     },
+    #[error(
+        "reply from {addr} is {encoding}-encoded (Content-Encoding: {encoding}), which was not asked for: the client reads plain XML only"
+    )]
+    Encoded { addr: SocketAddr, encoding: String },
     #[error("malformed HTTP reply from {addr}: {what}")]
     Malformed { addr: SocketAddr, what: String },
 }
@@ -102,38 +109,61 @@ pub fn post(
         }
     };
 
-    // Headers, up to the blank line.
+    // Headers, up to the blank line. Interim 1xx replies (100 Continue, 103 Early
+    // Hints) come before the final one and carry no body: RFC 9110 15.2 says a client
+    // must skip them, even unasked. 101 would switch protocols, which we never ask for.
     let mut data = Vec::with_capacity(4096);
     let mut chunk = [0u8; 8192];
-    let header_end = loop {
-        if let Some(end) = find_header_end(&data) {
-            break end;
+    let mut interim = 0;
+    let (head, header_end) = loop {
+        let header_end = loop {
+            if let Some(end) = find_header_end(&data) {
+                break end;
+            }
+            if data.len() > MAX_HEADER_BYTES {
+                return Err(HttpError::Malformed {
+                    addr,
+                    what: format!("no end of headers within {MAX_HEADER_BYTES} bytes"),
+                });
+            }
+            let n = read(&mut chunk, "waiting for the reply headers")?;
+            if n == 0 {
+                return Err(HttpError::Malformed {
+                    addr,
+                    what: if data.is_empty() {
+                        "connection closed without a reply".into()
+                    } else {
+                        "connection closed inside the headers".into()
+                    },
+                });
+            }
+            data.extend_from_slice(&chunk[..n]);
+        };
+        let text = String::from_utf8_lossy(&data[..header_end.0]).into_owned();
+        let head = parse_head(&text).map_err(|what| HttpError::Malformed { addr, what })?;
+        if !head.is_interim() {
+            break (head, header_end);
         }
-        if data.len() > MAX_HEADER_BYTES {
+        interim += 1;
+        if interim > MAX_INTERIM {
             return Err(HttpError::Malformed {
                 addr,
-                what: format!("no end of headers within {MAX_HEADER_BYTES} bytes"),
+                what: format!("more than {MAX_INTERIM} interim 1xx replies"),
             });
         }
-        let n = read(&mut chunk, "waiting for the reply headers")?;
-        if n == 0 {
-            return Err(HttpError::Malformed {
-                addr,
-                what: if data.is_empty() {
-                    "connection closed without a reply".into()
-                } else {
-                    "connection closed inside the headers".into()
-                },
-            });
-        }
-        data.extend_from_slice(&chunk[..n]);
+        data.drain(..header_end.1);
     };
-    let head = String::from_utf8_lossy(&data[..header_end.0]).into_owned();
-    let (code, reason, length) =
-        parse_head(&head).map_err(|what| HttpError::Malformed { addr, what })?;
-    if code != 200 {
-        return Err(HttpError::Status { addr, code, reason });
+    if head.code != 200 {
+        return Err(HttpError::Status {
+            addr,
+            code: head.code,
+            reason: head.reason,
+        });
     }
+    if let Some(encoding) = head.encoding {
+        return Err(HttpError::Encoded { addr, encoding });
+    }
+    let length = head.length;
     if let Some(declared) = length
         && declared > max_body as u64
     {
@@ -183,8 +213,25 @@ pub fn find_header_end(data: &[u8]) -> Option<(usize, usize)> {
         .map(|i| (i, i + 2))
 }
 
-/// Status code, reason and Content-Length of a reply head.
-pub fn parse_head(head: &str) -> Result<(u16, String, Option<u64>), String> {
+/// What a reply's head says, as far as a client of one POST needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    pub code: u16,
+    pub reason: String,
+    pub length: Option<u64>,
+    /// A Content-Encoding other than `identity` (we never send Accept-Encoding).
+    pub encoding: Option<String>,
+}
+
+impl Head {
+    /// An interim reply (1xx but 101) that a final one follows.
+    pub fn is_interim(&self) -> bool {
+        (100..200).contains(&self.code) && self.code != 101
+    }
+}
+
+/// Status code, reason, Content-Length and Content-Encoding of a reply head.
+pub fn parse_head(head: &str) -> Result<Head, String> {
     let mut lines = head.lines();
     let status = lines.next().unwrap_or_default();
     let mut parts = status.splitn(3, ' ');
@@ -198,6 +245,7 @@ pub fn parse_head(head: &str) -> Result<(u16, String, Option<u64>), String> {
         .ok_or_else(|| format!("no status code in {:?}", truncate(status)))?;
     let reason = parts.next().unwrap_or_default().trim().to_string();
     let mut length = None;
+    let mut encoding = None;
     for line in lines {
         let Some((name, value)) = line.split_once(':') else {
             return Err(format!("not a header line: {:?}", truncate(line)));
@@ -215,9 +263,19 @@ pub fn parse_head(head: &str) -> Result<(u16, String, Option<u64>), String> {
             return Err(format!(
                 "Transfer-Encoding {value:?} in reply to an HTTP/1.0 request"
             ));
+        } else if name.eq_ignore_ascii_case("content-encoding")
+            && !value.eq_ignore_ascii_case("identity")
+            && !value.is_empty()
+        {
+            encoding = Some(truncate(value));
         }
     }
-    Ok((code, reason, length))
+    Ok(Head {
+        code,
+        reason,
+        length,
+        encoding,
+    })
 }
 
 fn truncate(s: &str) -> String {
@@ -231,7 +289,24 @@ mod tests {
     #[test]
     fn parses_a_reply_head() {
         let head = "HTTP/1.0 200 OK\r\nServer: x\r\nContent-Length: 12";
-        assert_eq!(parse_head(head), Ok((200, "OK".into(), Some(12))));
+        assert_eq!(
+            parse_head(head),
+            Ok(Head {
+                code: 200,
+                reason: "OK".into(),
+                length: Some(12),
+                encoding: None
+            })
+        );
+        let gzip = parse_head("HTTP/1.1 200 OK\r\nContent-Encoding: gzip").unwrap();
+        assert_eq!(gzip.encoding.as_deref(), Some("gzip"));
+        assert!(parse_head("HTTP/1.1 100 Continue").unwrap().is_interim());
+        assert!(parse_head("HTTP/1.1 103 Early Hints").unwrap().is_interim());
+        assert!(
+            !parse_head("HTTP/1.1 101 Switching Protocols")
+                .unwrap()
+                .is_interim()
+        );
         assert!(parse_head("SSH-2.0-OpenSSH").is_err());
         assert!(parse_head("HTTP/1.1 200 OK\r\nContent-Length: lots").is_err());
         assert!(parse_head("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked").is_err());

@@ -5,7 +5,7 @@ Integration tests of ha-preflight's `xcbdaemon-rpc` check start this on a
 loopback port in one of several modes: a healthy daemon, a daemon that
 answers with a fault, and daemons that misbehave at the HTTP level (bad
 XML, 500, endless or huge bodies, silence, slow bytes, entity expansion,
-connection resets). The client must
+connection resets, interim 1xx replies, an unasked-for gzip body). The client must
 give a clear result for each within its timeout and never hang or buffer
 without limit.
 
@@ -20,6 +20,7 @@ seconds, whatever its clients do. Standard library only.
 """
 
 import argparse
+import gzip
 import json
 import os
 import socket
@@ -283,6 +284,33 @@ class ResetMidBodyHandler(RawHandler):
         reset(sock)
 
 
+class ContinueHandler(RawHandler):
+    """Interim replies first (100 Continue, unasked, and 103 Early Hints), then a
+    correct 200 with the method list: RFC 9110 says a client skips 1xx replies."""
+
+    BODY = xmlrpc.client.dumps((["system.listMethods", "xcb.ping"],),
+                               methodresponse=True).encode()
+
+    def respond(self, sock):
+        sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+        sock.sendall(b"HTTP/1.1 103 Early Hints\r\nLink: </RPC2>; rel=preload\r\n\r\n")
+        sock.sendall(http_head("200 OK", [("Content-Type", "text/xml"),
+                                          ("Content-Length", len(self.BODY))]))
+        sock.sendall(self.BODY)
+
+
+class GzipHandler(RawHandler):
+    """A correct reply, gzip-compressed with Content-Encoding: gzip although the
+    client sent no Accept-Encoding (SimpleXMLRPCServer compresses only when asked)."""
+
+    def respond(self, sock):
+        body = gzip.compress(ContinueHandler.BODY)
+        sock.sendall(http_head("200 OK", [("Content-Type", "text/xml"),
+                                          ("Content-Encoding", "gzip"),
+                                          ("Content-Length", len(body))]))
+        sock.sendall(body)
+
+
 class RawServer(QuietDisconnects, socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -299,6 +327,8 @@ RAW_MODES = {
     "entities": EntitiesHandler,
     "reset": ResetHandler,
     "reset-mid-body": ResetMidBodyHandler,
+    "continue": ContinueHandler,
+    "gzip": GzipHandler,
 }
 XMLRPC_MODES = {"ok": serve_ok, "fault": serve_fault}
 
