@@ -378,6 +378,8 @@ mod tests {
         let split = |s: &str| s.split(',').map(str::to_string).collect::<Vec<_>>();
         let (options, super_options) = (split(options), split(super_options));
         Mount {
+            id: 30,
+            parent: 22,
             mount_point: "/data".into(),
             fs_type: "ext4".into(),
             source: "/dev/vdb1".into(),

@@ -209,7 +209,7 @@ impl VolatileDir {
         } else if real != dir {
             evidence.push(format!("{} resolves to {}", dir.display(), real.display()));
         }
-        let Some(m) = table.containing(&real) else {
+        let Some(m) = table.serving(&real) else {
             evidence.push(format!(
                 "{}: no mount contains {}",
                 table.path.display(),

@@ -2,7 +2,10 @@
 //!
 //! mountinfo rather than /proc/mounts: it shows each mount's own options and its
 //! superblock's options separately, so a read-only bind of a read-write filesystem is
-//! seen for what it is.
+//! seen for what it is; and it gives each mount's id and its parent's, so the mount that
+//! really serves a path can be found as the kernel finds it (see [`MountTable::serving`]),
+//! not by the longest matching mount point, which a mount hidden under a later one also
+//! has.
 
 use crate::target::{ReadError, Target, read_text};
 use procfs_core::process::MountInfo;
@@ -26,6 +29,9 @@ pub enum MountError {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mount {
+    /// The mount's id, and the id of the mount it is attached to (mountinfo fields 1, 2).
+    pub id: i32,
+    pub parent: i32,
     pub mount_point: PathBuf,
     pub fs_type: String,
     pub source: String,
@@ -90,6 +96,8 @@ impl MountTable {
             // order, which is what a person comparing with `findmnt` expects to read.
             let (options, super_options) = raw_options(line).ok_or_else(malformed)?;
             mounts.push(Mount {
+                id: info.mnt_id,
+                parent: info.pid,
                 mount_point: PathBuf::from(unescape(raw_point)),
                 fs_type: info.fs_type,
                 source: info.mount_source.unwrap_or_else(|| "none".into()),
@@ -105,14 +113,69 @@ impl MountTable {
         })
     }
 
-    /// The mount whose mount point is exactly `path`; with stacked mounts, the top one.
-    pub fn at(&self, path: &Path) -> Option<&Mount> {
-        self.mounts.iter().rev().find(|m| m.mount_point == path)
+    /// The mount that serves `path`, found as the kernel's path walk finds it: from the
+    /// root mount, at each prefix of `path` (`/`, `/dev`, `/dev/shm`), into the mount
+    /// attached last to the current one at exactly that place, and again while mounts
+    /// stack there. A mount hidden under a later one (a tmpfs on /dev/shm covered by a
+    /// new mount on /dev) is therefore never the answer, though its mount point matches.
+    /// `path` should be absolute and free of symlinks and `..`.
+    ///
+    /// A table without a root mount (a partial capture) falls back to the longest
+    /// matching mount point, the later of equals.
+    pub fn serving(&self, path: &Path) -> Option<&Mount> {
+        let Some(mut current) = self.root_mount() else {
+            return self.longest_prefix(path);
+        };
+        let mut prefix = PathBuf::from("/");
+        let mut parts = path.components().filter_map(|c| match c {
+            Component::Normal(name) => Some(name),
+            _ => None,
+        });
+        loop {
+            // Stacked mounts at this place: each later one is attached to the one below.
+            while let Some(top) =
+                self.mounts.iter().rev().find(|m| {
+                    m.parent == current.id && m.id != current.id && m.mount_point == prefix
+                })
+            {
+                current = top;
+            }
+            match parts.next() {
+                Some(name) => prefix.push(name),
+                None => return Some(current),
+            }
+        }
     }
 
-    /// The mount `path` lives on: the longest mount point that is a prefix of it. `path`
-    /// should be absolute and free of symlinks and `..`.
-    pub fn containing(&self, path: &Path) -> Option<&Mount> {
+    /// The mount whose mount point is exactly `path` and which serves it.
+    pub fn at(&self, path: &Path) -> Option<&Mount> {
+        self.serving(path).filter(|m| m.mount_point == path)
+    }
+
+    /// Mounts at exactly `path` that do not serve it (hidden by a later mount), for
+    /// evidence.
+    pub fn covered_at(&self, path: &Path) -> Vec<&Mount> {
+        let serving = self.serving(path).map(|m| m.id);
+        self.mounts
+            .iter()
+            .filter(|m| m.mount_point == path && Some(m.id) != serving)
+            .collect()
+    }
+
+    /// The root of the tree: the first mount at `/` whose parent is not in the table
+    /// (it lies outside this process's root), else the first mount at `/`.
+    fn root_mount(&self) -> Option<&Mount> {
+        let at_root = || {
+            self.mounts
+                .iter()
+                .filter(|m| m.mount_point == Path::new("/"))
+        };
+        at_root()
+            .find(|m| m.parent == m.id || !self.mounts.iter().any(|p| p.id == m.parent))
+            .or_else(|| at_root().next())
+    }
+
+    fn longest_prefix(&self, path: &Path) -> Option<&Mount> {
         let mut best: Option<&Mount> = None;
         for m in &self.mounts {
             if path.starts_with(&m.mount_point)
@@ -176,13 +239,13 @@ mod tests {
         let t = MountTable::parse(SAMPLE, Path::new("mountinfo")).unwrap();
         assert_eq!(t.at(Path::new("/dev/shm")).unwrap().fs_type, "ext4");
         assert_eq!(
-            t.containing(Path::new("/etc/network/run"))
+            t.serving(Path::new("/etc/network/run"))
                 .unwrap()
                 .mount_point,
             Path::new("/")
         );
         assert_eq!(
-            t.containing(Path::new("/run/network")).unwrap().fs_type,
+            t.serving(Path::new("/run/network")).unwrap().fs_type,
             "tmpfs"
         );
         assert!(
@@ -193,6 +256,40 @@ mod tests {
         let root = t.at(Path::new("/")).unwrap();
         assert_eq!(root.options.first().map(String::as_str), Some("rw"));
         assert!(root.majmin.contains(':'));
+    }
+
+    /// The layouts of issue 12, as `unshare -m` makes them (the namespace tests build
+    /// them for real): a new mount on /dev hides the /dev/shm mounted before it.
+    #[test]
+    fn a_mount_covered_by_a_later_one_serves_nothing() {
+        let ns = "\
+22 1 254:1 / / rw,relatime - ext4 /dev/vda1 rw
+25 22 0:5 / /dev rw,nosuid - devtmpfs udev rw,mode=755
+27 25 0:26 / /dev/shm rw,nosuid,nodev - tmpfs tmpfs rw
+30 25 0:40 / /dev rw,relatime - tmpfs tmpfs rw
+";
+        let t = MountTable::parse(ns, Path::new("mi")).unwrap();
+        let m = t.serving(Path::new("/dev/shm")).unwrap();
+        assert_eq!((m.id, m.mount_point.as_path()), (30, Path::new("/dev")));
+        assert!(t.at(Path::new("/dev/shm")).is_none());
+        assert_eq!(t.covered_at(Path::new("/dev/shm"))[0].id, 27);
+        // /dev a plain directory of / before the new mount: both hang off the root
+        // mount, and the one on /dev still hides the one beneath it.
+        let plain = "\
+22 1 254:1 / / rw,relatime - ext4 /dev/vda1 rw
+27 22 0:26 / /dev/shm rw,nosuid,nodev - tmpfs tmpfs rw
+30 22 0:40 / /dev rw,relatime - tmpfs tmpfs rw
+";
+        let t = MountTable::parse(plain, Path::new("mi")).unwrap();
+        assert_eq!(t.serving(Path::new("/dev/shm")).unwrap().id, 30);
+        // Stacked on the same place: the last one serves.
+        let stacked = "\
+22 1 254:1 / / rw,relatime - ext4 /dev/vda1 rw
+27 22 0:26 / /dev/shm rw - tmpfs tmpfs rw
+31 27 254:1 /srv/x /dev/shm rw - ext4 /dev/vda1 rw
+";
+        let t = MountTable::parse(stacked, Path::new("mi")).unwrap();
+        assert_eq!(t.at(Path::new("/dev/shm")).unwrap().fs_type, "ext4");
     }
 
     #[test]
