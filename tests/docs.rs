@@ -493,3 +493,54 @@ fn bash_completion_completes_commands_formats_and_check_ids() {
         );
     }
 }
+
+/// The man page's DRBD verdicts cover every state the verdict table (src/drbd/judge.rs)
+/// names, and quorum.
+#[test]
+fn man_page_gives_the_drbd_verdict_of_every_state() {
+    let man = read(MAN);
+    let section = man
+        .split_once(".SH \"DRBD STATES\"")
+        .and_then(|(_, rest)| rest.split(".SH ").next())
+        .unwrap_or_else(|| panic!("{MAN} has no DRBD states section"));
+    let missing: Vec<&str> = [
+        "quorum",
+        "Connected",
+        "Established",
+        "VerifyS",
+        "VerifyT",
+        "Ahead",
+        "SyncSource",
+        "PausedSyncS",
+        "WFConnection",
+        "Connecting",
+        "SyncTarget",
+        "PausedSyncT",
+        "WFBitMapS",
+        "WFSyncUUID",
+        "StartingSyncS",
+        "WFReportParams",
+        "Unconnected",
+        "Timeout",
+        "BrokenPipe",
+        "NetworkFailure",
+        "TearDown",
+        "Disconnecting",
+        "ProtocolError",
+        "Attaching",
+        "Negotiating",
+        "Detaching",
+        "Consistent",
+        "StandAlone",
+        "Behind",
+        "Diskless",
+        "Failed",
+        "Outdated",
+        "Inconsistent",
+        "ETA unknown",
+    ]
+    .into_iter()
+    .filter(|state| !section.contains(state))
+    .collect();
+    assert!(missing.is_empty(), "{MAN}'s DRBD states lack {missing:?}");
+}

@@ -128,6 +128,82 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("truncated-after-cs-8.4", "error", "truncated?"),
     // DRBD 9 keeps its state out of /proc; without drbdsetup it cannot tell.
     ("drbd9-version-only", "error", "cannot read DRBD 9 state"),
+    // Gathered from published sources (tests/fixtures/README.md).
+    (
+        "mixed-st-resync-actlog-8.0.12",
+        "fail",
+        "drbd6 local disk Diskless",
+    ),
+    (
+        "blank-line-between-unconfigured-8.0.12",
+        "pass",
+        "drbd0 UpToDate, Connected",
+    ),
+    (
+        "no-version-line-8.0.12",
+        "error",
+        "not a /proc/drbd version line",
+    ),
+    (
+        "nul-byte-in-flags-8.3.1",
+        "fail",
+        "drbd6 local disk Diskless",
+    ),
+    (
+        "sync-target-five-space-indent-8.3.1",
+        "wait",
+        "drbd3 SyncTarget 34.9%",
+    ),
+    (
+        "sync-source-glued-finish-real-8.3.1",
+        "warn",
+        "drbd4 WFConnection: peer absent",
+    ),
+    (
+        "blank-line-after-header-8.4.2",
+        "fail",
+        "drbd6 local disk Diskless",
+    ),
+    (
+        "sync-source-blocked-n-standalone-8.4.2",
+        "fail",
+        "drbd0 StandAlone",
+    ),
+    (
+        "dual-primary-connected-srcversion-8.4.3",
+        "pass",
+        "drbd1 UpToDate, Connected",
+    ),
+    (
+        "two-minors-connected-secondary-8.3.7",
+        "pass",
+        "drbd0 UpToDate, Connected; drbd1 UpToDate, Connected",
+    ),
+    (
+        "ld-field-inconsistent-drbd-0.7-fragment",
+        "error",
+        "not a /proc/drbd version line",
+    ),
+    (
+        "wfconnection-inconsistent-peer-unknown-8.4.6",
+        "fail",
+        "drbd1 local disk Inconsistent and no resync running",
+    ),
+    (
+        "standalone-primary-peer-inconsistent-8.4.6",
+        "fail",
+        "drbd1 StandAlone",
+    ),
+    (
+        "wfconnection-primary-oos-after-split-brain-8.3.7",
+        "warn",
+        "drbd0 WFConnection: peer absent",
+    ),
+    (
+        "wfconnection-diskless-8.3.7",
+        "fail",
+        "drbd0 local disk Diskless",
+    ),
 ];
 
 #[test]
@@ -314,6 +390,19 @@ fn wait_gives_up_at_its_end_still_waiting() {
 
 /// A DRBD 9 box: /proc/drbd holds only the version, drbdsetup (a stand-in) the state.
 fn drbd9(name: &str, script: &str, params: &str) -> (Ran, Duration, PathBuf) {
+    let version =
+        std::fs::read_to_string(fixture("proc-drbd/drbd9-version-only.txt")).expect("fixture");
+    drbd9_with(name, script, params, &version, &[])
+}
+
+/// As `drbd9`, with the kernel's /proc/drbd text and extra arguments given.
+fn drbd9_with(
+    name: &str,
+    script: &str,
+    params: &str,
+    proc_drbd: &str,
+    extra: &[&str],
+) -> (Ran, Duration, PathBuf) {
     let dir = scratch(name);
     let tool = dir.join("drbdsetup");
     std::fs::write(&tool, format!("#!/bin/sh\n{script}\n")).expect("write stand-in");
@@ -326,17 +415,29 @@ fn drbd9(name: &str, script: &str, params: &str) -> (Ran, Duration, PathBuf) {
             tool.display()
         ),
     );
-    let proc_dir = proc_with(
-        &format!("{name}-proc"),
-        Some(&fixture("proc-drbd/drbd9-version-only.txt")),
-    );
-    let (ran, took) = run_drbd(&proc_dir, &["--spec", &spec]);
+    let proc_dir = proc_with(&format!("{name}-proc"), None);
+    std::fs::write(proc_dir.join("drbd"), proc_drbd).expect("write /proc/drbd");
+    let mut args = vec!["--spec", spec.as_str()];
+    args.extend_from_slice(extra);
+    let (ran, took) = run_drbd(&proc_dir, &args);
     (ran, took, dir)
+}
+
+/// Every fixture in `dir` is one of the `named` rows.
+fn every_fixture_named(dir: &str, named: &[&str]) {
+    let path = fixture(dir);
+    for entry in std::fs::read_dir(&path).expect("fixtures").flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        assert!(
+            named.contains(&name.as_str()),
+            "{dir}/{name} has no expected verdict"
+        );
+    }
 }
 
 #[test]
 fn drbd9_json_from_drbdsetup() {
-    for (file, want, fragment) in [
+    let rows = [
         ("healthy-two-nodes.json", "pass", "UpToDate, Established"),
         ("sync-source.json", "pass", "SyncSource 37.5%"),
         (
@@ -358,7 +459,52 @@ fn drbd9_json_from_drbdsetup() {
         ("no-resources.json", "skip", "no resource is configured"),
         ("garbage.json", "error", "not JSON"),
         ("truncated.json", "error", "not JSON"),
-    ] {
+        // drbd-utils 9.4/9.5 print a bare `nan` while a resync has no rate yet.
+        (
+            "sync-source-eta-nan-9.4-9.5.json",
+            "pass",
+            "shanghai to SLE12-sp4-node2 SyncSource 0.0%, ETA unknown",
+        ),
+        // 9.6 and later print a sentinel instead: not 274348 hours.
+        (
+            "sync-source-eta-sentinel-987654321.json",
+            "pass",
+            "SyncSource 0.0%, ETA unknown: this node is the resync source",
+        ),
+        (
+            "five-resources-secondary-healthy-9.x.json",
+            "pass",
+            "vg3 to SLE15-sp1-gm-drbd1145296-node1 UpToDate, Established",
+        ),
+        (
+            "quorum-false-uptodate-connected-hand-edited.json",
+            "fail",
+            "1-single-1 to SLE15-sp1-gm-drbd1145296-node1 quorum lost (local disk UpToDate, Established)",
+        ),
+        (
+            "quorum-lost-suspended-primary-peers-connecting.json",
+            "fail",
+            "r0 to bob quorum lost (local disk UpToDate, Connecting): its I/O is frozen or fails, and it cannot be promoted (and 1 more)",
+        ),
+        (
+            "quorum-lost-string-false-9.2-9.3.json",
+            "fail",
+            "r0 to bob quorum lost",
+        ),
+        (
+            "sync-target-resync-done-key-9.0-9.3.json",
+            "wait",
+            "r0 to alice SyncTarget 37.5%",
+        ),
+        (
+            "disk-state-colon-key-8.9.8-8.9.10.json",
+            "pass",
+            "r0 to bob UpToDate, Established",
+        ),
+    ];
+    let names: Vec<&str> = rows.iter().map(|(f, _, _)| *f).collect();
+    every_fixture_named("drbdsetup-json", &names);
+    for (file, want, fragment) in rows {
         let path = fixture(&format!("drbdsetup-json/{file}"));
         let (ran, _, _) = drbd9(
             &format!("drbd9-{file}"),
@@ -377,14 +523,62 @@ fn drbd9_json_from_drbdsetup() {
 
 #[test]
 fn drbd9_events2_from_drbdsetup() {
-    for (file, want, fragment) in [
+    let rows = [
         ("healthy.txt", "pass", "Established"),
         ("sync-target.txt", "wait", "SyncTarget 37.5%"),
         ("connecting.txt", "warn", "peer absent"),
         ("standalone.txt", "fail", "StandAlone"),
         ("no-resources.txt", "skip", "no resource is configured"),
         ("garbage.txt", "error", "output"),
-    ] {
+        (
+            "stream-quorum-lost-may-promote-no.txt",
+            "fail",
+            "some-resource quorum lost (local disk UpToDate, no peer)",
+        ),
+        (
+            "stream-sync-source-statistics-eta.txt",
+            "pass",
+            "SyncSource 37.5%, about 0:00:10 left",
+        ),
+        (
+            "stream-helper-before-resync-target.txt",
+            "fail",
+            "some-resource to some-peer local disk Diskless",
+        ),
+        (
+            "now-timestamps-statistics-healthy-2019.txt",
+            "pass",
+            "to kubelet-b UpToDate, Established",
+        ),
+        (
+            "now-statistics-three-nodes-healthy.txt",
+            "pass",
+            "drbd1 to central-2004 UpToDate, Established; drbd1 to poller-2004-1 UpToDate, Established",
+        ),
+        (
+            "now-statistics-two-volumes-healthy-ug.txt",
+            "pass",
+            "r0/0 to remote-host UpToDate, Established; r0/1",
+        ),
+        (
+            "now-statistics-sync-target-eta-nan.txt",
+            "wait",
+            "r0 to alice SyncTarget 0.0%, ETA unknown",
+        ),
+        (
+            "now-quorum-lost-secondary-peer-connecting.txt",
+            "fail",
+            "r0 to bob quorum lost (local disk UpToDate, Connecting)",
+        ),
+        (
+            "now-quorum-lost-suspended-quorum-primary.txt",
+            "fail",
+            "r0 to bob quorum lost",
+        ),
+    ];
+    let names: Vec<&str> = rows.iter().map(|(f, _, _)| *f).collect();
+    every_fixture_named("drbd-events2", &names);
+    for (file, want, fragment) in rows {
         let path = fixture(&format!("drbd-events2/{file}"));
         let (ran, _, _) = drbd9(
             &format!("events2-{file}"),
@@ -402,6 +596,89 @@ fn drbd9_events2_from_drbdsetup() {
             "{file}: {c:#}"
         );
     }
+}
+
+/// Quorum lost while a peer is still connecting is what a cluster booting all at once
+/// shows: `--wait` re-checks it and passes once the peer connects; a quorum loss with no
+/// peer coming fails at once.
+#[test]
+fn lost_quorum_is_waited_for_only_while_a_peer_connects() {
+    let dir = scratch("drbd9-quorum-state");
+    let state = dir.join("status.json");
+    std::fs::copy(
+        fixture("drbdsetup-json/quorum-lost-string-false-9.2-9.3.json"),
+        &state,
+    )
+    .expect("copy");
+    let version = "version: 9.0.22-1 (api:2/proto:86-116)\n";
+    let script = format!("cat '{}'", state.display());
+    let swap = {
+        let state = state.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(1200));
+            let next = state.with_extension("new");
+            std::fs::copy(fixture("drbdsetup-json/healthy-two-nodes.json"), &next).expect("copy");
+            std::fs::rename(&next, &state).expect("rename");
+        })
+    };
+    let (ran, took, _) = drbd9_with(
+        "drbd9-quorum-wait",
+        &script,
+        "",
+        version,
+        &["--wait", "20s"],
+    );
+    swap.join().expect("swap");
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    assert!(
+        ran.stderr
+            .contains("waiting for drbd-consistent: r0 to bob quorum lost"),
+        "{}",
+        ran.stderr
+    );
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+
+    let script = format!(
+        "cat '{}'",
+        fixture("drbd-events2/stream-quorum-lost-may-promote-no.txt").display()
+    );
+    let (ran, took, _) = drbd9_with(
+        "drbd9-quorum-no-peer",
+        &script,
+        "drbdsetup_output = \"events2\"",
+        version,
+        &["--wait", "20s"],
+    );
+    assert_eq!(ran.code, 1, "{}", ran.stdout);
+    assert!(
+        took < Duration::from_secs(3),
+        "a quorum loss with no peer waited {took:?}"
+    );
+}
+
+/// drbdsetup reports "no quorum" for every device of a kernel that does not send it.
+#[test]
+fn quorum_is_not_judged_on_kernels_that_do_not_report_it() {
+    let script = format!(
+        "cat '{}'",
+        fixture("drbdsetup-json/quorum-false-uptodate-connected-hand-edited.json").display()
+    );
+    let (ran, _, _) = drbd9_with(
+        "drbd9-quorum-old-kernel",
+        &script,
+        "",
+        "version: 9.0.9-1 (api:2/proto:86-112)\n",
+        &[],
+    );
+    let report = ran.json();
+    let c = check(&report, "drbd-consistent");
+    assert_eq!(c["status"], "pass", "{c:#}");
+    assert!(
+        c["evidence"]
+            .to_string()
+            .contains("quorum not judged: DRBD 9.0.9-1 reports none"),
+        "{c:#}"
+    );
 }
 
 #[test]

@@ -8,7 +8,7 @@
 //!   `drbdsetup status --json` (or `events2 --now`), run only when /proc/drbd exists
 //!   (drbdsetup would otherwise try to load the module) and killed at the deadline;
 //! - `xmlrpc`: ask xcbdaemon (the reply is /proc/drbd text, or a struct of resource ->
-//!   {cs, ro, ds, done, eta}); the shipped spec would then require xcbdaemon-rpc.
+//!   {cs, ro, ds, done, eta, quorum}); the shipped spec would then require xcbdaemon-rpc.
 //!
 //! The verdict per volume is `crate::drbd::judge`; this module gathers and reports.
 
@@ -192,8 +192,14 @@ impl Drbd {
         }
         let mut worst = Verdict::Pass;
         let mut lines: Vec<(Verdict, String)> = Vec::new();
+        // Every failure may heal by itself (quorum lost while a peer connects).
+        let mut all_heal = true;
         for v in &volumes {
-            let (verdict, why) = judge(v, &self.policy);
+            let judged = judge(v, &self.policy);
+            let (verdict, why) = (judged.verdict, judged.why);
+            if verdict == Verdict::Fail {
+                all_heal &= judged.may_heal;
+            }
             worst = worst.max(verdict);
             evidence.push(v.quote.clone());
             if verdict != Verdict::Pass {
@@ -233,7 +239,9 @@ impl Drbd {
             Verdict::Wait => Finding::Wait,
             Verdict::Fail => Finding::Fail,
         };
-        Outcome::new(finding, summary).with_all(evidence)
+        let mut outcome = Outcome::new(finding, summary).with_all(evidence);
+        outcome.transient = worst == Verdict::Fail && all_heal;
+        outcome
     }
 
     /// Volumes from /proc/drbd, or from drbdsetup for DRBD 9.
@@ -292,9 +300,20 @@ impl Drbd {
         } else {
             drbd::json::parse(&out)
         };
-        let volumes =
+        let mut volumes =
             parsed.map_err(|e| Box::new(Outcome::error(format!("{shown}: output {e}"))))?;
         evidence.push(format!("{shown}: {} volume(s)", volumes.len()));
+        if !kernel_reports_quorum(&proc.version) {
+            // drbdsetup starts from a zeroed device and the kernel sends dev_has_quorum
+            // only since 9.0.10: before that every device would read "quorum lost".
+            for v in &mut volumes {
+                v.quorum = None;
+            }
+            evidence.push(format!(
+                "quorum not judged: DRBD {} reports none (9.0.10 and later do)",
+                proc.version
+            ));
+        }
         Ok((volumes, evidence))
     }
 
@@ -384,7 +403,21 @@ impl Drbd {
     }
 }
 
-/// `{ cs = "SyncTarget", ro = "Secondary/Primary", ds = "Inconsistent/UpToDate", done = 44.4, eta = 8 }`
+/// True when a DRBD 9 kernel of this version tells drbdsetup its quorum (9.0.10 on).
+fn kernel_reports_quorum(version: &str) -> bool {
+    let mut parts = version.split(['.', '-']).map(|p| p.parse::<u32>().ok());
+    match (
+        parts.next().flatten(),
+        parts.next().flatten(),
+        parts.next().flatten(),
+    ) {
+        (Some(9), Some(0), Some(patch)) => patch >= 10,
+        (Some(major), _, _) => major >= 9,
+        _ => true,
+    }
+}
+
+/// `{ cs = "SyncTarget", ro = "Secondary/Primary", ds = "Inconsistent/UpToDate", done = 44.4, eta = 8, quorum = false }`
 fn volume_from_struct(name: &str, fields: &xmlrpc::Value) -> Result<Volume, String> {
     let get = |key: &str| fields.get(key).and_then(|v| v.as_str()).map(str::to_string);
     let pair = |key: &str| -> Result<(String, String), String> {
@@ -401,15 +434,25 @@ fn volume_from_struct(name: &str, fields: &xmlrpc::Value) -> Result<Volume, Stri
         .and_then(|d| d.as_f64().or_else(|| d.as_i64().map(|i| i as f64)))
         .map(|percent| Progress {
             percent,
-            eta_seconds: fields
+            eta: fields
                 .get("eta")
                 .and_then(|e| e.as_i64())
-                .and_then(|e| u64::try_from(e).ok()),
+                .and_then(|e| u64::try_from(e).ok())
+                .map_or(drbd::Eta::NotGiven, drbd::Eta::from_seconds),
             stalled: false,
         });
+    let quorum = fields.get("quorum").and_then(|q| q.as_bool());
     Ok(Volume {
         resource: name.to_string(),
-        quote: format!("{name}: cs:{conn} ro:{role}/{peer_role} ds:{disk}/{peer_disk}"),
+        quote: format!(
+            "{name}: cs:{conn} ro:{role}/{peer_role} ds:{disk}/{peer_disk}{}",
+            if quorum == Some(false) {
+                " quorum:false"
+            } else {
+                ""
+            }
+        ),
+        quorum,
         conn,
         role,
         peer_role,
@@ -418,4 +461,24 @@ fn volume_from_struct(name: &str, fields: &xmlrpc::Value) -> Result<Volume, Stri
         progress,
         ..Volume::default()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quorum_is_reported_from_drbd_9_0_10() {
+        for (version, reports) in [
+            ("9.0.9", false),
+            ("9.0.9-1", false),
+            ("9.0.10", true),
+            ("9.0.32-1", true),
+            ("9.1.0", true),
+            ("9.2.9", true),
+            ("8.4.11", false),
+        ] {
+            assert_eq!(kernel_reports_quorum(version), reports, "{version}");
+        }
+    }
 }

@@ -1,19 +1,53 @@
 //! `drbdsetup events2 --now` (DRBD 9): one object per line, `<action> <object> key:value
-//! ...`, ending with `exists -`. Values may hold colons (`ipv4:10.0.0.1:7789`), so each
-//! token is split at its first colon; unknown keys are ignored, as drbd-reactor does.
+//! ...`, ending with `exists -`. `--statistics` adds counters, among them a resync's
+//! `eta:` (`nan` while its rate is unknown). Values may hold colons
+//! (`ipv4:10.0.0.1:7789`), so each token is split at its first colon; unknown keys are
+//! ignored, as drbd-reactor does. Lines are keyed by name, peer and volume, never by
+//! their order, which changed in drbd-utils 9.14.
 
-use super::{ParseError, Progress, Volume, parse_error};
+use super::{Eta, ParseError, Progress, Volume, parse_error};
 use std::collections::BTreeMap;
 
+/// What the lines about one resource said, the last word on each key kept.
 #[derive(Default)]
 struct Resource {
     role: String,
-    /// volume -> (disk, client, minor)
-    devices: BTreeMap<u32, (String, bool, Option<u32>)>,
+    /// `suspended:` lists `quorum` (on-no-quorum suspend-io froze the resource).
+    suspended_for_quorum: bool,
+    /// By volume.
+    devices: BTreeMap<u32, Device>,
     /// peer name -> (connection state, peer role)
     connections: BTreeMap<String, (String, String)>,
-    /// (peer, volume) -> (replication, peer disk, done %)
-    peer_devices: BTreeMap<(String, u32), (String, String, Option<f64>)>,
+    /// By (peer, volume).
+    peer_devices: BTreeMap<(String, u32), PeerDevice>,
+}
+
+#[derive(Default)]
+struct Device {
+    disk: String,
+    client: bool,
+    minor: Option<u32>,
+    quorum: Option<bool>,
+}
+
+#[derive(Clone)]
+struct PeerDevice {
+    replication: String,
+    peer_disk: String,
+    done: Option<f64>,
+    /// `--statistics`' `eta:`.
+    eta: Eta,
+}
+
+impl Default for PeerDevice {
+    fn default() -> Self {
+        PeerDevice {
+            replication: "Off".into(),
+            peer_disk: "DUnknown".into(),
+            done: None,
+            eta: Eta::NotGiven,
+        }
+    }
 }
 
 pub fn parse(text: &str) -> Result<Vec<Volume>, ParseError> {
@@ -66,17 +100,25 @@ pub fn parse(text: &str) -> Result<Vec<Volume>, ParseError> {
                 if let Some(role) = kv.get("role") {
                     res.role = role.to_string();
                 }
+                if let Some(suspended) = kv.get("suspended") {
+                    res.suspended_for_quorum = suspended.split(',').any(|s| s == "quorum");
+                }
             }
             "device" => {
-                let entry = res.devices.entry(volume()).or_default();
+                let dev = res.devices.entry(volume()).or_default();
                 if let Some(d) = kv.get("disk") {
-                    entry.0 = d.to_string();
+                    dev.disk = d.to_string();
                 }
                 if let Some(c) = kv.get("client") {
-                    entry.1 = *c == "yes";
+                    dev.client = *c == "yes";
                 }
                 if let Some(m) = kv.get("minor") {
-                    entry.2 = m.parse().ok();
+                    dev.minor = m.parse().ok();
+                }
+                match kv.get("quorum") {
+                    Some(&"yes") => dev.quorum = Some(true),
+                    Some(&"no") => dev.quorum = Some(false),
+                    _ => {}
                 }
             }
             "connection" => {
@@ -89,15 +131,19 @@ pub fn parse(text: &str) -> Result<Vec<Volume>, ParseError> {
                 }
             }
             "peer-device" => {
-                let entry = res.peer_devices.entry((peer(), volume())).or_default();
+                let pd = res.peer_devices.entry((peer(), volume())).or_default();
                 if kv.contains_key("replication") {
-                    entry.0 = get("replication");
+                    pd.replication = get("replication");
                 }
                 if kv.contains_key("peer-disk") {
-                    entry.1 = get("peer-disk");
+                    pd.peer_disk = get("peer-disk");
                 }
                 if let Some(done) = kv.get("done") {
-                    entry.2 = done.parse().ok();
+                    pd.done = done.parse().ok();
+                }
+                // `eta:%.0f`, of NAN while the resync rate is not known yet.
+                if let Some(eta) = kv.get("eta") {
+                    pd.eta = eta.parse::<u64>().map_or(Eta::Unknown, Eta::from_seconds);
                 }
             }
             _ => {}
@@ -115,19 +161,34 @@ pub fn parse(text: &str) -> Result<Vec<Volume>, ParseError> {
     let mut out = Vec::new();
     for (name, res) in &resources {
         let many = res.devices.len() > 1;
-        for (&vol, (disk, client, minor)) in &res.devices {
+        for (&vol, dev) in &res.devices {
+            let quorum = if res.suspended_for_quorum {
+                Some(false)
+            } else {
+                dev.quorum
+            };
+            let disk = &dev.disk;
             let base = Volume {
                 resource: name.clone(),
                 volume: many.then_some(vol),
-                minor: *minor,
+                minor: dev.minor,
                 role: res.role.clone(),
                 disk: if disk.is_empty() {
                     "Unknown".into()
                 } else {
                     disk.clone()
                 },
-                client: *client,
-                quote: format!("{name} volume:{vol} role:{} disk:{disk}", res.role),
+                client: dev.client,
+                quorum,
+                quote: format!(
+                    "{name} volume:{vol} role:{} disk:{disk}{}",
+                    res.role,
+                    if quorum == Some(false) {
+                        " quorum:no"
+                    } else {
+                        ""
+                    }
+                ),
                 ..Volume::default()
             };
             if res.connections.is_empty() {
@@ -135,11 +196,16 @@ pub fn parse(text: &str) -> Result<Vec<Volume>, ParseError> {
                 continue;
             }
             for (peer, (state, peer_role)) in &res.connections {
-                let (replication, peer_disk, done) = res
+                let PeerDevice {
+                    replication,
+                    peer_disk,
+                    done,
+                    eta,
+                } = res
                     .peer_devices
                     .get(&(peer.clone(), vol))
                     .cloned()
-                    .unwrap_or_else(|| ("Off".into(), "DUnknown".into(), None));
+                    .unwrap_or_default();
                 let mut v = base.clone();
                 v.peer = Some(peer.clone());
                 v.conn = if state == "Connected" {
@@ -151,7 +217,7 @@ pub fn parse(text: &str) -> Result<Vec<Volume>, ParseError> {
                 v.peer_disk = peer_disk.clone();
                 v.progress = done.map(|percent| Progress {
                     percent,
-                    eta_seconds: None,
+                    eta,
                     stalled: false,
                 });
                 v.quote.push_str(&format!(

@@ -2,6 +2,7 @@
 //!
 //! | state | verdict |
 //! |---|---|
+//! | DRBD 9 quorum lost (`quorum:no`, `"quorum": false`, suspended for quorum) | fail, whatever else holds; re-checked under `--wait` while a peer is still connecting |
 //! | local UpToDate; Connected/Established, VerifyS/T, Ahead | pass |
 //! | local UpToDate; SyncSource, PausedSyncS | pass (policy `sync_source`: or wait) |
 //! | local UpToDate; peer absent (WFConnection, Connecting) | warn (policy `degraded`: or pass, fail) |
@@ -75,12 +76,52 @@ const KNOWN_CONN: &[&[&str]] = &[
     &["StandAlone", "Behind", "Off", ""],
 ];
 
-pub fn judge(v: &Volume, policy: &Policy) -> (Verdict, String) {
+/// A volume's verdict, why, and whether a failure may heal by itself (quorum lost while
+/// a peer is still connecting comes back when it connects), so `--wait` re-checks it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Judged {
+    pub verdict: Verdict,
+    pub why: String,
+    pub may_heal: bool,
+}
+
+impl From<(Verdict, String)> for Judged {
+    fn from((verdict, why): (Verdict, String)) -> Self {
+        Judged {
+            verdict,
+            why,
+            may_heal: false,
+        }
+    }
+}
+
+pub fn judge(v: &Volume, policy: &Policy) -> Judged {
     let conn = v.conn.as_str();
     let known_conn = KNOWN_CONN.iter().any(|set| set.contains(&conn));
     if !known_conn {
-        return (Verdict::Fail, format!("unknown connection state {conn:?}"));
+        return (Verdict::Fail, format!("unknown connection state {conn:?}")).into();
     }
+    // Without quorum DRBD freezes or fails the volume's I/O (on-no-quorum) and will not
+    // promote it, whatever its disk and connection say.
+    if v.quorum == Some(false) {
+        let connecting = [PEER_ABSENT, TRANSIENT, HANDSHAKE]
+            .iter()
+            .any(|set| set.contains(&conn));
+        return Judged {
+            verdict: Verdict::Fail,
+            why: format!(
+                "quorum lost (local disk {}, {}): its I/O is frozen or fails, and it cannot be promoted",
+                v.disk,
+                if conn.is_empty() { "no peer" } else { conn }
+            ),
+            may_heal: connecting,
+        };
+    }
+    judge_states(v, conn, policy).into()
+}
+
+/// The design table for a volume with quorum (or none to judge).
+fn judge_states(v: &Volume, conn: &str, policy: &Policy) -> (Verdict, String) {
     let progress = v
         .progress
         .as_ref()
@@ -223,7 +264,7 @@ mod tests {
             ("", "UpToDate", Verdict::Pass),
         ];
         for (conn, disk, want) in cases {
-            assert_eq!(judge(&vol(conn, disk), &p).0, want, "{conn} {disk}");
+            assert_eq!(judge(&vol(conn, disk), &p).verdict, want, "{conn} {disk}");
         }
     }
 
@@ -234,22 +275,47 @@ mod tests {
             sync_source: Verdict::Wait,
         };
         assert_eq!(
-            judge(&vol("WFConnection", "UpToDate"), &strict).0,
+            judge(&vol("WFConnection", "UpToDate"), &strict).verdict,
             Verdict::Fail
         );
         assert_eq!(
-            judge(&vol("SyncSource", "UpToDate"), &strict).0,
+            judge(&vol("SyncSource", "UpToDate"), &strict).verdict,
             Verdict::Wait
         );
         assert_eq!(
-            judge(&vol("Connected", "UpToDate"), &strict).0,
+            judge(&vol("Connected", "UpToDate"), &strict).verdict,
             Verdict::Pass
         );
     }
 
     #[test]
     fn unknown_states_are_named() {
-        let (_, why) = judge(&vol("Bogus", "UpToDate"), &Policy::default());
+        let why = judge(&vol("Bogus", "UpToDate"), &Policy::default()).why;
         assert!(why.contains("\"Bogus\""), "{why}");
+    }
+
+    #[test]
+    fn lost_quorum_fails_and_heals_only_while_a_peer_connects() {
+        let lost = |conn: &str| Volume {
+            quorum: Some(false),
+            ..vol(conn, "UpToDate")
+        };
+        let j = judge(&lost("Established"), &Policy::default());
+        assert_eq!(j.verdict, Verdict::Fail);
+        assert!(
+            j.why
+                .starts_with("quorum lost (local disk UpToDate, Established)"),
+            "{}",
+            j.why
+        );
+        assert!(!j.may_heal);
+        assert!(judge(&lost("Connecting"), &Policy::default()).may_heal);
+        assert!(!judge(&lost("StandAlone"), &Policy::default()).may_heal);
+        // Quorum kept, or not reported (8.x), changes nothing.
+        let kept = Volume {
+            quorum: Some(true),
+            ..vol("Established", "UpToDate")
+        };
+        assert_eq!(judge(&kept, &Policy::default()).verdict, Verdict::Pass);
     }
 }

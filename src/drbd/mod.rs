@@ -39,6 +39,9 @@ pub struct Volume {
     pub progress: Option<Progress>,
     /// Out-of-sync KiB, when reported.
     pub oos: Option<u64>,
+    /// DRBD 9's quorum for this volume, when the source reports it (8.x has none).
+    /// Without quorum the volume freezes or fails I/O and cannot be promoted.
+    pub quorum: Option<bool>,
     /// The source's own words for this volume, quoted as evidence.
     pub quote: String,
 }
@@ -61,9 +64,35 @@ impl Volume {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Progress {
     pub percent: f64,
-    /// Seconds left, as DRBD estimates them.
-    pub eta_seconds: Option<u64>,
+    pub eta: Eta,
     pub stalled: bool,
+}
+
+/// How long a resync has left, as DRBD estimates it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Eta {
+    /// The source gives no estimate at all (events2 prints only `done:`).
+    #[default]
+    NotGiven,
+    /// DRBD says it cannot estimate yet: a `nan`, or drbd-utils' sentinel (see
+    /// [`Eta::from_seconds`]).
+    Unknown,
+    Seconds(u64),
+}
+
+impl Eta {
+    /// drbd-utils prints this many seconds when the resync rate is not known yet
+    /// (a sentinel, not an estimate: it would be over 31 years).
+    pub const SENTINEL: u64 = 987_654_321;
+
+    /// An estimate in seconds, with drbd-utils' sentinel read as unknown.
+    pub fn from_seconds(seconds: u64) -> Eta {
+        if seconds == Self::SENTINEL {
+            Eta::Unknown
+        } else {
+            Eta::Seconds(seconds)
+        }
+    }
 }
 
 impl fmt::Display for Progress {
@@ -71,14 +100,18 @@ impl fmt::Display for Progress {
         write!(f, "{:.1}%", self.percent)?;
         if self.stalled {
             write!(f, ", stalled")?;
-        } else if let Some(s) = self.eta_seconds {
-            write!(
-                f,
-                ", about {}:{:02}:{:02} left",
-                s / 3600,
-                s / 60 % 60,
-                s % 60
-            )?;
+        } else {
+            match self.eta {
+                Eta::Seconds(s) => write!(
+                    f,
+                    ", about {}:{:02}:{:02} left",
+                    s / 3600,
+                    s / 60 % 60,
+                    s % 60
+                )?,
+                Eta::Unknown => write!(f, ", ETA unknown")?,
+                Eta::NotGiven => {}
+            }
         }
         Ok(())
     }

@@ -100,10 +100,11 @@ pub fn parse(text: &str) -> Result<ProcDrbd, ParseError> {
                     })?;
             }
             if let Some(pos) = trimmed.find("finish:") {
-                p.eta_seconds = trimmed[pos + "finish:".len()..]
+                p.eta = trimmed[pos + "finish:".len()..]
                     .split_whitespace()
                     .next()
-                    .and_then(hms);
+                    .and_then(hms)
+                    .map_or(super::Eta::NotGiven, super::Eta::Seconds);
                 p.stalled |= trimmed.contains("stalled");
             }
             v.quote.push_str(&format!(" | {trimmed}"));
@@ -212,7 +213,10 @@ mod tests {
             ("SyncTarget", "Inconsistent", "UpToDate")
         );
         let progress = v.progress.as_ref().unwrap();
-        assert_eq!((progress.percent, progress.eta_seconds), (44.4, Some(8)));
+        assert_eq!(
+            (progress.percent, progress.eta),
+            (44.4, super::super::Eta::Seconds(8))
+        );
         assert_eq!(v.oos, Some(588416));
     }
 
