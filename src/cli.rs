@@ -1,6 +1,7 @@
 //! The command line, as design.md fixes it.
 
 use crate::duration;
+pub use crate::outcome::FailOn;
 use lexopt::prelude::*;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -25,7 +26,10 @@ options:
   --skip ID,...        leave these out
   --timeout DURATION   deadline for one pass over the checks (default 30s);
                        DURATION is 500ms, 30s, 5m, 1h, or a bare number of seconds
-  --wait DURATION      re-check transient results until they settle or DURATION ends
+  --wait DURATION      (boot) re-check transient results until they settle or
+                       DURATION ends
+  --fail-on LEVEL      error (default) | warning | none: which findings exit 1;
+                       warning makes a warn fail the run, none lets nothing fail it
   --proc DIR           read /proc from a captured copy (a support bundle)
   --sys DIR            read /sys from a captured copy
   -v, --verbose        evidence for every check
@@ -33,9 +37,12 @@ options:
   -h, --help           this text
   -V, --version        the version, and where the spec would be read from
 
-exit codes: 0 pass (warnings allowed), 1 a check failed or is still waiting,
-            2 usage or spec error, 3 a check could not be evaluated and none failed;
-            with --format nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
+list and explain take --format human or json.
+
+exit codes: 0 pass (warnings allowed), 1 a check failed or is still waiting
+            (with --fail-on warning: or warned), 2 usage or spec error, 3 a check
+            could not be evaluated and none failed; with --format nagios:
+            0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (usage and spec errors too)
 ";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,6 +81,55 @@ pub struct Cli {
     pub root: Option<PathBuf>,
     pub output: Option<PathBuf>,
     pub overrides: Option<PathBuf>,
+    pub fail_on: FailOn,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Human => "human",
+            Format::Json => "json",
+            Format::Junit => "junit",
+            Format::Nagios => "nagios",
+            Format::Prometheus => "prometheus",
+        }
+    }
+}
+
+impl Command {
+    fn name(&self) -> &'static str {
+        match self {
+            Command::Boot => "boot",
+            Command::Image => "image",
+            Command::BuildHost => "build-host",
+            Command::List => "list",
+            Command::Explain(_) => "explain",
+            Command::Help => "--help",
+            Command::Version => "--version",
+        }
+    }
+
+    /// The options that mean something to this command, beyond --spec, -v and -q.
+    fn takes(&self, option: &str) -> bool {
+        let runs = matches!(self, Command::Boot | Command::Image | Command::BuildHost);
+        match option {
+            "--spec" | "--verbose" | "--quiet" => true,
+            "--format" | "--output" => runs || matches!(self, Command::List | Command::Explain(_)),
+            "--root" => *self == Command::Image,
+            "--wait" | "--proc" | "--sys" => *self == Command::Boot,
+            "--only" | "--skip" | "--timeout" | "--overrides" | "--fail-on" => runs,
+            _ => false,
+        }
+    }
+}
+
+/// True when the arguments ask for `--format nagios`, whatever else is wrong with them:
+/// a plugin's usage error must still speak the plugin convention.
+pub fn wants_nagios(args: &[std::ffi::OsString]) -> bool {
+    args.iter().enumerate().any(|(i, a)| {
+        a == "--format=nagios"
+            || (a == "--format" && args.get(i + 1).is_some_and(|v| v == "nagios"))
+    })
 }
 
 pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Cli, String> {
@@ -92,11 +148,17 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Cli, 
         root: None,
         output: None,
         overrides: None,
+        fail_on: FailOn::default(),
     };
+    // The long names of the options given, to refuse those the command does not take.
+    let mut given: Vec<&'static str> = Vec::new();
     let mut command: Option<String> = None;
     let mut parser = lexopt::Parser::from_args(args);
     let err = |e: lexopt::Error| e.to_string();
     while let Some(arg) = parser.next().map_err(err)? {
+        if let Some(name) = long_name(&arg) {
+            given.push(name);
+        }
         match arg {
             Long("spec") => cli.spec = Some(parser.value().map_err(err)?.into()),
             Long("format") => {
@@ -139,6 +201,19 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Cli, 
             Long("root") => cli.root = Some(parser.value().map_err(err)?.into()),
             Long("output") => cli.output = Some(parser.value().map_err(err)?.into()),
             Long("overrides") => cli.overrides = Some(parser.value().map_err(err)?.into()),
+            Long("fail-on") => {
+                let value = parser.value().map_err(err)?.string().map_err(err)?;
+                cli.fail_on = match value.as_str() {
+                    "error" => FailOn::Error,
+                    "warning" => FailOn::Warning,
+                    "none" => FailOn::None,
+                    other => {
+                        return Err(format!(
+                            "unknown --fail-on `{other}` (error, warning, none)"
+                        ));
+                    }
+                }
+            }
             Long("proc") => cli.proc_dir = Some(parser.value().map_err(err)?.into()),
             Long("sys") => cli.sys_dir = Some(parser.value().map_err(err)?.into()),
             Short('v') | Long("verbose") => cli.verbose = true,
@@ -169,18 +244,54 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Cli, 
         (Some("build-host"), _) => Command::BuildHost,
         (Some(other), _) => return Err(format!("unknown command `{other}`")),
     };
-    match (&cli.command, &cli.root) {
-        (Command::Image, None) => return Err("image needs --root DIR".into()),
-        (Command::Image, Some(_)) | (_, None) => {}
-        (_, Some(_)) => return Err("--root is for the image command".into()),
+    if let Some(option) = given.iter().find(|o| !cli.command.takes(o)) {
+        return Err(format!(
+            "{option} does not apply to the {} command",
+            cli.command.name()
+        ));
     }
-    if (cli.proc_dir.is_some() || cli.sys_dir.is_some()) && cli.command != Command::Boot {
-        return Err("--proc and --sys are for boot mode".into());
+    if cli.command == Command::Image && cli.root.is_none() {
+        return Err("image needs --root DIR".into());
+    }
+    if matches!(cli.command, Command::List | Command::Explain(_))
+        && !matches!(cli.format, Format::Human | Format::Json)
+    {
+        return Err(format!(
+            "--format {} does not apply to the {} command (human or json)",
+            cli.format.name(),
+            cli.command.name()
+        ));
+    }
+    if cli.format == Format::Nagios && given.contains(&"--fail-on") {
+        return Err(
+            "--fail-on does not apply to --format nagios, whose exit status is the plugin's".into(),
+        );
     }
     if cli.verbose && cli.quiet {
         return Err("-v and -q contradict each other".into());
     }
     Ok(cli)
+}
+
+/// The long name of an option argument, as the usage text spells it.
+fn long_name(arg: &lexopt::Arg) -> Option<&'static str> {
+    Some(match arg {
+        Long("spec") => "--spec",
+        Long("format") => "--format",
+        Long("only") => "--only",
+        Long("skip") => "--skip",
+        Long("timeout") => "--timeout",
+        Long("wait") => "--wait",
+        Long("root") => "--root",
+        Long("output") => "--output",
+        Long("overrides") => "--overrides",
+        Long("fail-on") => "--fail-on",
+        Long("proc") => "--proc",
+        Long("sys") => "--sys",
+        Short('v') | Long("verbose") => "--verbose",
+        Short('q') | Long("quiet") => "--quiet",
+        _ => return None,
+    })
 }
 
 fn ids(list: &str) -> Result<Vec<String>, String> {
@@ -241,5 +352,58 @@ mod tests {
         assert!(p(&["--timeout", "0s"]).is_err());
         assert!(p(&["--bogus"]).is_err());
         assert!(p(&["reboot"]).is_err());
+    }
+
+    #[test]
+    fn an_option_the_command_does_not_take_is_refused_by_name() {
+        for (args, words) in [
+            (
+                &["image", "--root", "/x", "--wait", "5m"][..],
+                "--wait does not apply to the image command",
+            ),
+            (
+                &["list", "--only", "lo-up"],
+                "--only does not apply to the list command",
+            ),
+            (
+                &["--root", "/x"],
+                "--root does not apply to the boot command",
+            ),
+            (
+                &["build-host", "--proc", "/x"],
+                "--proc does not apply to the build-host command",
+            ),
+            (
+                &["explain", "lo-up", "--timeout", "1s"],
+                "--timeout does not apply to the explain command",
+            ),
+            (
+                &["list", "--format", "junit"],
+                "--format junit does not apply to the list command",
+            ),
+            (
+                &["--format", "nagios", "--fail-on", "warning"],
+                "--fail-on does not apply to --format nagios",
+            ),
+        ] {
+            let e = p(args).unwrap_err();
+            assert!(e.contains(words), "{args:?}: {e}");
+        }
+        assert_eq!(
+            p(&["image", "--root", "/x", "--fail-on", "warning"])
+                .unwrap()
+                .fail_on,
+            FailOn::Warning
+        );
+        assert!(p(&["list", "--format", "json"]).is_ok());
+        assert!(p(&["--fail-on", "info"]).is_err());
+    }
+
+    #[test]
+    fn nagios_is_seen_in_broken_arguments() {
+        let args = |a: &[&str]| a.iter().map(|s| s.into()).collect::<Vec<_>>();
+        assert!(wants_nagios(&args(&["--bogus", "--format", "nagios"])));
+        assert!(wants_nagios(&args(&["--format=nagios"])));
+        assert!(!wants_nagios(&args(&["--format", "json"])));
     }
 }

@@ -395,28 +395,36 @@ fn attribute_root_causes(spec: &Spec, results: &mut [CheckResult], by_id: &HashM
     }
 }
 
-/// The worst status. Skips add nothing; a blocked check adds nothing when its blocker is
-/// itself counted as a failure, but a critical check blocked behind a mere warning did
-/// not run, and that must not pass quietly.
+/// The worst effective status (see [`effective`]).
 pub fn verdict(spec: &Spec, results: &[CheckResult]) -> Status {
-    let status_of_id = |id: &str| {
-        results
-            .iter()
-            .find(|r| spec.checks[r.index].id == id)
-            .map(|r| r.status)
-    };
     results
         .iter()
-        .map(|r| match r.status {
-            Status::Blocked => match r.blocked_by.as_deref().and_then(status_of_id) {
-                Some(Status::Warn) => status_of(&Finding::Fail, spec.checks[r.index].severity),
-                _ => Status::Pass,
-            },
-            Status::Skip => Status::Pass,
-            s => s,
-        })
+        .map(|r| effective(spec, results, r))
         .max_by_key(|s| s.rank())
         .unwrap_or(Status::Pass)
+}
+
+/// What a result counts as in the verdict and the exit status. Skips add nothing; a
+/// blocked check adds nothing when its blocker is itself counted as a failure, but a
+/// critical check blocked behind a mere warning did not run, and that must not pass
+/// quietly.
+pub fn effective(spec: &Spec, results: &[CheckResult], r: &CheckResult) -> Status {
+    match r.status {
+        Status::Blocked => {
+            let blocker = r.blocked_by.as_deref().and_then(|id| {
+                results
+                    .iter()
+                    .find(|o| spec.checks[o.index].id == id)
+                    .map(|o| o.status)
+            });
+            match blocker {
+                Some(Status::Warn) => status_of(&Finding::Fail, spec.checks[r.index].severity),
+                _ => Status::Pass,
+            }
+        }
+        Status::Skip => Status::Pass,
+        s => s,
+    }
 }
 
 /// Why a `when` condition is not met, or None when it is. Paths are looked up in the
@@ -475,6 +483,7 @@ mod tests {
             after: Vec::new(),
             requires: requires.iter().map(|s| s.to_string()).collect(),
             when: None,
+            title: String::new(),
             why: String::new(),
             fix: String::new(),
             timeout,

@@ -2,9 +2,9 @@
 //! one line, which assumption broke first. See design.md for the contracts.
 
 use cli::{Cli, Command, Format};
-use ha_preflight::{cli, clock, duration, engine, logger, overrides, report, spec, target};
+use ha_preflight::{cli, clock, engine, logger, overrides, report, spec, target};
 use report::human::Verbosity;
-use spec::{Location, Mode, Spec};
+use spec::{Location, Mode};
 use std::io::{IsTerminal, Write};
 
 use std::process::ExitCode;
@@ -15,12 +15,11 @@ use target::Target;
 const USAGE_ERROR: i32 = 2;
 
 fn main() -> ExitCode {
-    let cli = match cli::parse(std::env::args_os().skip(1)) {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    let nagios = cli::wants_nagios(&args);
+    let cli = match cli::parse(args) {
         Ok(cli) => cli,
-        Err(e) => {
-            eprintln!("ha-preflight: {e}\n\n{}", cli::USAGE);
-            return ExitCode::from(USAGE_ERROR as u8);
-        }
+        Err(e) => return ExitCode::from(usage_error(nagios, &e) as u8),
     };
     logger::init(if cli.verbose {
         log::LevelFilter::Debug
@@ -42,15 +41,29 @@ fn main() -> ExitCode {
             );
             0
         }
-        _ => run(&cli).unwrap_or_else(|e| {
-            eprintln!("ha-preflight: {e}");
-            USAGE_ERROR
-        }),
+        _ => run(&cli).unwrap_or_else(|e| usage_error(cli.format == Format::Nagios, &e)),
     };
     // Flush before exiting: std::process::exit would not, and abandoned check threads
     // (see engine.rs) must not keep the process alive past its deadline.
     let _ = std::io::stdout().flush();
     std::process::exit(code)
+}
+
+/// Says what is wrong with the command line or the spec and returns the exit code: 2, or
+/// for a monitoring plugin (`--format nagios`) UNKNOWN, 3, with its one status line on
+/// stdout as the plugin convention wants.
+fn usage_error(nagios: bool, e: &str) -> i32 {
+    if nagios {
+        println!(
+            "HA-PREFLIGHT UNKNOWN - {}",
+            report::nagios::plain(&format!("cannot run: {e}"))
+        );
+        eprintln!("ha-preflight: {e}");
+        report::nagios::UNKNOWN
+    } else {
+        eprintln!("ha-preflight: {e}\n\n{}", cli::USAGE);
+        USAGE_ERROR
+    }
 }
 
 /// Everything after argument parsing. Err is a usage or spec error (exit 2).
@@ -67,13 +80,33 @@ fn run(cli: &Cli) -> Result<i32, String> {
     };
     let spec =
         Arc::new(spec::load(&location, &target.root).map_err(|e| format!("spec error: {e}"))?);
-    match &cli.command {
-        Command::List => return Ok(list(&spec)),
-        Command::Explain(id) => return explain(&spec, id),
-        _ => {}
+    let catalog = match &cli.command {
+        Command::List => Some(match cli.format {
+            Format::Json => report::catalog::list_json(&spec),
+            _ => report::catalog::list_human(&spec),
+        }),
+        Command::Explain(id) => {
+            let Some(check) = spec.get(id) else {
+                let known: Vec<&str> = spec.checks.iter().map(|c| c.id.as_str()).collect();
+                return Err(format!(
+                    "no check named `{id}`; known: {}",
+                    known.join(", ")
+                ));
+            };
+            Some(match cli.format {
+                Format::Json => report::catalog::explain_json(&spec, check),
+                _ => report::catalog::explain_human(check),
+            })
+        }
+        _ => None,
+    };
+    if let Some(text) = catalog {
+        emit(cli, &text)?;
+        return Ok(0);
     }
     let mut overrides =
         overrides::load_all(cli.overrides.as_deref(), &target).map_err(|e| e.to_string())?;
+    overrides.check_ids(&spec).map_err(|e| e.to_string())?;
     let selected = engine::select(&spec, mode, &cli.only, &cli.skip)?;
     let target = Arc::new(target);
     let opts = engine::Options {
@@ -88,7 +121,7 @@ fn run(cli: &Cli) -> Result<i32, String> {
     let root = target.root.dir.display().to_string();
     let text = match cli.format {
         Format::Json => report::json::render(&run, &spec, mode, &root) + "\n",
-        Format::Junit => report::junit::render(&run, &spec, mode),
+        Format::Junit => report::junit::render(&run, &spec, mode, cli.fail_on),
         Format::Nagios => report::nagios::render(&run, &spec),
         Format::Prometheus => report::prometheus::render(&run, &spec, mode, clock::now_f64()),
         Format::Human => {
@@ -105,17 +138,10 @@ fn run(cli: &Cli) -> Result<i32, String> {
             report::human::render(&run, &spec, mode, verbosity, color)
         }
     };
-    match &cli.output {
-        Some(path) => report::write_atomic(path, &text)
-            .map_err(|e| format!("--output {}: {e}", path.display()))?,
-        // A closed stdout (a pipe to `head`) must not turn a verdict into a panic.
-        None => {
-            let _ = std::io::stdout().write_all(text.as_bytes());
-        }
-    }
+    emit(cli, &text)?;
     Ok(match cli.format {
         Format::Nagios => report::nagios::exit_code(&run),
-        _ => report::exit_code(&run),
+        _ => report::exit_code(&run, &spec, cli.fail_on),
     })
 }
 
@@ -164,77 +190,15 @@ fn target_for(cli: &Cli, mode: Mode) -> Result<Target, String> {
     Ok(target)
 }
 
-fn list(spec: &Spec) -> i32 {
-    let width = spec.checks.iter().map(|c| c.id.len()).max().unwrap_or(2);
-    let files: Vec<String> = spec.files.iter().map(|f| f.display().to_string()).collect();
-    let mut out = format!("# spec: {}\n", files.join(", "));
-    out.push_str(&format!(
-        "{:<width$}  {:<12}  {:<8}  MODES\n",
-        "ID", "KIND", "SEVERITY"
-    ));
-    for c in &spec.checks {
-        let modes: Vec<String> = c.modes.iter().map(Mode::to_string).collect();
-        out.push_str(&format!(
-            "{:<width$}  {:<12}  {:<8}  {}\n",
-            c.id,
-            c.kind.name(),
-            c.severity.to_string(),
-            modes.join(",")
-        ));
+/// Writes a report to `--output` (atomically) or stdout.
+fn emit(cli: &Cli, text: &str) -> Result<(), String> {
+    match &cli.output {
+        Some(path) => report::write_atomic(path, text)
+            .map_err(|e| format!("--output {}: {e}", path.display())),
+        // A closed stdout (a pipe to `head`) must not turn a verdict into a panic.
+        None => {
+            let _ = std::io::stdout().write_all(text.as_bytes());
+            Ok(())
+        }
     }
-    let _ = std::io::stdout().write_all(out.as_bytes());
-    0
-}
-
-fn explain(spec: &Spec, id: &str) -> Result<i32, String> {
-    let Some(c) = spec.get(id) else {
-        let known: Vec<&str> = spec.checks.iter().map(|c| c.id.as_str()).collect();
-        return Err(format!(
-            "no check named `{id}`; known: {}",
-            known.join(", ")
-        ));
-    };
-    let modes: Vec<String> = c.modes.iter().map(Mode::to_string).collect();
-    let mut out = format!(
-        "{}  ({} check, kind {}, modes {})\n\n",
-        c.id,
-        c.severity,
-        c.kind.name(),
-        modes.join(", ")
-    );
-    out.push_str(&format!(
-        "WHY\n{}\n\nFIX\n{}\n",
-        block(&c.why),
-        block(&c.fix)
-    ));
-    if !c.requires.is_empty() {
-        out.push_str(&format!(
-            "\nREQUIRES {} (not run unless they pass)\n",
-            c.requires.join(", ")
-        ));
-    }
-    if !c.after.is_empty() {
-        out.push_str(&format!(
-            "\nAFTER {} (a failure there is this check's root cause)\n",
-            c.after.join(", ")
-        ));
-    }
-    if let Some(w) = &c.when {
-        let cond = if w.exists { "exists" } else { "does not exist" };
-        out.push_str(&format!("\nAPPLIES WHEN {} {cond}\n", w.pattern));
-    }
-    out.push_str(&format!(
-        "\nTIMEOUT {}\nDEFINED AT {}\n",
-        duration::display(c.timeout),
-        c.defined_at
-    ));
-    let _ = std::io::stdout().write_all(out.as_bytes());
-    Ok(0)
-}
-
-fn block(text: &str) -> String {
-    text.lines()
-        .map(|l| format!("  {}", l.trim()))
-        .collect::<Vec<_>>()
-        .join("\n")
 }

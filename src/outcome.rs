@@ -68,6 +68,37 @@ impl Status {
     }
 }
 
+/// Which findings make the exit status 1, as lintian's `--fail-on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FailOn {
+    /// A failed check, or one still waiting at the deadline (the default).
+    #[default]
+    Error,
+    /// Those, and a warning.
+    Warning,
+    /// Nothing: only "could not evaluate" (3) still shows in the exit status.
+    None,
+}
+
+impl FailOn {
+    pub fn name(self) -> &'static str {
+        match self {
+            FailOn::Error => "error",
+            FailOn::Warning => "warning",
+            FailOn::None => "none",
+        }
+    }
+
+    /// Whether a result of this (effective) status fails the run.
+    pub fn fails(self, status: Status) -> bool {
+        match self {
+            FailOn::Error => matches!(status, Status::Fail | Status::Wait),
+            FailOn::Warning => matches!(status, Status::Fail | Status::Wait | Status::Warn),
+            FailOn::None => false,
+        }
+    }
+}
+
 /// What a check kind reports; the engine turns it into a [`Status`] using the check's
 /// severity (a failed warning-severity check is `warn`).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -16,6 +16,8 @@
 use crate::engine::{Run, wildcard};
 use crate::outcome::Status;
 use crate::spec::error::{Source, SpecError};
+#[cfg(test)]
+use crate::spec::parse_text;
 use crate::spec::{Mode, Spec};
 use crate::target::Target;
 use serde::Deserialize;
@@ -34,7 +36,7 @@ struct File {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Entry {
-    id: String,
+    id: Spanned<String>,
     path: Option<String>,
     reason: String,
 }
@@ -46,6 +48,8 @@ pub struct Override {
     pub reason: String,
     /// "FILE:LINE", for reports.
     pub at: String,
+    /// Where the id is written, for the error when the spec has no such check.
+    id_at: (std::path::PathBuf, usize, usize),
     pub used: bool,
 }
 
@@ -62,14 +66,15 @@ pub fn parse(source: &Source) -> Result<Vec<Override>, SpecError> {
     for spanned in file.entries {
         let span = spanned.span();
         let e = spanned.into_inner();
+        let id_pos = source.position(e.id.span().start);
+        let id = e.id.into_inner();
         if e.reason.trim().is_empty() {
-            return Err(
-                source.error_at(span, format!("override for `{}` has an empty reason", e.id))
-            );
+            return Err(source.error_at(span, format!("override for `{id}` has an empty reason")));
         }
         let (line, _) = source.position(span.start);
         out.push(Override {
-            id: e.id,
+            id_at: (source.path.clone(), id_pos.0, id_pos.1),
+            id,
             path: e.path,
             reason: e.reason.trim().to_string(),
             at: format!("{}:{line}", source.path.display()),
@@ -116,6 +121,25 @@ pub fn load_all(file: Option<&Path>, target: &Target) -> Result<Overrides, SpecE
 }
 
 impl Overrides {
+    /// An override for a check the spec does not have is an error, at its `id`: a typo
+    /// there would otherwise accept nothing, silently (lintian makes it an error too).
+    pub fn check_ids(&self, spec: &Spec) -> Result<(), SpecError> {
+        match self.0.iter().find(|o| spec.get(&o.id).is_none()) {
+            None => Ok(()),
+            Some(o) => {
+                let (path, line, col) = &o.id_at;
+                Err(crate::spec::error::error_at(
+                    path,
+                    (*line, *col),
+                    format!(
+                        "override for `{}`, which is not a check of the spec (see `ha-preflight list`)",
+                        o.id
+                    ),
+                ))
+            }
+        }
+    }
+
     /// Marks the failing results an override covers, and recomputes the verdict.
     pub fn apply(&mut self, spec: &Spec, run: &mut Run) {
         for r in &mut run.results {
@@ -209,6 +233,25 @@ mod tests {
             .to_string();
         assert!(
             e.starts_with("o.toml:1:1: override for `x` has an empty reason"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn an_override_for_an_unknown_check_is_an_error_at_its_id() {
+        let spec = parse_text(
+            std::path::Path::new("s.toml"),
+            "[[check]]\nid = \"lo-up\"\nkind = \"interface\"\nmodes = [\"boot\"]\nname = \"lo\"\nwhy = \"w\"\nfix = \"f\"\n",
+        )
+        .unwrap();
+        let known =
+            Overrides(parse(&source("[[override]]\nid = \"lo-up\"\nreason = \"r\"\n")).unwrap());
+        assert!(known.check_ids(&spec).is_ok());
+        let typo =
+            Overrides(parse(&source("\n[[override]]\nid = \"lo-upp\"\nreason = \"r\"\n")).unwrap());
+        let e = typo.check_ids(&spec).unwrap_err().to_string();
+        assert!(
+            e.starts_with("o.toml:3:6: override for `lo-upp`, which is not a check"),
             "{e}"
         );
     }

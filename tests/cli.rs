@@ -277,3 +277,209 @@ fn the_units_exec_start_is_accepted() {
     let ran = run(&args);
     assert_eq!(ran.code, 0, "{args:?}: {}{}", ran.stdout, ran.stderr);
 }
+
+/// A spec of two checks over a captured box whose lo is up: one critical that passes,
+/// and `nosuch0` (warning severity) that fails, so the run warns.
+fn warning_spec(name: &str) -> String {
+    let dir = common::scratch(name);
+    let spec = dir.join("spec.toml");
+    std::fs::write(
+        &spec,
+        "[[check]]\nid = \"lo-up\"\nkind = \"interface\"\nmodes = [\"boot\"]\nname = \"lo\"\nwhy = \"w\"\nfix = \"f\"\n\n\
+         [[check]]\nid = \"spare-link\"\nkind = \"interface\"\nmodes = [\"boot\"]\nseverity = \"warning\"\nname = \"nosuch0\"\nwhy = \"w\"\nfix = \"f\"\n",
+    )
+    .expect("write spec");
+    spec.display().to_string()
+}
+
+#[test]
+fn fail_on_decides_which_findings_exit_1() {
+    let spec = warning_spec("fail-on");
+    let code = |extra: &[&str]| {
+        let mut args = vec!["--spec", spec.as_str()];
+        args.extend_from_slice(extra);
+        run_captured("lo-up", &args).code
+    };
+    assert_eq!(code(&[]), 0, "a warning passes by default");
+    assert_eq!(code(&["--fail-on", "error"]), 0);
+    assert_eq!(code(&["--fail-on", "warning"]), 1);
+    assert_eq!(code(&["--fail-on", "none"]), 0);
+    // A real failure: 1, unless nothing may fail the run.
+    let failing = run_captured("lo-down", &["--only", "lo-up", "--fail-on", "none"]);
+    assert_eq!(failing.code, 0, "{}", failing.stdout);
+    assert_eq!(run_captured("lo-down", &["--only", "lo-up"]).code, 1);
+}
+
+#[test]
+fn junit_failures_are_what_fails_the_run() {
+    let spec = warning_spec("junit-fail-on");
+    let junit = |fail_on: &str| {
+        run_captured(
+            "lo-up",
+            &["--spec", &spec, "--format", "junit", "--fail-on", fail_on],
+        )
+    };
+    let by_default = junit("error");
+    assert_eq!(by_default.code, 0);
+    assert!(
+        !by_default.stdout.contains("<failure"),
+        "{}",
+        by_default.stdout
+    );
+    assert!(
+        by_default
+            .stdout
+            .contains("warn (does not fail the run): nosuch0"),
+        "{}",
+        by_default.stdout
+    );
+    assert!(
+        by_default.stdout.contains("failures=\"0\""),
+        "{}",
+        by_default.stdout
+    );
+    let strict = junit("warning");
+    assert_eq!(strict.code, 1);
+    assert!(
+        strict.stdout.contains("<failure message=\"nosuch0")
+            && strict.stdout.contains("type=\"warn\""),
+        "{}",
+        strict.stdout
+    );
+    assert!(
+        strict.stdout.contains("failures=\"1\""),
+        "{}",
+        strict.stdout
+    );
+}
+
+#[test]
+fn list_and_explain_speak_json() {
+    let ran = run(&["list", "--format", "json"]);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    let catalog = ran.json();
+    assert_eq!(catalog["schema"], 1);
+    let checks = catalog["checks"].as_array().expect("checks");
+    let lo = checks.iter().find(|c| c["id"] == "lo-up").expect("lo-up");
+    let mut keys: Vec<&str> = lo
+        .as_object()
+        .map(|o| o.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "after", "id", "kind", "modes", "requires", "severity", "title"
+        ]
+    );
+    assert_eq!(lo["kind"], "interface");
+    assert_eq!(lo["modes"], serde_json::json!(["boot"]));
+    assert_eq!(lo["after"], serde_json::json!(["netrun-stale"]));
+    let rpc = checks
+        .iter()
+        .find(|c| c["id"] == "xcbdaemon-rpc")
+        .expect("rpc");
+    assert_eq!(rpc["requires"], serde_json::json!(["lo-up"]));
+    assert!(
+        checks
+            .iter()
+            .all(|c| c["title"].as_str().is_some_and(|t| !t.is_empty()))
+    );
+
+    let ran = run(&["explain", "netrun-layout", "--format", "json"]);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    let one = ran.json();
+    let c = &one["checks"][0];
+    assert_eq!(c["id"], "netrun-layout");
+    assert!(
+        c["fix"]
+            .as_str()
+            .is_some_and(|f| f.contains("/run/network")),
+        "{c:#}"
+    );
+    assert!(c["why"].as_str().is_some(), "{c:#}");
+    assert_eq!(c["timeout_ms"], 5000.0);
+}
+
+#[test]
+fn an_option_the_command_does_not_take_is_a_usage_error() {
+    for (args, words) in [
+        (
+            vec!["image", "--root", "/", "--wait", "5m"],
+            "--wait does not apply to the image command",
+        ),
+        (
+            vec!["list", "--only", "lo-up"],
+            "--only does not apply to the list command",
+        ),
+        (
+            vec!["--root", "/"],
+            "--root does not apply to the boot command",
+        ),
+        (
+            vec!["build-host", "--root", "/"],
+            "--root does not apply to the build-host command",
+        ),
+        (
+            vec!["explain", "lo-up", "--skip", "lo-up"],
+            "--skip does not apply to the explain command",
+        ),
+    ] {
+        let ran = run(&args);
+        assert_eq!(ran.code, 2, "{args:?}: {}", ran.stderr);
+        assert!(ran.stderr.contains(words), "{args:?}: {}", ran.stderr);
+    }
+}
+
+#[test]
+fn nagios_usage_and_spec_errors_are_unknown() {
+    for args in [
+        vec!["--format", "nagios", "--bogus"],
+        vec!["--format", "nagios", "--spec", "/nonexistent/spec.toml"],
+        vec!["--format", "nagios", "--only", "nope"],
+    ] {
+        let ran = run(&args);
+        assert_eq!(ran.code, 3, "{args:?}: {}", ran.stdout);
+        let lines: Vec<&str> = ran.stdout.lines().collect();
+        assert_eq!(lines.len(), 1, "{args:?}: {}", ran.stdout);
+        assert!(
+            lines[0].starts_with("HA-PREFLIGHT UNKNOWN - cannot run: "),
+            "{args:?}: {}",
+            ran.stdout
+        );
+    }
+}
+
+#[test]
+fn an_override_for_a_check_the_spec_lacks_is_an_error_at_its_id() {
+    let dir = common::scratch("override-unknown-id");
+    let file = dir.join("overrides.toml");
+    std::fs::write(
+        &file,
+        "# accepted findings\n[[override]]\nid = \"lo-upp\"\nreason = \"a typo\"\n",
+    )
+    .expect("write");
+    let shown = file.display().to_string();
+    let ran = run_captured("lo-up", &["--only", "lo-up", "--overrides", &shown]);
+    assert_eq!(ran.code, 2, "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains(&format!(
+            "{shown}:3:6: override for `lo-upp`, which is not a check of the spec"
+        )),
+        "{}",
+        ran.stderr
+    );
+    // A known id that matches nothing stays a warning (lintian's unused override).
+    std::fs::write(
+        &file,
+        "[[override]]\nid = \"lo-up\"\nreason = \"accepted\"\n",
+    )
+    .expect("write");
+    let ran = run_captured("lo-up", &["--only", "lo-up", "--overrides", &shown]);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("override matched nothing"),
+        "{}",
+        ran.stderr
+    );
+}

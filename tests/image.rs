@@ -395,3 +395,101 @@ fn a_folder_the_user_cannot_list_is_an_error_not_a_pass() {
     }
     chmod(0o755);
 }
+
+/// A debootstrapped root keeps /root at 0700 and apt's partial folders at 0700: an
+/// ordinary user's walk cannot see into them. Every tree check that needed one says it
+/// could not look, naming it, and the run is `error` (exit 3), not a pass.
+#[test]
+fn tree_checks_name_the_folders_they_could_not_walk() {
+    if !is_root() {
+        eprintln!(
+            "SKIP tree_checks_name_the_folders_they_could_not_walk: drops from root to uid {NOBODY}"
+        );
+        return;
+    }
+    let dir = scratch("image-unwalked");
+    let root = dir.join("root");
+    make_tree("clean", &root);
+    if !reachable_by(NOBODY, &root) {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI: uid {NOBODY} cannot reach {}",
+            root.display()
+        );
+        eprintln!("SKIP: uid {NOBODY} cannot reach {}", root.display());
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    for private in ["root", "var/cache/apt/archives/partial"] {
+        let path = root.join(private);
+        std::fs::create_dir_all(&path).expect("mkdir");
+        std::fs::write(path.join("kept"), "x\n").expect("write");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+    }
+    let (as_root, _) = image(&root, &[], "openat2");
+    assert_eq!(as_root.code, 0, "{}", as_root.stdout);
+    let (ran, _) = image_as(Some(NOBODY), &root, &[], "openat2");
+    let report = ran.json();
+    for (id, folder) in [
+        ("unknown-owners", "/root"),
+        ("dev-nodes", "/root"),
+        ("qemu-user-static", "/root"),
+        ("tmp-leftovers", "/var/cache/apt/archives/partial"),
+    ] {
+        let c = check(&report, id);
+        let summary = c["summary"].as_str().unwrap_or_default();
+        assert_eq!(c["status"], "error", "{id}: {c:#}");
+        assert!(
+            summary.starts_with(&format!("could not look into {folder}: Permission denied")),
+            "{id}: {summary}"
+        );
+    }
+    // It needs neither folder.
+    assert_eq!(check(&report, "runtime-leftovers")["status"], "pass");
+    assert_eq!(ran.code, 3, "{}", ran.stdout);
+}
+
+/// A build that left /proc and /sys mounted in its tree, or `image --root /`: the walk
+/// does not descend into them, and dev-nodes names them once.
+#[test]
+fn virtual_filesystems_mounted_in_the_tree_are_not_walked() {
+    if !is_root() {
+        eprintln!(
+            "SKIP virtual_filesystems_mounted_in_the_tree_are_not_walked: needs root for a mount namespace"
+        );
+        return;
+    }
+    let dir = scratch("image-mounted");
+    let root = dir.join("root");
+    make_tree("clean", &root);
+    let sh = format!(
+        "set -e; mount --make-rprivate /; mount -t proc proc '{r}/proc'; \
+         mount -t sysfs sysfs '{r}/sys'; exec '{bin}' image --format json --root '{r}'",
+        r = root.display(),
+        bin = bin()
+    );
+    let out = Command::new("unshare")
+        .args(["-m", "sh", "-c", &sh])
+        .output()
+        .expect("unshare runs");
+    let ran = Ran::from(out);
+    let report = ran.json();
+    let dev = check(&report, "dev-nodes");
+    let summary = dev["summary"].as_str().unwrap_or_default();
+    assert!(
+        summary.starts_with(
+            "virtual filesystems are mounted in the tree and were not walked: /proc (proc), /sys (sysfs)"
+        ) && summary.contains("use `ha-preflight boot`"),
+        "{dev:#}"
+    );
+    // Once, not one line per /proc entry.
+    assert!(ran.stdout.len() < 64 << 10, "{} bytes", ran.stdout.len());
+    for id in [
+        "unknown-owners",
+        "runtime-leftovers",
+        "tmp-leftovers",
+        "qemu-user-static",
+    ] {
+        assert_eq!(check(&report, id)["status"], "pass", "{id}: {}", ran.stdout);
+    }
+}

@@ -107,6 +107,10 @@ _ha_preflight()
             compopt -o nospace 2>/dev/null
             return
             ;;
+        --fail-on)
+            COMPREPLY=($(compgen -W "error warning none" -- "$cur"))
+            return
+            ;;
         --timeout | --wait)
             # A duration with its unit: 500ms, 30s, 5m, 1h.
             COMPREPLY=($(compgen -W "500ms 10s 30s 1m 5m 10m" -- "$cur"))
@@ -121,7 +125,7 @@ _ha_preflight()
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in
             --spec | --format | --output | --root | --overrides | --only | --skip | \
-                --timeout | --wait | --proc | --sys)
+                --timeout | --wait | --proc | --sys | --fail-on)
                 ((i++))
                 ;;
             -*) ;;
@@ -136,12 +140,14 @@ _ha_preflight()
     done
 
     if [[ $cur == -* ]]; then
-        local opts="--spec --format --output --overrides --only --skip --timeout
-            --wait -v --verbose -q --quiet -h --help -V --version"
+        # The options each command takes (any other is a usage error).
+        local opts="--spec --format --output -v --verbose -q --quiet -h --help -V --version"
+        local run="--overrides --only --skip --timeout --fail-on"
         case $command in
-            image) opts+=" --root" ;;
-            "" | boot) opts+=" --proc --sys" ;;
-            build-host | list | explain) ;;
+            image) opts+=" $run --root" ;;
+            "" | boot) opts+=" $run --wait --proc --sys" ;;
+            build-host) opts+=" $run" ;;
+            list | explain) ;;
         esac
         COMPREPLY=($(compgen -W "$opts" -- "$cur"))
         [[ ${COMPREPLY-} == *= ]] && compopt -o nospace 2>/dev/null

@@ -38,6 +38,65 @@ pub enum Rule {
     DevNodes,
 }
 
+impl Rule {
+    /// The parts of the tree the rule looks at (None: all of it). A folder it could not
+    /// list there means it could not look.
+    fn scope(self) -> Option<&'static [&'static str]> {
+        match self {
+            Rule::UnknownOwners | Rule::QemuUserStatic | Rule::DevNodes => None,
+            Rule::RuntimeLeftovers => Some(&["/run", "/var/run", "/var/lock", "/var/lib/dhcp"]),
+            Rule::TmpLeftovers => Some(&[
+                "/tmp",
+                "/var/tmp",
+                "/var/cache/apt",
+                "/debootstrap",
+                "/var/log/bootstrap.log",
+            ]),
+        }
+    }
+}
+
+/// A rule over a tree it could not see all of (a folder it could not list, a walk cut
+/// short) has not looked: `error`, naming where, so an unprivileged run never passes
+/// what a root run fails. What it did find still fails, with the same note.
+fn blind_spots(outcome: Outcome, tree: &Tree, scope: Option<&[&str]>) -> Outcome {
+    let needed = |path: &Path| {
+        scope.is_none_or(|prefixes| {
+            prefixes
+                .iter()
+                .any(|p| path.starts_with(p) || Path::new(p).starts_with(path))
+        })
+    };
+    let mut blind: Vec<String> = tree
+        .unwalked
+        .iter()
+        .filter(|u| needed(&u.path))
+        .map(|u| format!("could not look into {u}"))
+        .collect();
+    if tree.truncated {
+        blind.push(format!(
+            "the walk stopped after {} entries, so the rest of the tree was not seen",
+            tree.entries.len()
+        ));
+    }
+    let Some(first) = blind.first().cloned() else {
+        return outcome;
+    };
+    let more = if blind.len() > 1 {
+        format!(" (and {} more)", blind.len() - 1)
+    } else {
+        String::new()
+    };
+    let advice = "run as root, or as a user who can read the whole tree";
+    if outcome.finding == crate::outcome::Finding::Fail {
+        outcome.with_all(blind.into_iter().map(|b| format!("{b}: {advice}")))
+    } else {
+        Outcome::error(format!("{first}{more}: {advice}"))
+            .with_all(blind)
+            .with_all(outcome.evidence)
+    }
+}
+
 #[derive(Debug)]
 pub struct TreeCheck {
     pub rule: Rule,
@@ -79,23 +138,14 @@ impl TreeCheck {
     pub fn evaluate(&self, cx: &Context) -> Outcome {
         let tree = cx.facts.tree(cx.target);
         let root = &cx.target.root;
-        let mut outcome = match self.rule {
+        let outcome = match self.rule {
             Rule::UnknownOwners => self.owners(root, &tree),
             Rule::RuntimeLeftovers => runtime(root, &tree),
             Rule::TmpLeftovers => tmp(root, &tree),
             Rule::QemuUserStatic => qemu(root, &tree),
             Rule::DevNodes => dev_nodes(&tree),
         };
-        if tree.truncated {
-            outcome.evidence.push(format!(
-                "the walk stopped after {} entries",
-                tree.entries.len()
-            ));
-        }
-        for dir in tree.unreadable.iter().take(5) {
-            outcome.evidence.push(format!("not walked: {dir}"));
-        }
-        outcome
+        blind_spots(outcome, &tree, self.rule.scope())
     }
 
     fn owners(&self, root: &Root, tree: &Tree) -> Outcome {
@@ -269,6 +319,19 @@ fn qemu(root: &Root, tree: &Tree) -> Outcome {
 
 fn dev_nodes(tree: &Tree) -> Outcome {
     let mut offenders = Vec::new();
+    if !tree.mounted.is_empty() {
+        let mounts: Vec<String> = tree
+            .mounted
+            .iter()
+            .map(|m| format!("{} ({})", m.path.display(), m.fstype))
+            .collect();
+        offenders.push(format!(
+            "virtual filesystems are mounted in the tree and were not walked: {}; unmount \
+             what the build mounted before packing (checking a running system? use \
+             `ha-preflight boot`)",
+            mounts.join(", ")
+        ));
+    }
     // Only what is under /proc, /sys and /dev, and device nodes anywhere, is of interest.
     let is_device =
         |e: &&Entry| matches!(e.stat.kind, FileKind::BlockDevice | FileKind::CharDevice);

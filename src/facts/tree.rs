@@ -1,6 +1,12 @@
 //! One walk of a root tree, shared by every tree-wide image check (owners, device nodes,
 //! runtime and tmp leftovers, foreign binaries): linear in the number of entries, never
 //! following a link, lstat only (nothing is opened but directories).
+//!
+//! The walk does not descend into a virtual filesystem mounted inside the tree (proc,
+//! sysfs, devpts, a tmpfs or devtmpfs, ...): what is there is the running kernel's, not
+//! the image's (`image --root /` would list /proc's 47,000 entries), so it is recorded
+//! once in [`Tree::mounted`]. A folder it cannot list is recorded with why in
+//! [`Tree::unwalked`], so a check that needed it can say it could not look.
 
 use crate::root::{Root, Stat};
 use std::fs;
@@ -25,9 +31,57 @@ pub struct Entry {
 pub struct Tree {
     pub entries: Vec<Entry>,
     /// Directories that could not be listed (permission denied...), with why.
-    pub unreadable: Vec<String>,
+    pub unwalked: Vec<Unwalked>,
+    /// Virtual filesystems mounted in the tree, not descended into.
+    pub mounted: Vec<Mounted>,
     pub truncated: bool,
 }
+
+/// A folder the walk could not list.
+#[derive(Debug, Clone)]
+pub struct Unwalked {
+    /// The in-image path.
+    pub path: PathBuf,
+    pub error: String,
+}
+
+impl std::fmt::Display for Unwalked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", shorten(&self.path), self.error)
+    }
+}
+
+/// A virtual filesystem mounted inside the tree.
+#[derive(Debug, Clone)]
+pub struct Mounted {
+    /// The in-image mount point.
+    pub path: PathBuf,
+    pub fstype: &'static str,
+}
+
+/// statfs magic numbers of filesystems that hold no image content (linux/magic.h).
+/// tmpfs covers devtmpfs too, which reports the same magic.
+const VIRTUAL: &[(i64, &str)] = &[
+    (0x9fa0, "proc"),
+    (0x6265_6572, "sysfs"),
+    (0x1cd1, "devpts"),
+    (0x0102_1994, "tmpfs"),
+    (0x8584_58f6, "ramfs"),
+    (0x0027_e0eb, "cgroup"),
+    (0x6367_7270, "cgroup2"),
+    (0x7363_6673, "securityfs"),
+    (0x6462_6720, "debugfs"),
+    (0x7472_6163, "tracefs"),
+    (0x6165_676c, "pstore"),
+    (0xde5e_81e4, "efivarfs"),
+    (0xcafe_4a11, "bpf"),
+    (0x6265_6570, "configfs"),
+    (0x1980_0202, "mqueue"),
+    (0x9584_58f6, "hugetlbfs"),
+    (0x6573_5543, "fusectl"),
+    (0x4249_4e4d, "binfmt_misc"),
+    (0x0187, "autofs"),
+];
 
 impl Tree {
     /// Walks the whole tree with a few threads (directory listing and lstat are kernel
@@ -35,9 +89,10 @@ impl Tree {
     /// by path so reports come out the same on every run.
     pub fn walk(root: &Root) -> Tree {
         let workers = thread::available_parallelism().map_or(1, |n| n.get().min(MAX_WORKERS));
+        let root_dev = fs::symlink_metadata(&root.dir).map_or(0, |m| m.dev());
         let shared = Shared {
             queue: Mutex::new(Queue {
-                dirs: vec![PathBuf::from("/")],
+                dirs: vec![(PathBuf::from("/"), root_dev)],
                 busy: 0,
             }),
             more: Condvar::new(),
@@ -65,7 +120,8 @@ impl Tree {
         let mut tree = Tree::default();
         for part in parts {
             tree.entries.extend(part.entries);
-            tree.unreadable.extend(part.unreadable);
+            tree.unwalked.extend(part.unwalked);
+            tree.mounted.extend(part.mounted);
             tree.truncated |= part.truncated;
         }
         tree.entries.sort_unstable_by(|a, b| {
@@ -74,7 +130,8 @@ impl Tree {
                 .as_bytes()
                 .cmp(b.path.as_os_str().as_bytes())
         });
-        tree.unreadable.sort();
+        tree.unwalked.sort_by(|a, b| a.path.cmp(&b.path));
+        tree.mounted.sort_by(|a, b| a.path.cmp(&b.path));
         tree
     }
 }
@@ -106,10 +163,10 @@ impl Tree {
 /// More threads than this only queue on the same disk.
 const MAX_WORKERS: usize = 4;
 
-/// Directories waiting to be listed, and how many are being listed now: the walk is
-/// over when both are zero.
+/// Directories waiting to be listed (with the device they are on), and how many are
+/// being listed now: the walk is over when both are zero.
 struct Queue {
-    dirs: Vec<PathBuf>,
+    dirs: Vec<(PathBuf, u64)>,
     busy: usize,
 }
 
@@ -123,7 +180,8 @@ struct Shared {
 #[derive(Default)]
 struct Part {
     entries: Vec<Entry>,
-    unreadable: Vec<String>,
+    unwalked: Vec<Unwalked>,
+    mounted: Vec<Mounted>,
     truncated: bool,
 }
 
@@ -145,7 +203,7 @@ fn work(root: &Root, shared: &Shared) -> Part {
                 q = shared.more.wait(q).unwrap_or_else(|e| e.into_inner());
             }
         };
-        let subdirs = list(root, &dir, &mut part, &shared.entries);
+        let subdirs = list(root, &dir.0, dir.1, &mut part, &shared.entries);
         let mut q = shared.queue.lock().unwrap_or_else(|e| e.into_inner());
         q.busy -= 1;
         if part.truncated {
@@ -158,14 +216,24 @@ fn work(root: &Root, shared: &Shared) -> Part {
     }
 }
 
-/// Lists one directory into `part`; returns its subdirectories.
-fn list(root: &Root, dir: &Path, part: &mut Part, count: &AtomicUsize) -> Vec<PathBuf> {
+/// Lists one directory (on device `dev`) into `part`; returns its subdirectories, less
+/// the virtual filesystems mounted on any of them.
+fn list(
+    root: &Root,
+    dir: &Path,
+    dev: u64,
+    part: &mut Part,
+    count: &AtomicUsize,
+) -> Vec<(PathBuf, u64)> {
     let mut subdirs = Vec::new();
     let host = host_path(&root.dir, dir);
     let entries = match fs::read_dir(&host) {
         Ok(e) => e,
         Err(e) => {
-            part.unreadable.push(format!("{}: {e}", shorten(dir)));
+            part.unwalked.push(Unwalked {
+                path: dir.to_path_buf(),
+                error: e.to_string(),
+            });
             return subdirs;
         }
     };
@@ -202,7 +270,18 @@ fn list(root: &Root, dir: &Path, part: &mut Part, count: &AtomicUsize) -> Vec<Pa
             mtime: meta.mtime(),
         };
         if ft.is_dir() {
-            subdirs.push(path.clone());
+            // Another device below a folder: a mount point. Only a virtual filesystem
+            // is left out; a btrfs subvolume, say, is part of the image.
+            match (meta.dev() != dev)
+                .then(|| virtual_fs(&host.join(entry.file_name())))
+                .flatten()
+            {
+                Some(fstype) => part.mounted.push(Mounted {
+                    path: path.clone(),
+                    fstype,
+                }),
+                None => subdirs.push((path.clone(), meta.dev())),
+            }
         }
         part.entries.push(Entry { path, stat });
         if count.fetch_add(1, Ordering::Relaxed) + 1 >= MAX_ENTRIES {
@@ -213,9 +292,18 @@ fn list(root: &Root, dir: &Path, part: &mut Part, count: &AtomicUsize) -> Vec<Pa
     subdirs
 }
 
+/// The name of the virtual filesystem mounted at `host`, if it is one.
+fn virtual_fs(host: &Path) -> Option<&'static str> {
+    let magic = nix::sys::statfs::statfs(host).ok()?.filesystem_type().0 as i64;
+    VIRTUAL
+        .iter()
+        .find(|(m, _)| *m == magic)
+        .map(|(_, name)| *name)
+}
+
 /// A path for a message: whole, or its start and end around an ellipsis when it is
 /// long (a directory thousands of levels deep is kilobytes of path).
-fn shorten(path: &Path) -> String {
+pub fn shorten(path: &Path) -> String {
     let s = path.display().to_string();
     if s.chars().count() <= 160 {
         return s;

@@ -1,60 +1,106 @@
-//! `--format junit`: one testcase per check, for CI dashboards. A failing check is a
-//! `<failure>` whose message is the summary; evidence and fix go to `<system-out>`; skip
-//! and blocked are `<skipped>`; error is `<error>`.
+//! `--format junit`: one testcase per check, for CI dashboards, valid against the JUnit
+//! schema Jenkins reads (`junit-10.xsd`: times with at most three decimals, no
+//! `skipped` on `<testsuites>`), and in step with the exit status: a `<failure>` is
+//! exactly a result that fails the run under `--fail-on`. So a warning is a failure with
+//! `--fail-on warning` and, by default, a passing testcase that says it warned (a
+//! `status` property and `<system-out>`). Errors are `<error>`; skip, and blocked behind
+//! a failure, are `<skipped>`. Evidence and fix go to `<system-out>`.
 
-use crate::engine::{Run, check_of};
-use crate::outcome::Status;
+use crate::engine::{Run, check_of, effective};
+use crate::outcome::{FailOn, Status};
 use crate::spec::{Mode, Spec};
 use std::fmt::Write;
 
-pub fn render(run: &Run, spec: &Spec, mode: Mode) -> String {
-    let count = |f: &dyn Fn(Status) -> bool| run.results.iter().filter(|r| f(r.status)).count();
-    let failures = count(&|s| matches!(s, Status::Fail | Status::Warn | Status::Wait));
-    let errors = count(&|s| s == Status::Error);
-    let skipped = count(&|s| matches!(s, Status::Skip | Status::Blocked));
+/// What a result is in JUnit's terms.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Case {
+    Passed,
+    /// Passed, but with a warning that does not fail the run.
+    Warned,
+    Failed,
+    Errored,
+    Skipped,
+}
+
+pub fn render(run: &Run, spec: &Spec, mode: Mode, fail_on: FailOn) -> String {
+    let cases: Vec<Case> = run
+        .results
+        .iter()
+        .map(|r| {
+            let counted = effective(spec, &run.results, r);
+            if fail_on.fails(counted) {
+                Case::Failed
+            } else {
+                match r.status {
+                    Status::Pass => Case::Passed,
+                    Status::Warn => Case::Warned,
+                    Status::Error => Case::Errored,
+                    Status::Skip | Status::Blocked => Case::Skipped,
+                    // Not failing the run (--fail-on none): reported, not a failure.
+                    Status::Fail | Status::Wait => Case::Warned,
+                }
+            }
+        })
+        .collect();
+    let count = |c: Case| cases.iter().filter(|&&x| x == c).count();
+    let (failures, errors, skipped) = (
+        count(Case::Failed),
+        count(Case::Errored),
+        count(Case::Skipped),
+    );
+    let time = seconds(run.duration);
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
-        "<testsuites name=\"ha-preflight\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{:.6}\">",
+        "<testsuites name=\"ha-preflight\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" time=\"{time}\">",
         run.results.len(),
-        run.duration.as_secs_f64()
     );
     let _ = writeln!(
         out,
-        "  <testsuite name=\"ha-preflight.{mode}\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{:.6}\">",
+        "  <testsuite name=\"ha-preflight.{mode}\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{time}\">",
         run.results.len(),
-        run.duration.as_secs_f64()
     );
-    for r in &run.results {
+    let _ = writeln!(
+        out,
+        "    <properties>\n      <property name=\"fail-on\" value=\"{}\"/>\n      <property name=\"verdict\" value=\"{}\"/>\n    </properties>",
+        fail_on.name(),
+        run.verdict.as_str()
+    );
+    for (r, case) in run.results.iter().zip(&cases) {
         let check = check_of(spec, r);
         let _ = write!(
             out,
-            "    <testcase classname=\"ha-preflight.{mode}.{}\" name=\"{}\" time=\"{:.6}\">",
+            "    <testcase classname=\"ha-preflight.{mode}.{}\" name=\"{}\" time=\"{}\">",
             xml(check.kind.name()),
             xml(&check.id),
-            r.duration.as_secs_f64()
+            seconds(r.duration)
         );
         let summary = xml(&r.summary);
-        match r.status {
-            Status::Pass => {}
-            Status::Fail | Status::Warn | Status::Wait => {
+        let status = r.status.as_str();
+        match case {
+            Case::Passed => {}
+            Case::Failed => {
                 let _ = write!(
                     out,
-                    "\n      <failure message=\"{summary}\" type=\"{}\">{summary}</failure>",
-                    r.status.as_str()
+                    "\n      <failure message=\"{summary}\" type=\"{status}\">{summary}</failure>"
                 );
             }
-            Status::Error => {
+            Case::Errored => {
                 let _ = write!(
                     out,
                     "\n      <error message=\"{summary}\" type=\"error\">{summary}</error>"
                 );
             }
-            Status::Skip | Status::Blocked => {
+            Case::Skipped => {
                 let _ = write!(out, "\n      <skipped message=\"{summary}\"/>");
             }
+            Case::Warned => {}
         }
-        let mut body = r.evidence.join("\n");
+        let mut body = String::new();
+        if *case == Case::Warned {
+            let _ = writeln!(body, "{status} (does not fail the run): {}", r.summary);
+        }
+        body.push_str(&r.evidence.join("\n"));
         if let Some(root) = &r.root_cause {
             body.push_str(&format!("\nroot cause: {root}"));
         }
@@ -74,6 +120,11 @@ pub fn render(run: &Run, spec: &Spec, mode: Mode) -> String {
     out
 }
 
+/// Seconds with three decimals: the schema's SUREFIRE_TIME allows no more.
+fn seconds(d: std::time::Duration) -> String {
+    format!("{:.3}", d.as_secs_f64())
+}
+
 /// Escapes text for XML content and attributes, dropping characters XML 1.0 forbids.
 fn xml(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -86,6 +137,7 @@ fn xml(text: &str) -> String {
             '\'' => out.push_str("&apos;"),
             '\n' | '\t' | '\r' => out.push(c),
             c if (c as u32) < 0x20 => {}
+            '\u{FFFE}' | '\u{FFFF}' => {}
             c => out.push(c),
         }
     }

@@ -2,14 +2,16 @@
 //! system (`junit`), a monitoring system (`nagios`, `prometheus`). Reports only format;
 //! every decision was made by the engine.
 
+pub mod catalog;
 pub mod human;
 pub mod json;
 pub mod junit;
 pub mod nagios;
 pub mod prometheus;
 
-use crate::engine::{CheckResult, Run};
-use crate::outcome::Status;
+use crate::engine::{CheckResult, Run, effective};
+use crate::outcome::{FailOn, Status};
+use crate::spec::Spec;
 use std::io::Write;
 use std::path::Path;
 
@@ -56,12 +58,16 @@ pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
     result
 }
 
-/// The process exit code for a verdict (design.md, "Exit codes").
-pub fn exit_code(run: &Run) -> i32 {
-    match run.verdict {
-        Status::Pass | Status::Warn | Status::Skip | Status::Blocked => 0,
-        Status::Fail | Status::Wait => 1,
-        Status::Error => 3,
+/// The process exit code of a run: 1 when a result fails it (by `--fail-on`), else 3
+/// when a check could not be evaluated, else 0.
+pub fn exit_code(run: &Run, spec: &Spec, fail_on: FailOn) -> i32 {
+    let statuses = || run.results.iter().map(|r| effective(spec, &run.results, r));
+    if statuses().any(|s| fail_on.fails(s)) {
+        1
+    } else if statuses().any(|s| s == Status::Error) {
+        3
+    } else {
+        0
     }
 }
 

@@ -8,13 +8,16 @@ use crate::outcome::Status;
 use crate::spec::Spec;
 use std::fmt::Write;
 
+/// The plugin's exit code for "could not tell", also for usage and spec errors.
+pub const UNKNOWN: i32 = 3;
+
 /// The plugin state of a verdict.
 fn state(verdict: Status) -> (&'static str, i32) {
     match verdict {
         Status::Pass | Status::Skip | Status::Blocked => ("OK", 0),
         Status::Warn => ("WARNING", 1),
         Status::Fail | Status::Wait => ("CRITICAL", 2),
-        Status::Error => ("UNKNOWN", 3),
+        Status::Error => ("UNKNOWN", UNKNOWN),
     }
 }
 
@@ -63,7 +66,7 @@ pub fn render(run: &Run, spec: &Spec) -> String {
 
 /// Text safe in plugin output: `|` starts performance data, so it may not appear in
 /// the text, and each result is one line.
-fn plain(text: &str) -> String {
+pub fn plain(text: &str) -> String {
     text.replace('|', "/").replace(['\n', '\r'], " ")
 }
 

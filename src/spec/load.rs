@@ -185,7 +185,8 @@ pub(super) fn parse_sources(sources: &[Source]) -> Result<Spec, SpecError> {
 }
 
 const COMMON: &[&str] = &[
-    "id", "kind", "modes", "severity", "after", "requires", "when", "why", "fix", "timeout",
+    "id", "kind", "title", "modes", "severity", "after", "requires", "when", "why", "fix",
+    "timeout",
 ];
 
 fn parse_check(
@@ -230,6 +231,7 @@ fn parse_check(
     let requires = p.take_ids("requires")?;
     let after = p.take_ids("after")?;
     let when = parse_when(&mut p)?;
+    let title: Option<String> = p.take("title")?;
     let why: String = p.require("why", "why the check matters, for `explain`")?;
     let fix: String = p.require("fix", "how to fix a failure, for `explain` and reports")?;
     let timeout = p.take_duration("timeout")?;
@@ -258,6 +260,7 @@ fn parse_check(
         after: after.into_iter().map(Spanned::into_inner).collect(),
         requires: requires.into_iter().map(Spanned::into_inner).collect(),
         when,
+        title: title.map_or_else(|| first_sentence(&why), |t| t.trim().to_string()),
         why: why.trim().to_string(),
         fix: fix.trim().to_string(),
         defined_at: format!("{}:{line}", source.path.display()),
@@ -268,6 +271,15 @@ fn parse_check(
         id_span,
         edges,
     })
+}
+
+/// A title for a check that has none: the first sentence of its `why`, on one line.
+fn first_sentence(why: &str) -> String {
+    let text = why.split_whitespace().collect::<Vec<_>>().join(" ");
+    match text.find(". ") {
+        Some(end) => text[..end].to_string(),
+        None => text.trim_end_matches('.').to_string(),
+    }
 }
 
 fn valid_id(id: &str) -> bool {

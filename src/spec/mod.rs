@@ -68,6 +68,8 @@ pub struct Check {
     pub after: Vec<String>,
     pub requires: Vec<String>,
     pub when: Option<When>,
+    /// What the check verifies, in one line (`list`).
+    pub title: String,
     pub why: String,
     pub fix: String,
     /// How long one evaluation may take; also the kind's own network timeout.
