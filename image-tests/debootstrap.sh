@@ -308,16 +308,17 @@ clean_tree() {  # DIR
     chmod 1777 "$dir/tmp" "$dir/var/tmp"
     # mtab-link
     ln -sfn ../proc/self/mounts "$dir/etc/mtab"
-    # unit-wiring: the repo's units, a stand-in HA unit, the binary, and what
+    # unit-wiring: the repo's unit, a stand-in HA unit gated by the packaged drop-in
+    # installed in its folder (the documented route), the binary, and what
     # `systemctl enable` makes
     local units=$dir/usr/lib/systemd/system
     install -D -m 644 "$REPO/systemd/ha-preflight.service" "$units/ha-preflight.service"
-    install -D -m 644 "$REPO/systemd/ha.service.d/10-ha-preflight.conf" \
-        "$units/ha.service.d/10-ha-preflight.conf"
-    printf '%s' "$HA_SERVICE" > "$units/ha.service"
+    install -D -m 644 "$REPO/systemd/examples/ha-unit.service.d/10-ha-preflight.conf" \
+        "$units/appliance-ha.service.d/10-ha-preflight.conf"
+    printf '%s' "$HA_SERVICE" > "$units/appliance-ha.service"
     cp "$(dirname "${BASH_SOURCE[0]}")/units/regenerate-ssh-host-keys.service" "$units/"
     install -D -m 755 "$BIN" "$dir/usr/sbin/ha-preflight"
-    enable_units "$dir" ha-preflight.service ha.service regenerate-ssh-host-keys.service
+    enable_units "$dir" ha-preflight.service appliance-ha.service regenerate-ssh-host-keys.service
 }
 
 # `systemctl --root` reads [Install] and makes the links without running anything from
@@ -329,9 +330,8 @@ enable_units() {  # DIR UNIT...
         echo "note: systemctl --root enable failed; making the links by hand"
     fi
     local etc=$dir/etc/systemd/system lib=/usr/lib/systemd/system u
-    mkdir -p "$etc/multi-user.target.wants" "$etc/ha.service.requires"
+    mkdir -p "$etc/multi-user.target.wants"
     for u in "$@"; do ln -sfn "$lib/$u" "$etc/multi-user.target.wants/$u"; done
-    ln -sfn "$lib/ha-preflight.service" "$etc/ha.service.requires/ha-preflight.service"
 }
 
 assert_clean() {  # DIR

@@ -35,12 +35,14 @@ from typing import Callable, NamedTuple
 
 REPO = Path(__file__).resolve().parent.parent
 UNIT_SOURCE = REPO / "systemd" / "ha-preflight.service"
-DROPIN_SOURCE = REPO / "systemd" / "ha.service.d" / "10-ha-preflight.conf"
+DROPIN_SOURCE = REPO / "systemd" / "examples" / "ha-unit.service.d" / "10-ha-preflight.conf"
 
 UNIT_DIR = "usr/lib/systemd/system"
 WANTS_LINK = "etc/systemd/system/multi-user.target.wants/ha-preflight.service"
-REQUIRES_LINK = "etc/systemd/system/ha.service.requires/ha-preflight.service"
-DROPIN = f"{UNIT_DIR}/ha.service.d/10-ha-preflight.conf"
+# The appliance's HA unit, named as a firmware names it (no placeholder), gated by the
+# packaged example drop-in installed in its folder: the documented route.
+HA_UNIT = "appliance-ha.service"
+DROPIN = f"{UNIT_DIR}/{HA_UNIT}.d/10-ha-preflight.conf"
 
 # Ids that depend on who owns the files (see the module docstring).
 OWNER_IDS = ("unknown-owners",)
@@ -158,7 +160,7 @@ Subsystem\tsftp\t/usr/lib/openssh/sftp-server
 
 HA_SERVICE = """\
 [Unit]
-Description=HA service (placeholder for the appliance's HA unit)
+Description=the appliance's HA scripts
 
 [Service]
 ExecStart=/usr/sbin/ha-daemon
@@ -270,13 +272,12 @@ def build_clean(root: Path) -> None:
         write(root, rel, elf_stub(), 0o755)
 
     write(root, f"{UNIT_DIR}/ha-preflight.service", UNIT_SOURCE.read_text())
-    write(root, f"{UNIT_DIR}/ha.service", HA_SERVICE)
+    write(root, f"{UNIT_DIR}/{HA_UNIT}", HA_SERVICE)
     write(root, DROPIN, DROPIN_SOURCE.read_text())
     write(root, f"{UNIT_DIR}/regenerate-ssh-host-keys.service", SSH_REGEN_SERVICE)
     symlink(root, WANTS_LINK, f"/{UNIT_DIR}/ha-preflight.service")
-    symlink(root, REQUIRES_LINK, f"/{UNIT_DIR}/ha-preflight.service")
     wants = "etc/systemd/system/multi-user.target.wants"
-    symlink(root, f"{wants}/ha.service", f"/{UNIT_DIR}/ha.service")
+    symlink(root, f"{wants}/{HA_UNIT}", f"/{UNIT_DIR}/{HA_UNIT}")
     symlink(root, f"{wants}/regenerate-ssh-host-keys.service",
             f"/{UNIT_DIR}/regenerate-ssh-host-keys.service")
 
@@ -474,8 +475,6 @@ def case_proc_not_empty(root: Path) -> None:
 
 def case_unit_not_enabled(root: Path) -> None:
     remove(root, WANTS_LINK)
-    remove(root, REQUIRES_LINK)
-    (root / REQUIRES_LINK).parent.rmdir()  # systemctl disable leaves no empty .requires
 
 
 def case_unit_missing(root: Path) -> None:
@@ -483,13 +482,32 @@ def case_unit_missing(root: Path) -> None:
     remove(root, f"{UNIT_DIR}/ha-preflight.service")
 
 
+def _dropin_without(root: Path, directive: str) -> None:
+    lines = (root / DROPIN).read_text().splitlines(keepends=True)
+    kept = [line for line in lines if not line.startswith(f"{directive}=")]
+    assert len(kept) == len(lines) - 1, f"the drop-in has no {directive}= line"
+    write(root, DROPIN, "".join(kept))
+
+
 def case_unit_not_ordered(root: Path) -> None:
-    unit = root / UNIT_DIR / "ha-preflight.service"
-    lines = unit.read_text().splitlines(keepends=True)
-    kept = [line for line in lines if line.strip() != "Before=ha.service"]
-    assert len(kept) == len(lines) - 1, "systemd/ha-preflight.service has no Before=ha.service line"
-    write(root, f"{UNIT_DIR}/ha-preflight.service", "".join(kept))
-    remove(root, f"{UNIT_DIR}/ha.service.d")
+    _dropin_without(root, "After")
+
+
+def case_ha_unit_not_required(root: Path) -> None:
+    _dropin_without(root, "Requires")
+
+
+def case_no_ha_unit_gated(root: Path) -> None:
+    # The package enabled in a tree, and no drop-in: what `systemctl --root enable`
+    # after unpacking the .deb gives.
+    remove(root, f"{UNIT_DIR}/{HA_UNIT}.d")
+
+
+def case_ha_unit_requires_link(root: Path) -> None:
+    # Gated the other way systemd allows: a .requires/ link, ordering from the drop-in.
+    _dropin_without(root, "Requires")
+    symlink(root, f"etc/systemd/system/{HA_UNIT}.requires/ha-preflight.service",
+            f"/{UNIT_DIR}/ha-preflight.service")
 
 
 # ---------------------------------------------------------------------------------------
@@ -578,13 +596,17 @@ CASES: dict[str, Case] = {
     "proc-not-empty": Case(case_proc_not_empty, ("dev-nodes",), False,
         "proc/cpuinfo a regular file: /proc captured while mounted"),
     "unit-not-enabled": Case(case_unit_not_enabled, ("unit-wiring",), False,
-        "ha-preflight.service installed but its multi-user.target.wants and ha.service.requires "
-        "links missing"),
+        "ha-preflight.service installed but its multi-user.target.wants link missing"),
     "unit-missing": Case(case_unit_missing, ("unit-wiring",), False,
-        "ha-preflight.service and its links missing (the HA unit's drop-in still requires it)"),
+        "ha-preflight.service and its link missing (the HA unit's drop-in still requires it)"),
     "unit-not-ordered": Case(case_unit_not_ordered, ("unit-wiring",), False,
-        "ha-preflight.service without Before=ha.service and the drop-in removed: Requires= "
-        "without ordering does not gate"),
+        "the HA unit's drop-in without After=: Requires= without ordering does not gate"),
+    "ha-unit-not-required": Case(case_ha_unit_not_required, ("unit-wiring",), False,
+        "the HA unit's drop-in without Requires=: After= alone starts it whatever the gate says"),
+    "no-ha-unit-gated": Case(case_no_ha_unit_gated, ("unit-wiring",), False,
+        "the gate enabled but no unit requires it (the .deb unpacked and enabled, no drop-in)"),
+    "ha-unit-requires-link": Case(case_ha_unit_requires_link, (), False,
+        "the HA unit requires the gate through a .requires/ link, ordered by its drop-in"),
 }
 
 

@@ -515,10 +515,13 @@ mod tests {
     use super::*;
     use std::os::unix::fs::symlink;
 
-    fn tree(name: &str) -> (PathBuf, PathBuf) {
-        let base =
-            std::env::temp_dir().join(format!("ha-preflight-root-{}-{name}", std::process::id()));
-        let _ = fs::remove_dir_all(&base);
+    /// A tree to resolve in, and a host folder beside it; removed when the guard drops.
+    fn tree(name: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
+        let guard = tempfile::Builder::new()
+            .prefix(&format!("ha-preflight-root-{name}-"))
+            .tempdir()
+            .unwrap();
+        let base = guard.path();
         let root = base.join("root");
         let host = base.join("host");
         fs::create_dir_all(root.join("etc/network")).unwrap();
@@ -540,11 +543,11 @@ mod tests {
             nix::sys::stat::Mode::S_IRUSR | nix::sys::stat::Mode::S_IWUSR,
         )
         .unwrap();
-        (root, host)
+        (guard, root, host)
     }
 
     fn both(name: &str, f: impl Fn(&Root, &Path)) {
-        let (root_dir, host) = tree(name);
+        let (_guard, root_dir, host) = tree(name);
         for r in [Resolver::Openat2, Resolver::Walk] {
             let root = Root::open_with(&root_dir, r).unwrap();
             // Both resolvers must really be exercised: this kernel has openat2.

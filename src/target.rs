@@ -193,18 +193,18 @@ fn read_bounded(file: File, path: &Path, limit: usize) -> Result<String, ReadErr
 mod tests {
     use super::*;
 
-    fn scratch(name: &str) -> PathBuf {
-        let dir =
-            std::env::temp_dir().join(format!("ha-preflight-target-{}-{name}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        dir
+    /// A scratch folder, removed when the guard drops.
+    fn scratch(name: &str) -> tempfile::TempDir {
+        tempfile::Builder::new()
+            .prefix(&format!("ha-preflight-target-{name}-"))
+            .tempdir()
+            .unwrap()
     }
 
     #[test]
     fn reads_a_small_file_and_refuses_a_large_one() {
         let dir = scratch("size");
-        let path = dir.join("f");
+        let path = dir.path().join("f");
         fs::write(&path, "lo=lo\n").unwrap();
         assert_eq!(read_text(&path, 6).unwrap(), "lo=lo\n");
         assert!(matches!(
@@ -216,7 +216,7 @@ mod tests {
     #[test]
     fn never_opens_a_fifo() {
         let dir = scratch("fifo");
-        let path = dir.join("fifo");
+        let path = dir.path().join("fifo");
         nix::unistd::mkfifo(
             &path,
             nix::sys::stat::Mode::S_IRUSR | nix::sys::stat::Mode::S_IWUSR,

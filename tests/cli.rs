@@ -280,7 +280,7 @@ fn the_units_exec_start_is_accepted() {
 
 /// A spec of two checks over a captured box whose lo is up: one critical that passes,
 /// and `nosuch0` (warning severity) that fails, so the run warns.
-fn warning_spec(name: &str) -> String {
+fn warning_spec(name: &str) -> (common::Scratch, String) {
     let dir = common::scratch(name);
     let spec = dir.join("spec.toml");
     std::fs::write(
@@ -289,12 +289,13 @@ fn warning_spec(name: &str) -> String {
          [[check]]\nid = \"spare-link\"\nkind = \"interface\"\nmodes = [\"boot\"]\nseverity = \"warning\"\nname = \"nosuch0\"\nwhy = \"w\"\nfix = \"f\"\n",
     )
     .expect("write spec");
-    spec.display().to_string()
+    let spec = spec.display().to_string();
+    (dir, spec)
 }
 
 #[test]
 fn fail_on_decides_which_findings_exit_1() {
-    let spec = warning_spec("fail-on");
+    let (_dir, spec) = warning_spec("fail-on");
     let code = |extra: &[&str]| {
         let mut args = vec!["--spec", spec.as_str()];
         args.extend_from_slice(extra);
@@ -312,7 +313,7 @@ fn fail_on_decides_which_findings_exit_1() {
 
 #[test]
 fn junit_failures_are_what_fails_the_run() {
-    let spec = warning_spec("junit-fail-on");
+    let (_dir, spec) = warning_spec("junit-fail-on");
     let junit = |fail_on: &str| {
         run_captured(
             "lo-up",

@@ -11,7 +11,7 @@ mod common;
 use common::{Ran, Running, check, free_port, is_root, repo, scratch, xcbdaemon};
 use serde_json::Value;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -72,7 +72,7 @@ lock_files = ["{d}/lock/*.lock"]
     )
 }
 
-fn locks_dir(name: &str) -> PathBuf {
+fn locks_dir(name: &str) -> common::Scratch {
     let dir = scratch(name);
     for sub in ["run/named", "lock"] {
         fs::create_dir_all(dir.join(sub)).expect("mkdir");

@@ -1,6 +1,6 @@
 //! The man page and the shell completions against the CLI itself: every command, option
 //! and `--format` value `ha-preflight --help` prints, and every check id `ha-preflight
-//! list` prints, must be documented in doc/ha-preflight.1 and known to
+//! list` prints, must be documented in doc/ha-preflight.8 and known to
 //! doc/completions/ha-preflight.bash and doc/completions/_ha-preflight. A new option
 //! added to `USAGE` without docs fails here, naming what is missing from which file.
 
@@ -10,7 +10,7 @@ use common::{bin, repo, run};
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 
-const MAN: &str = "doc/ha-preflight.1";
+const MAN: &str = "doc/ha-preflight.8";
 const BASH: &str = "doc/completions/ha-preflight.bash";
 const ZSH: &str = "doc/completions/_ha-preflight";
 
@@ -543,4 +543,42 @@ fn man_page_gives_the_drbd_verdict_of_every_state() {
     .filter(|state| !section.contains(state))
     .collect();
     assert!(missing.is_empty(), "{MAN}'s DRBD states lack {missing:?}");
+}
+
+/// The README (a newcomer's page) and the user guide the package ships name every
+/// command and long option `--help` has, and give the exit codes as `--help` does,
+/// `--fail-on` included.
+#[test]
+fn readme_and_guide_keep_up_with_help() {
+    let cli = cli();
+    let flat = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
+    let help = flat(&help());
+    for doc in ["README.md", "doc/guide.md"] {
+        let text = flat(&read(doc).replace('`', ""));
+        if doc == "README.md" {
+            let missing: Vec<&String> = cli
+                .commands
+                .iter()
+                .chain(cli.long.iter())
+                .filter(|w| !["--help", "--version"].contains(&w.as_str()))
+                .filter(|w| !text.contains(w.as_str()))
+                .collect();
+            assert!(missing.is_empty(), "{doc} does not mention {missing:?}");
+        }
+        for words in [
+            "--fail-on warning",
+            "2 usage or spec error",
+            "3 a check could not",
+        ] {
+            assert!(help.contains(words), "--help lacks {words:?}");
+            assert!(
+                text.contains(words),
+                "{doc} lacks {words:?}, which --help says"
+            );
+        }
+        assert!(
+            text.contains("ha-unit.service.d/10-ha-preflight.conf"),
+            "{doc} does not give the HA unit's drop-in route"
+        );
+    }
 }

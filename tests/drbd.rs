@@ -4,15 +4,14 @@
 
 mod common;
 
-use common::{Ran, bin, check, fixture, scratch};
+use common::{Ran, Scratch, bin, check, fixture, scratch};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// A scratch /proc holding `drbd` (or not).
-fn proc_with(name: &str, drbd: Option<&Path>) -> PathBuf {
-    let dir = scratch(name).join("proc");
-    std::fs::create_dir_all(&dir).expect("mkdir");
+fn proc_with(name: &str, drbd: Option<&Path>) -> Scratch {
+    let dir = scratch(name);
     if let Some(src) = drbd {
         std::fs::copy(src, dir.join("drbd")).expect("copy fixture");
     }
@@ -389,7 +388,7 @@ fn wait_gives_up_at_its_end_still_waiting() {
 }
 
 /// A DRBD 9 box: /proc/drbd holds only the version, drbdsetup (a stand-in) the state.
-fn drbd9(name: &str, script: &str, params: &str) -> (Ran, Duration, PathBuf) {
+fn drbd9(name: &str, script: &str, params: &str) -> (Ran, Duration, Scratch) {
     let version =
         std::fs::read_to_string(fixture("proc-drbd/drbd9-version-only.txt")).expect("fixture");
     drbd9_with(name, script, params, &version, &[])
@@ -402,7 +401,7 @@ fn drbd9_with(
     params: &str,
     proc_drbd: &str,
     extra: &[&str],
-) -> (Ran, Duration, PathBuf) {
+) -> (Ran, Duration, Scratch) {
     let dir = scratch(name);
     let tool = dir.join("drbdsetup");
     std::fs::write(&tool, format!("#!/bin/sh\n{script}\n")).expect("write stand-in");

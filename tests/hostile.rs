@@ -143,19 +143,14 @@ fn misbehaving_daemons_fail_clearly_within_the_deadline() {
 
 /// Where the hostile tree is built: on tmpfs when there is one, because ext4 takes
 /// about 25 s to make and remove a directory 10,000 levels deep, and tmpfs half a second.
-fn tree_base() -> std::path::PathBuf {
+fn tree_base() -> common::Scratch {
     let shm = Path::new("/dev/shm");
     let probe = shm.join(format!("ha-preflight-probe-{}", std::process::id()));
     if std::fs::create_dir(&probe).is_ok() {
         let _ = std::fs::remove_dir(&probe);
-        return shm.join(format!("ha-preflight-hostile-tree-{}", std::process::id()));
+        return common::scratch_in(shm, "ha-preflight-hostile-tree");
     }
-    Path::new(env!("CARGO_TARGET_TMPDIR")).join("hostile-tree")
-}
-
-fn rm_rf(dir: &Path) {
-    // GNU rm walks any depth; std's remove_dir_all holds a descriptor per level.
-    let _ = Command::new("rm").arg("-rf").arg(dir).status();
+    scratch("hostile-tree")
 }
 
 /// The image run's own deadline (--timeout).
@@ -164,7 +159,6 @@ const IMAGE_DEADLINE: Duration = Duration::from_secs(10);
 #[test]
 fn hostile_trees_give_clear_results_without_escaping_hanging_or_changing_anything() {
     let dir = tree_base();
-    rm_rf(&dir);
     let (root, host) = (dir.join("root"), dir.join("host"));
     std::fs::create_dir_all(&host).expect("mkdir");
     let out = Command::new("python3")
@@ -254,7 +248,6 @@ fn hostile_trees_give_clear_results_without_escaping_hanging_or_changing_anythin
     if host_before != common::fingerprint(&host) {
         found.push("the run changed the host folder".into());
     }
-    rm_rf(&dir);
     assert_none(found);
 }
 

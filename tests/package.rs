@@ -86,7 +86,7 @@ fn the_deb_holds_what_a_firmware_team_installs() {
         format!("Version: {version}-1"),
         "Architecture: amd64".into(),
         "Section: admin".into(),
-        "Depends: init-system-helpers".into(),
+        "Depends: init-system-helpers (>= 1.54~)".into(),
     ] {
         assert!(info.contains(&field), "control lacks {field:?}:\n{info}");
     }
@@ -123,7 +123,7 @@ fn the_deb_holds_what_a_firmware_team_installs() {
         ("usr/lib/ha-preflight/checks.d/boot.toml", "-rw-r--r--"),
         ("usr/lib/ha-preflight/checks.d/image.toml", "-rw-r--r--"),
         ("usr/lib/systemd/system/ha-preflight.service", "-rw-r--r--"),
-        ("usr/share/man/man1/ha-preflight.1.gz", "-rw-r--r--"),
+        ("usr/share/man/man8/ha-preflight.8.gz", "-rw-r--r--"),
         (
             "usr/share/bash-completion/completions/ha-preflight",
             "-rw-r--r--",
@@ -137,10 +137,17 @@ fn the_deb_holds_what_a_firmware_team_installs() {
             "-rw-r--r--",
         ),
         (
-            "usr/share/doc/ha-preflight/examples/ha.service.d/10-ha-preflight.conf",
+            "usr/share/doc/ha-preflight/examples/ha-unit.service.d/10-ha-preflight.conf",
             "-rw-r--r--",
         ),
         ("usr/share/doc/ha-preflight/copyright", "-rw-r--r--"),
+        (
+            "usr/share/doc/ha-preflight/changelog.Debian.gz",
+            "-rw-r--r--",
+        ),
+        ("usr/share/doc/ha-preflight/README.md", "-rw-r--r--"),
+        ("usr/share/doc/ha-preflight/incident.md", "-rw-r--r--"),
+        ("usr/share/lintian/overrides/ha-preflight", "-rw-r--r--"),
     ] {
         let line = entry(path).unwrap_or_else(|| panic!("no {path} in the package:\n{list}"));
         assert!(line.starts_with(mode), "{path}: {line}");
@@ -191,7 +198,168 @@ fn the_deb_holds_what_a_firmware_team_installs() {
         text.contains("checks.d/boot.toml") && text.contains("checks.d/image.toml"),
         "{text}"
     );
-    let man = fs::read(tree.join("usr/share/man/man1/ha-preflight.1.gz")).unwrap();
+    let man = fs::read(tree.join("usr/share/man/man8/ha-preflight.8.gz")).unwrap();
     assert_eq!(&man[..2], [0x1f, 0x8b], "the man page is gzipped");
     assert!(man.len() > 200, "the man page is empty");
+    // The user's documentation, not the developers' (no cargo commands, no links into a
+    // source tree), and no unit names an HA unit the box may not have.
+    let readme = fs::read_to_string(tree.join("usr/share/doc/ha-preflight/README.md")).unwrap();
+    assert!(!readme.contains("cargo "), "{readme}");
+    assert!(
+        !unit.contains("ha.service") && !unit.contains("RequiredBy="),
+        "{unit}"
+    );
+
+    lintian_is_clean(&deb, &dir);
+    wired_by_the_documented_route(&dir, &deb);
+}
+
+/// lintian on the .deb: no error or warning that the package does not override with a
+/// reason (debian/lintian-overrides). CI installs lintian; elsewhere its absence skips.
+fn lintian_is_clean(deb: &Path, tmp: &Path) {
+    if !have("lintian") {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must run lintian on the package (apt-get install lintian)"
+        );
+        eprintln!("SKIP lintian: not installed (apt-get install lintian)");
+        return;
+    }
+    // lintian leaves cache files behind in TMPDIR: keep them in the test's scratch.
+    let out = Command::new("lintian")
+        .env("TMPDIR", tmp)
+        .args(["--fail-on", "error,warning"])
+        .arg(deb)
+        .output()
+        .expect("lintian runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let tags: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("E: ") || l.starts_with("W: "))
+        .collect();
+    assert!(
+        out.status.success() && tags.is_empty(),
+        "lintian: {tags:#?}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The CI path end to end: the .deb unpacked into an image tree and enabled there as an
+/// image build does it; unit-wiring fails while no HA unit is gated, and passes once the
+/// firmware's HA unit (named otherwise than any placeholder) gets the packaged drop-in,
+/// with `--format junit --fail-on warning` read back by a JUnit parser.
+fn wired_by_the_documented_route(dir: &Path, deb: &Path) {
+    if !have("systemctl") {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have systemctl for `systemctl --root` (apt-get install systemd)"
+        );
+        eprintln!("SKIP the wiring route: no systemctl");
+        return;
+    }
+    let tree = dir.join("image");
+    let ok = Command::new("dpkg-deb")
+        .arg("-x")
+        .arg(deb)
+        .arg(&tree)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let unit_dir = tree.join("usr/lib/systemd/system");
+    fs::write(
+        unit_dir.join("appliance-ha.service"),
+        "[Unit]\nDescription=the appliance's HA scripts\n\n[Service]\nType=oneshot\n\
+         ExecStart=/bin/true\n\n[Install]\nWantedBy=multi-user.target\n",
+    )
+    .unwrap();
+    let systemctl = |args: &[&str]| {
+        let out = Command::new("systemctl")
+            .arg(format!("--root={}", tree.display()))
+            .args(args)
+            .output()
+            .expect("systemctl runs");
+        assert!(
+            out.status.success(),
+            "systemctl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    systemctl(&["enable", "ha-preflight.service", "appliance-ha.service"]);
+    let bin = tree.join("usr/sbin/ha-preflight");
+    let unit_wiring = |extra: &[&str]| {
+        let out = Command::new(&bin)
+            .args(["image", "--root"])
+            .arg(&tree)
+            .args(["--only", "unit-wiring", "--format", "json"])
+            .args(extra)
+            .output()
+            .unwrap();
+        let ran = common::Ran::from(out);
+        (ran.code, ran.json()["checks"][0].clone())
+    };
+    // Enabled, but nothing requires it: it gates nothing.
+    let (code, c) = unit_wiring(&[]);
+    assert_eq!((code, c["status"].as_str()), (1, Some("fail")), "{c:#}");
+    assert!(
+        c["summary"]
+            .as_str()
+            .is_some_and(|s| s.contains("no unit in the image requires ha-preflight.service")),
+        "{c:#}"
+    );
+    // The documented route: the packaged example drop-in, in the HA unit's folder.
+    let dropin = unit_dir.join("appliance-ha.service.d");
+    fs::create_dir_all(&dropin).unwrap();
+    fs::copy(
+        tree.join("usr/share/doc/ha-preflight/examples/ha-unit.service.d/10-ha-preflight.conf"),
+        dropin.join("10-ha-preflight.conf"),
+    )
+    .unwrap();
+    let (code, c) = unit_wiring(&[]);
+    assert_eq!(code, 0, "{c:#}");
+    assert_eq!(
+        c["summary"],
+        "ha-preflight.service is installed, enabled, and gates appliance-ha.service (Requires= and After=)"
+    );
+    // The JUnit file a CI job keeps, strict about warnings, read by a real parser.
+    let junit = dir.join("preflight.xml");
+    let out = Command::new(&bin)
+        .args(["image", "--root"])
+        .arg(&tree)
+        .args(["--format", "junit", "--fail-on", "warning", "--output"])
+        .arg(&junit)
+        .output()
+        .unwrap();
+    let code = out.status.code();
+    let py = ["python3", "/usr/bin/python3"].into_iter().find(|py| {
+        Command::new(py)
+            .args(["-c", "import junitparser"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    let Some(py) = py else {
+        assert!(std::env::var_os("CI").is_none(), "CI must have junitparser");
+        eprintln!("SKIP reading the JUnit file: no junitparser");
+        return;
+    };
+    let read = Command::new(py)
+        .arg(repo().join("tests/junit_read.py"))
+        .arg(&junit)
+        .output()
+        .unwrap();
+    assert!(
+        read.status.success(),
+        "{}",
+        String::from_utf8_lossy(&read.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&read.stdout).unwrap();
+    let cases = report["suites"][0]["cases"].as_array().expect("cases");
+    let wiring = cases
+        .iter()
+        .find(|c| c["name"] == "unit-wiring")
+        .expect("a unit-wiring testcase");
+    assert_eq!(wiring["results"], serde_json::json!([]), "{wiring:#}");
+    // The unpacked package is no finished image: what fails there fails the job, and
+    // every failure counted in the file is one the exit status counted too.
+    let failures = report["suites"][0]["failures"].as_u64().unwrap_or(0);
+    assert_eq!(code, Some(if failures > 0 { 1 } else { 0 }), "{report:#}");
 }

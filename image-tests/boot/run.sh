@@ -143,8 +143,8 @@ prepare_root() {  # ROOT
              usr/lib/ha-preflight/checks.d/image.toml; do
         if [ -f "$root/$f" ]; then pass "package installed /$f"; else fail "package: no /$f"; fi
     done
-    # ha-preflight.service's [Install]: WantedBy=multi-user.target, RequiredBy=ha.service.
-    for f in multi-user.target.wants ha.service.requires; do
+    # ha-preflight.service's [Install]: WantedBy=multi-user.target, and no HA unit.
+    for f in multi-user.target.wants; do
         local link=$root/etc/systemd/system/$f/ha-preflight.service
         if [ -L "$link" ]; then
             pass "postinst enabled the unit: /etc/systemd/system/$f/ha-preflight.service -> $(readlink "$link")"
@@ -155,11 +155,15 @@ prepare_root() {  # ROOT
 
     # The stand-ins and the test-only finisher.
     local units=$root/etc/systemd/system
-    install -m 644 "$HERE/units/ha.service" "$HERE/units/xcbdaemon.service" \
+    install -m 644 "$HERE/units/appliance-ha.service" "$HERE/units/xcbdaemon.service" \
         "$HERE/units/boottest-done.service" "$HERE/units/boottest-lo-down.service" "$units/"
     install -D -m 755 "$REPO/tests/xcbdaemon.py" "$root/usr/local/lib/xcbdaemon.py"
     install -m 755 "$HERE/units/boottest-report.sh" "$root/usr/local/lib/boottest-report.sh"
-    chroot "$root" systemctl enable ha.service xcbdaemon.service boottest-done.service \
+    # The documented route: the firmware installs the packaged drop-in for its HA unit.
+    install -D -m 644 \
+        "$root/usr/share/doc/ha-preflight/examples/ha-unit.service.d/10-ha-preflight.conf" \
+        "$root/usr/lib/systemd/system/appliance-ha.service.d/10-ha-preflight.conf"
+    chroot "$root" systemctl enable appliance-ha.service xcbdaemon.service boottest-done.service \
         > "$WORK/systemctl-enable.out" 2>&1 \
         || { cat "$WORK/systemctl-enable.out"; die "systemctl enable in the tree failed"; }
     # No login prompt on the serial console: while a getty holds the console, PID 1
@@ -320,8 +324,8 @@ check_healthy() {
     expect "$v" present 'pass +xcbdaemon-rpc ' "xcbdaemon-rpc passes (the stand-in answered over lo)"
     expect "$v" present 'skip +drbd-consistent .*standalone|skip +drbd-consistent .*no DRBD' "drbd-consistent skips: a standalone node does not wait for DRBD"
     expect "$v" present 'HA-STANDIN: started' "the HA unit started (its marker line)"
-    expect "$v" present 'BOOTTEST is-active: ha-preflight.service=active ha.service=active' "both units active"
-    expect "$v" present 'BOOTTEST ha.service: active at' "when the HA unit became active"
+    expect "$v" present 'BOOTTEST is-active: ha-preflight.service=active appliance-ha.service=active' "both units active"
+    expect "$v" present 'BOOTTEST appliance-ha.service: active at' "when the HA unit became active"
     expect "$v" present 'BOOTTEST gate: .*result=success' "the gate's run, from systemd's timestamps"
     expect "$v" present 'BOOTTEST failed units: *$' "no failed unit at all"
     expect "$v" absent 'waiting for' "no waiting (no --wait progress line)"
@@ -341,10 +345,10 @@ check_incident() {
         expect "$v" present 'BOOTTEST lo: lo DOWN' "lo was down when the finisher looked"
     fi
     expect "$v" present 'Failed to start ha-preflight.service' "systemd: the gate failed"
-    expect "$v" present 'Dependency failed for ha.service' "systemd: ha.service's dependency failed"
-    expect "$v" present 'BOOTTEST is-active: ha-preflight.service=failed ha.service=inactive' "gate failed, HA unit not started"
+    expect "$v" present 'Dependency failed for appliance-ha.service' "systemd: appliance-ha.service's dependency failed"
+    expect "$v" present 'BOOTTEST is-active: ha-preflight.service=failed appliance-ha.service=inactive' "gate failed, HA unit not started"
     expect "$v" absent 'HA-STANDIN: started' "the HA marker never appears"
-    expect "$v" present 'BOOTTEST ha.service: never active' "ha.service was never active"
+    expect "$v" present 'BOOTTEST appliance-ha.service: never active' "appliance-ha.service was never active"
     expect "$v" absent 'waiting for' "no waiting: a settled failure ends the run at once"
 }
 
@@ -356,11 +360,11 @@ check_drbd-not-loaded() {
     expect "$v" present 'FAIL +drbd-consistent ' "drbd-consistent's line in the table"
     expect "$v" present 'pass +xcbdaemon-rpc ' "everything else is fine (xcbdaemon-rpc passes)"
     expect "$v" present 'Failed to start ha-preflight.service' "systemd: the gate failed"
-    expect "$v" present 'Dependency failed for ha.service' "systemd: ha.service's dependency failed"
-    expect "$v" present 'BOOTTEST is-active: ha-preflight.service=failed ha.service=inactive' "gate failed, HA unit not started"
+    expect "$v" present 'Dependency failed for appliance-ha.service' "systemd: appliance-ha.service's dependency failed"
+    expect "$v" present 'BOOTTEST is-active: ha-preflight.service=failed appliance-ha.service=inactive' "gate failed, HA unit not started"
     expect "$v" present 'BOOTTEST failed units: ha-preflight.service *$' "the gate is the only failed unit"
     expect "$v" absent 'HA-STANDIN: started' "the HA marker never appears"
-    expect "$v" present 'BOOTTEST ha.service: never active' "ha.service was never active"
+    expect "$v" present 'BOOTTEST appliance-ha.service: never active' "appliance-ha.service was never active"
     expect "$v" absent 'waiting for' "no waiting: not loaded is not a resync to wait for"
 }
 

@@ -79,11 +79,66 @@ fn nix_uid() -> u32 {
         .unwrap_or(u32::MAX)
 }
 
-pub fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
+/// A scratch folder for one test, removed when the guard is dropped, also when the test
+/// fails (a panic unwinds through it): a run of the suite leaves nothing behind in
+/// target/tmp or /tmp, where `image --root /` would find it.
+pub struct Scratch(Option<tempfile::TempDir>);
+
+impl Scratch {
+    pub fn path(&self) -> &Path {
+        self.0
+            .as_ref()
+            .map_or(Path::new("/nonexistent"), |d| d.path())
+    }
+}
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        self.path()
+    }
+}
+
+impl AsRef<Path> for Scratch {
+    fn as_ref(&self) -> &Path {
+        self.path()
+    }
+}
+
+impl AsRef<std::ffi::OsStr> for Scratch {
+    fn as_ref(&self) -> &std::ffi::OsStr {
+        self.path().as_os_str()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let Some(dir) = self.0.take() else { return };
+        let path = dir.path().to_path_buf();
+        // std's removal holds a descriptor per level, which a tree thousands of levels
+        // deep runs out of; GNU rm walks any depth.
+        if dir.close().is_err() {
+            let _ = Command::new("rm").arg("-rf").arg(&path).status();
+        }
+    }
+}
+
+/// A fresh scratch folder under target/tmp, named after the test.
+pub fn scratch(name: &str) -> Scratch {
+    scratch_in(Path::new(env!("CARGO_TARGET_TMPDIR")), name)
+}
+
+/// A fresh scratch folder in `base`.
+pub fn scratch_in(base: &Path, name: &str) -> Scratch {
+    std::fs::create_dir_all(base).expect("scratch base");
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("{name}-"))
+        .tempdir_in(base)
+        .expect("scratch dir");
+    // Other users (the unprivileged image runs) must be able to reach what is inside.
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755));
+    Scratch(Some(dir))
 }
 
 /// A fingerprint of the tree at `dir` from lstat alone (GNU find: no file opened, no link

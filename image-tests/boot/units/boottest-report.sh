@@ -6,7 +6,7 @@
 secs() { printf '%d.%06d' $(($1 / 1000000)) $(($1 % 1000000)); }
 show() { systemctl show -P "$1" "$2"; }
 
-echo "BOOTTEST is-active: ha-preflight.service=$(systemctl is-active ha-preflight.service) ha.service=$(systemctl is-active ha.service)"
+echo "BOOTTEST is-active: ha-preflight.service=$(systemctl is-active ha-preflight.service) appliance-ha.service=$(systemctl is-active appliance-ha.service)"
 start=$(show ExecMainStartTimestampMonotonic ha-preflight.service)
 end=$(show ExecMainExitTimestampMonotonic ha-preflight.service)
 if [ "${start:-0}" -gt 0 ] && [ "${end:-0}" -ge "$start" ]; then
@@ -22,7 +22,7 @@ became_active() {
     if [ "${t:-0}" -gt 0 ]; then echo "active at $(secs "$t") s"; else echo "never active"; fi
 }
 echo "BOOTTEST xcbdaemon: $(systemctl is-active xcbdaemon.service), $(became_active xcbdaemon.service)"
-echo "BOOTTEST ha.service: $(became_active ha.service)"
+echo "BOOTTEST appliance-ha.service: $(became_active appliance-ha.service)"
 echo "BOOTTEST lo: $(ip -brief address show dev lo | tr -s ' ')"
 echo "BOOTTEST failed units: $(systemctl list-units --failed --plain --no-legend --no-pager | awk '{print $1}' | tr '\n' ' ')"
 echo "BOOTTEST DONE"
