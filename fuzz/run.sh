@@ -38,10 +38,10 @@ seed() {
 seeds() {
   local fx=$REPO/tests/fixtures
   seed spec "$REPO"/checks/*.toml "$REPO"/tests/specs/*.toml "$REPO"/tests/specs/bad/*.toml
-  seed proc_drbd "$fx"/proc-drbd/*
-  seed drbdsetup_json "$fx"/drbdsetup-json/*
-  seed drbd_events2 "$fx"/drbd-events2/*
-  seed mountinfo "$fx"/mountinfo/* "$fx"/captured/*/proc/self/mountinfo /proc/self/mountinfo
+  seed proc_drbd "$fx"/drbd/proc-drbd/*
+  seed drbdsetup_json "$fx"/drbd/drbdsetup-json/*
+  seed drbd_events2 "$fx"/drbd/drbd-events2/*
+  seed mountinfo "$fx"/mount/mountinfo/* "$fx"/captured/*/proc/self/mountinfo /proc/self/mountinfo
   seed accounts /etc/passwd /etc/group
   seed dpkg /var/lib/dpkg/diversions
   # The appliance tree the image tests use holds real passwd, group, dpkg status and
@@ -53,10 +53,8 @@ seeds() {
   seed dpkg "$tree"/root/var/lib/dpkg/status "$tree"/root/var/lib/dpkg/diversions
   # A bounded head of this machine's dpkg status: a real, large one.
   head -c 200000 /var/lib/dpkg/status > "$tree/status" 2>/dev/null && seed dpkg "$tree/status"
-  # ifupdown state as 0.6 and 0.8 write it (seed 004's "lo=lo").
-  printf 'lo=lo\n' > "$tree/if1"
-  printf 'lo=lo\neth0=eth0\nbond0=bond0-ha\n' > "$tree/if2"
-  seed ifstate "$tree/if1" "$tree/if2"
+  # ifupdown state as 0.6 and 0.8 write it (the incident's "lo=lo").
+  seed ifstate "$fx"/ifstate/*/*
   # XML-RPC replies written by Python's xmlrpc.client (a separate implementation), with
   # the HTTP head xcbdaemon's server sends.
   python3 - "$tree" <<'PY'

@@ -1,7 +1,7 @@
 //! The command line, as design.md fixes it.
 
-use crate::duration;
-pub use crate::outcome::FailOn;
+pub use crate::model::FailOn;
+use crate::model::duration;
 use lexopt::prelude::*;
 use std::path::PathBuf;
 use std::time::Duration;

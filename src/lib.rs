@@ -1,22 +1,27 @@
 //! ha-preflight as a library: the binary (`src/main.rs`) is a thin command line over it,
-//! and the fuzz targets (`fuzz/`) reach the parsers of outside input through it. The
-//! modules are public for those two users; nothing here is a stable API.
+//! and the fuzz targets (`fuzz/`) and the tests reach its parsers and its kind table
+//! through it. Nothing here is a stable API.
+//!
+//! The floors, each using only those below it (tests/layers.rs checks this):
+//!
+//! | floor | module | what |
+//! |---|---|---|
+//! | 1 | `model` | shared words: mode, severity, finding, outcome, status, run, patterns, durations |
+//! | 1 | `config` | TOML with positions: sources, spec errors, a check table's parameters |
+//! | 2 | `world` | where facts come from: the root, the kernel door, caches, parsers of system files, HTTP and XML-RPC, subprocesses |
+//! | 3 | `kinds` | one room per check kind, and the table of them |
+//! | 4 | `spec` | loading and ordering the checks |
+//! | 5 | `engine` | running them: waves, deadlines, `when`, `--wait`, overrides, the verdict |
+//! | 6 | `report` | human, JSON, JUnit, Nagios, Prometheus; list and explain; exit codes |
+//! | 7 | `cli`, `app`, `logger` | the command line and the pipeline |
 
-pub mod checks;
+pub mod app;
 pub mod cli;
-pub mod clock;
-pub mod command;
-pub mod drbd;
-pub mod duration;
+pub mod config;
 pub mod engine;
-pub mod envfile;
-pub mod facts;
-pub mod http;
+pub mod kinds;
 pub mod logger;
-pub mod notify;
-pub mod outcome;
-pub mod overrides;
+pub mod model;
 pub mod report;
-pub mod root;
 pub mod spec;
-pub mod target;
+pub mod world;

@@ -1,204 +1,28 @@
 //! ha-preflight: checks the assumptions a two-node HA appliance depends on and says, in
-//! one line, which assumption broke first. See design.md for the contracts.
+//! one line, which assumption broke first. The contracts are in doc/contracts.md; the
+//! pipeline is `ha_preflight::app`.
 
-use cli::{Cli, Command, Format};
-use ha_preflight::{cli, clock, engine, logger, overrides, report, spec, target};
-use report::human::Verbosity;
-use spec::{Location, Mode};
-use std::io::{IsTerminal, Write};
+use ha_preflight::{app, cli, logger};
+use std::io::Write;
 
-use std::process::ExitCode;
-use std::sync::Arc;
-use target::Target;
-
-/// Exit code for usage and spec errors (design.md).
-const USAGE_ERROR: i32 = 2;
-
-fn main() -> ExitCode {
+fn main() {
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     let nagios = cli::wants_nagios(&args);
-    let cli = match cli::parse(args) {
-        Ok(cli) => cli,
-        Err(e) => return ExitCode::from(usage_error(nagios, &e) as u8),
-    };
-    logger::init(if cli.verbose {
-        log::LevelFilter::Debug
-    } else if cli.quiet {
-        log::LevelFilter::Error
-    } else {
-        log::LevelFilter::Warn
-    });
-    let code = match cli.command {
-        Command::Help => {
-            print!("{}", cli::USAGE);
-            0
+    let code = match cli::parse(args) {
+        Err(e) => app::usage_error(nagios, &e),
+        Ok(cli) => {
+            logger::init(if cli.verbose {
+                log::LevelFilter::Debug
+            } else if cli.quiet {
+                log::LevelFilter::Error
+            } else {
+                log::LevelFilter::Warn
+            });
+            app::main(&cli)
         }
-        Command::Version => {
-            println!(
-                "ha-preflight {}\n{}",
-                env!("CARGO_PKG_VERSION"),
-                spec_source(&cli)
-            );
-            0
-        }
-        _ => run(&cli).unwrap_or_else(|e| usage_error(cli.format == Format::Nagios, &e)),
     };
     // Flush before exiting: std::process::exit would not, and abandoned check threads
-    // (see engine.rs) must not keep the process alive past its deadline.
+    // (see engine) must not keep the process alive past its deadline.
     let _ = std::io::stdout().flush();
     std::process::exit(code)
-}
-
-/// Says what is wrong with the command line or the spec and returns the exit code: 2, or
-/// for a monitoring plugin (`--format nagios`) UNKNOWN, 3, with its one status line on
-/// stdout as the plugin convention wants.
-fn usage_error(nagios: bool, e: &str) -> i32 {
-    if nagios {
-        println!(
-            "HA-PREFLIGHT UNKNOWN - {}",
-            report::nagios::plain(&format!("cannot run: {e}"))
-        );
-        eprintln!("ha-preflight: {e}");
-        report::nagios::UNKNOWN
-    } else {
-        eprintln!("ha-preflight: {e}\n\n{}", cli::USAGE);
-        USAGE_ERROR
-    }
-}
-
-/// Everything after argument parsing. Err is a usage or spec error (exit 2).
-fn run(cli: &Cli) -> Result<i32, String> {
-    let mode = match cli.command {
-        Command::Image => Mode::Image,
-        Command::BuildHost => Mode::BuildHost,
-        _ => Mode::Boot,
-    };
-    let target = target_for(cli, mode)?;
-    let location = match &cli.spec {
-        Some(path) => Location::Path(path.clone()),
-        None => Location::Default,
-    };
-    let spec =
-        Arc::new(spec::load(&location, &target.root).map_err(|e| format!("spec error: {e}"))?);
-    let catalog = match &cli.command {
-        Command::List => Some(match cli.format {
-            Format::Json => report::catalog::list_json(&spec),
-            _ => report::catalog::list_human(&spec),
-        }),
-        Command::Explain(id) => {
-            let Some(check) = spec.get(id) else {
-                let known: Vec<&str> = spec.checks.iter().map(|c| c.id.as_str()).collect();
-                return Err(format!(
-                    "no check named `{id}`; known: {}",
-                    known.join(", ")
-                ));
-            };
-            Some(match cli.format {
-                Format::Json => report::catalog::explain_json(&spec, check),
-                _ => report::catalog::explain_human(check),
-            })
-        }
-        _ => None,
-    };
-    if let Some(text) = catalog {
-        emit(cli, &text)?;
-        return Ok(0);
-    }
-    let mut overrides =
-        overrides::load_all(cli.overrides.as_deref(), &target).map_err(|e| e.to_string())?;
-    overrides.check_ids(&spec).map_err(|e| e.to_string())?;
-    let selected = engine::select(&spec, mode, &cli.only, &cli.skip)?;
-    let target = Arc::new(target);
-    let opts = engine::Options {
-        timeout: cli.timeout,
-        wait: cli.wait,
-    };
-    let mut run = engine::run(&spec, &selected, &target, &opts);
-    overrides.apply(&spec, &mut run);
-    for unused in overrides.unused() {
-        log::warn!("override matched nothing: {unused}");
-    }
-    let root = target.root.dir.display().to_string();
-    let text = match cli.format {
-        Format::Json => report::json::render(&run, &spec, mode, &root) + "\n",
-        Format::Junit => report::junit::render(&run, &spec, mode, cli.fail_on),
-        Format::Nagios => report::nagios::render(&run, &spec),
-        Format::Prometheus => report::prometheus::render(&run, &spec, mode, clock::now_f64()),
-        Format::Human => {
-            let verbosity = if cli.quiet {
-                Verbosity::Quiet
-            } else if cli.verbose {
-                Verbosity::Verbose
-            } else {
-                Verbosity::Normal
-            };
-            let color = cli.output.is_none()
-                && std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none();
-            report::human::render(&run, &spec, mode, verbosity, color)
-        }
-    };
-    emit(cli, &text)?;
-    Ok(match cli.format {
-        Format::Nagios => report::nagios::exit_code(&run),
-        _ => report::exit_code(&run, &spec, cli.fail_on),
-    })
-}
-
-/// Where the spec of a run with these options would come from, for `--version`: the files
-/// it would load (loaded, so a broken spec shows here too).
-fn spec_source(cli: &Cli) -> String {
-    let root = cli.root.as_deref().unwrap_or(std::path::Path::new("/"));
-    let location = match &cli.spec {
-        Some(path) => Location::Path(path.clone()),
-        None => Location::Default,
-    };
-    let loaded = ha_preflight::root::Root::open(root)
-        .map_err(|e| format!("{}: {e}", root.display()))
-        .and_then(|r| spec::load(&location, &r).map_err(|e| e.to_string()));
-    match loaded {
-        Ok(spec) => {
-            let files: Vec<String> = spec.files.iter().map(|f| f.display().to_string()).collect();
-            format!("spec: {} ({} checks)", files.join(", "), spec.checks.len())
-        }
-        Err(e) => format!("spec: cannot be loaded: {e}"),
-    }
-}
-
-/// The system or tree the command looks at.
-fn target_for(cli: &Cli, mode: Mode) -> Result<Target, String> {
-    if let Some(dir) = &cli.root {
-        return Target::image(dir).map_err(|e| format!("--root {}: {e}", dir.display()));
-    }
-    let mut target = Target::live(mode).map_err(|e| format!("cannot open /: {e}"))?;
-    for (dir, slot, captured) in [
-        (
-            &cli.proc_dir,
-            &mut target.proc_dir,
-            &mut target.proc_captured,
-        ),
-        (&cli.sys_dir, &mut target.sys_dir, &mut target.sys_captured),
-    ] {
-        if let Some(dir) = dir {
-            if !dir.is_dir() {
-                return Err(format!("{} is not a directory", dir.display()));
-            }
-            *slot = dir.clone();
-            *captured = true;
-        }
-    }
-    Ok(target)
-}
-
-/// Writes a report to `--output` (atomically) or stdout.
-fn emit(cli: &Cli, text: &str) -> Result<(), String> {
-    match &cli.output {
-        Some(path) => report::write_atomic(path, text)
-            .map_err(|e| format!("--output {}: {e}", path.display())),
-        // A closed stdout (a pipe to `head`) must not turn a verdict into a panic.
-        None => {
-            let _ = std::io::stdout().write_all(text.as_bytes());
-            Ok(())
-        }
-    }
 }

@@ -434,7 +434,7 @@ fn wait_rides_out_a_daemon_that_is_still_starting() {
 #[test]
 fn drbd_state_from_xcbdaemon() {
     let dir = scratch("drbd-xmlrpc-files");
-    let text = common::fixture("proc-drbd/sync-target-with-progress-8.3.txt");
+    let text = common::fixture("drbd/proc-drbd/sync-target-with-progress-8.3.txt");
     let json = dir.join("resources.json");
     std::fs::write(
         &json,

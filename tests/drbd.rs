@@ -207,7 +207,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
 
 #[test]
 fn every_proc_drbd_fixture_gets_its_verdict() {
-    let dir = fixture("proc-drbd");
+    let dir = fixture("drbd/proc-drbd");
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .expect("fixtures")
         .flatten()
@@ -307,7 +307,7 @@ fn split_brain_quotes_the_kernel_log_and_fails_at_once_under_wait() {
     let spec = drbd_spec(&dir, &format!("kernel_log = [\"{}\"]", log.display()));
     let proc_dir = proc_with(
         "drbd-split-brain-proc",
-        Some(&fixture("proc-drbd/split-brain-standalone-8.4.txt")),
+        Some(&fixture("drbd/proc-drbd/split-brain-standalone-8.4.txt")),
     );
     let (ran, took) = run_drbd(&proc_dir, &["--spec", &spec, "--wait", "300s"]);
     assert_eq!(ran.code, 1);
@@ -326,7 +326,7 @@ fn split_brain_quotes_the_kernel_log_and_fails_at_once_under_wait() {
 fn wait_follows_a_resync_to_its_end() {
     let proc_dir = proc_with(
         "drbd-wait",
-        Some(&fixture("proc-drbd/sync-target-with-progress-8.3.txt")),
+        Some(&fixture("drbd/proc-drbd/sync-target-with-progress-8.3.txt")),
     );
     let started = Instant::now();
     let child = Command::new(bin())
@@ -348,7 +348,7 @@ fn wait_follows_a_resync_to_its_end() {
     // The resync finishes: replace the file in one step, as the kernel's view changes.
     let next = proc_dir.join("drbd.new");
     std::fs::copy(
-        fixture("proc-drbd/healthy-connected-uptodate-8.4.txt"),
+        fixture("drbd/proc-drbd/healthy-connected-uptodate-8.4.txt"),
         &next,
     )
     .expect("copy");
@@ -376,7 +376,7 @@ fn wait_follows_a_resync_to_its_end() {
 fn wait_gives_up_at_its_end_still_waiting() {
     let proc_dir = proc_with(
         "drbd-wait-out",
-        Some(&fixture("proc-drbd/sync-target-with-progress-8.3.txt")),
+        Some(&fixture("drbd/proc-drbd/sync-target-with-progress-8.3.txt")),
     );
     let (ran, took) = run_drbd(&proc_dir, &["--wait", "1s"]);
     assert_eq!(ran.code, 1, "still waiting at the deadline is a failure");
@@ -390,7 +390,7 @@ fn wait_gives_up_at_its_end_still_waiting() {
 /// A DRBD 9 box: /proc/drbd holds only the version, drbdsetup (a stand-in) the state.
 fn drbd9(name: &str, script: &str, params: &str) -> (Ran, Duration, Scratch) {
     let version =
-        std::fs::read_to_string(fixture("proc-drbd/drbd9-version-only.txt")).expect("fixture");
+        std::fs::read_to_string(fixture("drbd/proc-drbd/drbd9-version-only.txt")).expect("fixture");
     drbd9_with(name, script, params, &version, &[])
 }
 
@@ -502,9 +502,9 @@ fn drbd9_json_from_drbdsetup() {
         ),
     ];
     let names: Vec<&str> = rows.iter().map(|(f, _, _)| *f).collect();
-    every_fixture_named("drbdsetup-json", &names);
+    every_fixture_named("drbd/drbdsetup-json", &names);
     for (file, want, fragment) in rows {
-        let path = fixture(&format!("drbdsetup-json/{file}"));
+        let path = fixture(&format!("drbd/drbdsetup-json/{file}"));
         let (ran, _, _) = drbd9(
             &format!("drbd9-{file}"),
             &format!("cat '{}'", path.display()),
@@ -576,9 +576,9 @@ fn drbd9_events2_from_drbdsetup() {
         ),
     ];
     let names: Vec<&str> = rows.iter().map(|(f, _, _)| *f).collect();
-    every_fixture_named("drbd-events2", &names);
+    every_fixture_named("drbd/drbd-events2", &names);
     for (file, want, fragment) in rows {
-        let path = fixture(&format!("drbd-events2/{file}"));
+        let path = fixture(&format!("drbd/drbd-events2/{file}"));
         let (ran, _, _) = drbd9(
             &format!("events2-{file}"),
             &format!(
@@ -605,7 +605,7 @@ fn lost_quorum_is_waited_for_only_while_a_peer_connects() {
     let dir = scratch("drbd9-quorum-state");
     let state = dir.join("status.json");
     std::fs::copy(
-        fixture("drbdsetup-json/quorum-lost-string-false-9.2-9.3.json"),
+        fixture("drbd/drbdsetup-json/quorum-lost-string-false-9.2-9.3.json"),
         &state,
     )
     .expect("copy");
@@ -616,7 +616,8 @@ fn lost_quorum_is_waited_for_only_while_a_peer_connects() {
         std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(1200));
             let next = state.with_extension("new");
-            std::fs::copy(fixture("drbdsetup-json/healthy-two-nodes.json"), &next).expect("copy");
+            std::fs::copy(fixture("drbd/drbdsetup-json/healthy-two-nodes.json"), &next)
+                .expect("copy");
             std::fs::rename(&next, &state).expect("rename");
         })
     };
@@ -639,7 +640,7 @@ fn lost_quorum_is_waited_for_only_while_a_peer_connects() {
 
     let script = format!(
         "cat '{}'",
-        fixture("drbd-events2/stream-quorum-lost-may-promote-no.txt").display()
+        fixture("drbd/drbd-events2/stream-quorum-lost-may-promote-no.txt").display()
     );
     let (ran, took, _) = drbd9_with(
         "drbd9-quorum-no-peer",
@@ -660,7 +661,7 @@ fn lost_quorum_is_waited_for_only_while_a_peer_connects() {
 fn quorum_is_not_judged_on_kernels_that_do_not_report_it() {
     let script = format!(
         "cat '{}'",
-        fixture("drbdsetup-json/quorum-false-uptodate-connected-hand-edited.json").display()
+        fixture("drbd/drbdsetup-json/quorum-false-uptodate-connected-hand-edited.json").display()
     );
     let (ran, _, _) = drbd9_with(
         "drbd9-quorum-old-kernel",
@@ -736,7 +737,7 @@ fn waiting_is_reported_to_systemd() {
         .expect("timeout");
     let proc_dir = proc_with(
         "drbd-notify-proc",
-        Some(&fixture("proc-drbd/sync-target-with-progress-8.3.txt")),
+        Some(&fixture("drbd/proc-drbd/sync-target-with-progress-8.3.txt")),
     );
     let out = Command::new(bin())
         .args([

@@ -3,5 +3,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = ha_preflight::facts::accounts::ids(&String::from_utf8_lossy(data));
+    let _ = ha_preflight::world::accounts::ids(&String::from_utf8_lossy(data));
 });

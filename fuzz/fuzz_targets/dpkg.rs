@@ -1,6 +1,6 @@
 //! An image's dpkg databases: `var/lib/dpkg/status` and `var/lib/dpkg/diversions`.
 #![no_main]
-use ha_preflight::facts::dpkg;
+use ha_preflight::world::dpkg;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

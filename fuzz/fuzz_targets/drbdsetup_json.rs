@@ -1,10 +1,10 @@
 //! `drbdsetup`'s output status --json; what parses is judged and shown.
 #![no_main]
-use ha_preflight::drbd::judge::{Policy, judge};
+use ha_preflight::kinds::drbd::judge::{Policy, judge};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    match ha_preflight::drbd::json::parse(&String::from_utf8_lossy(data)) {
+    match ha_preflight::kinds::drbd::json::parse(&String::from_utf8_lossy(data)) {
         Ok(volumes) => {
             for v in &volumes {
                 let _ = (judge(v, &Policy::default()), v.name());

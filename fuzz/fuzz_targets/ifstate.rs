@@ -1,12 +1,14 @@
-//! ifupdown's state file (`lo=lo` lines, seed 004) and the interface names in it.
+//! ifupdown's state: an `ifstate` file (`lo=lo` lines) and an `ifstate.IFACE` file, read
+//! as the ifstate kind reads them, and the interface names in them.
 #![no_main]
-use ha_preflight::checks::ifstate::{parse_line, valid_ifname};
+use ha_preflight::kinds::ifstate::{parse, valid_ifname};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    for line in String::from_utf8_lossy(data).lines() {
-        if let Some((iface, logical)) = parse_line(line) {
-            let _ = (valid_ifname(iface), valid_ifname(logical));
-        }
+    let text = String::from_utf8_lossy(data);
+    let state = parse::ifstate(&text);
+    for (iface, logical) in state.recorded {
+        let _ = (valid_ifname(iface), valid_ifname(logical));
     }
+    let _ = parse::per_interface("lo", &text);
 });

@@ -1,6 +1,6 @@
 //! /proc/self/mountinfo (or a support bundle's copy of it), with its octal escapes.
 #![no_main]
-use ha_preflight::facts::MountTable;
+use ha_preflight::world::mounts::MountTable;
 use libfuzzer_sys::fuzz_target;
 use std::path::Path;
 

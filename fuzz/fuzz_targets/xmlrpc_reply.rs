@@ -1,8 +1,8 @@
 //! xcbdaemon's whole reply as it comes off the socket: the HTTP head, then the XML-RPC
 //! body (value, fault, or malformed), decoded by the same functions `call` uses.
 #![no_main]
-use ha_preflight::checks::xmlrpc::{decode_reply, show};
-use ha_preflight::http::{find_header_end, parse_head};
+use ha_preflight::world::xmlrpc::{decode_reply, show};
+use ha_preflight::world::http::{find_header_end, parse_head};
 use libfuzzer_sys::fuzz_target;
 use xmlrpc::Request;
 

@@ -1,8 +1,9 @@
 //! `list` and `explain`: the spec itself, for a person (a table, a page) or a program
 //! (`--format json`: one object, `schema` 1, the checks as data).
 
-use crate::duration;
-use crate::spec::{Check, Mode, Spec};
+use crate::model::Mode;
+use crate::model::duration;
+use crate::spec::{Check, Spec};
 use serde::Serialize;
 use std::fmt::Write;
 
@@ -42,7 +43,7 @@ struct Details<'a> {
 fn entry(c: &Check, details: bool) -> Entry<'_> {
     Entry {
         id: &c.id,
-        kind: c.kind.name(),
+        kind: c.kind.name,
         modes: &c.modes,
         severity: c.severity.to_string(),
         after: &c.after,
@@ -103,7 +104,7 @@ pub fn list_human(spec: &Spec) -> String {
             out,
             "{:<width$}  {:<12}  {:<8}  {}",
             c.id,
-            c.kind.name(),
+            c.kind.name,
             c.severity.to_string(),
             modes.join(",")
         );
@@ -118,7 +119,7 @@ pub fn explain_human(c: &Check) -> String {
         "{}  ({} check, kind {}, modes {})\n{}\n\n",
         c.id,
         c.severity,
-        c.kind.name(),
+        c.kind.name,
         modes.join(", "),
         c.title
     );

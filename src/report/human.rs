@@ -3,9 +3,11 @@
 //!
 //! Colour only on a terminal, and never when NO_COLOR is set (no-color.org).
 
-use crate::engine::{Run, check_of};
-use crate::outcome::Status;
-use crate::spec::{Mode, Spec};
+use crate::engine::check_of;
+use crate::model::Mode;
+use crate::model::Run;
+use crate::model::Status;
+use crate::spec::Spec;
 use std::fmt::Write;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -47,7 +49,7 @@ impl Style {
 pub fn render(run: &Run, spec: &Spec, mode: Mode, verbosity: Verbosity, color: bool) -> String {
     let st = Style { color };
     let mut out = String::new();
-    let roots = super::root_causes(run);
+    let roots = crate::engine::root_causes(run);
     let verdict = run.verdict.as_str().to_uppercase();
 
     if verbosity == Verbosity::Quiet {

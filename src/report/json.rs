@@ -1,8 +1,10 @@
 //! `--format json`: one object, schema 1, exactly as design.md shows it.
 
-use crate::engine::{Run, check_of};
-use crate::outcome::Status;
-use crate::spec::{Mode, Spec};
+use crate::engine::check_of;
+use crate::model::Mode;
+use crate::model::Run;
+use crate::model::Status;
+use crate::spec::Spec;
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -24,7 +26,7 @@ struct CheckJson<'a> {
     severity: String,
     status: Status,
     summary: &'a str,
-    evidence: &'a [String],
+    evidence: Vec<&'a str>,
     root_cause: Option<&'a str>,
     blocked_by: Option<&'a str>,
     /// The fix text for results that need one; null for pass and skip.
@@ -48,11 +50,11 @@ pub fn render(run: &Run, spec: &Spec, mode: Mode, root: &str) -> String {
                 let check = check_of(spec, r);
                 CheckJson {
                     id: &check.id,
-                    kind: check.kind.name(),
+                    kind: check.kind.name,
                     severity: check.severity.to_string(),
                     status: r.status,
                     summary: &r.summary,
-                    evidence: &r.evidence,
+                    evidence: r.evidence.iter().map(|e| e.text.as_str()).collect(),
                     root_cause: r.root_cause.as_deref(),
                     blocked_by: r.blocked_by.as_deref(),
                     fix: (!matches!(r.status, Status::Pass | Status::Skip))

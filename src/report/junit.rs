@@ -6,9 +6,11 @@
 //! `status` property and `<system-out>`). Errors are `<error>`; skip, and blocked behind
 //! a failure, are `<skipped>`. Evidence and fix go to `<system-out>`.
 
-use crate::engine::{Run, check_of, effective};
-use crate::outcome::{FailOn, Status};
-use crate::spec::{Mode, Spec};
+use crate::engine::{check_of, effective};
+use crate::model::Mode;
+use crate::model::Run;
+use crate::model::{FailOn, Status};
+use crate::spec::Spec;
 use std::fmt::Write;
 
 /// What a result is in JUnit's terms.
@@ -71,7 +73,7 @@ pub fn render(run: &Run, spec: &Spec, mode: Mode, fail_on: FailOn) -> String {
         let _ = write!(
             out,
             "    <testcase classname=\"ha-preflight.{mode}.{}\" name=\"{}\" time=\"{}\">",
-            xml(check.kind.name()),
+            xml(check.kind.name),
             xml(&check.id),
             seconds(r.duration)
         );
@@ -100,7 +102,8 @@ pub fn render(run: &Run, spec: &Spec, mode: Mode, fail_on: FailOn) -> String {
         if *case == Case::Warned {
             let _ = writeln!(body, "{status} (does not fail the run): {}", r.summary);
         }
-        body.push_str(&r.evidence.join("\n"));
+        let lines: Vec<&str> = r.evidence.iter().map(|e| e.text.as_str()).collect();
+        body.push_str(&lines.join("\n"));
         if let Some(root) = &r.root_cause {
             body.push_str(&format!("\nroot cause: {root}"));
         }

@@ -9,23 +9,12 @@ pub mod junit;
 pub mod nagios;
 pub mod prometheus;
 
-use crate::engine::{CheckResult, Run, effective};
-use crate::outcome::{FailOn, Status};
+use crate::engine::effective;
+use crate::model::Run;
+use crate::model::{FailOn, Status};
 use crate::spec::Spec;
 use std::io::Write;
 use std::path::Path;
-
-/// The failures no other failure explains, the worst first (a failure before a warning),
-/// then in run order: what a report names first.
-pub fn root_causes(run: &Run) -> Vec<&CheckResult> {
-    let mut roots: Vec<&CheckResult> = run
-        .results
-        .iter()
-        .filter(|r| r.status.is_failure() && r.status != Status::Blocked && r.root_cause.is_none())
-        .collect();
-    roots.sort_by_key(|r| std::cmp::Reverse(r.status.rank()));
-    roots
-}
 
 /// Writes `text` to `path` so that a reader sees the old file or the new one, never half
 /// of one: a temporary file in the same folder (so the rename stays on one filesystem),

@@ -3,8 +3,9 @@
 //! one line per check as long output; the exit code is the plugin's (0 OK, 1 WARNING,
 //! 2 CRITICAL, 3 UNKNOWN), so Nagios, Icinga and their kin can run it as it is.
 
-use crate::engine::{Run, check_of};
-use crate::outcome::Status;
+use crate::engine::check_of;
+use crate::model::Run;
+use crate::model::Status;
 use crate::spec::Spec;
 use std::fmt::Write;
 
@@ -31,7 +32,7 @@ pub fn render(run: &Run, spec: &Spec) -> String {
     let count = |pred: fn(Status) -> bool| run.results.iter().filter(|r| pred(r.status)).count();
     let failed = count(|s| matches!(s, Status::Fail | Status::Wait | Status::Error));
     let warned = count(|s| s == Status::Warn);
-    let headline = match super::root_causes(run).first() {
+    let headline = match crate::engine::root_causes(run).first() {
         Some(root) => format!("{}: {}", check_of(spec, root).id, root.summary),
         None => {
             let skipped = count(|s| s == Status::Skip);

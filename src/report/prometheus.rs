@@ -5,9 +5,11 @@
 //! == 1` and a dashboard can count by status. Written with `--output`, the file is
 //! replaced atomically (see `crate::report::write_atomic`).
 
-use crate::engine::{Run, check_of};
-use crate::outcome::Status;
-use crate::spec::{Mode, Spec};
+use crate::engine::check_of;
+use crate::model::Mode;
+use crate::model::Run;
+use crate::model::Status;
+use crate::spec::Spec;
 use std::fmt::Write;
 
 pub fn render(run: &Run, spec: &Spec, mode: Mode, now_unix: f64) -> String {
@@ -25,7 +27,7 @@ pub fn render(run: &Run, spec: &Spec, mode: Mode, now_unix: f64) -> String {
                 out,
                 "ha_preflight_check_status{{id=\"{}\",kind=\"{}\",status=\"{}\"}} {}",
                 escape(&check.id),
-                escape(check.kind.name()),
+                escape(check.kind.name),
                 s.as_str(),
                 u8::from(r.status == s)
             );

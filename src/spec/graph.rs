@@ -2,8 +2,8 @@
 //! checks come out in dependency order, otherwise in the order they were written.
 
 use super::Check;
-use super::error::{Source, SpecError};
 use super::load::Parsed;
+use crate::config::{Source, SpecError};
 use std::collections::HashMap;
 
 pub(super) fn validate_and_order(

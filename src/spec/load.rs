@@ -6,11 +6,12 @@
 //! copy of the repository's `checks/` compiled into the binary is used, so a bare binary
 //! dropped on a box still knows what to check.
 
-use super::error::{Source, SpecError};
-use super::params::{Params, RawTable};
-use super::{Check, Mode, Severity, Spec, When, graph};
-use crate::checks::Kind;
-use crate::root::Root;
+use super::{Check, Spec, When, graph};
+use crate::config::{Params, RawTable, Source, SpecError};
+use crate::kinds::{self, KINDS};
+use crate::model::{Mode, Severity};
+use crate::world::read::FileKind;
+use crate::world::root::Root;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -55,7 +56,7 @@ pub fn load(location: &Location, root: &Root) -> Result<Spec, SpecError> {
                 path: path.clone(),
                 source,
             })?;
-            if st.kind == crate::root::Kind::Dir {
+            if st.kind == FileKind::Dir {
                 read_dir_sources(&host, std::slice::from_ref(&absolute))?
             } else {
                 vec![read_source(&host, &absolute)?]
@@ -63,10 +64,9 @@ pub fn load(location: &Location, root: &Root) -> Result<Spec, SpecError> {
         }
         Location::Default => {
             let dirs = [PathBuf::from(VENDOR_DIR), PathBuf::from(ADMIN_DIR)];
-            let present = dirs.iter().any(|d| {
-                root.stat(d)
-                    .is_ok_and(|st| st.kind == crate::root::Kind::Dir)
-            });
+            let present = dirs
+                .iter()
+                .any(|d| root.stat(d).is_ok_and(|st| st.kind == FileKind::Dir));
             if present {
                 read_dir_sources(root, &dirs)?
             } else {
@@ -212,15 +212,16 @@ fn parse_check(
         .take_raw("kind")
         .ok_or_else(|| p.error_here(format!("check `{id}`: missing `kind`")))?;
     let kind_name = kind_raw.get_ref().as_str().unwrap_or_default().to_string();
-    if !Kind::NAMES.contains(&kind_name.as_str()) {
+    let Some(kind) = kinds::named(&kind_name) else {
+        let names: Vec<&str> = KINDS.iter().map(|k| k.name).collect();
         return Err(source.error_at(
             kind_raw.span(),
             format!(
                 "check `{id}`: unknown kind `{kind_name}` (known kinds: {})",
-                Kind::NAMES.join(", ")
+                names.join(", ")
             ),
         ));
-    }
+    };
     let modes: Vec<Mode> = p.require("modes", "a list of boot, image, build-host")?;
     if modes.is_empty() {
         return Err(p.error_here(format!(
@@ -235,26 +236,27 @@ fn parse_check(
     let why: String = p.require("why", "why the check matters, for `explain`")?;
     let fix: String = p.require("fix", "how to fix a failure, for `explain` and reports")?;
     let timeout = p.take_duration("timeout")?;
-    let (kind, kind_params) = Kind::parse(&kind_name, &mut p)?;
-    if let Some(mode) = modes.iter().find(|m| !kind.modes().contains(m)) {
+    let params = (kind.parse)(&mut p)?;
+    if let Some(mode) = modes.iter().find(|m| !kind.modes.contains(m)) {
         return Err(p.error_here(format!(
             "check `{id}`: kind `{kind_name}` cannot run in {mode} mode (it runs in: {})",
-            kind.modes()
+            kind.modes
                 .iter()
                 .map(Mode::to_string)
                 .collect::<Vec<_>>()
                 .join(", ")
         )));
     }
-    let known: Vec<&str> = COMMON.iter().chain(kind_params).copied().collect();
+    let known: Vec<&str> = COMMON.iter().chain(kind.params).copied().collect();
     p.finish(&kind_name, &known)?;
 
     let edges: Vec<Spanned<String>> = requires.iter().chain(after.iter()).cloned().collect();
     let (line, _) = source.position(id_span.start);
     let check = Check {
-        timeout: timeout.unwrap_or_else(|| kind.default_timeout()),
+        timeout: timeout.unwrap_or(kind.default_timeout),
         id,
         kind,
+        params,
         modes,
         severity,
         after: after.into_iter().map(Spanned::into_inner).collect(),

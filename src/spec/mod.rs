@@ -1,55 +1,17 @@
 //! The spec: checks as data. `load` finds and parses the TOML files, `graph` validates
 //! the `after`/`requires` edges and orders the checks; the check kinds parse their own
-//! parameters (see `crate::checks`).
+//! parameters (see `crate::kinds`).
 
-pub mod error;
 mod graph;
 mod load;
-pub mod params;
 
-pub use error::SpecError;
-pub use load::{Location, load, parse_text};
+pub use crate::config::SpecError;
+pub use load::{ADMIN_DIR, Location, VENDOR_DIR, load, parse_text};
 
-use crate::checks::Kind;
-use serde::{Deserialize, Serialize};
-use std::fmt;
+use crate::kinds::{Evaluate, KindDef};
+use crate::model::{Mode, Severity};
 use std::path::PathBuf;
 use std::time::Duration;
-
-/// Which of the three users a check serves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Mode {
-    Boot,
-    Image,
-    BuildHost,
-}
-
-impl fmt::Display for Mode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Mode::Boot => "boot",
-            Mode::Image => "image",
-            Mode::BuildHost => "build-host",
-        })
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Critical,
-    Warning,
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Severity::Critical => "critical",
-            Severity::Warning => "warning",
-        })
-    }
-}
 
 /// A condition for a check to apply: a path (or a glob) exists, or does not.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +24,10 @@ pub struct When {
 #[derive(Debug)]
 pub struct Check {
     pub id: String,
-    pub kind: Kind,
+    /// The kind, from the table of kinds.
+    pub kind: &'static KindDef,
+    /// The check's own parameters, as its kind parsed them.
+    pub params: Box<dyn Evaluate>,
     pub modes: Vec<Mode>,
     pub severity: Severity,
     pub after: Vec<String>,

@@ -1,0 +1,295 @@
+//! Running the checks: selection, order, deadlines, `requires`/`after`, root causes, the
+//! `--wait` loop, overrides, and the verdict, taken once, after the overrides.
+//!
+//! Each evaluation runs on its own thread and the engine waits for it only until that
+//! check's deadline. A check stuck in the kernel (stat on a hung NFS mount) or on a peer
+//! that never answers is reported as an error and left behind; the process exits
+//! without waiting for it. That is what makes the run's deadline hold whatever a check
+//! runs into. Checks that do not `require` one another run side by side (see `waves`).
+
+pub mod overrides;
+mod verdict;
+mod waves;
+mod when;
+
+pub use overrides::Overrides;
+pub use verdict::{effective, root_causes, verdict};
+
+use crate::model::duration::display as show_duration;
+use crate::model::{CheckResult, Mode, Run, Status};
+use crate::spec::{Check, Spec};
+use crate::world::Target;
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+use waves::run_pass;
+
+/// Pauses between passes of `--wait`: short at first, so a resync that finishes is
+/// noticed soon, then backing off.
+const FIRST_PAUSE: Duration = Duration::from_millis(200);
+const MAX_PAUSE: Duration = Duration::from_secs(2);
+/// How often a progress line goes to stderr while waiting.
+const PROGRESS_EVERY: Duration = Duration::from_secs(3);
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Hard deadline for one pass over the checks.
+    pub timeout: Duration,
+    /// Re-check `wait` results until they settle or this much time has passed.
+    pub wait: Option<Duration>,
+}
+
+/// The checks of `mode` minus `skip`, or exactly `only`; unknown ids are an error.
+pub fn select(
+    spec: &Spec,
+    mode: Mode,
+    only: &[String],
+    skip: &[String],
+) -> Result<Vec<usize>, String> {
+    for id in only.iter().chain(skip) {
+        if spec.get(id).is_none() {
+            return Err(format!("no check named `{id}` (see `ha-preflight list`)"));
+        }
+    }
+    let selected: Vec<usize> = spec
+        .checks
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.modes.contains(&mode))
+        .filter(|(_, c)| only.is_empty() || only.contains(&c.id))
+        .filter(|(_, c)| !skip.contains(&c.id))
+        .map(|(i, _)| i)
+        .collect();
+    if let Some(id) = only
+        .iter()
+        .find(|id| spec.get(id).is_some_and(|c| !c.modes.contains(&mode)))
+    {
+        return Err(format!("check `{id}` does not run in {mode} mode"));
+    }
+    if selected.is_empty() {
+        return Err(format!("no checks selected for {mode} mode"));
+    }
+    Ok(selected)
+}
+
+/// Runs the selected checks. With `--wait`, re-checks those still pending (`wait`, or a
+/// failure its kind calls transient) with backoff until they settle, the time is up, or
+/// another check has failed for good (then waiting could not change the verdict). The
+/// overrides are applied to every pass, so an accepted finding neither gates nor ends
+/// the waiting; the verdict is taken once, at the end.
+pub fn run(
+    spec: &Arc<Spec>,
+    selected: &[usize],
+    target: &Arc<Target>,
+    opts: &Options,
+    overrides: &mut Overrides,
+) -> Run {
+    let started = Instant::now();
+    let wait_until = opts.wait.map(|w| started + w);
+    let mut previous: Option<Vec<CheckResult>> = None;
+    let mut passes = 0;
+    let mut pause = FIRST_PAUSE;
+    let mut last_progress: Option<Instant> = None;
+    loop {
+        passes += 1;
+        let mut results = run_pass(
+            spec,
+            selected,
+            target,
+            Instant::now() + opts.timeout,
+            previous.as_deref(),
+        );
+        overrides.apply(spec, &mut results);
+        let pending: Vec<&CheckResult> = results.iter().filter(|r| r.is_pending()).collect();
+        let settled_failure = results
+            .iter()
+            .any(|r| !r.is_pending() && matches!(r.status, Status::Fail | Status::Error));
+        let now = Instant::now();
+        let keep_waiting =
+            wait_until.filter(|&u| now < u && !pending.is_empty() && !settled_failure);
+        let Some(until) = keep_waiting else {
+            let verdict = verdict(spec, &results);
+            return Run {
+                results,
+                verdict,
+                duration: started.elapsed(),
+                passes,
+            };
+        };
+        let line = pending
+            .iter()
+            .map(|r| format!("{}: {}", spec.checks[r.index].id, r.summary))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let left = show_duration(Duration::from_secs((until - now).as_secs().max(1)));
+        if last_progress.is_none_or(|t| now - t >= PROGRESS_EVERY) {
+            log::warn!("waiting for {line} ({left} left of --wait)");
+            last_progress = Some(now);
+        }
+        crate::world::notify::status(&format!("waiting for {line}"));
+        thread::sleep(pause.min(until - now));
+        pause = (pause * 2).min(MAX_PAUSE);
+        previous = Some(results);
+    }
+}
+
+/// The checks of a result set, for reports.
+pub fn check_of<'a>(spec: &'a Spec, r: &CheckResult) -> &'a Check {
+    &spec.checks[r.index]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use crate::kinds::{Context, Evaluate, KindDef};
+    use crate::model::{Outcome, Severity};
+
+    /// Blocks for its duration, ignoring its deadline, as a check stuck in the kernel on
+    /// a hung mount would: the engine's abandonment is tested for real.
+    #[derive(Debug)]
+    struct Stall(Duration);
+
+    impl Evaluate for Stall {
+        fn evaluate(&self, _: &Context) -> Outcome {
+            thread::sleep(self.0);
+            Outcome::pass("stalled")
+        }
+    }
+
+    const STALL: KindDef = KindDef {
+        name: "stall",
+        modes: &[Mode::Boot],
+        default_timeout: Duration::from_secs(5),
+        params: &[],
+        parse: |_| Ok(Box::new(Stall(Duration::ZERO))),
+    };
+
+    fn stall(id: &str, stall: Duration, timeout: Duration, requires: &[&str]) -> Check {
+        Check {
+            id: id.into(),
+            kind: &STALL,
+            params: Box::new(Stall(stall)),
+            modes: vec![Mode::Boot],
+            severity: Severity::Critical,
+            after: Vec::new(),
+            requires: requires.iter().map(|s| s.to_string()).collect(),
+            when: None,
+            title: String::new(),
+            why: String::new(),
+            fix: String::new(),
+            timeout,
+            defined_at: "test".into(),
+        }
+    }
+
+    fn run_checks(checks: Vec<Check>, pass_timeout: Duration) -> (Run, Duration) {
+        let spec = Arc::new(Spec {
+            checks,
+            files: Vec::new(),
+        });
+        let selected: Vec<usize> = (0..spec.checks.len()).collect();
+        let opts = Options {
+            timeout: pass_timeout,
+            wait: None,
+        };
+        let started = Instant::now();
+        let target = Target::live(Mode::Boot).expect("/ opens");
+        let run = run(
+            &spec,
+            &selected,
+            &Arc::new(target),
+            &opts,
+            &mut Overrides::default(),
+        );
+        (run, started.elapsed())
+    }
+
+    #[test]
+    fn a_check_stuck_past_its_timeout_is_abandoned() {
+        let (run, took) = run_checks(
+            vec![
+                stall(
+                    "stuck",
+                    Duration::from_secs(30),
+                    Duration::from_millis(200),
+                    &[],
+                ),
+                stall("next", Duration::ZERO, Duration::from_secs(1), &[]),
+            ],
+            Duration::from_secs(30),
+        );
+        assert_eq!(run.results[0].status, Status::Error);
+        assert!(
+            run.results[0].summary.starts_with("timed out after 200ms"),
+            "{}",
+            run.results[0].summary
+        );
+        assert_eq!(
+            run.results[1].status,
+            Status::Pass,
+            "later checks still run"
+        );
+        assert!(took < Duration::from_secs(5), "took {took:?}");
+    }
+
+    #[test]
+    fn the_run_deadline_bounds_every_check() {
+        let (run, took) = run_checks(
+            vec![
+                stall(
+                    "slow",
+                    Duration::from_secs(30),
+                    Duration::from_secs(30),
+                    &[],
+                ),
+                stall("independent", Duration::ZERO, Duration::from_secs(1), &[]),
+                stall(
+                    "needs-independent",
+                    Duration::ZERO,
+                    Duration::from_secs(1),
+                    &["independent"],
+                ),
+                stall(
+                    "needs-slow",
+                    Duration::ZERO,
+                    Duration::from_secs(1),
+                    &["slow"],
+                ),
+            ],
+            Duration::from_millis(300),
+        );
+        assert_eq!(run.results[0].status, Status::Error);
+        // It ran beside the slow check, not after it: a stuck check starves no other.
+        assert_eq!(run.results[1].status, Status::Pass);
+        // Its wave starts once the first is collected, past the run's deadline.
+        assert_eq!(run.results[2].status, Status::Error);
+        assert!(
+            run.results[2].summary.contains("deadline"),
+            "{}",
+            run.results[2].summary
+        );
+        assert_eq!(run.results[3].status, Status::Blocked);
+        assert_eq!(run.results[3].root_cause.as_deref(), Some("slow"));
+        assert_eq!(run.verdict, Status::Error);
+        assert!(took < Duration::from_secs(5), "took {took:?}");
+    }
+
+    #[test]
+    fn independent_checks_run_side_by_side() {
+        let stalls: Vec<Check> = (0..4)
+            .map(|i| {
+                stall(
+                    &format!("s{i}"),
+                    Duration::from_millis(200),
+                    Duration::from_secs(5),
+                    &[],
+                )
+            })
+            .collect();
+        let (run, took) = run_checks(stalls, Duration::from_secs(10));
+        assert!(run.results.iter().all(|r| r.status == Status::Pass));
+        // One after another they would take 800 ms.
+        assert!(took < Duration::from_millis(600), "took {took:?}");
+    }
+}

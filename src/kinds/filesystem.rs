@@ -1,0 +1,435 @@
+//! Kind `filesystem`: the filesystems HA keeps its data on are mounted as configured, have
+//! no recorded errors, and have room left. fs-errors uses it (seed 002: a master that
+//! seized repeatedly, whose root filesystem needed a manual fsck).
+//!
+//! Three signs of a damaged filesystem, each cheap to read:
+//! - read-only where `rw` is expected: with `errors=remount-ro` the kernel makes the
+//!   superblock read-only at the first error, and only mountinfo's super options show it
+//!   (`ro`; `emergency_ro` since Linux 6.15; nothing at all in 6.12 to 6.14, where only
+//!   the error record below tells). The mount's own options still say `rw`;
+//! - ext2/3/4's error record, which the kernel keeps in the superblock until fsck clears it
+//!   and shows in `/sys/fs/ext4/DEV/` (count, first and last error: time, function, line);
+//! - no free blocks or inodes (statfs; live only).
+//!
+//! A filesystem that is neither mounted nor in /etc/fstab is not configured on this box (a
+//! standalone node without a data partition): its entry is skipped with that reason. One
+//! that fstab lists but that is not mounted failed to mount, and fails.
+
+use super::{Context, Evaluate};
+use crate::config::{Params, SpecError};
+use crate::model::{Outcome, clock};
+use crate::world::mounts::Mount;
+use crate::world::{Live, Target};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+pub const PARAMS: &[&str] = &["mounts", "fstab", "min_free_bytes", "min_free_inodes"];
+
+/// One filesystem the spec names.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expected {
+    pub path: PathBuf,
+    /// Options that must be in effect: `rw`, `ro`, or any option the kernel lists
+    /// (`nosuid`, `errors=remount-ro`), looked up in the mount's and the superblock's.
+    #[serde(default)]
+    pub options: Vec<String>,
+    /// Mounted or not, this filesystem must be there (otherwise: only if fstab lists it).
+    #[serde(default)]
+    pub required: bool,
+}
+
+#[derive(Debug)]
+pub struct Filesystem {
+    pub mounts: Vec<Expected>,
+    pub fstab: PathBuf,
+    pub min_free_bytes: u64,
+    pub min_free_inodes: u64,
+}
+
+impl Filesystem {
+    pub fn parse(p: &mut Params) -> Result<Self, SpecError> {
+        let mounts: Vec<Expected> = p.require(
+            "mounts",
+            "a list of { path = \"/\", options = [\"rw\"] } tables",
+        )?;
+        if let Some(bad) = mounts.iter().find(|m| !m.path.is_absolute()) {
+            return Err(p.error_here(format!(
+                "`mounts`: {} is not an absolute path",
+                bad.path.display()
+            )));
+        }
+        Ok(Filesystem {
+            mounts,
+            fstab: p
+                .take::<PathBuf>("fstab")?
+                .unwrap_or_else(|| "/etc/fstab".into()),
+            min_free_bytes: p.take("min_free_bytes")?.unwrap_or(1),
+            min_free_inodes: p.take("min_free_inodes")?.unwrap_or(1),
+        })
+    }
+}
+
+impl Evaluate for Filesystem {
+    fn evaluate(&self, cx: &Context) -> Outcome {
+        let table = match cx.facts.mounts(cx.target) {
+            Ok(t) => t,
+            Err(e) => return Outcome::error(format!("cannot read the mount table: {e}")),
+        };
+        // fstab belongs to the box; a captured /proc comes from another one.
+        let fstab = if cx.target.probe().is_err() {
+            Fstab::NotConsulted
+        } else {
+            match cx.target.root.read_text(&self.fstab, 1 << 20) {
+                Ok(text) => Fstab::Read(parse_fstab(&text)),
+                Err(e) if e.is_not_found() => Fstab::Read(Vec::new()),
+                Err(e) => return Outcome::error(format!("cannot read {e}")),
+            }
+        };
+        let mut problems = Vec::new();
+        let mut evidence = Vec::new();
+        let mut judged = Vec::new();
+        for want in &self.mounts {
+            let shown = want.path.display();
+            let Some(m) = table.at(&want.path) else {
+                match fstab.lists(&want.path) {
+                    Some(line) => {
+                        problems.push(format!("{shown} is not mounted"));
+                        evidence.push(format!(
+                            "{}: {line} (listed, not noauto, yet not mounted)",
+                            self.fstab.display()
+                        ));
+                    }
+                    None if want.required => {
+                        problems.push(format!("{shown} is not mounted"));
+                        evidence.push(format!("{}: no entry for {shown}", table.path.display()));
+                    }
+                    None => evidence.push(format!(
+                        "{shown}: not mounted and {}: not configured on this box",
+                        fstab.describe_absent(&self.fstab)
+                    )),
+                }
+                continue;
+            };
+            judged.push(shown.to_string());
+            evidence.push(format!(
+                "{}: {shown} is {}, options {}, superblock {}",
+                table.path.display(),
+                m.describe(),
+                m.options.join(","),
+                m.super_options.join(",")
+            ));
+            problems.extend(option_problems(m, &want.options));
+            if matches!(m.fs_type.as_str(), "ext2" | "ext3" | "ext4") {
+                match ext4_errors(cx.target, m) {
+                    Ok(record) if record.count == 0 => evidence.extend(record.evidence),
+                    Ok(record) => {
+                        problems.push(format!(
+                            "{shown} has {} recorded filesystem error{} ({})",
+                            record.count,
+                            if record.count == 1 { "" } else { "s" },
+                            record.describe()
+                        ));
+                        evidence.extend(record.evidence);
+                    }
+                    Err(why) => evidence.push(why),
+                }
+            }
+            if let Ok(live) = cx.target.probe() {
+                match space(live, &want.path) {
+                    Ok(s) => {
+                        evidence.push(format!(
+                            "statfs {shown}: {} of {} bytes free, {} of {} inodes free",
+                            s.free_bytes, s.total_bytes, s.free_inodes, s.total_inodes
+                        ));
+                        if s.free_bytes < self.min_free_bytes {
+                            problems.push(format!(
+                                "{shown} has {} free (needs {})",
+                                super::mount::human_bytes(s.free_bytes),
+                                super::mount::human_bytes(self.min_free_bytes)
+                            ));
+                        }
+                        // btrfs and some network filesystems report no inode count at all.
+                        if s.total_inodes > 0 && s.free_inodes < self.min_free_inodes {
+                            problems.push(format!(
+                                "{shown} has {} free inodes (needs {})",
+                                s.free_inodes, self.min_free_inodes
+                            ));
+                        }
+                    }
+                    Err(e) => problems.push(format!("statfs {shown}: {e}")),
+                }
+            }
+        }
+        if let Some(first) = problems.first() {
+            let more = match problems.len() {
+                1 => String::new(),
+                n => format!(" (and {} more)", n - 1),
+            };
+            return Outcome::fail(format!("{first}{more}"))
+                .with_all(problems.iter().skip(1).cloned())
+                .with_all(evidence);
+        }
+        if judged.is_empty() {
+            return Outcome::skip("none of the filesystems it looks at is configured on this box")
+                .with_all(evidence);
+        }
+        Outcome::pass(format!(
+            "{}: mounted as configured, no recorded errors, room left",
+            judged.join(", ")
+        ))
+        .with_all(evidence)
+    }
+}
+
+/// What the expected options say that the mount does not do.
+fn option_problems(m: &Mount, expected: &[String]) -> Vec<String> {
+    let shown = m.mount_point.display();
+    let super_ro = m
+        .super_options
+        .iter()
+        .any(|o| o == "ro" || o == "emergency_ro");
+    let mount_ro = m.options.iter().any(|o| o == "ro");
+    let mut out = Vec::new();
+    for opt in expected {
+        match opt.as_str() {
+            "rw" if m.read_only => {
+                let why = if super_ro && !mount_ro {
+                    if m.super_options.iter().any(|o| o == "errors=remount-ro") {
+                        ": the superblock is read-only while the mount says rw, the kernel's errors=remount-ro fallback after a filesystem error"
+                    } else {
+                        ": the superblock is read-only while the mount says rw"
+                    }
+                } else {
+                    ""
+                };
+                out.push(format!("{shown}: rw expected, found ro{why}"));
+            }
+            "ro" if !m.read_only => out.push(format!("{shown}: ro expected, found rw")),
+            "rw" | "ro" => {}
+            other if !m.options.iter().chain(&m.super_options).any(|o| o == other) => {
+                out.push(format!("{shown}: option {other} expected, not in effect"));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// ext2/3/4's error record for a mount, from `/sys/fs/ext4/DEV/`.
+struct ErrorRecord {
+    count: u64,
+    first: Option<String>,
+    last: Option<String>,
+    evidence: Vec<String>,
+}
+
+impl ErrorRecord {
+    fn describe(&self) -> String {
+        match (&self.first, &self.last) {
+            (Some(f), Some(l)) if f != l => format!("first {f}; last {l}"),
+            (Some(f), _) => format!("first {f}"),
+            (None, Some(l)) => format!("last {l}"),
+            (None, None) => "no time recorded".into(),
+        }
+    }
+}
+
+/// The record (a count of 0 when clean); Err with a line of evidence when it cannot be
+/// found (an old kernel, a captured bundle without it).
+fn ext4_errors(target: &Target, m: &Mount) -> Result<ErrorRecord, String> {
+    let name = block_name(target, m);
+    let rel = format!("fs/ext4/{name}");
+    let dir = target
+        .sys_path(&rel)
+        .map_err(|e| format!("no ext4 error record for {name}: {e}"))?;
+    let read = |file: &str| -> Option<String> {
+        target
+            .sys_text(&format!("{rel}/{file}"), 4096)
+            .ok()
+            .map(|s| s.trim().to_string())
+    };
+    let count_path = dir.join("errors_count");
+    let count = match target.sys_text(&format!("{rel}/errors_count"), 64) {
+        Ok(text) => text.trim().parse::<u64>().map_err(|_| {
+            format!(
+                "{}: {:?} is not a count; error record not judged",
+                count_path.display(),
+                text.trim()
+            )
+        })?,
+        Err(e) => return Err(format!("no ext4 error record for {name}: {e}")),
+    };
+    let mut evidence = vec![format!("{}: {count}", count_path.display())];
+    if count == 0 {
+        return Ok(ErrorRecord {
+            count,
+            first: None,
+            last: None,
+            evidence,
+        });
+    }
+    let mut when = |which: &str| -> Option<String> {
+        let time: i64 = read(&format!("{which}_error_time"))?.parse().ok()?;
+        if time == 0 {
+            return None;
+        }
+        let mut text = clock::format_utc(time);
+        if let Some(func) = read(&format!("{which}_error_func")).filter(|f| !f.is_empty()) {
+            text.push_str(&format!(" in {func}"));
+            if let Some(line) = read(&format!("{which}_error_line")).filter(|l| l != "0") {
+                text.push_str(&format!(":{line}"));
+            }
+        }
+        for (file, label) in [("ino", "inode"), ("block", "block")] {
+            if let Some(v) = read(&format!("{which}_error_{file}")).filter(|v| v != "0") {
+                text.push_str(&format!(", {label} {v}"));
+            }
+        }
+        evidence.push(format!("{}/{which}_error_*: {text}", dir.display()));
+        Some(text)
+    };
+    let first = when("first");
+    let last = when("last");
+    Ok(ErrorRecord {
+        count,
+        first,
+        last,
+        evidence,
+    })
+}
+
+/// The kernel's name for a mount's block device (`vda1`, `dm-0`, `loop0`): the target of
+/// /sys/dev/block/MAJ:MIN, else the last part of the mount's source.
+fn block_name(target: &Target, m: &Mount) -> String {
+    target
+        .sys_link(&format!("dev/block/{}", m.majmin))
+        .ok()
+        .and_then(|l| l.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| {
+            Path::new(&m.source)
+                .file_name()
+                .map_or_else(|| m.source.clone(), |n| n.to_string_lossy().into_owned())
+        })
+}
+
+struct Space {
+    free_bytes: u64,
+    total_bytes: u64,
+    free_inodes: u64,
+    total_inodes: u64,
+}
+
+/// Free space for unprivileged users (f_bavail), which is what the HA daemons get.
+/// statvfs of a path of the running system (which `_live` stands for).
+fn space(_live: Live, path: &Path) -> Result<Space, nix::Error> {
+    let st = nix::sys::statvfs::statvfs(path)?;
+    let frag = st.fragment_size().max(1) as u64;
+    Ok(Space {
+        free_bytes: (st.blocks_available() as u64).saturating_mul(frag),
+        total_bytes: (st.blocks() as u64).saturating_mul(frag),
+        free_inodes: st.files_available() as u64,
+        total_inodes: st.files() as u64,
+    })
+}
+
+enum Fstab {
+    /// The mount points fstab mounts at boot, with their lines.
+    Read(Vec<(PathBuf, String)>),
+    NotConsulted,
+}
+
+impl Fstab {
+    fn lists(&self, path: &Path) -> Option<&str> {
+        match self {
+            Fstab::Read(entries) => entries
+                .iter()
+                .find(|(p, _)| p == path)
+                .map(|(_, l)| l.as_str()),
+            Fstab::NotConsulted => None,
+        }
+    }
+
+    fn describe_absent(&self, fstab: &Path) -> String {
+        match self {
+            Fstab::Read(_) => format!("not in {}", fstab.display()),
+            Fstab::NotConsulted => {
+                format!("{} not consulted for a captured /proc", fstab.display())
+            }
+        }
+    }
+}
+
+/// Mount points of fstab's entries that are mounted at boot (not `noauto`).
+fn parse_fstab(text: &str) -> Vec<(PathBuf, String)> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|line| {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            let point = f.get(1)?;
+            let noauto = f
+                .get(3)
+                .is_some_and(|o| o.split(',').any(|o| o == "noauto"));
+            (!noauto).then(|| (PathBuf::from(point.replace("\\040", " ")), line.to_string()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mount(options: &str, super_options: &str) -> Mount {
+        let split = |s: &str| s.split(',').map(str::to_string).collect::<Vec<_>>();
+        let (options, super_options) = (split(options), split(super_options));
+        Mount {
+            id: 30,
+            parent: 22,
+            mount_point: "/data".into(),
+            fs_type: "ext4".into(),
+            source: "/dev/vdb1".into(),
+            read_only: options.iter().chain(&super_options).any(|o| o == "ro"),
+            options,
+            super_options,
+            majmin: "254:17".into(),
+        }
+    }
+
+    #[test]
+    fn a_remount_ro_fallback_is_named() {
+        let m = mount("rw,relatime", "ro,errors=remount-ro");
+        let p = option_problems(&m, &["rw".into()]);
+        assert_eq!(p.len(), 1);
+        assert!(p[0].starts_with("/data: rw expected, found ro"), "{p:?}");
+        assert!(p[0].contains("errors=remount-ro fallback"), "{p:?}");
+        let plain = option_problems(&mount("ro,relatime", "ro"), &["rw".into()]);
+        assert_eq!(plain, ["/data: rw expected, found ro"]);
+    }
+
+    #[test]
+    fn other_options_are_looked_up_in_both_lists() {
+        let m = mount("rw,nosuid", "rw,errors=remount-ro");
+        assert!(option_problems(&m, &["rw".into(), "nosuid".into()]).is_empty());
+        assert!(option_problems(&m, &["errors=remount-ro".into()]).is_empty());
+        assert_eq!(
+            option_problems(&m, &["noexec".into(), "ro".into()]),
+            [
+                "/data: option noexec expected, not in effect",
+                "/data: ro expected, found rw"
+            ]
+        );
+    }
+
+    #[test]
+    fn fstab_entries_that_mount_at_boot() {
+        let t = "# comment\n/dev/vda1 / ext4 errors=remount-ro 0 1\n\
+                 LABEL=data /data ext4 defaults 0 2\n/dev/sr0 /media/cd iso9660 ro,noauto 0 0\n\
+                 /dev/vdc /srv/my\\040disk ext4 defaults\n";
+        let points: Vec<PathBuf> = parse_fstab(t).into_iter().map(|(p, _)| p).collect();
+        assert_eq!(
+            points,
+            [PathBuf::from("/"), "/data".into(), "/srv/my disk".into()]
+        );
+    }
+}

@@ -1,0 +1,79 @@
+//! Rule `dev-nodes`: no block devices or device directories (disk/, mapper/) in /dev,
+//! no device node outside /dev, /proc /sys /dev/pts empty, and no virtual filesystem
+//! left mounted in the tree.
+
+use crate::model::{Evidence, Outcome, summarize};
+use crate::world::read::FileKind;
+use crate::world::walk::{Entry, Tree};
+use std::os::unix::ffi::OsStrExt;
+
+pub(super) fn judge(tree: &Tree) -> Outcome {
+    let mut offenders = Vec::new();
+    if !tree.mounted.is_empty() {
+        let mounts: Vec<String> = tree
+            .mounted
+            .iter()
+            .map(|m| format!("{} ({})", m.path.display(), m.fstype))
+            .collect();
+        let first = tree
+            .mounted
+            .first()
+            .map(|m| m.path.clone())
+            .unwrap_or_default();
+        offenders.push(Evidence::about(
+            first,
+            format!(
+                "virtual filesystems are mounted in the tree and were not walked: {}; unmount \
+                 what the build mounted before packing (checking a running system? use \
+                 `ha-preflight boot`)",
+                mounts.join(", ")
+            ),
+        ));
+    }
+    // Only what is under /proc, /sys and /dev, and device nodes anywhere, is of interest.
+    let is_device =
+        |e: &&Entry| matches!(e.stat.kind, FileKind::BlockDevice | FileKind::CharDevice);
+    let looked_at = ["/proc/", "/sys/", "/dev/"]
+        .iter()
+        .flat_map(|d| tree.under(d))
+        .chain(tree.entries.iter().filter(is_device).filter(|e| {
+            let p = e.path.as_os_str().as_bytes();
+            !(p.starts_with(b"/proc/") || p.starts_with(b"/sys/") || p.starts_with(b"/dev/"))
+        }));
+    for e in looked_at {
+        let p = e.path.to_string_lossy();
+        let device = is_device(&e);
+        let shown = e.path.display();
+        if ["/proc/", "/sys/", "/dev/pts/"]
+            .iter()
+            .any(|d| p.starts_with(d))
+        {
+            offenders.push(Evidence::about(
+                &e.path,
+                format!("{shown}: captured from a mounted virtual filesystem"),
+            ));
+        } else if p.starts_with("/dev/") {
+            if e.stat.kind == FileKind::BlockDevice {
+                offenders.push(Evidence::about(
+                    &e.path,
+                    format!("{shown} is a block device (the build host's?)"),
+                ));
+            } else if e.stat.kind == FileKind::Dir && ["/dev/disk", "/dev/mapper"].contains(&&*p) {
+                offenders.push(Evidence::about(
+                    &e.path,
+                    format!("{shown}: the build host's device directory"),
+                ));
+            }
+        } else if device {
+            offenders.push(Evidence::about(
+                &e.path,
+                format!("{shown} is a {} outside /dev", e.stat.kind.name()),
+            ));
+        }
+    }
+    summarize(
+        offenders,
+        Vec::new(),
+        "no host device nodes; /proc, /sys and /dev/pts empty".into(),
+    )
+}

@@ -1,0 +1,17 @@
+//! The shared words, at the bottom of the house: every other floor may use them, and
+//! they use nothing of the crate. What a check is for (`Mode`, `Severity`), what it found
+//! (`Finding`, `Outcome`, `Evidence`), how it ended (`Status`), a run (`CheckResult`,
+//! `Run`), patterns, durations and clock times.
+
+pub mod clock;
+pub mod duration;
+mod mode;
+mod outcome;
+pub mod pattern;
+mod run;
+mod status;
+
+pub use mode::{FailOn, Mode, Severity};
+pub use outcome::{Evidence, Finding, Outcome, SHOWN, and_more, summarize};
+pub use run::{CheckResult, Run};
+pub use status::Status;

@@ -1,0 +1,35 @@
+//! A run's results: what reports render and overrides amend, so it sits below both.
+
+use super::{Evidence, Status};
+use std::time::Duration;
+
+/// One check's result in a run.
+#[derive(Debug, Clone)]
+pub struct CheckResult {
+    /// Index into `Spec::checks`.
+    pub index: usize,
+    pub status: Status,
+    pub summary: String,
+    pub evidence: Vec<Evidence>,
+    pub root_cause: Option<String>,
+    pub blocked_by: Option<String>,
+    pub duration: Duration,
+    /// A failure the kind expects may heal by itself (see `Outcome::transient`).
+    pub transient: bool,
+}
+
+impl CheckResult {
+    /// Still worth re-checking under `--wait`.
+    pub fn is_pending(&self) -> bool {
+        self.status == Status::Wait || self.transient
+    }
+}
+
+#[derive(Debug)]
+pub struct Run {
+    pub results: Vec<CheckResult>,
+    pub verdict: Status,
+    pub duration: Duration,
+    /// How many passes `--wait` made (1 without it).
+    pub passes: u32,
+}

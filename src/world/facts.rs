@@ -1,0 +1,50 @@
+//! Facts several checks share, gathered once per run on first use: the mount table, the
+//! network links and the image's tree walk. Checks run on worker threads, so the cache
+//! is thread-safe.
+
+use super::Target;
+use super::links::Links;
+use super::mounts::MountTable;
+use super::walk::Tree;
+use std::sync::{Arc, Mutex};
+
+/// A lazily gathered fact. A mutex rather than `OnceLock::get_or_init`, because a load
+/// can fail and a failure is kept as the fact ("could not read mountinfo") so every
+/// check that needs it reports the same error without trying again.
+type Cell<T> = Mutex<Option<Result<Arc<T>, String>>>;
+
+#[derive(Default)]
+pub struct Facts {
+    mounts: Cell<MountTable>,
+    links: Cell<Links>,
+    tree: Cell<Tree>,
+}
+
+fn get_or_load<T>(
+    cell: &Cell<T>,
+    load: impl FnOnce() -> Result<T, String>,
+) -> Result<Arc<T>, String> {
+    // A poisoned lock means a check panicked while loading; the panic is reported on its
+    // own, and the fact is simply loaded again.
+    let mut slot = cell.lock().unwrap_or_else(|e| e.into_inner());
+    slot.get_or_insert_with(|| load().map(Arc::new)).clone()
+}
+
+impl Facts {
+    pub fn mounts(&self, target: &Target) -> Result<Arc<MountTable>, String> {
+        get_or_load(&self.mounts, || {
+            MountTable::load(target).map_err(|e| e.to_string())
+        })
+    }
+
+    pub fn links(&self, target: &Target) -> Result<Arc<Links>, String> {
+        get_or_load(&self.links, || {
+            Links::load(target).map_err(|e| e.to_string())
+        })
+    }
+
+    /// Every entry of the target's root, walked once however many checks ask.
+    pub fn tree(&self, target: &Target) -> Arc<Tree> {
+        get_or_load(&self.tree, || Ok(Tree::walk(&target.root))).unwrap_or_default()
+    }
+}

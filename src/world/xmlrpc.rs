@@ -1,0 +1,244 @@
+//! An XML-RPC client over our own bounded HTTP (`http`): one call, all of it by a
+//! deadline, with a reply of bounded size. xcbdaemon-rpc, drbd-consistent (source
+//! "xmlrpc"), role-leftovers and peer-sequence all talk to xcbdaemon through it.
+//!
+//! Only IP literals are accepted as hosts (and `localhost`): a name lookup could hang on
+//! DNS at boot. Loopback only, unless the caller allows another machine.
+
+use super::http;
+use std::io::Cursor;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+pub use xmlrpc::Value;
+use xmlrpc::{Request, Transport};
+
+/// A loopback XML-RPC endpoint, parsed from a spec's `url`.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub url: String,
+    pub addr: SocketAddr,
+    pub host: String,
+    pub path: String,
+}
+
+impl Endpoint {
+    /// Parses `http://HOST[:PORT][/PATH]`; HOST is an IP literal (or `localhost`), never a
+    /// name to look up, and must be loopback unless `remote` allows another machine.
+    pub fn parse(url: &str, remote: bool) -> Result<Self, String> {
+        let (addr, host, path) = parse_url(url, remote)?;
+        Ok(Endpoint {
+            url: url.to_string(),
+            addr,
+            host,
+            path,
+        })
+    }
+}
+
+/// How a call went wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    #[error(transparent)]
+    Http(#[from] http::HttpError),
+    #[error("XML-RPC fault {code}: {string}")]
+    Fault { code: i32, string: String },
+    #[error("malformed XML-RPC reply from {addr}: {message}")]
+    Malformed { addr: SocketAddr, message: String },
+    #[error("cannot encode the request: {0}")]
+    Encode(std::io::Error),
+}
+
+impl CallError {
+    /// The one-line summary for a report.
+    pub fn summary(&self) -> String {
+        use http::HttpError::*;
+        match self {
+            CallError::Http(Refused { addr }) => {
+                format!("connection to {addr} refused: the daemon is not listening")
+            }
+            CallError::Http(TimedOut { addr, phase }) => {
+                format!("no answer from {addr} within the timeout ({phase})")
+            }
+            other => other.to_string(),
+        }
+    }
+
+    /// True for failures a daemon that is still starting would give: worth re-checking
+    /// under `--wait`.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            CallError::Http(http::HttpError::Refused { .. })
+                | CallError::Http(http::HttpError::TimedOut {
+                    phase: "connecting",
+                    ..
+                })
+        )
+    }
+}
+
+/// Calls `method(params)` at `endpoint`, all of it by `deadline`, with a reply of at most
+/// `max_reply` bytes.
+pub fn call(
+    endpoint: &Endpoint,
+    method: &str,
+    params: &[Value],
+    deadline: std::time::Instant,
+    max_reply: usize,
+) -> Result<Value, CallError> {
+    let mut request = Request::new(method);
+    for arg in params {
+        request = request.arg(arg.clone());
+    }
+    let mut xml = Vec::new();
+    request.write_as_xml(&mut xml).map_err(CallError::Encode)?;
+    let body = http::post(
+        endpoint.addr,
+        &endpoint.host,
+        &endpoint.path,
+        "text/xml",
+        &xml,
+        deadline,
+        max_reply,
+    )?;
+    decode_reply(request, body, endpoint.addr)
+}
+
+/// Decodes the body of an XML-RPC reply from `addr`: a value, a fault, or malformed.
+/// Separate from `call` so that the parser of the daemon's reply, the one piece of
+/// outside input on this path past the HTTP head, can be fuzzed without a socket.
+pub fn decode_reply(
+    request: Request<'_>,
+    body: Vec<u8>,
+    addr: SocketAddr,
+) -> Result<Value, CallError> {
+    request.call(Replay(body)).map_err(|e| match e.fault() {
+        Some(f) => CallError::Fault {
+            code: f.fault_code,
+            string: f.fault_string.clone(),
+        },
+        None => CallError::Malformed {
+            addr,
+            message: e.to_string(),
+        },
+    })
+}
+
+/// Hands a body already fetched over our own bounded HTTP to the xmlrpc crate's parser.
+struct Replay(Vec<u8>);
+
+impl Transport for Replay {
+    type Stream = Cursor<Vec<u8>>;
+    fn transmit(
+        self,
+        _: &Request<'_>,
+    ) -> Result<Self::Stream, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Cursor::new(self.0))
+    }
+}
+
+/// A short rendering of a reply for evidence (long replies are cut).
+pub fn show(v: &Value) -> String {
+    let mut out = String::new();
+    render(v, &mut out);
+    if out.chars().count() > 200 {
+        out = out.chars().take(200).collect::<String>() + "…";
+    }
+    out
+}
+
+fn render(v: &Value, out: &mut String) {
+    match v {
+        Value::String(s) => out.push_str(&format!("{s:?}")),
+        Value::Int(i) => out.push_str(&i.to_string()),
+        Value::Int64(i) => out.push_str(&i.to_string()),
+        Value::Bool(b) => out.push_str(&b.to_string()),
+        Value::Double(d) => out.push_str(&d.to_string()),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                render(item, out);
+            }
+            out.push(']');
+        }
+        Value::Struct(map) => {
+            out.push('{');
+            for (i, (k, item)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(k);
+                out.push_str(": ");
+                render(item, out);
+            }
+            out.push('}');
+        }
+        Value::DateTime(d) => out.push_str(&format!("{d:?}")),
+        Value::Base64(b) => out.push_str(&format!("<{} bytes>", b.len())),
+        Value::Nil => out.push_str("nil"),
+    }
+}
+
+/// `http://HOST[:PORT][/PATH]` with HOST an IP literal or `localhost`, loopback unless
+/// `remote`.
+pub fn parse_url(url: &str, remote: bool) -> Result<(SocketAddr, String, String), String> {
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or("only http:// URLs are supported (XML-RPC daemons speak plain HTTP)")?;
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], rest[i..].to_string()),
+        None => (rest, "/".to_string()),
+    };
+    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+        let (h, after) = v6.split_once(']').ok_or("unclosed [ in the host")?;
+        (h, after.strip_prefix(':'))
+    } else {
+        match authority.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        }
+    };
+    let port: u16 = match port {
+        Some(p) => p.parse().map_err(|_| format!("bad port `{p}`"))?,
+        None => 80,
+    };
+    let ip: IpAddr = if host == "localhost" {
+        IpAddr::V4(Ipv4Addr::LOCALHOST)
+    } else {
+        host.parse().map_err(|_| {
+            format!("host `{host}` must be an IP literal or localhost (no name lookups at boot)")
+        })?
+    };
+    if !remote && !ip.is_loopback() {
+        return Err(format!(
+            "{ip} is not a loopback address; this check only talks to local daemons"
+        ));
+    }
+    Ok((SocketAddr::new(ip, port), authority.to_string(), path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_loopback_urls_only() {
+        let (addr, host, path) = parse_url("http://127.0.0.1:8000/RPC2", false).unwrap();
+        assert_eq!(addr, "127.0.0.1:8000".parse().unwrap());
+        assert_eq!((host.as_str(), path.as_str()), ("127.0.0.1:8000", "/RPC2"));
+        assert_eq!(parse_url("http://localhost", false).unwrap().0.port(), 80);
+        assert!(parse_url("http://[::1]:9/", false).is_ok());
+        assert!(parse_url("http://10.0.0.1:8000/", false).is_err());
+        assert!(parse_url("http://xcb.example:8000/", false).is_err());
+        assert!(parse_url("https://127.0.0.1/", false).is_err());
+    }
+
+    #[test]
+    fn remote_urls_still_take_ip_literals_only() {
+        assert!(parse_url("http://10.0.0.1:8000/", true).is_ok());
+        assert!(parse_url("http://[fd00::2]:8000/RPC2", true).is_ok());
+        assert!(parse_url("http://peer.example:8000/", true).is_err());
+    }
+}
