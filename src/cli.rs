@@ -1,4 +1,4 @@
-//! The command line, as design.md fixes it.
+//! The command line, as doc/contracts.md fixes it.
 
 pub use crate::model::FailOn;
 use crate::model::duration;

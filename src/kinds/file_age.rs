@@ -1,5 +1,5 @@
 //! Kind `file-age`: a record of the last successful run of something is recent enough.
-//! sync-age uses it for a standby's last successful sync (seed 002: the database sync to
+//! sync-age uses it for a standby's last successful sync (a field report: the database sync to
 //! the standby ran only daily, so when the master died the standby's copy was a day old
 //! and nobody had known).
 //!

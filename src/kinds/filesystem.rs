@@ -1,5 +1,5 @@
 //! Kind `filesystem`: the filesystems HA keeps its data on are mounted as configured, have
-//! no recorded errors, and have room left. fs-errors uses it (seed 002: a master that
+//! no recorded errors, and have room left. fs-errors uses it (a field report: a master that
 //! seized repeatedly, whose root filesystem needed a manual fsck).
 //!
 //! Three signs of a damaged filesystem, each cheap to read:
@@ -145,8 +145,8 @@ impl Evaluate for Filesystem {
                         if s.free_bytes < self.min_free_bytes {
                             problems.push(format!(
                                 "{shown} has {} free (needs {})",
-                                super::mount::human_bytes(s.free_bytes),
-                                super::mount::human_bytes(self.min_free_bytes)
+                                crate::model::human_bytes(s.free_bytes),
+                                crate::model::human_bytes(self.min_free_bytes)
                             ));
                         }
                         // btrfs and some network filesystems report no inode count at all.

@@ -1,7 +1,7 @@
 //! Kind `hostname`: the image carries the appliance's name, not the build host's.
 //! debootstrap copies the host's /etc/hostname, and postinsts running in a chroot see the
 //! host's name (ssh-keygen puts `root@BUILDHOST` in key comments); HA node names are
-//! often derived from it (research/image-hygiene.md 2.4).
+//! often derived from it.
 //!
 //! In image mode the machine running the check is, in CI, the build host itself: its
 //! name anywhere in the image is the leftover. `expected`, when the spec gives the

@@ -1,5 +1,5 @@
 //! Kind `interface`: a network interface is administratively up, has carrier, and carries
-//! the expected IPv4 addresses. lo-up uses it: in seed 004 lo was never brought up, so
+//! the expected IPv4 addresses. lo-up uses it: in the incident (doc/incident.md) lo was never brought up, so
 //! xcbdaemon, reached over loopback, was unreachable.
 //!
 //! Flags, not operstate: lo's operstate reads "unknown" even when it works.

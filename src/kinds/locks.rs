@@ -1,5 +1,5 @@
-//! Kind `locks`: pid files and lock files point at live owners. stale-locks uses it (seed
-//! 003: a crash left database files locked on a NAS; nothing would start until someone
+//! Kind `locks`: pid files and lock files point at live owners. stale-locks uses it (in a field
+//! report, a crash left database files locked on a NAS; nothing would start until someone
 //! found and cleared the locks by hand).
 //!
 //! A pid file is stale when its process is gone (or a zombie), or when its pid now belongs
@@ -12,7 +12,7 @@
 //! device and inode) shows every flock, POSIX and OFD lock held on this machine. A file
 //! that /proc/locks does not show is also probed with F_GETLK, which asks the filesystem
 //! (on NFS, the server) whether a lock could be taken without taking one: a lock held by a
-//! holder that no longer runs here is what seed 003 found.
+//! holder that no longer runs here is what that report found.
 //!
 //! Pid files are read and lock files probed on the check's worker thread, so a hung NFS
 //! mount costs this check its deadline and nothing more.

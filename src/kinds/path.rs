@@ -150,7 +150,7 @@ impl Evaluate for PathRules {
                     ));
                 }
                 for path in matches {
-                    match judge(root, &path, &rule.require) {
+                    match problem(root, &path, &rule.require) {
                         Ok(Some(problem)) => offenders.push(Evidence::about(&path, problem)),
                         Ok(None) => {}
                         Err(e) => errors.push(e),
@@ -193,7 +193,7 @@ impl Rule {
     }
 }
 
-fn judge(root: &Root, path: &Path, require: &Require) -> Result<Option<String>, String> {
+fn problem(root: &Root, path: &Path, require: &Require) -> Result<Option<String>, String> {
     let shown = path.display();
     let st = match root.lstat(path) {
         Ok(st) => st,

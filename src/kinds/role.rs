@@ -1,6 +1,6 @@
 //! Kind `role`: a node carries no state of a role it no longer has. role-leftovers uses it
-//! (seeds 000 and 001: a replica that had once acted as master kept the master's sequence
-//! file; its tables never updated again until the data files and the sequence file were
+//! (in a field report, a replica that had once acted as master kept the master's
+//! sequence file; its tables never updated again until the data files and the sequence file were
 //! removed. The runbook says a demoted master must drop them before it rejoins).
 //!
 //! The node's current role comes from a file (its whole content), a `KEY=value` line of an

@@ -1,5 +1,5 @@
 //! Kind `sequence`: this node's replication sequence numbers against those of the node it
-//! follows. peer-sequence uses it (seeds 000 and 001: a replica whose sequence numbers had
+//! follows. peer-sequence uses it (a field report: a replica whose sequence numbers had
 //! got ahead of the master's while it briefly acted as master; replication never
 //! corrected it, and three tables silently stopped updating).
 //!
@@ -341,7 +341,7 @@ mod tests {
 
     #[test]
     fn the_seed_000_replica_is_ahead() {
-        // boksdiag sequence on the replica vs the master (seed 000).
+        // boksdiag sequence on the replica vs the master (as in that report).
         let here = n(&[("T7", 6982), ("T9", 10258), ("T15", 2043)]);
         let master = n(&[("T7", 5053), ("T9", 7919), ("T15", 1865)]);
         let o = compare(&here, &master, 1000);

@@ -1,6 +1,7 @@
 //! Kind `volatile-dir`: a state directory lives on a filesystem that a reboot empties.
 //!
-//! netrun-layout uses it for /etc/network/run, ifupdown's state directory. In seed 004 it
+//! netrun-layout uses it for /etc/network/run, ifupdown's state directory. In the incident
+//! (doc/incident.md) it
 //! was a plain directory on the root filesystem, so "lo=lo" survived every reboot and ifup
 //! skipped lo.
 //!
@@ -96,7 +97,7 @@ impl VolatileDir {
                 let era = match installed_version(root, "ifupdown") {
                     Some(v) if v.starts_with("0.6") || v.starts_with("0.5") => {
                         format!(
-                            "ifupdown {v} (var/lib/dpkg/status) keeps its state here: this is seed 004's layout"
+                            "ifupdown {v} (var/lib/dpkg/status) keeps its state here: this is the layout that kept lo down in the incident"
                         )
                     }
                     Some(v) => format!(
@@ -132,7 +133,7 @@ impl VolatileDir {
                 let Some(dir) = &self.absent_dir else {
                     return Outcome::pass(format!("{path} is absent"));
                 };
-                let (verdict, evidence) = self.judge(root, &table, dir);
+                let (verdict, evidence) = self.filesystem_of(root, &table, dir);
                 return match verdict {
                     Ok(fs) => Outcome::pass(format!(
                         "{path} is absent (ifupdown 0.8+ layout); {} is on {fs}",
@@ -155,7 +156,7 @@ impl VolatileDir {
                 Err(e) => return Outcome::error(format!("readlink {path}: {e}")),
             };
             let shown = format!("{path} -> {}", link.display());
-            let (verdict, mut evidence) = self.judge(root, &table, &self.path);
+            let (verdict, mut evidence) = self.filesystem_of(root, &table, &self.path);
             evidence.insert(0, format!("readlink {shown}"));
             return match verdict {
                 Ok(fs) => Outcome::pass(format!("{shown}, on {fs}")),
@@ -174,7 +175,7 @@ impl VolatileDir {
             ))
             .with(format!("lstat {path}: {}", st.kind.name()));
         }
-        let (verdict, evidence) = self.judge(root, &table, &self.path);
+        let (verdict, evidence) = self.filesystem_of(root, &table, &self.path);
         match verdict {
             Ok(fs) => Outcome::pass(format!("{path} is a directory on {fs}")),
             Err(fs) => Outcome::fail(format!(
@@ -188,7 +189,7 @@ impl VolatileDir {
 
     /// Where `dir` really is and which filesystem holds it: Ok(description) when that is
     /// the volatile type, Err(description) when not.
-    fn judge(
+    fn filesystem_of(
         &self,
         root: &Root,
         table: &MountTable,

@@ -1,7 +1,7 @@
 //! Kind `xmlrpc`: one XML-RPC call over loopback answers correctly in time.
 //!
 //! xcbdaemon-rpc uses it: the HA scripts ask xcbdaemon, over lo, for cluster and DRBD
-//! state; in seed 004 that call could not be made and the boot waited forever. The
+//! state; in the incident (doc/incident.md) that call could not be made and the boot waited forever. The
 //! summary tells apart the ways a call goes wrong, since each has a different fix:
 //! refused (daemon not running), timed out (daemon hung, or lo not routing), an HTTP
 //! error, an XML-RPC fault (the daemon answered "no"), a malformed or oversized reply.

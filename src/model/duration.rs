@@ -4,7 +4,7 @@
 //! In a spec a bare number is refused rather than guessed at: `timeout = "30"` could mean
 //! seconds or milliseconds, and a boot gate that waits a thousand times too long is a real
 //! outage. On the command line a bare number is seconds ([`parse_arg`]), as in systemd's
-//! time spans (systemd.time(7)) and as design.md writes the unit's `--wait 300`.
+//! time spans (systemd.time(7)) and as the unit writes `--wait 300`.
 
 use std::time::Duration;
 

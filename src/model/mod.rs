@@ -3,6 +3,7 @@
 //! (`Finding`, `Outcome`, `Evidence`), how it ended (`Status`), a run (`CheckResult`,
 //! `Run`), patterns, durations and clock times.
 
+mod bytes;
 pub mod clock;
 pub mod duration;
 mod mode;
@@ -11,6 +12,7 @@ pub mod pattern;
 mod run;
 mod status;
 
+pub use bytes::human_bytes;
 pub use mode::{FailOn, Mode, Severity};
 pub use outcome::{Evidence, Finding, Outcome, SHOWN, and_more, summarize};
 pub use run::{CheckResult, Run};

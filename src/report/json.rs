@@ -1,4 +1,4 @@
-//! `--format json`: one object, schema 1, exactly as design.md shows it.
+//! `--format json`: one object, schema 1, exactly as doc/contracts.md shows it.
 
 use crate::engine::check_of;
 use crate::model::Mode;

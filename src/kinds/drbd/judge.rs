@@ -1,4 +1,4 @@
-//! The verdict for one volume (design.md, "DRBD in boot mode"):
+//! The verdict for one volume (doc/contracts.md, "DRBD in boot mode"):
 //!
 //! | state | verdict |
 //! |---|---|

@@ -1,6 +1,6 @@
 //! Kind `drbd`: every configured DRBD volume is in a state HA may start on.
 //!
-//! drbd-consistent uses it. In seed 004 a boot waited forever "for DRBD to become
+//! drbd-consistent uses it. In the incident (doc/incident.md) a boot waited forever "for DRBD to become
 //! consistent" on a node that was not in a cluster: here a node with no DRBD is `skip` at
 //! once, a resync is `wait` (with progress, re-checked under `--wait`), and a split brain
 //! fails at once. Sources:

@@ -2,14 +2,14 @@
 //!
 //! ifup consults its state before doing anything: an interface recorded as configured is
 //! skipped ("ifup: interface lo already configured", silently under `ifup -a`). State
-//! that survived a reboot (seed 004) therefore keeps an interface down for good. Two
+//! that survived a reboot (the incident, doc/incident.md) therefore keeps an interface down for good. Two
 //! formats are read:
 //! - `ifstate`, lines `iface=logical` (ifupdown 0.6 to 0.8);
 //! - `ifstate.<iface>`, holding the logical name when up and empty when down (0.8).
 //!
 //! Boot mode compares the record with the kernel. Image mode has no kernel to compare
 //! with: any interface recorded as configured in the image is state baked in by the build,
-//! and fails (lo first: it is the one that took seed 004's box down).
+//! and fails (lo first: it is the one that took the incident's box down).
 
 pub mod parse;
 
@@ -133,7 +133,7 @@ impl Evaluate for Ifstate {
 /// The image-mode verdict: any recorded interface is state baked into the image.
 fn baked(recorded: &BTreeMap<String, Recorded>) -> Outcome {
     let mut names: Vec<&String> = recorded.keys().collect();
-    // lo first: in seed 004 it is the one whose baked state took the box down.
+    // lo first: in the incident it is the one whose baked state took the box down.
     names.sort_by_key(|n| (n.as_str() != "lo", n.as_str()));
     let files: Vec<String> = names
         .iter()

@@ -173,7 +173,7 @@ impl Evaluate for Mount {
             ))
             .with_all(evidence);
         }
-        summary.push_str(&format!(", {} free", human_bytes(st.free)));
+        summary.push_str(&format!(", {} free", crate::model::human_bytes(st.free)));
         Outcome::pass(summary).with_all(evidence)
     }
 }
@@ -247,19 +247,4 @@ fn magic_of(fstype: &str) -> Option<i64> {
         "overlay" => 0x794c_7630,
         _ => return None,
     })
-}
-
-pub fn human_bytes(n: u64) -> String {
-    const UNITS: &[&str] = &["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut unit = 0;
-    while v >= 1024.0 && unit + 1 < UNITS.len() {
-        v /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[unit])
-    }
 }

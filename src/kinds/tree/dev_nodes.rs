@@ -7,7 +7,7 @@ use crate::world::read::FileKind;
 use crate::world::walk::{Entry, Tree};
 use std::os::unix::ffi::OsStrExt;
 
-pub(super) fn judge(tree: &Tree) -> Outcome {
+pub(super) fn evaluate(tree: &Tree) -> Outcome {
     let mut offenders = Vec::new();
     if !tree.mounted.is_empty() {
         let mounts: Vec<String> = tree

@@ -157,12 +157,12 @@ impl Evaluate for TreeCheck {
         let root = &cx.target.root;
         let outcome = match self.rule {
             Rule::UnknownOwners => {
-                unknown_owners::judge(root, &tree, &self.system_dirs, self.first_user_uid)
+                unknown_owners::evaluate(root, &tree, &self.system_dirs, self.first_user_uid)
             }
-            Rule::RuntimeLeftovers => runtime_leftovers::judge(root, &tree),
-            Rule::TmpLeftovers => tmp_leftovers::judge(root, &tree),
-            Rule::QemuUserStatic => qemu_user_static::judge(root, &tree),
-            Rule::DevNodes => dev_nodes::judge(&tree),
+            Rule::RuntimeLeftovers => runtime_leftovers::evaluate(root, &tree),
+            Rule::TmpLeftovers => tmp_leftovers::evaluate(root, &tree),
+            Rule::QemuUserStatic => qemu_user_static::evaluate(root, &tree),
+            Rule::DevNodes => dev_nodes::evaluate(&tree),
         };
         blind_spots(outcome, &tree, self.rule.scope())
     }

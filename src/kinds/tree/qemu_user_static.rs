@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-pub(super) fn judge(root: &Root, tree: &Tree) -> Outcome {
+pub(super) fn evaluate(root: &Root, tree: &Tree) -> Outcome {
     let suspects: Vec<&Path> = tree
         .entries
         .iter()

@@ -9,7 +9,7 @@ use crate::world::root::Root;
 use crate::world::walk::Tree;
 use std::path::Path;
 
-pub(super) fn judge(root: &Root, tree: &Tree) -> Outcome {
+pub(super) fn evaluate(root: &Root, tree: &Tree) -> Outcome {
     let mut offenders = Vec::new();
     for (path, want) in [("/var/run", "../run"), ("/var/lock", "../run/lock")] {
         match root.lstat(Path::new(path)) {

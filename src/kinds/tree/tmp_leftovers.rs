@@ -9,7 +9,7 @@ use crate::world::walk::Tree;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-pub(super) fn judge(root: &Root, tree: &Tree) -> Outcome {
+pub(super) fn evaluate(root: &Root, tree: &Tree) -> Outcome {
     let mut offenders = Vec::new();
     for dir in ["/tmp", "/var/tmp"] {
         match root.lstat(Path::new(dir)) {

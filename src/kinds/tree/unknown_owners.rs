@@ -8,7 +8,7 @@ use crate::world::walk::Tree;
 use std::collections::HashSet;
 use std::path::Path;
 
-pub(super) fn judge(
+pub(super) fn evaluate(
     root: &Root,
     tree: &Tree,
     system_dirs: &[String],

@@ -63,7 +63,7 @@ impl UnitWiring {
         })
     }
 
-    fn judge(&self, root: &Root) -> Result<Outcome, GlobError> {
+    fn wiring(&self, root: &Root) -> Result<Outcome, GlobError> {
         let gate = &self.unit;
         let Some(gate_unit) = Unit::load(root, gate)? else {
             return Ok(Outcome::fail(format!(
@@ -182,7 +182,7 @@ impl UnitWiring {
 
 impl Evaluate for UnitWiring {
     fn evaluate(&self, cx: &Context) -> Outcome {
-        match self.judge(&cx.target.root) {
+        match self.wiring(&cx.target.root) {
             Ok(outcome) => outcome,
             Err(e) => Outcome::error(e.to_string()),
         }
