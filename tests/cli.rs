@@ -93,42 +93,6 @@ fn usage_errors_exit_2() {
 }
 
 #[test]
-fn captured_box_with_lo_down() {
-    let ran = run_captured(
-        "lo-down",
-        &["--only", "shm-tmpfs,lo-up", "--format", "json"],
-    );
-    assert_eq!(ran.code, 1, "{}", ran.stdout);
-    let report = ran.json();
-    assert_eq!(status(&report, "shm-tmpfs"), "pass");
-    let shm = check(&report, "shm-tmpfs");
-    assert!(
-        shm["evidence"].to_string().contains("statfs not run"),
-        "{shm:#}"
-    );
-    let lo = check(&report, "lo-up");
-    assert_eq!(lo["status"], "fail");
-    assert_eq!(lo["summary"], "lo is down (IFF_UP not set)");
-    // --only drops the edge to netrun-stale: no root cause from outside the selection.
-    assert_eq!(lo["root_cause"], serde_json::Value::Null);
-    assert!(
-        lo["fix"]
-            .as_str()
-            .is_some_and(|f| f.contains("ip link set lo up"))
-    );
-}
-
-#[test]
-fn captured_box_with_lo_up() {
-    let ran = run_captured("lo-up", &["--only", "lo-up", "--format", "json"]);
-    assert_eq!(ran.code, 0, "{}", ran.stdout);
-    let report = ran.json();
-    let lo = check(&report, "lo-up");
-    assert_eq!(lo["status"], "pass", "{lo:#}");
-    assert_eq!(lo["fix"], serde_json::Value::Null);
-}
-
-#[test]
 fn json_has_exactly_the_schema_1_fields() {
     let report = run_captured("lo-up", &["--only", "lo-up", "--format", "json"]).json();
     let mut top: Vec<&str> = report

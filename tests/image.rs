@@ -329,37 +329,6 @@ fn the_ifupdown_era_comes_from_the_images_dpkg_status() {
     );
 }
 
-#[test]
-fn the_build_hosts_own_name_in_the_image_is_caught() {
-    // CI runs image mode on the build host: its name in the image is the leftover.
-    let Ok(host) = nix_hostname() else { return };
-    let dir = scratch("image-build-host-name");
-    let root = dir.join("root");
-    make_tree("clean", &root);
-    std::fs::write(root.join("etc/hostname"), format!("{host}\n")).expect("write");
-    let (ran, _) = image(&root, &["--only", "build-hostname"], "openat2");
-    let report = ran.json();
-    let c = check(&report, "build-hostname");
-    assert_eq!(c["status"], "warn", "{c:#}");
-    assert!(
-        c["summary"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("the name of the machine that built the image"),
-        "{c:#}"
-    );
-}
-
-fn nix_hostname() -> Result<String, ()> {
-    let name = std::fs::read_to_string("/proc/sys/kernel/hostname").map_err(|_| ())?;
-    let name = name.trim().to_string();
-    if name.is_empty() || name == "localhost" || name == "appliance" {
-        Err(())
-    } else {
-        Ok(name)
-    }
-}
-
 /// A folder an ordinary user cannot look into (Debian's /etc/ssl/private is 0710
 /// root:ssl-cert) must not read as empty: as root the leftover key is found; as anyone
 /// else the check cannot tell, and says so.

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: run the built binary, read its JSON.
 #![allow(dead_code)] // each test crate uses a different subset
 
+pub mod ns;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

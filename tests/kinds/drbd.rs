@@ -2,9 +2,7 @@
 //! support bundle or `--proc` gives them), drbdsetup stand-ins for DRBD 9, and `--wait`
 //! against a /proc/drbd that changes while the binary waits. No root needed.
 
-mod common;
-
-use common::{Ran, Scratch, bin, check, fixture, scratch};
+use crate::common::{Ran, Scratch, bin, check, fixture, scratch};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

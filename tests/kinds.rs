@@ -1,0 +1,78 @@
+//! The kinds' tests: one module per kind in tests/kinds/, named after it (kind
+//! `volatile-dir` is tests/kinds/volatile_dir.rs), its fixtures as files in
+//! tests/fixtures/<kind>/ where it has any. From a check id: `ha-preflight list` (or
+//! checks/*.toml) gives its kind, and the kind gives the file. End-to-end suites (a whole
+//! boot in namespaces, images, the package, qemu) are the other files of tests/.
+//!
+//! `every_check_id_is_named_by_its_kinds_tests` holds the map honest: a check the
+//! shipped spec has and its kind's tests do not name fails here.
+
+#[path = "common/mod.rs"]
+mod common;
+
+/// tests/kinds/<kind>.rs, and what they share (`support`).
+mod kinds {
+    mod diversions;
+    mod drbd;
+    mod file_age;
+    mod filesystem;
+    mod hostname;
+    mod ifstate;
+    mod interface;
+    mod locks;
+    mod mount;
+    mod path;
+    mod role;
+    mod sequence;
+    pub mod support;
+    mod tree;
+    mod unit_wiring;
+    mod volatile_dir;
+    mod xmlrpc;
+}
+
+use kinds::support;
+
+use ha_preflight::kinds::KINDS;
+
+/// The test module of a kind.
+fn module_of(kind: &str) -> std::path::PathBuf {
+    common::repo()
+        .join("tests/kinds")
+        .join(format!("{}.rs", kind.replace('-', "_")))
+}
+
+#[test]
+fn every_kind_has_its_test_module() {
+    for kind in KINDS {
+        assert!(
+            module_of(kind.name).is_file(),
+            "kind `{}` has no {}",
+            kind.name,
+            module_of(kind.name).display()
+        );
+    }
+}
+
+#[test]
+fn every_check_id_is_named_by_its_kinds_tests() {
+    let mut missing = Vec::new();
+    for file in ["checks/boot.toml", "checks/image.toml"] {
+        let path = common::repo().join(file);
+        let text = std::fs::read_to_string(&path).expect("a shipped spec file");
+        let spec = ha_preflight::spec::parse_text(&path, &text).expect("the shipped spec loads");
+        for check in &spec.checks {
+            let tests = module_of(check.kind.name);
+            let text = std::fs::read_to_string(&tests).unwrap_or_default();
+            if !text.contains(&format!("\"{}\"", check.id)) {
+                missing.push(format!(
+                    "check `{}` ({file}, kind {}) is named by no test in {}",
+                    check.id,
+                    check.kind.name,
+                    tests.display()
+                ));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "\n{}", missing.join("\n"));
+}

@@ -1,0 +1,237 @@
+//! Kind `filesystem` (check fs-errors): real mounts in mount namespaces (a ro tmpfs, a
+//! missing option, a full tmpfs, fstab-listed but not mounted), a real ext4 on a loop
+//! device given an error by the kernel's own hook, and a captured bundle's error record.
+
+use crate::common::{self, Ran, scratch};
+use crate::support::{evidence, only, skip_unless_root, summary};
+use serde_json::Value;
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+// --- fs-errors -------------------------------------------------------------------
+
+fn fs_spec(dir: &Path, mounts: &str, extra: &str) -> String {
+    format!(
+        r#"[[check]]
+id = "fs-errors"
+kind = "filesystem"
+modes = ["boot"]
+why = "test"
+fix = "test"
+mounts = [{mounts}]
+fstab = "{d}/fstab"
+{extra}
+"#,
+        d = dir.display()
+    )
+}
+
+#[test]
+fn a_filesystem_in_fstab_but_not_mounted_fails_and_one_not_configured_skips() {
+    let dir = scratch("fs-fstab");
+    let data = dir.join("data");
+    fs::create_dir_all(&data).unwrap();
+    let spec = fs_spec(
+        &dir,
+        &format!(r#"{{ path = "{}", options = ["rw"] }}"#, data.display()),
+        "",
+    );
+    let c = only(&dir, &spec, &[]);
+    assert_eq!(c["status"], "skip", "{c:#}");
+    assert!(evidence(&c).contains("not configured on this box"), "{c:#}");
+
+    fs::write(
+        dir.join("fstab"),
+        format!("LABEL=data {} ext4 defaults 0 2\n", data.display()),
+    )
+    .unwrap();
+    let c = only(&dir, &spec, &[]);
+    assert_eq!(c["status"], "fail", "{c:#}");
+    assert_eq!(summary(&c), format!("{} is not mounted", data.display()));
+
+    fs::write(
+        dir.join("fstab"),
+        format!("LABEL=data {} ext4 noauto 0 2\n", data.display()),
+    )
+    .unwrap();
+    assert_eq!(only(&dir, &spec, &[])["status"], "skip");
+}
+
+#[test]
+fn recorded_ext4_errors_from_a_captured_bundle() {
+    let dir = scratch("fs-captured");
+    let bundle = common::fixture("captured/ext4-errors");
+    let spec = fs_spec(
+        &dir,
+        r#"{ path = "/", options = ["rw"] }, { path = "/data", options = ["rw"] }"#,
+        "",
+    );
+    let proc_dir = bundle.join("proc").display().to_string();
+    let sys_dir = bundle.join("sys").display().to_string();
+    let c = only(&dir, &spec, &["--proc", &proc_dir, "--sys", &sys_dir]);
+    assert_eq!(c["status"], "fail", "{c:#}");
+    assert_eq!(
+        summary(&c),
+        "/data: rw expected, found ro: the superblock is read-only while the mount says rw, \
+         the kernel's errors=remount-ro fallback after a filesystem error (and 1 more)"
+    );
+    let ev = evidence(&c);
+    assert!(
+        ev.contains(
+            "/data has 3 recorded filesystem errors (first 2026-11-19 03:12:45 UTC in \
+             ext4_lookup:1855, inode 131074; last 2026-11-20 21:40:02 UTC in \
+             ext4_journal_check_start:83)"
+        ),
+        "{ev}"
+    );
+    assert!(
+        !ev.contains("statfs"),
+        "a captured bundle is not statfs-ed: {ev}"
+    );
+}
+
+/// Runs `script` (sh) in a new mount namespace with the scratch dir as $D.
+fn in_mount_ns(dir: &Path, script: &str) -> Ran {
+    Command::new("unshare")
+        .args(["-m", "sh", "-euc"])
+        .arg(format!("mount --make-rprivate /\n{script}"))
+        .env("D", dir)
+        .env("BIN", common::bin())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("unshare")
+        .into()
+}
+
+#[test]
+fn a_read_only_tmpfs_where_rw_is_expected_fails() {
+    if skip_unless_root("a_read_only_tmpfs_where_rw_is_expected_fails", "mounts") {
+        return;
+    }
+    let dir = scratch("fs-ro");
+    fs::create_dir_all(dir.join("data")).unwrap();
+    let spec = fs_spec(
+        &dir,
+        &format!(
+            r#"{{ path = "{}/data", options = ["rw", "nosuid"] }}"#,
+            dir.display()
+        ),
+        "",
+    );
+    fs::write(dir.join("spec.toml"), spec).unwrap();
+    let run = |opts: &str| {
+        let ran = in_mount_ns(
+            &dir,
+            &format!(
+                "mount -t tmpfs -o {opts} tmpfs $D/data\n\"$BIN\" boot --format json --spec $D/spec.toml"
+            ),
+        );
+        ran.json()["checks"][0].clone()
+    };
+    let c = run("ro,nosuid");
+    assert_eq!(c["status"], "fail", "{c:#}");
+    assert_eq!(
+        summary(&c),
+        format!("{}/data: rw expected, found ro", dir.display())
+    );
+    let c = run("rw,nosuid");
+    assert_eq!(c["status"], "pass", "{c:#}");
+    let c = run("rw");
+    assert_eq!(c["status"], "fail", "{c:#}");
+    assert!(
+        summary(&c).contains("option nosuid expected, not in effect"),
+        "{c:#}"
+    );
+}
+
+#[test]
+fn a_full_filesystem_fails_on_space_and_on_inodes() {
+    if skip_unless_root("a_full_filesystem_fails_on_space_and_on_inodes", "mounts") {
+        return;
+    }
+    let dir = scratch("fs-full");
+    fs::create_dir_all(dir.join("data")).unwrap();
+    let spec = fs_spec(
+        &dir,
+        &format!(r#"{{ path = "{}/data" }}"#, dir.display()),
+        "min_free_bytes = 1\nmin_free_inodes = 1",
+    );
+    fs::write(dir.join("spec.toml"), spec).unwrap();
+    let ran = in_mount_ns(
+        &dir,
+        "mount -t tmpfs -o size=256k tmpfs $D/data\n\
+         dd if=/dev/zero of=$D/data/fill bs=4k 2>/dev/null || true\n\
+         \"$BIN\" boot --format json --spec $D/spec.toml",
+    );
+    let c = ran.json()["checks"][0].clone();
+    assert_eq!(c["status"], "fail", "{c:#}");
+    assert!(
+        summary(&c).ends_with("data has 0 B free (needs 1 B)"),
+        "{c:#}"
+    );
+
+    let ran = in_mount_ns(
+        &dir,
+        "mount -t tmpfs -o nr_inodes=8 tmpfs $D/data\n\
+         i=0; while touch $D/data/f$i 2>/dev/null; do i=$((i+1)); done\n\
+         \"$BIN\" boot --format json --spec $D/spec.toml",
+    );
+    let c = ran.json()["checks"][0].clone();
+    assert_eq!(c["status"], "fail", "{c:#}");
+    assert!(
+        summary(&c).ends_with("data has 0 free inodes (needs 1)"),
+        "{c:#}"
+    );
+}
+
+/// The real thing: an ext4 filesystem on a loop device, mounted errors=remount-ro, made
+/// to record an error by the kernel's own test hook. The kernel remounts it read-only
+/// and counts the error; fs-errors must name both.
+#[test]
+fn an_ext4_error_remounts_read_only_and_is_reported() {
+    let test = "an_ext4_error_remounts_read_only_and_is_reported";
+    if skip_unless_root(test, "loop devices and mounts") {
+        return;
+    }
+    let dir = scratch("fs-ext4");
+    fs::create_dir_all(dir.join("data")).unwrap();
+    let spec = fs_spec(
+        &dir,
+        &format!(r#"{{ path = "{}/data", options = ["rw"] }}"#, dir.display()),
+        "",
+    );
+    fs::write(dir.join("spec.toml"), spec).unwrap();
+    let ran = in_mount_ns(
+        &dir,
+        "truncate -s 16M $D/ext4.img\n\
+         mkfs.ext4 -q -F $D/ext4.img\n\
+         if ! mount -o loop,errors=remount-ro $D/ext4.img $D/data 2>$D/mount.err; then\n\
+           echo SKIP; cat $D/mount.err; exit 0; fi\n\
+         \"$BIN\" boot --format json --spec $D/spec.toml > $D/before.json || true\n\
+         dev=$(basename $(findmnt -no SOURCE $D/data))\n\
+         echo ha-preflight-test > /sys/fs/ext4/$dev/trigger_fs_error\n\
+         \"$BIN\" boot --format json --spec $D/spec.toml || true\n\
+         umount $D/data",
+    );
+    if ran.stdout.starts_with("SKIP") || ran.stderr.contains("mkfs.ext4: not found") {
+        eprintln!(
+            "SKIP {test}: no loop mount here: {}{}",
+            ran.stdout, ran.stderr
+        );
+        return;
+    }
+    let before: Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("before.json")).unwrap()).unwrap();
+    assert_eq!(before["checks"][0]["status"], "pass", "{before:#}");
+    let c = ran.json()["checks"][0].clone();
+    assert_eq!(c["status"], "fail", "{c:#}\n{}", ran.stderr);
+    assert!(summary(&c).contains("rw expected, found ro"), "{c:#}");
+    assert!(summary(&c).contains("errors=remount-ro fallback"), "{c:#}");
+    let ev = evidence(&c);
+    assert!(
+        ev.contains("has 1 recorded filesystem error (first "),
+        "{ev}"
+    );
+    assert!(ev.contains("errors_count: 1"), "{ev}");
+}

@@ -1,0 +1,186 @@
+//! Kind `sequence` (check peer-sequence): a python XML-RPC leader over loopback with the
+//! field report's numbers, and, in a network namespace, a leader that refuses, hangs or
+//! is not there.
+
+use crate::common::{self, Ran, check, free_port, repo, scratch, xcbdaemon};
+use crate::support::{evidence, only, skip_unless_root, summary};
+use serde_json::Value;
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+// --- peer-sequence ---------------------------------------------------------------
+
+fn seq_spec(dir: &Path, peer: &str, extra: &str) -> String {
+    format!(
+        r#"[[check]]
+id = "peer-sequence"
+kind = "sequence"
+modes = ["boot"]
+why = "test"
+fix = "test"
+local = "{d}/sequence"
+{peer}
+max_lag = 1000
+timeout = "1s"
+{extra}
+"#,
+        d = dir.display()
+    )
+}
+
+/// The master's numbers in seed 000 (boksdiag sequence on the master).
+const MASTER: &str = r#"{"T7": 5053, "T9": 7919, "T15": 1865}"#;
+
+#[test]
+fn sequence_numbers_against_a_leader_over_xml_rpc() {
+    let dir = scratch("seq-loopback");
+    fs::write(dir.join("master.json"), MASTER).unwrap();
+    let port = free_port();
+    let master_json = dir.join("master.json").display().to_string();
+    let _leader = xcbdaemon("127.0.0.1", port, "ok", &["--sequence", &master_json]);
+    let spec = seq_spec(
+        &dir,
+        &format!("peer = \"http://127.0.0.1:{port}/RPC2\""),
+        "",
+    );
+    let local = dir.join("sequence");
+    let cases = [
+        (
+            "T7 5053\nT9 7919\nT15 1865\n",
+            "pass",
+            "in step with its leader on 3, at most 0 behind",
+        ),
+        (
+            "T7 5000\nT9 7900\nT15 1865\n",
+            "pass",
+            "in step with its leader on 3, at most 53 behind",
+        ),
+        (
+            "T7 53\nT9 7919\nT15 1865\n",
+            "warn",
+            "5000 behind its leader on T7 (max_lag 1000)",
+        ),
+        (
+            "T7 6982\nT9 10258\nT15 2043\n",
+            "fail",
+            "ahead of its leader on 3 of 3: T15 2043 > 1865, T7 6982 > 5053, T9 10258 > 7919",
+        ),
+    ];
+    for (numbers, status, want) in cases {
+        fs::write(&local, numbers).unwrap();
+        let c = only(&dir, &spec, &[]);
+        assert_eq!(c["status"], status, "{numbers}{c:#}");
+        assert_eq!(summary(&c), want, "{c:#}");
+    }
+    fs::write(&local, "T7 five thousand\n").unwrap();
+    let c = only(&dir, &spec, &[]);
+    assert_eq!(c["status"], "error", "{c:#}");
+    assert!(
+        summary(&c).contains("line 1: \"five thousand\" is not a sequence number"),
+        "{c:#}"
+    );
+}
+
+#[test]
+fn a_node_without_data_or_without_a_leader_skips() {
+    let dir = scratch("seq-skip");
+    let env = format!(
+        "peer_env = {{ path = \"{}/xcbdaemon.env\", key = \"XCB_MASTER\" }}",
+        dir.display()
+    );
+    let spec = seq_spec(&dir, &env, "");
+    let c = only(&dir, &spec, &[]);
+    assert_eq!(c["status"], "skip", "{c:#}");
+    assert!(summary(&c).contains("keeps no replicated data"), "{c:#}");
+    fs::write(dir.join("sequence"), "T7 1\n").unwrap();
+    let c = only(&dir, &spec, &[]);
+    assert_eq!(c["status"], "skip", "{c:#}");
+    assert!(summary(&c).contains("follows no one"), "{c:#}");
+    fs::write(dir.join("xcbdaemon.env"), "XCB_MASTER=peer.example\n").unwrap();
+    let c = only(&dir, &spec, &[]);
+    assert_eq!(c["status"], "error", "{c:#}");
+    assert!(summary(&c).contains("is not an IP address"), "{c:#}");
+}
+
+/// The leader on another address, in a network namespace of its own: a bridge with no
+/// ports holds the leader's address 192.0.2.2, and 192.0.2.99 is an address on its
+/// segment that nobody answers for (ARP goes out and nothing comes back).
+#[test]
+fn a_leader_that_answers_refuses_hangs_or_is_not_there() {
+    let test = "a_leader_that_answers_refuses_hangs_or_is_not_there";
+    if skip_unless_root(test, "a network namespace with a non-loopback address") {
+        return;
+    }
+    let dir = scratch("seq-netns");
+    fs::write(dir.join("master.json"), MASTER).unwrap();
+    fs::write(dir.join("sequence"), "T7 5050\nT9 7919\nT15 1865\n").unwrap();
+    let env = format!(
+        "peer_env = {{ path = \"{}/xcbdaemon.env\", key = \"XCB_MASTER\" }}",
+        dir.display()
+    );
+    fs::write(dir.join("error.toml"), seq_spec(&dir, &env, "")).unwrap();
+    fs::write(
+        dir.join("warn.toml"),
+        seq_spec(&dir, &env, "unreachable = \"warn\""),
+    )
+    .unwrap();
+    let script = r#"
+ip link set lo up
+ip link add leader0 type bridge
+ip addr add 192.0.2.2/24 dev leader0
+ip link set leader0 up
+daemon() { python3 "$REPO/tests/xcbdaemon.py" --host 192.0.2.2 --port "$1" --mode "$2" \
+             --sequence "$D/master.json" --lifetime 20 > "$D/daemon-$1.out" 2>&1 &
+           i=0; until grep -q ready "$D/daemon-$1.out"; do i=$((i+1)); [ $i -lt 200 ] || exit 99; sleep 0.05; done; }
+daemon 8000 ok
+daemon 8001 silent
+run() { echo "XCB_MASTER=$2" > "$D/xcbdaemon.env"
+        start=$(date +%s%N)
+        "$BIN" boot --format json --spec "$D/$3.toml" > "$D/$1.json" || true
+        echo $(( ($(date +%s%N) - start) / 1000000 )) > "$D/$1.ms"; }
+run answers 192.0.2.2 error
+run port 192.0.2.2:8000 error
+run url http://192.0.2.2:8000/RPC2 error
+run refused 192.0.2.2:8002 error
+run hangs 192.0.2.2:8001 error
+run absent 192.0.2.99 error
+run absent-warn 192.0.2.99 warn
+"#;
+    let ran: Ran = Command::new("unshare")
+        .args(["-n", "sh", "-eu", "-c", script])
+        .env("D", &dir)
+        .env("BIN", common::bin())
+        .env("REPO", repo())
+        .output()
+        .expect("unshare")
+        .into();
+    assert_eq!(ran.code, 0, "{}{}", ran.stdout, ran.stderr);
+    let result = |name: &str| -> (Value, u64) {
+        let text = fs::read_to_string(dir.join(format!("{name}.json"))).unwrap();
+        let report: Value = serde_json::from_str(&text).unwrap();
+        let ms = fs::read_to_string(dir.join(format!("{name}.ms")))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        (check(&report, "peer-sequence").clone(), ms)
+    };
+    for name in ["answers", "port", "url"] {
+        let (c, _) = result(name);
+        assert_eq!(c["status"], "pass", "{name}: {c:#}");
+        assert!(evidence(&c).contains("http://192.0.2.2:8000/RPC2"), "{c:#}");
+    }
+    let (c, _) = result("refused");
+    assert_eq!(c["status"], "error", "{c:#}");
+    assert!(summary(&c).contains("refused"), "{c:#}");
+    // The check's timeout is 1s; the process, with start-up, well within 2s.
+    for name in ["hangs", "absent"] {
+        let (c, ms) = result(name);
+        assert_eq!(c["status"], "error", "{name}: {c:#}");
+        assert!(summary(&c).contains("no answer from"), "{name}: {c:#}");
+        assert!(ms < 2000, "{name} took {ms} ms");
+    }
+    let (c, _) = result("absent-warn");
+    assert_eq!(c["status"], "warn", "{c:#}");
+}
