@@ -582,3 +582,26 @@ fn readme_and_guide_keep_up_with_help() {
         );
     }
 }
+
+/// The man page's KINDS section names exactly the kinds of the table in src/kinds/mod.rs.
+#[test]
+fn man_page_names_every_kind_of_the_table() {
+    let sections = man_sections();
+    let kinds = section(&sections, "KINDS");
+    let mut missing = Missing::default();
+    for kind in ha_preflight::kinds::KINDS {
+        missing.check(tagged(kinds, kind.name), || {
+            format!(
+                "{MAN}: kind `{}` (src/kinds/mod.rs, KINDS) has no .TP item in KINDS",
+                kind.name
+            )
+        });
+    }
+    for tag in &kinds.tags {
+        let name = tag.split_whitespace().next().unwrap_or_default();
+        missing.check(ha_preflight::kinds::named(name).is_some(), || {
+            format!("{MAN}: KINDS describes `{name}`, which the table does not have")
+        });
+    }
+    missing.assert_none();
+}

@@ -249,4 +249,50 @@ mod tests {
             "{e}"
         );
     }
+
+    /// An override names a path; the finding it accepts carries that path as data. Words
+    /// changed, the override still applies; the path merely written in the words of
+    /// another finding is not matched.
+    #[test]
+    fn an_override_follows_the_path_not_the_words() {
+        use crate::model::{CheckResult, Evidence, Status};
+        use std::time::Duration;
+        let spec = parse_text(
+            std::path::Path::new("s.toml"),
+            "[[check]]\nid = \"resolv-conf\"\nkind = \"path\"\nmodes = [\"image\"]\n\
+             rules = [{ paths = [\"/etc/resolv.conf\"], absent = true }]\nwhy = \"w\"\nfix = \"f\"\n",
+        )
+        .unwrap();
+        let result = |evidence: Evidence| CheckResult {
+            index: 0,
+            status: Status::Warn,
+            summary: evidence.text.clone(),
+            evidence: vec![evidence],
+            root_cause: None,
+            blocked_by: None,
+            duration: Duration::ZERO,
+            transient: false,
+        };
+        let overrides = || {
+            Overrides(
+                parse(&source(
+                    "[[override]]\nid = \"resolv-conf\"\npath = \"/etc/resolv.conf\"\nreason = \"agent\"\n",
+                ))
+                .unwrap(),
+            )
+        };
+        for words in [
+            "/etc/resolv.conf:1: nameserver 10.1.2.3",
+            "the build host's name servers are baked in",
+        ] {
+            let mut results = vec![result(Evidence::about("/etc/resolv.conf", words))];
+            overrides().apply(&spec, &mut results);
+            assert_eq!(results[0].status, Status::Skip, "{words}");
+        }
+        let mut results = vec![result(Evidence::from(
+            "/etc/resolv.conf is named here, but the finding is about another file",
+        ))];
+        overrides().apply(&spec, &mut results);
+        assert_eq!(results[0].status, Status::Warn);
+    }
 }
