@@ -3,21 +3,7 @@
 
 mod common;
 
-use common::{check, fixture, run, status};
-
-/// Runs boot mode over the captured /proc and /sys of `tests/fixtures/captured/NAME`.
-fn run_captured(name: &str, args: &[&str]) -> common::Ran {
-    let base = fixture(&format!("captured/{name}"));
-    let (proc_dir, sys_dir) = (base.join("proc"), base.join("sys"));
-    let mut all = vec![
-        "--proc",
-        proc_dir.to_str().unwrap_or_default(),
-        "--sys",
-        sys_dir.to_str().unwrap_or_default(),
-    ];
-    all.extend_from_slice(args);
-    run(&all)
-}
+use common::{check, fixture, run, run_captured, status};
 
 #[test]
 fn list_shows_every_shipped_check() {

@@ -16,41 +16,11 @@
 
 mod common;
 
-use common::{Ran, bin, check, repo, scratch};
+use common::{check, problems, repo, scratch, timed};
 use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
-
-/// How far past its deadline a run may end: process start, report and exit.
-const MARGIN: Duration = Duration::from_millis(100);
-
-/// Runs the binary with `args`, timed from spawn to exit.
-fn timed(args: &[&str], env: &[(&str, &str)]) -> (Ran, Duration) {
-    let started = Instant::now();
-    let out = Command::new(bin())
-        .args(args)
-        .envs(env.iter().copied())
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs");
-    (Ran::from(out), started.elapsed())
-}
-
-/// What went wrong with one row (a panic, or an end past the deadline); rows are all run
-/// and their problems reported together, so one broken case does not hide the others.
-fn problems(name: &str, ran: &Ran, took: Duration, deadline: Duration) -> Vec<String> {
-    let mut out = Vec::new();
-    if ran.stderr.contains("panicked") {
-        out.push(format!("{name}: panicked: {}", ran.stderr));
-    }
-    if took > deadline + MARGIN {
-        out.push(format!(
-            "{name}: took {took:?}, past its {deadline:?} deadline + {MARGIN:?}"
-        ));
-    }
-    out
-}
+use std::time::Duration;
 
 fn assert_none(problems: Vec<String>) {
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));

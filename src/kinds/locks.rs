@@ -153,20 +153,20 @@ enum FileState {
 
 fn report(verdicts: Vec<(PathBuf, FileState)>, patterns: usize) -> Outcome {
     let line = |path: &Path, why: &str| format!("{}: {why}", path.display());
-    let stale: Vec<String> = verdicts
-        .iter()
-        .filter_map(|(p, v)| match v {
-            FileState::Stale(why) => Some(line(p, why)),
-            _ => None,
-        })
-        .collect();
-    let unknown: Vec<String> = verdicts
-        .iter()
-        .filter_map(|(p, v)| match v {
-            FileState::Unknown(why) => Some(line(p, why)),
-            _ => None,
-        })
-        .collect();
+    let lines = |keep: fn(&FileState) -> Option<&String>| -> Vec<String> {
+        verdicts
+            .iter()
+            .filter_map(|(p, v)| keep(v).map(|why| line(p, why)))
+            .collect()
+    };
+    let stale = lines(|v| match v {
+        FileState::Stale(why) => Some(why),
+        _ => None,
+    });
+    let unknown = lines(|v| match v {
+        FileState::Unknown(why) => Some(why),
+        _ => None,
+    });
     let evidence: Vec<Evidence> = verdicts
         .iter()
         .map(|(p, v)| match v {

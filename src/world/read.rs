@@ -104,39 +104,7 @@ pub fn read_text(path: &Path, limit: usize) -> Result<String, ReadError> {
     read_bounded(file, path, limit)
 }
 
-/// Reads the last `limit` bytes of a regular file (a log), starting at a line boundary.
-pub fn read_tail(path: &Path, limit: usize) -> Result<String, ReadError> {
-    use std::io::{Seek, SeekFrom};
-    let io_err = |source| ReadError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let meta = fs::metadata(path).map_err(io_err)?;
-    if !meta.file_type().is_file() {
-        return Err(ReadError::NotRegular {
-            path: path.to_path_buf(),
-            kind: FileKind::of(&meta.file_type()).name(),
-        });
-    }
-    let mut file = fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(nix::libc::O_NONBLOCK | nix::libc::O_NOCTTY)
-        .open(path)
-        .map_err(io_err)?;
-    let len = file.metadata().map_err(io_err)?.len();
-    let start = len.saturating_sub(limit as u64);
-    file.seek(SeekFrom::Start(start)).map_err(io_err)?;
-    let mut bytes = Vec::new();
-    file.take(limit as u64)
-        .read_to_end(&mut bytes)
-        .map_err(io_err)?;
-    let text = String::from_utf8_lossy(&bytes);
-    Ok(match (start, text.find('\n')) {
-        (0, _) | (_, None) => text.into_owned(),
-        (_, Some(i)) => text[i + 1..].to_string(),
-    })
-}
-
+/// Reads at most `limit` bytes of an open file as UTF-8 text.
 pub fn read_bounded(file: File, path: &Path, limit: usize) -> Result<String, ReadError> {
     let mut bytes = Vec::new();
     // /proc files report size 0, so the size cannot be trusted: read one byte past the

@@ -241,3 +241,53 @@ pub fn xcbdaemon(host: &str, port: u16, mode: &str, extra: &[&str]) -> (Running,
         .unwrap_or(port);
     (running, bound)
 }
+
+/// How far past its deadline a run may end: process start, report and exit.
+pub const MARGIN: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// Runs the binary with `args` (and `env`), timed from spawn to exit.
+pub fn timed(args: &[&str], env: &[(&str, &str)]) -> (Ran, std::time::Duration) {
+    let started = std::time::Instant::now();
+    let out = Command::new(bin())
+        .args(args)
+        .envs(env.iter().copied())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs");
+    (Ran::from(out), started.elapsed())
+}
+
+/// What went wrong with one hostile row (a panic, or an end past the deadline); rows
+/// are all run and their problems reported together, so one broken case does not hide
+/// the others.
+pub fn problems(
+    name: &str,
+    ran: &Ran,
+    took: std::time::Duration,
+    deadline: std::time::Duration,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    if ran.stderr.contains("panicked") {
+        out.push(format!("{name}: panicked: {}", ran.stderr));
+    }
+    if took > deadline + MARGIN {
+        out.push(format!(
+            "{name}: took {took:?}, past its {deadline:?} deadline + {MARGIN:?}"
+        ));
+    }
+    out
+}
+
+/// Boot mode over the captured /proc and /sys of `tests/fixtures/captured/NAME`.
+pub fn run_captured(name: &str, args: &[&str]) -> Ran {
+    let base = fixture(&format!("captured/{name}"));
+    let (proc_dir, sys_dir) = (base.join("proc"), base.join("sys"));
+    let mut all = vec![
+        "--proc",
+        proc_dir.to_str().unwrap_or_default(),
+        "--sys",
+        sys_dir.to_str().unwrap_or_default(),
+    ];
+    all.extend_from_slice(args);
+    run(&all)
+}

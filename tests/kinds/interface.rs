@@ -3,21 +3,7 @@
 //! starts down.
 
 use crate::common::ns::{Scenario, strs};
-use crate::common::{check, fixture, run, status};
-
-/// Runs boot mode over the captured /proc and /sys of `tests/fixtures/captured/NAME`.
-fn run_captured(name: &str, args: &[&str]) -> crate::common::Ran {
-    let base = fixture(&format!("captured/{name}"));
-    let (proc_dir, sys_dir) = (base.join("proc"), base.join("sys"));
-    let mut all = vec![
-        "--proc",
-        proc_dir.to_str().unwrap_or_default(),
-        "--sys",
-        sys_dir.to_str().unwrap_or_default(),
-    ];
-    all.extend_from_slice(args);
-    run(&all)
-}
+use crate::common::{check, run_captured, status};
 
 #[test]
 fn captured_box_with_lo_down() {

@@ -3,35 +3,8 @@
 //! misbehaving: each row must end with its status and words within the check's timeout
 //! plus 100 ms, without a panic.
 
-use crate::common::{Ran, bin, check, free_port, scratch, xcbdaemon};
-use std::process::Command;
-use std::time::{Duration, Instant};
-
-/// How far past its deadline a run may end: process start, report and exit.
-const MARGIN: Duration = Duration::from_millis(100);
-
-fn timed(args: &[&str]) -> (Ran, Duration) {
-    let started = Instant::now();
-    let out = Command::new(bin())
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs");
-    (Ran::from(out), started.elapsed())
-}
-
-fn problems(name: &str, ran: &Ran, took: Duration, deadline: Duration) -> Vec<String> {
-    let mut out = Vec::new();
-    if ran.stderr.contains("panicked") {
-        out.push(format!("{name}: panicked: {}", ran.stderr));
-    }
-    if took > deadline + MARGIN {
-        out.push(format!(
-            "{name}: took {took:?}, past its {deadline:?} deadline + {MARGIN:?}"
-        ));
-    }
-    out
-}
+use crate::common::{check, free_port, problems, scratch, timed, xcbdaemon};
+use std::time::Duration;
 
 // --- misbehaving daemons ------------------------------------------------------------
 
@@ -96,7 +69,7 @@ fn misbehaving_daemons_fail_clearly_within_the_deadline() {
         )
         .expect("write spec");
         let spec = spec.display().to_string();
-        let (ran, took) = timed(&["--format", "json", "--spec", &spec]);
+        let (ran, took) = timed(&["--format", "json", "--spec", &spec], &[]);
         found.extend(problems(mode, &ran, took, RPC_TIMEOUT));
         let report = ran.json();
         let rpc = check(&report, "xcbdaemon-rpc");
