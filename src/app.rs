@@ -6,9 +6,10 @@ use crate::engine::{self, overrides};
 use crate::model::{Mode, clock};
 use crate::report::{self, human::Verbosity};
 use crate::spec::{self, Location};
-use crate::world::Target;
 use crate::world::root::Root;
-use std::io::{IsTerminal, Write};
+use crate::world::tape::Tape;
+use crate::world::{self, Target, World, bundle};
+use std::io::Write;
 use std::sync::Arc;
 
 /// Exit code for usage and spec errors.
@@ -29,6 +30,7 @@ pub fn main(cli: &Cli) -> i32 {
             );
             0
         }
+        Command::Collect => collect(cli),
         _ => run(cli).unwrap_or_else(|e| usage_error(cli.format == Format::Nagios, &e)),
     }
 }
@@ -45,7 +47,9 @@ pub fn usage_error(nagios: bool, e: &str) -> i32 {
         eprintln!("ha-preflight: {e}");
         report::nagios::UNKNOWN
     } else {
-        eprintln!("ha-preflight: {e}\n\n{}", cli::USAGE);
+        // One line (a spec error adds its place), then where help is: on a 24-line
+        // console the line that says what was wrong must stay on screen.
+        eprintln!("ha-preflight: {e}\ntry 'ha-preflight --help'");
         USAGE_ERROR
     }
 }
@@ -57,13 +61,15 @@ fn run(cli: &Cli) -> Result<i32, String> {
         Command::BuildHost => Mode::BuildHost,
         _ => Mode::Boot,
     };
-    let target = target_for(cli, mode)?;
-    let location = match &cli.spec {
-        Some(path) => Location::Path(path.clone()),
-        None => Location::Default,
+    let (target, origin) = target_for(cli, mode)?;
+    let location = match (&origin, &cli.spec) {
+        (Origin::Bundle { spec, .. }, _) => Location::Texts(spec.clone()),
+        (_, Some(path)) => Location::Path(path.clone()),
+        (_, None) => Location::Default,
     };
     let spec =
         Arc::new(spec::load(&location, &target.root).map_err(|e| format!("spec error: {e}"))?);
+    let about = origin.about(&target);
     let catalog = match &cli.command {
         Command::List => Some(match cli.format {
             Format::Json => report::catalog::list_json(&spec),
@@ -103,7 +109,7 @@ fn run(cli: &Cli) -> Result<i32, String> {
     }
     let root = target.root.dir.display().to_string();
     let text = match cli.format {
-        Format::Json => report::json::render(&run, &spec, mode, &root) + "\n",
+        Format::Json => report::json::render(&run, &spec, mode, &root, &about) + "\n",
         Format::Junit => report::junit::render(&run, &spec, mode, cli.fail_on),
         Format::Nagios => report::nagios::render(&run, &spec),
         Format::Prometheus => report::prometheus::render(&run, &spec, mode, clock::now_f64()),
@@ -115,10 +121,8 @@ fn run(cli: &Cli) -> Result<i32, String> {
             } else {
                 Verbosity::Normal
             };
-            let color = cli.output.is_none()
-                && std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none();
-            report::human::render(&run, &spec, mode, verbosity, color)
+            let screen = report::human::Screen::of_stdout(cli.output.is_some());
+            report::human::render(&run, &spec, mode, verbosity, &screen, &about)
         }
     };
     emit(cli, &text)?;
@@ -148,21 +152,181 @@ fn spec_source(cli: &Cli) -> String {
     }
 }
 
-/// The system or tree the command looks at.
-fn target_for(cli: &Cli, mode: Mode) -> Result<Target, String> {
-    if let Some(dir) = &cli.root {
-        return Target::image(dir).map_err(|e| format!("--root {}: {e}", dir.display()));
-    }
-    if cli.proc_dir.is_none() && cli.sys_dir.is_none() {
-        return Target::live(mode).map_err(|e| format!("cannot open /: {e}"));
-    }
-    for dir in [&cli.proc_dir, &cli.sys_dir].into_iter().flatten() {
-        if !dir.is_dir() {
-            return Err(format!("{} is not a directory", dir.display()));
+/// Where a run's facts come from, beyond the target itself: what the report's header
+/// says the run judged.
+enum Origin {
+    Here,
+    Bundle {
+        path: std::path::PathBuf,
+        meta: bundle::Meta,
+        spec: Vec<(std::path::PathBuf, String)>,
+    },
+}
+
+impl Origin {
+    fn about(&self, target: &Target) -> report::About {
+        match self {
+            Origin::Bundle { path, meta, .. } => report::About::Bundle {
+                path: path.display().to_string(),
+                host: meta.host.clone(),
+                taken: meta.taken.clone(),
+                taken_at: meta.taken_at,
+            },
+            Origin::Here => match &target.world {
+                World::Captured { proc, sys } => report::About::Captured {
+                    proc: proc.as_ref().map(|p| p.display().to_string()),
+                    sys: sys.as_ref().map(|p| p.display().to_string()),
+                },
+                World::Image => report::About::Image {
+                    root: target.root.dir.display().to_string(),
+                },
+                _ => report::About::Here,
+            },
         }
     }
-    Target::captured(cli.proc_dir.clone(), cli.sys_dir.clone())
-        .map_err(|e| format!("cannot open /: {e}"))
+}
+
+/// The system or tree the command looks at.
+fn target_for(cli: &Cli, mode: Mode) -> Result<(Target, Origin), String> {
+    if let Some(path) = &cli.bundle {
+        let b = bundle::read(path).map_err(|e| format!("--bundle {e}"))?;
+        let tape = Arc::new(Tape::playing(b.tape, world::BUNDLE_MISS));
+        let target = Target::bundle(tape).map_err(|e| format!("--bundle: {e}"))?;
+        let spec = b
+            .spec
+            .into_iter()
+            .enumerate()
+            .map(|(i, (name, text))| {
+                let shown = match b.meta.spec.get(i) {
+                    Some(original) => format!("{}:{original}", b.meta.host),
+                    None => format!("{}:spec/{name}", path.display()),
+                };
+                (std::path::PathBuf::from(shown), text)
+            })
+            .collect();
+        let origin = Origin::Bundle {
+            path: path.clone(),
+            meta: b.meta,
+            spec,
+        };
+        return Ok((target, origin));
+    }
+    let target = if let Some(dir) = &cli.root {
+        Target::image(dir).map_err(|e| format!("--root {}: {e}", dir.display()))?
+    } else if cli.proc_dir.is_none() && cli.sys_dir.is_none() {
+        Target::live(mode).map_err(|e| format!("cannot open /: {e}"))?
+    } else {
+        for (option, dir) in [("--proc", &cli.proc_dir), ("--sys", &cli.sys_dir)] {
+            if let Some(dir) = dir
+                && !dir.is_dir()
+            {
+                return Err(format!("{option} {}: not a directory", dir.display()));
+            }
+        }
+        Target::captured(cli.proc_dir.clone(), cli.sys_dir.clone())
+            .map_err(|e| format!("cannot open /: {e}"))?
+    };
+    Ok((target, Origin::Here))
+}
+
+/// `collect`: one boot run on this box with every answer recorded, written as a support
+/// bundle with the spec in force and the run's own report. Exit 0 when the bundle is
+/// written (whatever the box's verdict), 1 when it is not.
+fn collect(cli: &Cli) -> i32 {
+    let Some(output) = &cli.output else {
+        return usage_error(false, "collect needs --output FILE.tar (or DIR/)");
+    };
+    match take_bundle(cli, output) {
+        Ok(said) => {
+            if !cli.quiet {
+                println!("{said}");
+            }
+            0
+        }
+        Err(Failed::Usage(e)) => usage_error(false, &e),
+        Err(Failed::Write(e)) => {
+            eprintln!("ha-preflight collect: {e}");
+            1
+        }
+    }
+}
+
+enum Failed {
+    Usage(String),
+    Write(String),
+}
+
+fn take_bundle(cli: &Cli, output: &std::path::Path) -> Result<String, Failed> {
+    let tape = Arc::new(Tape::recording());
+    let target = Target::recording(Arc::clone(&tape))
+        .map_err(|e| Failed::Write(format!("cannot open /: {e}")))?;
+    let location = match &cli.spec {
+        Some(path) => Location::Path(path.clone()),
+        None => Location::Default,
+    };
+    let spec_error = |e: spec::SpecError| Failed::Usage(format!("spec error: {e}"));
+    let sources = spec::sources(&location, &target.root).map_err(spec_error)?;
+    let spec = Arc::new(spec::parse_sources(&sources).map_err(spec_error)?);
+    let selected = engine::select(&spec, Mode::Boot, &[], &[]).map_err(Failed::Usage)?;
+    let host = target
+        .proc_text("sys/kernel/hostname", 256)
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "unknown".into());
+    let taken_at = clock::now();
+    let target = Arc::new(target);
+    let opts = engine::Options {
+        timeout: cli.timeout,
+        wait: None,
+    };
+    let run = engine::run(&spec, &selected, &target, &opts, &mut Default::default());
+    let meta = bundle::Meta {
+        tool: "ha-preflight".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        host: host.clone(),
+        taken_at,
+        taken: clock::format_utc(taken_at),
+        spec: sources
+            .iter()
+            .map(|s| s.path.display().to_string())
+            .collect(),
+    };
+    let about = report::About::Here;
+    let report = report::human::render(
+        &run,
+        &spec,
+        Mode::Boot,
+        Verbosity::Verbose,
+        &report::human::Screen::plain(),
+        &about,
+    );
+    let files: Vec<(String, String)> = sources
+        .iter()
+        .map(|s| {
+            let name = s
+                .path
+                .file_name()
+                .map_or_else(|| "spec.toml".into(), |n| n.to_string_lossy().into_owned());
+            (name, s.text.clone())
+        })
+        .collect();
+    let entries = tape.entries();
+    let size = bundle::write(output, &meta, &entries, &files, &report)
+        .map_err(|e| Failed::Write(e.to_string()))?;
+    let roots = engine::root_causes(&run);
+    let cause = roots
+        .first()
+        .map(|r| format!(", root cause {}", engine::check_of(&spec, r).id))
+        .unwrap_or_default();
+    Ok(format!(
+        "ha-preflight collect: {} written ({} answers, {}) on {host} at {}\n\
+         this box: {}{cause}; replay with: ha-preflight --bundle {}",
+        output.display(),
+        entries.len(),
+        crate::model::human_bytes(size),
+        meta.taken,
+        run.verdict.as_str(),
+        output.display(),
+    ))
 }
 
 /// Writes a report to `--output` (atomically) or stdout.

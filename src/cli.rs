@@ -12,6 +12,9 @@ usage: ha-preflight [boot] [OPTIONS]     check the running system (default)
        ha-preflight build-host           check the machine an image is built on
        ha-preflight list [--spec PATH]   the checks, with kind, modes and severity
        ha-preflight explain ID           what a check verifies, why, and how to fix it
+       ha-preflight collect --output F   take a support bundle of this box (F.tar,
+                                         or a directory DIR/)
+       ha-preflight --bundle F           judge a support bundle, and nothing else
 
 options:
   --spec PATH          a TOML file or a directory of *.toml
@@ -19,7 +22,8 @@ options:
                        /etc/ha-preflight/checks.d, else the built-in spec)
   --format FMT         human (default) | json | junit | nagios | prometheus
   --output FILE        write the report to FILE (atomically: a temporary file in the
-                       same folder, then renamed) instead of stdout
+                       same folder, then renamed) instead of stdout; with collect,
+                       the bundle: FILE.tar, or DIR/ for a directory
   --root DIR           (image) the root tree to check; its own spec is used
   --overrides FILE     accepted findings, each with a reason (TOML [[override]])
   --only ID,...        run exactly these checks
@@ -30,8 +34,11 @@ options:
                        DURATION ends
   --fail-on LEVEL      error (default) | warning | none: which findings exit 1;
                        warning makes a warn fail the run, none lets nothing fail it
-  --proc DIR           read /proc from a captured copy (a support bundle)
-  --sys DIR            read /sys from a captured copy
+  --bundle F           (boot) judge the box a support bundle was taken on: every
+                       check reads only the bundle; what it lacks is skipped
+  --proc DIR           (boot) read /proc from a captured copy: kernel state only,
+                       checks of the box's files and daemons skip
+  --sys DIR            (boot) read /sys from a captured copy
   -v, --verbose        evidence for every check
   -q, --quiet          only the verdict
   -h, --help           this text
@@ -52,6 +59,7 @@ pub enum Command {
     BuildHost,
     List,
     Explain(String),
+    Collect,
     Help,
     Version,
 }
@@ -82,6 +90,7 @@ pub struct Cli {
     pub output: Option<PathBuf>,
     pub overrides: Option<PathBuf>,
     pub fail_on: FailOn,
+    pub bundle: Option<PathBuf>,
 }
 
 impl Format {
@@ -104,6 +113,7 @@ impl Command {
             Command::BuildHost => "build-host",
             Command::List => "list",
             Command::Explain(_) => "explain",
+            Command::Collect => "collect",
             Command::Help => "--help",
             Command::Version => "--version",
         }
@@ -114,10 +124,14 @@ impl Command {
         let runs = matches!(self, Command::Boot | Command::Image | Command::BuildHost);
         match option {
             "--spec" | "--verbose" | "--quiet" => true,
-            "--format" | "--output" => runs || matches!(self, Command::List | Command::Explain(_)),
+            "--format" => runs || matches!(self, Command::List | Command::Explain(_)),
+            "--output" => {
+                runs || matches!(self, Command::List | Command::Explain(_) | Command::Collect)
+            }
             "--root" => *self == Command::Image,
-            "--wait" | "--proc" | "--sys" => *self == Command::Boot,
-            "--only" | "--skip" | "--timeout" | "--overrides" | "--fail-on" => runs,
+            "--wait" | "--proc" | "--sys" | "--bundle" => *self == Command::Boot,
+            "--timeout" => runs || *self == Command::Collect,
+            "--only" | "--skip" | "--overrides" | "--fail-on" => runs,
             _ => false,
         }
     }
@@ -149,6 +163,7 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Cli, 
         output: None,
         overrides: None,
         fail_on: FailOn::default(),
+        bundle: None,
     };
     // The long names of the options given, to refuse those the command does not take.
     let mut given: Vec<&'static str> = Vec::new();
@@ -216,6 +231,7 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Cli, 
             }
             Long("proc") => cli.proc_dir = Some(parser.value().map_err(err)?.into()),
             Long("sys") => cli.sys_dir = Some(parser.value().map_err(err)?.into()),
+            Long("bundle") => cli.bundle = Some(parser.value().map_err(err)?.into()),
             Short('v') | Long("verbose") => cli.verbose = true,
             Short('q') | Long("quiet") => cli.quiet = true,
             Short('h') | Long("help") => cli.command = Command::Help,
@@ -242,6 +258,7 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Cli, 
         }
         (Some("image"), _) => Command::Image,
         (Some("build-host"), _) => Command::BuildHost,
+        (Some("collect"), _) => Command::Collect,
         (Some(other), _) => return Err(format!("unknown command `{other}`")),
     };
     if let Some(option) = given.iter().find(|o| !cli.command.takes(o)) {
@@ -249,6 +266,24 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Cli, 
             "{option} does not apply to the {} command",
             cli.command.name()
         ));
+    }
+    if cli.command == Command::Collect && cli.output.is_none() {
+        return Err("collect needs --output FILE.tar (or DIR/ for a directory)".into());
+    }
+    if cli.bundle.is_some() {
+        // A bundle carries its spec and its kernel state, and is a moment, not a boot.
+        for option in ["--spec", "--proc", "--sys", "--wait"] {
+            if given.contains(&option) {
+                return Err(format!(
+                    "{option} does not apply with --bundle, which carries its own {}",
+                    match option {
+                        "--spec" => "spec",
+                        "--wait" => "moment (it cannot change while waited on)",
+                        _ => "kernel state",
+                    }
+                ));
+            }
+        }
     }
     if cli.command == Command::Image && cli.root.is_none() {
         return Err("image needs --root DIR".into());
@@ -288,6 +323,7 @@ fn long_name(arg: &lexopt::Arg) -> Option<&'static str> {
         Long("fail-on") => "--fail-on",
         Long("proc") => "--proc",
         Long("sys") => "--sys",
+        Long("bundle") => "--bundle",
         Short('v') | Long("verbose") => "--verbose",
         Short('q') | Long("quiet") => "--quiet",
         _ => return None,
@@ -384,6 +420,23 @@ mod tests {
             (
                 &["--format", "nagios", "--fail-on", "warning"],
                 "--fail-on does not apply to --format nagios",
+            ),
+            (&["collect"], "collect needs --output"),
+            (
+                &["collect", "--output", "b.tar", "--only", "lo-up"],
+                "--only does not apply to the collect command",
+            ),
+            (
+                &["image", "--root", "/x", "--bundle", "b.tar"],
+                "--bundle does not apply to the image command",
+            ),
+            (
+                &["--bundle", "b.tar", "--spec", "s.toml"],
+                "--spec does not apply with --bundle",
+            ),
+            (
+                &["--bundle", "b.tar", "--wait", "5m"],
+                "--wait does not apply with --bundle",
             ),
         ] {
             let e = p(args).unwrap_err();

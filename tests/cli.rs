@@ -44,7 +44,11 @@ fn explain_gives_why_and_fix() {
         ran.stdout
     );
     assert!(
-        ran.stdout.contains("ln -s /run/network /etc/network/run"),
+        ran.stdout
+            .contains("ln -s /run/network $ROOT/etc/network/run")
+            && ran
+                .stdout
+                .contains("$ROOT is the tree `image --root` checks"),
         "{}",
         ran.stdout
     );
@@ -86,6 +90,9 @@ fn json_has_exactly_the_schema_1_fields() {
         .map(|o| o.keys().map(String::as_str).collect())
         .unwrap_or_default();
     top.sort();
+    // A capture is marked as one (`captured`); nothing else beyond schema 1's keys.
+    assert!(report["captured"]["sys"].is_string(), "{report}");
+    top.retain(|k| *k != "captured");
     assert_eq!(
         top,
         [
@@ -153,7 +160,20 @@ fn when_conditions_skip_with_the_reason() {
     }
     std::fs::write(&spec, text).expect("write spec");
     let shown = spec.display().to_string();
+    // `when` looks at the box's files: in a capture they are not here, and the checks
+    // say so rather than judging this machine's.
     let ran = run_captured("lo-up", &["--spec", &shown, "--format", "json"]);
+    let report = ran.json();
+    for id in ["absent-glob", "present-glob", "applies"] {
+        assert_eq!(status(&report, id), "skip", "{id}");
+        let summary = check(&report, id)["summary"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(summary.starts_with("not in the capture"), "{id}: {summary}");
+    }
+    // On the box itself, they judge.
+    let ran = run(&["--spec", &shown, "--format", "json"]);
     assert_eq!(ran.code, 0, "{}", ran.stdout);
     let report = ran.json();
     assert_eq!(status(&report, "absent-glob"), "skip");

@@ -91,3 +91,81 @@ mod tests {
         assert_eq!(s.position(1000), (3, 1));
     }
 }
+
+/// A TOML or serde message in the spec's own words: "keys", "lists" and "tables", not
+/// serde's "fields", "sequences" and "maps"; `at` is the text where the error points, so
+/// that `[override]` written for `[[override]]` is named for what it is.
+pub fn in_words(message: &str, at: &str) -> String {
+    let message = message.trim();
+    let header = at
+        .strip_prefix('[')
+        .filter(|rest| !rest.starts_with('['))
+        .and_then(|rest| rest.split_once(']'))
+        .map(|(name, _)| name.trim());
+    if message.starts_with("invalid type: map, expected a sequence")
+        && let Some(name) = header
+    {
+        return format!(
+            "`[{name}]` is a single table here: write `[[{name}]]` (double brackets), once for each {name}"
+        );
+    }
+    let nouns = |s: &str| {
+        s.replace("a sequence", "a list [...]")
+            .replace("sequence", "list")
+            .replace("a map", "a table")
+            .replace("map", "a table")
+    };
+    if let Some(rest) = message.strip_prefix("invalid type: ")
+        && let Some((found, expected)) = rest.split_once(", expected ")
+    {
+        return format!(
+            "found {}, where {} is expected",
+            nouns(found),
+            nouns(expected)
+        );
+    }
+    if let Some(rest) = message.strip_prefix("unknown field ") {
+        return match rest.split_once(", expected ") {
+            Some((key, known)) => format!(
+                "unknown key {key} (the keys here: {})",
+                known.trim_start_matches("one of ")
+            ),
+            None => format!("unknown key {rest}"),
+        };
+    }
+    if let Some(rest) = message.strip_prefix("missing field ") {
+        return format!("missing key {rest}");
+    }
+    nouns(message)
+}
+
+#[cfg(test)]
+mod words {
+    use super::in_words;
+
+    #[test]
+    fn serde_wording_becomes_the_spec_s() {
+        assert_eq!(
+            in_words(
+                "invalid type: map, expected a sequence",
+                "[override]\nid = 1"
+            ),
+            "`[override]` is a single table here: write `[[override]]` (double brackets), once for each override"
+        );
+        assert_eq!(
+            in_words("invalid type: string \"x\", expected a sequence", "\"x\""),
+            "found string \"x\", where a list [...] is expected"
+        );
+        assert_eq!(
+            in_words(
+                "unknown field `ids`, expected one of `id`, `path`, `reason`",
+                ""
+            ),
+            "unknown key `ids` (the keys here: `id`, `path`, `reason`)"
+        );
+        assert_eq!(
+            in_words("missing field `reason`", ""),
+            "missing key `reason`"
+        );
+    }
+}

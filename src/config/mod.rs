@@ -5,5 +5,5 @@
 mod error;
 mod params;
 
-pub use error::{Source, SpecError, error_at};
+pub use error::{Source, SpecError, error_at, in_words};
 pub use params::{Params, RawTable};

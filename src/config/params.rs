@@ -54,7 +54,10 @@ impl<'a> Params<'a> {
         value.try_into::<T>().map(Some).map_err(|e| {
             self.source.error_at(
                 span,
-                format!("`{key}`: {} (found {type_name})", e.message().trim()),
+                format!(
+                    "`{key}`: {} (found {type_name})",
+                    super::in_words(e.message(), "")
+                ),
             )
         })
     }

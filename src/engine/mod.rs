@@ -7,6 +7,7 @@
 //! without waiting for it. That is what makes the run's deadline hold whatever a check
 //! runs into. Checks that do not `require` one another run side by side (see `waves`).
 
+mod fixes;
 pub mod overrides;
 mod verdict;
 mod waves;
@@ -87,11 +88,11 @@ pub fn run(
     let started = Instant::now();
     let wait_until = opts.wait.map(|w| started + w);
     let mut previous: Option<Vec<CheckResult>> = None;
-    let mut passes = 0;
+    let mut rounds = 0;
     let mut pause = FIRST_PAUSE;
     let mut last_progress: Option<Instant> = None;
     loop {
-        passes += 1;
+        rounds += 1;
         let mut results = run_pass(
             spec,
             selected,
@@ -113,7 +114,7 @@ pub fn run(
                 results,
                 verdict,
                 duration: started.elapsed(),
-                passes,
+                rounds,
             };
         };
         let line = pending

@@ -65,7 +65,8 @@ pub struct Overrides(Vec<Override>);
 pub fn parse(source: &Source) -> Result<Vec<Override>, SpecError> {
     let file: File = toml::from_str(&source.text).map_err(|e| {
         let at = e.span().map_or(0, |s| s.start);
-        source.error_at(at..at, e.message().trim().to_string())
+        let here = source.text.get(at..).unwrap_or_default();
+        source.error_at(at..at, crate::config::in_words(e.message(), here))
     })?;
     let mut out = Vec::new();
     for spanned in file.entries {
@@ -95,7 +96,7 @@ pub fn load_all(file: Option<&Path>, target: &Target) -> Result<Overrides, SpecE
     if let Some(path) = file {
         let text = read_text(path, 1 << 20).map_err(|e| SpecError::File {
             path: path.to_path_buf(),
-            message: e.to_string(),
+            message: e.cause(),
         })?;
         all.extend(parse(&Source::new(path.to_path_buf(), text))?);
     }
@@ -117,7 +118,7 @@ pub fn load_all(file: Option<&Path>, target: &Target) -> Result<Overrides, SpecE
                 .read_text(&path, 1 << 20)
                 .map_err(|e| SpecError::File {
                     path: shown.clone(),
-                    message: e.to_string(),
+                    message: e.cause(),
                 })?;
             all.extend(parse(&Source::new(shown, text))?);
         }
@@ -272,6 +273,7 @@ mod tests {
             blocked_by: None,
             duration: Duration::ZERO,
             transient: false,
+            fix: None,
         };
         let overrides = || {
             Overrides(

@@ -9,6 +9,7 @@ use crate::model::{CheckResult, Outcome, Status};
 use crate::spec::{Check, Spec};
 use crate::world::Target;
 use crate::world::facts::Facts;
+use crate::world::tape;
 use std::collections::HashMap;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Arc, mpsc};
@@ -91,8 +92,9 @@ pub(super) fn run_pass(
                 continue;
             };
             slots[pos] = Some(result(
-                index,
-                status,
+                check,
+                target,
+                (index, status),
                 outcome,
                 blocker.map(|(d, _)| d),
                 started.elapsed(),
@@ -108,8 +110,9 @@ pub(super) fn run_pass(
             let (outcome, ended) = finish(&spec.checks[index], handle);
             let status = status_of(&outcome.finding, spec.checks[index].severity);
             slots[pos] = Some(result(
-                index,
-                status,
+                &spec.checks[index],
+                target,
+                (index, status),
                 outcome,
                 None,
                 ended.saturating_duration_since(started),
@@ -122,13 +125,15 @@ pub(super) fn run_pass(
 }
 
 fn result(
-    index: usize,
-    status: Status,
+    check: &Check,
+    target: &Target,
+    (index, status): (usize, Status),
     outcome: Outcome,
     blocked_by: Option<String>,
     duration: Duration,
 ) -> CheckResult {
     CheckResult {
+        fix: super::fixes::fix_for(check, status, &outcome, target),
         index,
         status,
         transient: outcome.transient && status != Status::Pass,
@@ -169,13 +174,7 @@ fn start(
                 facts: &facts_w,
                 deadline,
             };
-            let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-                match check.when.as_ref().map(|w| unmet(w, &target_w.root)) {
-                    Some(Ok(Some(reason))) => Outcome::skip(reason),
-                    Some(Err(e)) => Outcome::error(format!("its `when` condition: {e}")),
-                    Some(Ok(None)) | None => check.params.evaluate(&cx),
-                }
-            }));
+            let outcome = panic::catch_unwind(AssertUnwindSafe(|| evaluate(check, &cx)));
             // The receiver is gone if the engine gave up on this check: nothing to do.
             let _ = tx.send((outcome, Instant::now()));
         });
@@ -186,6 +185,33 @@ fn start(
         ))),
     }
 }
+
+/// Evaluates one check where it stands: its `when`, then its kind. A check that asked a
+/// bundle (or a capture) something it does not hold is judged on nothing it can trust,
+/// so it skips and says what was missing, never mixing in the replaying machine.
+fn evaluate(check: &Check, cx: &Context) -> Outcome {
+    let _ = tape::take_misses();
+    let judged = match check.when.as_ref().map(|w| unmet(w, &cx.target.root)) {
+        Some(Ok(Some(reason))) => Outcome::skip(reason),
+        Some(Err(e)) => Outcome::error(format!("its `when` condition: {e}")),
+        Some(Ok(None)) | None => check.params.evaluate(cx),
+    };
+    let misses = tape::take_misses();
+    let Some(first) = misses.first() else {
+        return judged;
+    };
+    let mut skipped = Outcome::skip(first.clone());
+    for miss in misses.iter().skip(1).take(SHOWN_MISSES) {
+        skipped = skipped.with(miss.clone());
+    }
+    if misses.len() > SHOWN_MISSES + 1 {
+        skipped = skipped.with(format!("and {} more", misses.len() - SHOWN_MISSES - 1));
+    }
+    skipped
+}
+
+/// How many missing inputs a skipped check lists besides the first.
+const SHOWN_MISSES: usize = 4;
 
 /// Waits for a started check no longer than its deadline (plus the grace it has to
 /// report its own, more precise timeout); returns its outcome and when it ended.

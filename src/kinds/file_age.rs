@@ -136,9 +136,17 @@ impl FileAge {
                 }
             }
         };
-        let now = clock::now();
+        let now = cx.target.now();
         let evidence = format!("{source} {}", clock::format_utc(at));
-        let clock_line = format!("clock now: {}", clock::format_utc(now));
+        let clock_line = match cx.target.world {
+            crate::world::World::Bundle => {
+                format!(
+                    "clock when the bundle was taken: {}",
+                    clock::format_utc(now)
+                )
+            }
+            _ => format!("clock now: {}", clock::format_utc(now)),
+        };
         if at > now + FUTURE_SLACK {
             return Outcome::error(format!(
                 "{shown} records a time {} in the future; the clock is wrong, so no age can be judged",

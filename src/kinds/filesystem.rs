@@ -18,8 +18,8 @@
 use super::{Context, Evaluate};
 use crate::config::{Params, SpecError};
 use crate::model::{Outcome, clock};
+use crate::world::Target;
 use crate::world::mounts::Mount;
-use crate::world::{Live, Target};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -77,7 +77,7 @@ impl Evaluate for Filesystem {
             Err(e) => return Outcome::error(format!("cannot read the mount table: {e}")),
         };
         // fstab belongs to the box; a captured /proc comes from another one.
-        let fstab = if cx.target.probe().is_err() {
+        let fstab = if !cx.target.has_the_boxs_files() {
             Fstab::NotConsulted
         } else {
             match cx.target.root.read_text(&self.fstab, 1 << 20) {
@@ -136,7 +136,7 @@ impl Evaluate for Filesystem {
                 }
             }
             if let Ok(live) = cx.target.probe() {
-                match space(live, &want.path) {
+                match live.space(&want.path) {
                     Ok(s) => {
                         evidence.push(format!(
                             "statfs {shown}: {} of {} bytes free, {} of {} inodes free",
@@ -313,26 +313,7 @@ fn block_name(target: &Target, m: &Mount) -> String {
         })
 }
 
-struct Space {
-    free_bytes: u64,
-    total_bytes: u64,
-    free_inodes: u64,
-    total_inodes: u64,
-}
-
 /// Free space for unprivileged users (f_bavail), which is what the HA daemons get.
-/// statvfs of a path of the running system (which `_live` stands for).
-fn space(_live: Live, path: &Path) -> Result<Space, nix::Error> {
-    let st = nix::sys::statvfs::statvfs(path)?;
-    let frag = st.fragment_size().max(1) as u64;
-    Ok(Space {
-        free_bytes: (st.blocks_available() as u64).saturating_mul(frag),
-        total_bytes: (st.blocks() as u64).saturating_mul(frag),
-        free_inodes: st.files_available() as u64,
-        total_inodes: st.files() as u64,
-    })
-}
-
 enum Fstab {
     /// The mount points fstab mounts at boot, with their lines.
     Read(Vec<(PathBuf, String)>),

@@ -55,7 +55,11 @@ impl Evaluate for Interface {
         let name = &self.name;
         let Some(link) = links.links.get(name) else {
             return Outcome::fail(format!("{name} does not exist"))
-                .with(format!("{}: no interface named {name}", links.from));
+                .with(format!("{}: no interface named {name}", links.from))
+                .fix(format!(
+                    "No link named {name}: check the name in the spec against `ip link`, and\n\
+                     that its driver is loaded."
+                ));
         };
         let state = format!(
             "{}: {name} flags: {}{}",
@@ -68,13 +72,28 @@ impl Evaluate for Interface {
             }
         );
         if !link.up {
-            return Outcome::fail(format!("{name} is down (IFF_UP not set)")).with(state);
+            return Outcome::fail(format!("{name} is down (IFF_UP not set)"))
+                .with(state)
+                .fix(format!(
+                    "`ip link set {name} up` brings it up now{}. Then find out why ifupdown\n\
+                     did not: a stale state file (netrun-stale), or {name} missing from\n\
+                     /etc/network/interfaces (`auto {name}`).",
+                    if name == "lo" {
+                        " (the kernel adds 127.0.0.1/8 itself)"
+                    } else {
+                        ""
+                    }
+                ));
         }
         if !link.running {
             return Outcome::fail(format!(
                 "{name} is up but has no carrier (IFF_RUNNING not set)"
             ))
-            .with(state);
+            .with(state)
+            .fix(format!(
+                "{name} has no carrier: check its cable or its peer (`ip -s link show {name}`,\n\
+                 `ethtool {name}`); a virtual link needs its other end up."
+            ));
         }
         if let Some(why) = &links.addresses_unknown
             && !self.addresses.is_empty()
@@ -101,7 +120,11 @@ impl Evaluate for Interface {
             if !present {
                 return Outcome::fail(format!("{name} is up but does not have {addr}/{prefix}"))
                     .with(state)
-                    .with(addr_evidence);
+                    .with(addr_evidence)
+                    .fix(format!(
+                        "`ip addr add {addr}/{prefix} dev {name}` adds it now; then give {name}\n\
+                         that address in /etc/network/interfaces so every boot does."
+                    ));
             }
         }
         let mut outcome = Outcome::pass(if self.addresses.is_empty() {

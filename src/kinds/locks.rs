@@ -21,9 +21,8 @@ use super::{Context, Evaluate};
 use crate::config::{Params, SpecError};
 use crate::model::{Evidence, Outcome, and_more};
 use crate::world::read::{FileKind, ReadError};
-use crate::world::{KernelError, Live, Target};
+use crate::world::{KernelError, Target};
 use serde::Deserialize;
-use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 
 pub const PARAMS: &[&str] = &["pid_files", "lock_files"];
@@ -370,7 +369,7 @@ fn lock_file(target: &Target, path: &Path, held: &Result<Vec<HeldLock>, KernelEr
             st.ino
         ));
     };
-    match probe(live, target, path) {
+    match live.lock_holder(path) {
         Ok(None) => FileState::Stale(
             "no process holds a lock on it: left behind by a crash or an unclean stop".into(),
         ),
@@ -387,25 +386,6 @@ fn lock_file(target: &Target, path: &Path, held: &Result<Vec<HeldLock>, KernelEr
         )),
         Err(why) => FileState::Unknown(why),
     }
-}
-
-/// Asks the filesystem whether a write lock on the whole file could be taken (F_GETLK):
-/// Some(holder's pid) when it could not. Takes no lock and changes nothing.
-fn probe(_live: Live, target: &Target, path: &Path) -> Result<Option<i32>, String> {
-    let file = target
-        .root
-        .open_regular(path)
-        .map_err(|e| format!("cannot open to probe: {}", cause(&e)))?;
-    let mut lock = nix::libc::flock {
-        l_type: nix::libc::F_WRLCK as i16,
-        l_whence: nix::libc::SEEK_SET as i16,
-        l_start: 0,
-        l_len: 0,
-        l_pid: 0,
-    };
-    nix::fcntl::fcntl(file.as_fd(), nix::fcntl::FcntlArg::F_GETLK(&mut lock))
-        .map_err(|e| format!("F_GETLK: {e}"))?;
-    Ok((lock.l_type != nix::libc::F_UNLCK as i16).then_some(lock.l_pid))
 }
 
 /// The reason of a read error, without its path (the evidence line already names it).

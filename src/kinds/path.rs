@@ -72,8 +72,10 @@ impl PathRules {
         })?;
         let span = raw.span();
         let list: Vec<RawRule> = raw.into_inner().try_into().map_err(|e: toml::de::Error| {
-            p.source()
-                .error_at(span.clone(), format!("`rules`: {}", e.message().trim()))
+            p.source().error_at(
+                span.clone(),
+                format!("`rules`: {}", crate::config::in_words(e.message(), "")),
+            )
         })?;
         let mut rules = Vec::new();
         for r in list {

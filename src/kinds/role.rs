@@ -119,8 +119,10 @@ impl Role {
                 method,
                 field,
             } => {
-                let reply =
-                    rpc::call(endpoint, method, &[], cx.deadline, 1 << 20).map_err(|e| {
+                let reply = cx
+                    .target
+                    .call(endpoint, method, &[], cx.deadline, 1 << 20)
+                    .map_err(|e| {
                         let mut o =
                             Outcome::error(format!("cannot ask for the role: {}", e.summary()))
                                 .with(format!("{method}() at {}: {e}", endpoint.url));

@@ -179,9 +179,17 @@ impl Evaluate for Sequence {
             Err(e) => return Outcome::error(e),
         };
         let call = format!("{}() at {}", self.method, endpoint.url);
-        let reply = match rpc::call(&endpoint, &self.method, &[], cx.deadline, 4 << 20) {
+        let reply = match cx
+            .target
+            .call(&endpoint, &self.method, &[], cx.deadline, 4 << 20)
+        {
             Ok(v) => v,
-            Err(e @ rpc::CallError::Http(_)) => {
+            Err(
+                e @ (rpc::CallError::Http(_)
+                | rpc::CallError::Replayed {
+                    unreachable: true, ..
+                }),
+            ) => {
                 return Outcome::new(
                     self.unreachable.clone(),
                     format!("the leader cannot be asked: {}", e.summary()),

@@ -91,6 +91,7 @@ impl VolatileDir {
                         allowed.join(" or ")
                     ))
                     .with(format!("{path} resolves to {} in the image", target.display()))
+                    .fix(self.relink_fix(true))
                 }
             }
             FileKind::Dir => {
@@ -111,11 +112,13 @@ impl VolatileDir {
                 ))
                 .with(format!("lstat {path}: directory, mode {:o}", st.mode))
                 .with(era)
+                .fix(self.relink_fix(true))
             }
             other => Outcome::fail(format!(
                 "{path} is a {} in the image, not absent or a link",
                 other.name()
             ))
+            .fix(self.relink_fix(true))
             .with(format!("lstat {path}: {}", other.name())),
         }
     }
@@ -123,7 +126,10 @@ impl VolatileDir {
     fn evaluate_live(&self, cx: &Context) -> Outcome {
         let table = match cx.facts.mounts(cx.target) {
             Ok(t) => t,
-            Err(e) => return Outcome::error(format!("cannot read the mount table: {e}")),
+            Err(e) => {
+                return Outcome::error(format!("cannot read the mount table: {e}"))
+                    .fix(crate::kinds::mount::MOUNT_TABLE_FIX);
+            }
         };
         let root = &cx.target.root;
         let path = self.path.display();
@@ -143,7 +149,8 @@ impl VolatileDir {
                         "{path} is absent, but {} is on {fs}, not {}: state there survives reboots",
                         dir.display(),
                         self.fstype
-                    )),
+                    ))
+                    .fix(self.mount_volatile_fix(dir)),
                 }
                 .with(format!("lstat {path}: no such file"))
                 .with_all(evidence);
@@ -163,7 +170,11 @@ impl VolatileDir {
                 Err(fs) => Outcome::fail(format!(
                     "{shown}, which is on {fs}, not {}: ifupdown state there survives reboots",
                     self.fstype
-                )),
+                ))
+                .fix(self.mount_volatile_fix(&normalize(
+                    self.path.parent().unwrap_or(Path::new("/")),
+                    &link,
+                ))),
             }
             .with_all(evidence);
         }
@@ -181,10 +192,58 @@ impl VolatileDir {
             Err(fs) => Outcome::fail(format!(
                 "{path} is a real directory on {fs}, not a link to {}: ifupdown state in it survives reboots",
                 self.fstype
-            )),
+            ))
+            .fix(self.relink_fix(false)),
         }
         .with(format!("lstat {path}: directory"))
         .with_all(evidence)
+    }
+
+    /// The fix when the state directory is where it should be, but that place is on disk:
+    /// nothing to remove, the volatile filesystem is missing.
+    fn mount_volatile_fix(&self, dir: &Path) -> String {
+        let top = dir.components().nth(1).map_or_else(
+            || "/run".to_string(),
+            |c| format!("/{}", c.as_os_str().to_string_lossy()),
+        );
+        format!(
+            "{} is where the state belongs, but {top} is not {fs}: mount a {fs} on {top}\n\
+             (systemd does at boot; with sysvinit, initscripts' mountkernfs does), so every\n\
+             boot empties it. In /etc/fstab:\n\
+             \x20 {fs} {top} {fs} nosuid,nodev,mode=755 0 0\n\
+             Nothing at {} needs removing.",
+            dir.display(),
+            self.path.display(),
+            fs = self.fstype,
+        )
+    }
+
+    /// The fix for a real directory (or a link onto disk) at `path`: remove it with its
+    /// state and link it to the volatile place. In an image, under `$ROOT`, in the build.
+    fn relink_fix(&self, image: bool) -> String {
+        let to = self
+            .absent_dir
+            .clone()
+            .or_else(|| self.targets.first().cloned())
+            .unwrap_or_else(|| PathBuf::from("/run/network"));
+        let path = self.path.display();
+        if image {
+            format!(
+                "In the firmware build, remove it with its state and link it to tmpfs:\n\
+                 \x20 rm -rf $ROOT{path} && ln -s {to} $ROOT{path}\n\
+                 and make sure /dev/shm is a tmpfs before ifupdown is installed (see\n\
+                 shm-tmpfs), then rebuild.",
+                to = to.display()
+            )
+        } else {
+            format!(
+                "Remove it with its state and link it to tmpfs:\n\
+                 \x20 rm -rf {path} && ln -s {to} {path}\n\
+                 then fix the firmware build, which made it: /dev/shm must be a tmpfs\n\
+                 before ifupdown is installed (see shm-tmpfs).",
+                to = to.display()
+            )
+        }
     }
 
     /// Where `dir` really is and which filesystem holds it: Ok(description) when that is

@@ -13,7 +13,7 @@ use super::{Context, Evaluate};
 use crate::config::Params;
 use crate::config::SpecError;
 use crate::model::Outcome;
-use crate::world::xmlrpc::{Endpoint, Value, call, show};
+use crate::world::xmlrpc::{CallError, Endpoint, Value, show};
 use std::collections::BTreeMap;
 
 pub const PARAMS: &[&str] = &["url", "method", "params", "expect", "max_reply_bytes"];
@@ -87,7 +87,7 @@ impl Xmlrpc {
 impl Evaluate for Xmlrpc {
     fn evaluate(&self, cx: &Context) -> Outcome {
         let call_name = format!("{}() at {}", self.method, self.endpoint.url);
-        let value = match call(
+        let value = match cx.target.call(
             &self.endpoint,
             &self.method,
             &self.params,
@@ -96,7 +96,9 @@ impl Evaluate for Xmlrpc {
         ) {
             Ok(v) => v,
             Err(e) => {
-                let mut outcome = Outcome::fail(e.summary()).with(format!("{call_name}: {e}"));
+                let mut outcome = Outcome::fail(e.summary())
+                    .with(format!("{call_name}: {e}"))
+                    .fix(call_fix(&e, &self.endpoint));
                 outcome.transient = e.is_transient();
                 return outcome;
             }
@@ -122,6 +124,40 @@ impl Evaluate for Xmlrpc {
             ))
             .with(answered),
         }
+    }
+}
+
+/// The fix for a call that went wrong, by how it went wrong.
+pub fn call_fix(e: &CallError, endpoint: &Endpoint) -> String {
+    use crate::world::http::HttpError;
+    let addr = endpoint.addr;
+    match e {
+        CallError::Http(HttpError::Refused { .. }) => format!(
+            "Nothing listens on {addr}: start the daemon, and check it listens on that\n\
+             address (`ss -ltnp | grep :{}`) and that lo is up (see lo-up).",
+            addr.port()
+        ),
+        CallError::Http(HttpError::TimedOut { waited, .. }) => format!(
+            "The daemon took the connection but did not answer within {}: it is hung, or\n\
+             blocked on something of its own. Look at its log and threads, and restart it.\n\
+             Raise this check's `timeout` only if it is merely slow.",
+            crate::model::duration::display(*waited)
+        ),
+        CallError::Fault { .. } => {
+            "The daemon refused the call (the fault names why): look at its log, and at the\n\
+             method and parameters this check sends."
+                .into()
+        }
+        CallError::Http(HttpError::Status { .. }) | CallError::Malformed { .. } => format!(
+            "What answers at {} is not the XML-RPC service the check expects: check the\n\
+             `url` of this check, and that the daemon there is the right one.",
+            endpoint.url
+        ),
+        _ => format!(
+            "The call to {} failed (see the evidence): check the daemon is running and its\n\
+             log, then run again.",
+            endpoint.url
+        ),
     }
 }
 

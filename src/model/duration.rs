@@ -43,7 +43,14 @@ pub fn parse(text: &str) -> Result<Duration, String> {
 pub fn parse_arg(text: &str) -> Result<Duration, String> {
     let t = text.trim();
     if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-        return parse(&format!("{t}s"));
+        // Said in the user's own words: they typed no `s`.
+        return parse(&format!("{t}s")).map_err(|e| {
+            if e.contains("out of range") {
+                format!("`{t}` seconds is out of range (0 to 31d)")
+            } else {
+                format!("`{t}` is not a number of seconds: write it as 500ms, 30s, 2m or 1h")
+            }
+        });
     }
     parse(t)
 }
@@ -88,6 +95,20 @@ pub fn display(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bare_number_out_of_range_is_quoted_as_typed() {
+        let e = parse_arg("99999999999999999999").unwrap_err();
+        assert_eq!(
+            e,
+            "`99999999999999999999` seconds is out of range (0 to 31d)"
+        );
+        assert!(
+            parse_arg("1.2.3")
+                .unwrap_err()
+                .starts_with("`1.2.3` is not")
+        );
+    }
 
     #[test]
     fn parses_the_units_people_write() {

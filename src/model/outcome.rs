@@ -64,6 +64,11 @@ pub struct Outcome {
     /// A failure that may heal by itself soon (a daemon still starting): `--wait`
     /// re-checks it; without `--wait`, or at the end of it, it stands as a failure.
     pub transient: bool,
+    /// The fix for this case, when the kind knows it better than the check's general
+    /// `fix` text (an absent directory is not fixed as a real one is). Paths of the box
+    /// are written `$ROOT/...`: in image mode `$ROOT` is the tree being checked, so a fix
+    /// pasted into a build job acts on the image, never on the build host.
+    pub fix: Option<String>,
 }
 
 impl Outcome {
@@ -73,6 +78,7 @@ impl Outcome {
             summary: summary.into(),
             evidence: Vec::new(),
             transient: false,
+            fix: None,
         }
     }
     pub fn pass(summary: impl Into<String>) -> Self {
@@ -89,6 +95,11 @@ impl Outcome {
     }
     pub fn with(mut self, evidence: impl Into<Evidence>) -> Self {
         self.evidence.push(evidence.into());
+        self
+    }
+    /// The fix for this case (see [`Outcome::fix`]).
+    pub fn fix(mut self, text: impl Into<String>) -> Self {
+        self.fix = Some(text.into());
         self
     }
     pub fn with_all<E: Into<Evidence>>(mut self, evidence: impl IntoIterator<Item = E>) -> Self {

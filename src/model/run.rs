@@ -16,6 +16,9 @@ pub struct CheckResult {
     pub duration: Duration,
     /// A failure the kind expects may heal by itself (see `Outcome::transient`).
     pub transient: bool,
+    /// What to do about this result, for its own case, with `$ROOT` resolved: None for
+    /// a pass, a skip or a blocked check (whose fix is its blocker's).
+    pub fix: Option<String>,
 }
 
 impl CheckResult {
@@ -30,6 +33,6 @@ pub struct Run {
     pub results: Vec<CheckResult>,
     pub verdict: Status,
     pub duration: Duration,
-    /// How many passes `--wait` made (1 without it).
-    pub passes: u32,
+    /// How many rounds over the checks `--wait` made (1 without it).
+    pub rounds: u32,
 }

@@ -124,6 +124,12 @@ pub fn explain_human(c: &Check) -> String {
         c.title
     );
     let _ = write!(out, "WHY\n{}\n\nFIX\n{}\n", block(&c.why), block(&c.fix));
+    if c.fix.contains("$ROOT") {
+        out.push_str(
+            "  ($ROOT is the tree `image --root` checks, and empty on a running box: a run's\n  \
+             report shows it filled in.)\n",
+        );
+    }
     if !c.requires.is_empty() {
         let _ = write!(
             out,

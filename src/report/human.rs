@@ -1,14 +1,26 @@
-//! `--format human`, for the serial console: the root cause first, with the chain from it
-//! to the symptoms, its evidence and its fix; then one line per check.
+//! `--format human`, for the person at the serial console: the root cause first, with the
+//! chain from it to the symptoms, its evidence and the fix for its own case; then a line
+//! for each check that did not pass, the passes as a count, and a last line that names
+//! the root cause again.
 //!
-//! Colour only on a terminal, and never when NO_COLOR is set (no-color.org).
+//! Every line fits 80 columns, wherever the report goes (a terminal, a serial console,
+//! the journal), and a failing run fits an 80x24 screen: when it would not, the evidence
+//! and the list shrink, never the root cause or the verdict. `-v` shows everything, still
+//! wrapped at 80. Colour only on a terminal whose TERM is not `dumb`, and never when
+//! NO_COLOR is set (no-color.org).
 
+use super::About;
 use crate::engine::check_of;
-use crate::model::Mode;
-use crate::model::Run;
-use crate::model::Status;
+use crate::model::{CheckResult, Mode, Run, Status};
 use crate::spec::Spec;
-use std::fmt::Write;
+use std::io::IsTerminal;
+
+/// The width every line keeps to.
+pub const WIDTH: usize = 80;
+/// The screen a default (not -v) report must fit.
+pub const HEIGHT: usize = 24;
+/// Evidence lines the root cause shows when the screen has room.
+const EVIDENCE: usize = 4;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Verbosity {
@@ -17,129 +29,350 @@ pub enum Verbosity {
     Verbose,
 }
 
-struct Style {
-    color: bool,
+/// Where the report is shown: whether it may use colour.
+#[derive(Debug, Clone, Copy)]
+pub struct Screen {
+    pub color: bool,
 }
 
-impl Style {
-    fn paint(&self, code: &str, text: &str) -> String {
-        if self.color {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_string()
+impl Screen {
+    /// Standard output as it is: colour only on a terminal that can show it.
+    pub fn of_stdout(to_file: bool) -> Screen {
+        let term_ok = std::env::var("TERM").is_ok_and(|t| !t.is_empty() && t != "dumb");
+        Screen {
+            color: !to_file
+                && term_ok
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal(),
         }
     }
 
-    fn status(&self, s: Status) -> String {
-        let word = format!("{:<7}", s.as_str());
-        match s {
-            Status::Pass => self.paint("32", &word),
-            Status::Warn => self.paint("33", &word),
-            Status::Fail | Status::Error => self.paint("1;31", &word.to_uppercase()),
-            Status::Wait => self.paint("36", &word),
-            Status::Skip | Status::Blocked => self.paint("2", &word),
-        }
-    }
-
-    fn bold(&self, text: &str) -> String {
-        self.paint("1", text)
+    /// No colour (a file, a bundle's report).
+    pub fn plain() -> Screen {
+        Screen { color: false }
     }
 }
 
-pub fn render(run: &Run, spec: &Spec, mode: Mode, verbosity: Verbosity, color: bool) -> String {
-    let st = Style { color };
-    let mut out = String::new();
+/// One line of the report, and the part of it (a byte range) painted, if any.
+struct Line {
+    text: String,
+    paint: Option<(usize, usize, &'static str)>,
+}
+
+impl Line {
+    fn plain(text: String) -> Line {
+        Line { text, paint: None }
+    }
+
+    fn painted(text: String, len: usize, code: &'static str) -> Line {
+        Line {
+            paint: Some((0, len.min(text.len()), code)),
+            text,
+        }
+    }
+
+    fn show(&self, color: bool) -> String {
+        match self.paint {
+            Some((from, to, code)) if color => format!(
+                "{}\x1b[{code}m{}\x1b[0m{}",
+                &self.text[..from],
+                &self.text[from..to],
+                &self.text[to..]
+            ),
+            _ => self.text.clone(),
+        }
+    }
+}
+
+fn status_word(s: Status) -> String {
+    match s {
+        Status::Fail | Status::Error => s.as_str().to_uppercase(),
+        _ => s.as_str().to_string(),
+    }
+}
+
+fn status_code(s: Status) -> &'static str {
+    match s {
+        Status::Pass => "32",
+        Status::Warn => "33",
+        Status::Fail | Status::Error => "1;31",
+        Status::Wait => "36",
+        Status::Skip | Status::Blocked => "2",
+    }
+}
+
+pub fn render(
+    run: &Run,
+    spec: &Spec,
+    mode: Mode,
+    verbosity: Verbosity,
+    screen: &Screen,
+    about: &About,
+) -> String {
     let roots = crate::engine::root_causes(run);
     let verdict = run.verdict.as_str().to_uppercase();
+    let head = format!("ha-preflight {mode}: {verdict}");
 
     if verbosity == Verbosity::Quiet {
         let cause = roots
             .first()
             .map(|r| format!(": {}: {}", check_of(spec, r).id, r.summary))
             .unwrap_or_default();
-        let _ = writeln!(out, "ha-preflight {mode}: {verdict}{cause}");
-        return out;
+        return truncate(&format!("{head}{cause}"), WIDTH) + "\n";
     }
 
-    let _ = writeln!(
-        out,
-        "{}",
-        st.bold(&format!("ha-preflight {mode}: {verdict}"))
-    );
-    for root in &roots {
-        let check = check_of(spec, root);
-        let label = if roots.len() == 1 && root.status != Status::Warn {
-            "root cause"
-        } else {
-            match root.status {
-                Status::Warn => "warning",
-                Status::Wait => "waiting on",
-                Status::Error => "could not check",
-                _ => "root cause",
-            }
-        };
-        let _ = writeln!(
-            out,
-            "{} {}: {}",
-            st.bold(&format!("{label}:")),
-            st.bold(&check.id),
-            root.summary
-        );
-        let chain: Vec<String> = run
-            .results
-            .iter()
-            .filter(|r| r.root_cause.as_deref() == Some(check.id.as_str()))
-            .map(|r| {
-                let id = &check_of(spec, r).id;
-                if r.status == Status::Blocked {
-                    format!("{id} (blocked)")
-                } else {
-                    id.clone()
-                }
-            })
-            .collect();
-        if !chain.is_empty() {
-            let _ = writeln!(out, "  leads to: {} -> {}", check.id, chain.join(" -> "));
-        }
-        for line in &root.evidence {
-            let _ = writeln!(out, "  evidence: {line}");
-        }
-        let _ = writeln!(out, "  fix: {}", indent(&check.fix, "       "));
-        let _ = writeln!(
-            out,
-            "  (ha-preflight explain {} for why it matters)",
-            check.id
-        );
-        out.push('\n');
+    let mut top = vec![Line::painted(head.clone(), head.len(), "1")];
+    if let Some(line) = about.line() {
+        top.extend(wrap(&line, "", "  ", WIDTH).into_iter().map(Line::plain));
     }
-
-    let width = run
+    let last = verdict_line(run, spec, &roots);
+    let passed = run
         .results
         .iter()
-        .map(|r| check_of(spec, r).id.len())
-        .max()
-        .unwrap_or(0);
-    for r in &run.results {
-        let check = check_of(spec, r);
-        let mut line = format!(
-            "  {} {:<width$}  {}",
-            st.status(r.status),
-            check.id,
-            r.summary
-        );
-        if let Some(root) = &r.root_cause {
-            let _ = write!(line, "  [root cause: {root}]");
+        .filter(|r| r.status == Status::Pass)
+        .count();
+
+    if verbosity == Verbosity::Verbose {
+        let mut lines = top;
+        for (i, root) in roots.iter().enumerate() {
+            lines.extend(root_block(
+                run,
+                spec,
+                root,
+                i == 0 && roots.len() == 1,
+                usize::MAX,
+            ));
+            lines.push(Line::plain(String::new()));
         }
-        let _ = writeln!(out, "{line}");
-        let show_evidence = verbosity == Verbosity::Verbose
-            || (r.status.is_failure() && r.status != Status::Blocked && r.root_cause.is_some());
-        if show_evidence {
+        let width = id_width(spec, run.results.iter());
+        for r in &run.results {
+            lines.push(result_line(spec, r, width, false));
             for e in &r.evidence {
-                let _ = writeln!(out, "  {:width$}           {e}", "");
+                let pad = " ".repeat(width + 13);
+                lines.extend(
+                    wrap(&e.text, &pad, &pad, WIDTH)
+                        .into_iter()
+                        .map(Line::plain),
+                );
             }
         }
+        lines.push(Line::plain(String::new()));
+        lines.push(Line::plain(last));
+        return finish(&lines, screen);
     }
-    let count = |s: Status| run.results.iter().filter(|r| r.status == s).count();
+
+    // The default view: shrink the root cause's evidence, then the list, until the
+    // report fits the screen; the first root cause and the verdict always stay.
+    // Every check that did not pass and is not a root cause shown above; skips last,
+    // so that when the screen is short it is skips that are cut.
+    let mut others: Vec<&CheckResult> = run
+        .results
+        .iter()
+        .filter(|r| r.status != Status::Pass && !roots.iter().any(|root| std::ptr::eq(*root, *r)))
+        .collect();
+    others.sort_by_key(|r| r.status == Status::Skip);
+    let width = id_width(spec, others.iter().copied());
+    let mut evidence = EVIDENCE;
+    loop {
+        let mut lines: Vec<Line> = top
+            .iter()
+            .map(|l| Line {
+                text: l.text.clone(),
+                paint: l.paint,
+            })
+            .collect();
+        if let Some(first) = roots.first() {
+            lines.extend(root_block(run, spec, first, roots.len() == 1, evidence));
+            for more in &roots[1..] {
+                let label = label(more.status, false);
+                let text = format!("{label}: {}: {}", check_of(spec, more).id, more.summary);
+                lines.push(Line::painted(truncate(&text, WIDTH), label.len() + 1, "1"));
+            }
+            lines.push(Line::plain(String::new()));
+        }
+        let tail = 3; // the passes line, a blank, the verdict
+        let room = HEIGHT.saturating_sub(lines.len() + tail);
+        let fits = others.len() <= room;
+        if !fits && evidence > 1 {
+            evidence -= 1;
+            continue;
+        }
+        let shown = if fits {
+            others.len()
+        } else {
+            room.saturating_sub(1)
+        };
+        for r in &others[..shown] {
+            lines.push(result_line(spec, r, width, true));
+        }
+        if shown < others.len() {
+            let cut = &others[shown..];
+            let skipped = cut.iter().filter(|r| r.status == Status::Skip).count();
+            let what = if skipped == cut.len() {
+                format!("{} more skipped", cut.len())
+            } else {
+                format!("{} more not passing", cut.len())
+            };
+            lines.push(Line::plain(format!(
+                "  ... and {what} (-v lists every check)"
+            )));
+        }
+        if passed > 0 {
+            let word = if passed == 1 { "check" } else { "checks" };
+            lines.push(Line::plain(format!(
+                "  {passed} {word} passed (-v lists them, with evidence)"
+            )));
+        }
+        lines.push(Line::plain(String::new()));
+        lines.push(Line::plain(last));
+        return finish(&lines, screen);
+    }
+}
+
+fn finish(lines: &[Line], screen: &Screen) -> String {
+    let mut out = String::new();
+    for line in lines {
+        out.push_str(&line.show(screen.color));
+        out.push('\n');
+    }
+    out
+}
+
+fn label(status: Status, only: bool) -> &'static str {
+    if only && status != Status::Warn {
+        return "root cause";
+    }
+    match status {
+        Status::Warn => "warning",
+        Status::Wait => "waiting on",
+        Status::Error => "could not check",
+        _ => "root cause",
+    }
+}
+
+/// The block for one root cause: what, what it leads to, evidence, the fix for its own
+/// case, and where to read why it matters.
+fn root_block(
+    run: &Run,
+    spec: &Spec,
+    root: &CheckResult,
+    only: bool,
+    evidence: usize,
+) -> Vec<Line> {
+    let check = check_of(spec, root);
+    let label = label(root.status, only);
+    let mut lines: Vec<Line> = Vec::new();
+    let head = format!("{label}: {}: {}", check.id, root.summary);
+    for (i, text) in wrap(&head, "", "  ", WIDTH).into_iter().enumerate() {
+        lines.push(if i == 0 {
+            Line::painted(text, label.len() + 1, "1")
+        } else {
+            Line::plain(text)
+        });
+    }
+    let chain: Vec<String> = run
+        .results
+        .iter()
+        .filter(|r| r.root_cause.as_deref() == Some(check.id.as_str()))
+        .map(|r| {
+            let id = &check_of(spec, r).id;
+            if r.status == Status::Blocked {
+                format!("{id} (blocked)")
+            } else {
+                id.clone()
+            }
+        })
+        .collect();
+    if !chain.is_empty() {
+        let text = format!("{} -> {}", check.id, chain.join(" -> "));
+        lines.extend(
+            wrap(&text, "  leads to: ", "            ", WIDTH)
+                .into_iter()
+                .map(Line::plain),
+        );
+    }
+    for e in root.evidence.iter().take(evidence) {
+        lines.extend(
+            wrap(&e.text, "  evidence: ", "            ", WIDTH)
+                .into_iter()
+                .map(Line::plain),
+        );
+    }
+    if root.evidence.len() > evidence {
+        lines.push(Line::plain(format!(
+            "  ({} more lines of evidence with -v)",
+            root.evidence.len() - evidence
+        )));
+    }
+    if let Some(fix) = &root.fix {
+        lines.extend(fix_lines(fix).into_iter().map(Line::plain));
+    }
+    lines.push(Line::plain(format!(
+        "  why it matters: ha-preflight explain {}",
+        check.id
+    )));
+    lines
+}
+
+/// A fix text, reflowed: source lines join into paragraphs, but an indented line (a
+/// command to paste) stays a line of its own.
+fn fix_lines(fix: &str) -> Vec<String> {
+    let mut paragraphs: Vec<(bool, String)> = Vec::new();
+    for raw in fix.lines() {
+        let code = raw.starts_with(' ') || raw.starts_with('\t');
+        let text = raw.trim();
+        if text.is_empty() {
+            continue;
+        }
+        match paragraphs.last_mut() {
+            Some((false, para)) if !code => {
+                para.push(' ');
+                para.push_str(text);
+            }
+            _ => paragraphs.push((code, text.to_string())),
+        }
+    }
+    let mut out = Vec::new();
+    for (i, (code, para)) in paragraphs.iter().enumerate() {
+        let first = if i == 0 { "  fix: " } else { "       " };
+        let rest = if *code { "         " } else { "       " };
+        let first = if *code && i > 0 { "         " } else { first };
+        out.extend(wrap(para, first, rest, WIDTH));
+    }
+    out
+}
+
+fn id_width<'a>(spec: &Spec, results: impl Iterator<Item = &'a CheckResult>) -> usize {
+    results
+        .map(|r| check_of(spec, r).id.len())
+        .max()
+        .unwrap_or(0)
+}
+
+/// `  FAIL    lo-up        lo is down ...  [root cause: netrun-stale]`, one line (cut to
+/// the width) in the default view, wrapped under -v.
+fn result_line(spec: &Spec, r: &CheckResult, width: usize, one_line: bool) -> Line {
+    let check = check_of(spec, r);
+    let word = format!("{:<7}", status_word(r.status));
+    let mut rest = r.summary.clone();
+    if let Some(root) = &r.root_cause {
+        rest.push_str(&format!(" [root cause: {root}]"));
+    }
+    let lead = format!("  {word} {:<width$}  ", check.id);
+    let text = if one_line {
+        truncate(&format!("{lead}{rest}"), WIDTH)
+    } else {
+        let pad = " ".repeat(lead.len().min(WIDTH / 2));
+        wrap(&rest, &lead, &pad, WIDTH).join("\n")
+    };
+    Line {
+        paint: Some((2, 2 + word.trim_end().len(), status_code(r.status))),
+        text,
+    }
+}
+
+/// The last line: the verdict, the first root cause by id, the tally; cut to fit.
+fn verdict_line(run: &Run, spec: &Spec, roots: &[&CheckResult]) -> String {
     let mut tally = Vec::new();
     for s in [
         Status::Pass,
@@ -150,29 +383,127 @@ pub fn render(run: &Run, spec: &Spec, mode: Mode, verbosity: Verbosity, color: b
         Status::Blocked,
         Status::Skip,
     ] {
-        let n = count(s);
+        let n = run.results.iter().filter(|r| r.status == s).count();
         if n > 0 {
             tally.push(format!("{n} {}", s.as_str()));
         }
     }
-    let passes = if run.passes > 1 {
-        format!(", {} passes", run.passes)
-    } else {
-        String::new()
+    let cause = match roots.first() {
+        Some(r) if run.verdict != Status::Pass => {
+            let word = if r.status == Status::Error {
+                "could not check"
+            } else {
+                "root cause"
+            };
+            format!(", {word} {}", check_of(spec, r).id)
+        }
+        _ => String::new(),
     };
-    let _ = writeln!(
-        out,
-        "\nverdict: {} ({}) in {:.1} ms{passes}",
+    let time = if run.rounds > 1 {
+        format!(
+            " after {:.1} s of waiting, {} rounds",
+            run.duration.as_secs_f64(),
+            run.rounds
+        )
+    } else {
+        format!(" in {:.1} ms", super::millis(run.duration))
+    };
+    let line = format!(
+        "verdict: {}{cause} ({}){time}",
         run.verdict.as_str(),
-        tally.join(", "),
-        super::millis(run.duration)
+        tally.join(", ")
     );
-    out
+    if line.chars().count() <= WIDTH {
+        return line;
+    }
+    truncate(
+        &format!(
+            "verdict: {}{cause} ({})",
+            run.verdict.as_str(),
+            tally.join(", ")
+        ),
+        WIDTH,
+    )
 }
 
-fn indent(text: &str, prefix: &str) -> String {
-    text.lines()
-        .map(str::trim)
-        .collect::<Vec<_>>()
-        .join(&format!("\n{prefix}"))
+/// Cuts a line to `width` characters, ending in "..." when cut (plain ASCII: a serial
+/// console may not show an ellipsis).
+pub fn truncate(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let kept: String = text.chars().take(width.saturating_sub(3)).collect();
+    format!("{}...", kept.trim_end())
+}
+
+/// Wraps `text` at spaces to `width` columns: the first line after `first`, the others
+/// after `rest`. A word longer than a line is cut where the line ends.
+pub fn wrap(text: &str, first: &str, rest: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = first.to_string();
+    let mut fresh = true; // nothing but the prefix on the line yet
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let mut word: Vec<char> = word.chars().collect();
+        loop {
+            let used = line.chars().count();
+            let gap = usize::from(!fresh);
+            if used + gap + word.len() <= width {
+                if !fresh {
+                    line.push(' ');
+                }
+                line.extend(word.iter());
+                fresh = false;
+                break;
+            }
+            if fresh {
+                // Longer than a whole line: cut it.
+                let take = width.saturating_sub(used).max(1);
+                let (head, tail) = word.split_at(take.min(word.len()));
+                line.extend(head.iter());
+                lines.push(std::mem::replace(&mut line, rest.to_string()));
+                word = tail.to_vec();
+                if word.is_empty() {
+                    break;
+                }
+                continue;
+            }
+            lines.push(std::mem::replace(&mut line, rest.to_string()));
+            fresh = true;
+        }
+    }
+    if !fresh || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wraps_at_spaces_and_cuts_long_words() {
+        let lines = wrap("aaa bbb ccc", "> ", "  ", 9);
+        assert_eq!(lines, ["> aaa bbb", "  ccc"]);
+        let lines = wrap(&"x".repeat(25), "", "", 10);
+        assert_eq!(lines, ["x".repeat(10), "x".repeat(10), "x".repeat(5)]);
+        for l in wrap(&"word ".repeat(100), "  evidence: ", "            ", WIDTH) {
+            assert!(l.chars().count() <= WIDTH, "{l}");
+        }
+    }
+
+    #[test]
+    fn fixes_keep_their_commands_on_lines_of_their_own() {
+        let fix = "A real directory: remove it\nand link it,\n  rm -rf /x && ln -s /run/x /x\nthen rebuild.";
+        let lines = fix_lines(fix);
+        assert_eq!(lines[0], "  fix: A real directory: remove it and link it,");
+        assert_eq!(lines[1], "         rm -rf /x && ln -s /run/x /x");
+        assert_eq!(lines[2], "       then rebuild.");
+    }
+
+    #[test]
+    fn truncation_is_plain_ascii() {
+        assert_eq!(truncate("abcdef", 5), "ab...");
+        assert_eq!(truncate("abc", 5), "abc");
+    }
 }

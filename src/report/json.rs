@@ -1,5 +1,6 @@
 //! `--format json`: one object, schema 1, exactly as doc/contracts.md shows it.
 
+use super::About;
 use crate::engine::check_of;
 use crate::model::Mode;
 use crate::model::Run;
@@ -14,9 +15,29 @@ struct Report<'a> {
     schema: u32,
     mode: String,
     root: String,
+    /// Present when the run judged a support bundle: which, whose, and when it was taken.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bundle: Option<BundleJson<'a>>,
+    /// Present when the kernel state came from `--proc`/`--sys` copies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    captured: Option<CapturedJson<'a>>,
     verdict: Status,
     duration_ms: f64,
     checks: Vec<CheckJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct BundleJson<'a> {
+    path: &'a str,
+    host: &'a str,
+    taken: &'a str,
+    taken_at: i64,
+}
+
+#[derive(Serialize)]
+struct CapturedJson<'a> {
+    proc: Option<&'a str>,
+    sys: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -34,8 +55,29 @@ struct CheckJson<'a> {
     duration_ms: f64,
 }
 
-pub fn render(run: &Run, spec: &Spec, mode: Mode, root: &str) -> String {
+pub fn render(run: &Run, spec: &Spec, mode: Mode, root: &str, about: &About) -> String {
     let report = Report {
+        bundle: match about {
+            About::Bundle {
+                path,
+                host,
+                taken,
+                taken_at,
+            } => Some(BundleJson {
+                path,
+                host,
+                taken,
+                taken_at: *taken_at,
+            }),
+            _ => None,
+        },
+        captured: match about {
+            About::Captured { proc, sys } => Some(CapturedJson {
+                proc: proc.as_deref(),
+                sys: sys.as_deref(),
+            }),
+            _ => None,
+        },
         tool: "ha-preflight",
         version: env!("CARGO_PKG_VERSION"),
         schema: 1,
@@ -57,8 +99,7 @@ pub fn render(run: &Run, spec: &Spec, mode: Mode, root: &str) -> String {
                     evidence: r.evidence.iter().map(|e| e.text.as_str()).collect(),
                     root_cause: r.root_cause.as_deref(),
                     blocked_by: r.blocked_by.as_deref(),
-                    fix: (!matches!(r.status, Status::Pass | Status::Skip))
-                        .then_some(check.fix.as_str()),
+                    fix: r.fix.as_deref(),
                     duration_ms: super::millis(r.duration),
                 }
             })

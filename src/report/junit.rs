@@ -108,7 +108,9 @@ pub fn render(run: &Run, spec: &Spec, mode: Mode, fail_on: FailOn) -> String {
             body.push_str(&format!("\nroot cause: {root}"));
         }
         if !matches!(r.status, Status::Pass | Status::Skip) {
-            body.push_str(&format!("\nfix: {}", check.fix));
+            if let Some(fix) = &r.fix {
+                body.push_str(&format!("\nfix: {fix}"));
+            }
         }
         if !body.trim().is_empty() {
             let _ = write!(

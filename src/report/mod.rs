@@ -16,6 +16,53 @@ use crate::spec::Spec;
 use std::io::Write;
 use std::path::Path;
 
+/// What a run judged, when it is not simply the machine it runs on: the report's header
+/// says so, so that nobody takes a replayed bundle for the analyst's own machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum About {
+    /// The running system.
+    Here,
+    /// A root tree (image mode).
+    Image { root: String },
+    /// Captured copies of /proc and /sys: kernel state only.
+    Captured {
+        proc: Option<String>,
+        sys: Option<String>,
+    },
+    /// A support bundle, read back.
+    Bundle {
+        path: String,
+        host: String,
+        taken: String,
+        taken_at: i64,
+    },
+}
+
+impl About {
+    /// The header line that says what was judged, if the mode line does not.
+    pub fn line(&self) -> Option<String> {
+        match self {
+            About::Here | About::Image { .. } => None,
+            About::Bundle {
+                path, host, taken, ..
+            } => Some(format!(
+                "judged: the support bundle {path}, taken on {host} at {taken}"
+            )),
+            About::Captured { proc, sys } => {
+                let from: Vec<&str> = [proc, sys]
+                    .into_iter()
+                    .flatten()
+                    .map(String::as_str)
+                    .collect();
+                Some(format!(
+                    "judged: kernel state captured in {}; the box's files and daemons are not here, and checks of them skip",
+                    from.join(" and ")
+                ))
+            }
+        }
+    }
+}
+
 /// Writes `text` to `path` so that a reader sees the old file or the new one, never half
 /// of one: a temporary file in the same folder (so the rename stays on one filesystem),
 /// flushed to disk, then renamed over `path`. A scraper reading node_exporter's textfile

@@ -37,12 +37,23 @@ pub enum Location {
     /// The vendor/admin directories of the target's root (in image mode, the image's own
     /// spec, read confined to the image), else the built-in copy.
     Default,
+    /// Spec files already read, each with the name it is shown by: a support bundle's.
+    Texts(Vec<(PathBuf, String)>),
 }
 
 /// Loads the spec. `root` is the target's root: the default directories are looked up in
 /// it, so an image is checked with the spec it ships.
 pub fn load(location: &Location, root: &Root) -> Result<Spec, SpecError> {
-    let sources = match location {
+    parse_sources(&sources(location, root)?)
+}
+
+/// Reads the spec files `load` would parse, for a support bundle to carry.
+pub fn sources(location: &Location, root: &Root) -> Result<Vec<Source>, SpecError> {
+    Ok(match location {
+        Location::Texts(texts) => texts
+            .iter()
+            .map(|(path, text)| Source::new(path.clone(), text.clone()))
+            .collect(),
         Location::Path(path) => {
             let host = Root::open(Path::new("/")).map_err(|source| SpecError::Io {
                 path: PathBuf::from("/"),
@@ -81,8 +92,7 @@ pub fn load(location: &Location, root: &Root) -> Result<Spec, SpecError> {
                     .collect()
             }
         }
-    };
-    parse_sources(&sources)
+    })
 }
 
 /// Parses one spec file's text as if it had been read from `path`: what `load` does
@@ -139,7 +149,7 @@ fn read_source(root: &Root, path: &Path) -> Result<Source, SpecError> {
         .read_text(path, MAX_SPEC_BYTES)
         .map_err(|e| SpecError::File {
             path: shown(root, path),
-            message: e.to_string(),
+            message: e.cause(),
         })?;
     Ok(Source::new(shown(root, path), text))
 }
@@ -159,12 +169,14 @@ pub(super) struct Parsed {
     pub edges: Vec<Spanned<String>>,
 }
 
-pub(super) fn parse_sources(sources: &[Source]) -> Result<Spec, SpecError> {
+/// Parses spec files already read (see [`sources`]).
+pub fn parse_sources(sources: &[Source]) -> Result<Spec, SpecError> {
     let mut parsed = Vec::new();
     for (index, source) in sources.iter().enumerate() {
         let file: SpecFile = toml::from_str(&source.text).map_err(|e| {
             let at = e.span().map_or(0, |s| s.start);
-            source.error_at(at..at, e.message().trim().to_string())
+            let here = source.text.get(at..).unwrap_or_default();
+            source.error_at(at..at, crate::config::in_words(e.message(), here))
         })?;
         for table in file.check {
             parsed.push(parse_check(source, index, table)?);

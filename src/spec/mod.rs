@@ -6,7 +6,7 @@ mod graph;
 mod load;
 
 pub use crate::config::SpecError;
-pub use load::{ADMIN_DIR, Location, VENDOR_DIR, load, parse_text};
+pub use load::{ADMIN_DIR, Location, VENDOR_DIR, load, parse_sources, parse_text, sources};
 
 use crate::kinds::{Evaluate, KindDef};
 use crate::model::{Mode, Severity};

@@ -140,3 +140,74 @@ pub fn run(
     }
     String::from_utf8(stdout).map_err(|_| CommandError::NotText { path })
 }
+
+/// The runner against real programs (sh): what it prints, how it fails, and that a
+/// program that never ends is killed with everything it started, by the deadline.
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sh(script: &str, within: Duration) -> Result<String, CommandError> {
+        run(
+            Path::new("/bin/sh"),
+            &["-c", script],
+            Instant::now() + within,
+            1 << 20,
+        )
+    }
+
+    #[test]
+    fn prints_and_fails_in_words() {
+        assert_eq!(sh("echo ok", Duration::from_secs(5)).unwrap(), "ok\n");
+        let e = sh(
+            "echo 'Failed to modprobe drbd (No such file or directory)' >&2; exit 20",
+            Duration::from_secs(5),
+        )
+        .unwrap_err();
+        assert!(matches!(e, CommandError::Failed { .. }), "{e}");
+        assert!(e.to_string().contains("Failed to modprobe drbd"), "{e}");
+        let e = run(
+            Path::new("/nonexistent/drbdsetup"),
+            &[],
+            Instant::now() + Duration::from_secs(1),
+            64,
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("/nonexistent/drbdsetup: cannot start"),
+            "{e}"
+        );
+        let e = sh("yes", Duration::from_secs(5)).unwrap_err();
+        assert!(matches!(e, CommandError::TooLarge { .. }), "{e}");
+    }
+
+    #[test]
+    fn a_program_that_never_ends_is_killed_with_its_children() {
+        let dir = tempfile::tempdir().unwrap();
+        let pidfile = dir.path().join("child.pid");
+        let started = Instant::now();
+        let e = sh(
+            &format!("sleep 600 & echo $! > '{}'; sleep 600", pidfile.display()),
+            Duration::from_millis(500),
+        )
+        .unwrap_err();
+        assert!(matches!(e, CommandError::TimedOut { .. }), "{e}");
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            started.elapsed()
+        );
+        let pid: i32 = std::fs::read_to_string(&pidfile)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(200));
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        assert!(
+            stat.is_empty() || stat.contains(") Z "),
+            "the child {pid} survived: {stat}"
+        );
+    }
+}

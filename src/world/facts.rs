@@ -5,13 +5,17 @@
 use super::Target;
 use super::links::Links;
 use super::mounts::MountTable;
+use super::tape;
 use super::walk::Tree;
 use std::sync::{Arc, Mutex};
 
 /// A lazily gathered fact. A mutex rather than `OnceLock::get_or_init`, because a load
 /// can fail and a failure is kept as the fact ("could not read mountinfo") so every
 /// check that needs it reports the same error without trying again.
-type Cell<T> = Mutex<Option<Result<Arc<T>, String>>>;
+///
+/// Each fact keeps the questions a bundle could not answer while it was gathered, so that
+/// every check served the fact learns of them, not only the first.
+type Cell<T> = Mutex<Option<(Result<Arc<T>, String>, Vec<String>)>>;
 
 #[derive(Default)]
 pub struct Facts {
@@ -27,7 +31,15 @@ fn get_or_load<T>(
     // A poisoned lock means a check panicked while loading; the panic is reported on its
     // own, and the fact is simply loaded again.
     let mut slot = cell.lock().unwrap_or_else(|e| e.into_inner());
-    slot.get_or_insert_with(|| load().map(Arc::new)).clone()
+    let (fact, misses) = slot.get_or_insert_with(|| {
+        let before = tape::take_misses();
+        let fact = load().map(Arc::new);
+        let misses = tape::take_misses();
+        tape::note_misses(&before);
+        (fact, misses)
+    });
+    tape::note_misses(misses);
+    fact.clone()
 }
 
 impl Facts {

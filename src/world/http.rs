@@ -22,10 +22,12 @@ const MAX_INTERIM: usize = 8;
 pub enum HttpError {
     #[error("connection to {addr} refused: nothing is listening there")]
     Refused { addr: SocketAddr },
-    #[error("no answer from {addr} in time ({phase})")]
+    #[error("no answer from {addr} within {} ({phase})", crate::model::duration::display(*.waited))]
     TimedOut {
         addr: SocketAddr,
         phase: &'static str,
+        /// The time the call was given: the check's timeout, as it stood at the call.
+        waited: Duration,
     },
     #[error("{addr}: {phase}: {source}")]
     Io {
@@ -63,17 +65,31 @@ pub fn post(
     deadline: Instant,
     max_body: usize,
 ) -> Result<Vec<u8>, HttpError> {
+    // The time the call is given, to the 10 ms above it: the check's timeout as it was
+    // written ("2s"), less the few microseconds spent before the call.
+    let given = deadline
+        .saturating_duration_since(Instant::now())
+        .as_nanos();
+    let waited = Duration::from_millis((given.div_ceil(10_000_000) * 10) as u64);
     let remaining = |phase| {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            Err(HttpError::TimedOut { addr, phase })
+            Err(HttpError::TimedOut {
+                addr,
+                phase,
+                waited,
+            })
         } else {
             Ok(left)
         }
     };
     let io_err = |phase, source: io::Error| match source.kind() {
         io::ErrorKind::ConnectionRefused => HttpError::Refused { addr },
-        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => HttpError::TimedOut { addr, phase },
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => HttpError::TimedOut {
+            addr,
+            phase,
+            waited,
+        },
         _ => HttpError::Io {
             addr,
             phase,

@@ -9,6 +9,7 @@
 //! reads "unknown" even when it works.
 
 use super::{KernelError, Live, Target};
+use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 use std::path::PathBuf;
@@ -22,6 +23,9 @@ pub enum LinkError {
     Kernel(nix::Error),
     #[error(transparent)]
     Read(#[from] KernelError),
+    /// How reading the links went wrong when the bundle was collected.
+    #[error("{0}")]
+    Replayed(String),
     #[error("{}: not a hexadecimal flags value: {text:?}", path.display())]
     Flags { path: PathBuf, text: String },
 }
@@ -51,7 +55,19 @@ pub struct Links {
 impl Links {
     pub fn load(target: &Target) -> Result<Self, LinkError> {
         match target.probe() {
-            Ok(live) => Self::from_kernel(live),
+            Ok(live) => target.taped(
+                || "getifaddrs".to_string(),
+                || Self::from_kernel(live),
+                |r| match r {
+                    Ok(links) => links_to_value(links),
+                    Err(e) => json!({ "failed": e.to_string() }),
+                },
+                |v| match v.get("failed").and_then(Value::as_str) {
+                    Some(e) => Some(Err(LinkError::Replayed(e.to_string()))),
+                    None => links_from_value(v).map(Ok),
+                },
+                || Err(LinkError::Replayed(super::BUNDLE_MISS.to_string())),
+            ),
             Err(_) => Self::from_captured(target),
         }
     }
@@ -136,6 +152,47 @@ impl Links {
             addresses_unknown,
         })
     }
+}
+
+/// The kernel's links as a bundle's tape keeps them.
+fn links_to_value(links: &Links) -> Value {
+    let map: serde_json::Map<String, Value> = links
+        .links
+        .iter()
+        .map(|(name, l)| {
+            let ipv4: Vec<String> = l.ipv4.iter().map(|(a, p)| format!("{a}/{p}")).collect();
+            (
+                name.clone(),
+                json!({ "up": l.up, "running": l.running, "ipv4": ipv4 }),
+            )
+        })
+        .collect();
+    json!({ "links": map })
+}
+
+fn links_from_value(v: &Value) -> Option<Links> {
+    let mut links = BTreeMap::new();
+    for (name, l) in v.get("links")?.as_object()? {
+        let mut ipv4 = Vec::new();
+        for a in l.get("ipv4")?.as_array()? {
+            let (addr, prefix) = a.as_str()?.split_once('/')?;
+            ipv4.push((addr.parse().ok()?, prefix.parse().ok()?));
+        }
+        links.insert(
+            name.clone(),
+            Link {
+                up: l.get("up")?.as_bool()?,
+                running: l.get("running")?.as_bool()?,
+                ipv4,
+            },
+        );
+    }
+    Some(Links {
+        links,
+        from: "the bundle (the kernel's links, over netlink, when it was taken)".into(),
+        per_link_addresses: true,
+        addresses_unknown: None,
+    })
 }
 
 /// Local IPv4 addresses from /proc/net/fib_trie: a leaf line `|-- A.B.C.D` followed by a

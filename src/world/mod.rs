@@ -2,14 +2,16 @@
 //!
 //! A run looks at one [`Target`]: a root that every file path resolves in (`root`), and
 //! a [`World`] that says what the kernel's state is, in one type: the running kernel, a
-//! captured copy of its /proc and /sys (a support bundle), or none at all (an image). All
+//! captured copy of its /proc and /sys, a support bundle, or none at all (an image). All
 //! kernel reads go through the target's one door ([`Target::proc_text`],
 //! [`Target::sys_text`], ...), which knows which world it is in; what only a running
-//! kernel can answer (statfs, getifaddrs, a lock probe) needs [`Target::live`], which
-//! says why not when it cannot. So no kind branches on flags, and a bundle replay is a
-//! different world, not a different code path.
+//! kernel or the box's daemons can answer (statfs, a lock probe, drbdsetup, an XML-RPC
+//! call) goes through [`Target::probe`] and its siblings, which say why not when they
+//! cannot. So no kind branches on flags, and a bundle replay is another world, not
+//! another code path: every door then answers from the bundle's tape (`tape`).
 
 pub mod accounts;
+pub mod bundle;
 pub mod command;
 pub mod dpkg;
 pub mod envfile;
@@ -20,14 +22,19 @@ pub mod mounts;
 pub mod notify;
 pub mod read;
 pub mod root;
+pub mod tape;
 pub mod walk;
 pub mod xmlrpc;
 
 use crate::model::Mode;
 use read::ReadError;
 use root::Root;
+use serde_json::{Value, json};
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+use tape::Tape;
 use thiserror::Error;
 
 /// What the kernel state a run judges is.
@@ -36,11 +43,14 @@ pub enum World {
     /// The running system: /proc, /sys and the kernel's own answers.
     Live,
     /// Captured copies of /proc and /sys (`--proc`, `--sys`): read from there, and never
-    /// from this machine; a tree not captured cannot be read at all.
+    /// from this machine; what a capture does not hold (the box's files, its daemons) is
+    /// not looked at, and the checks that need it skip.
     Captured {
         proc: Option<PathBuf>,
         sys: Option<PathBuf>,
     },
+    /// A support bundle (`--bundle`): every answer from its tape.
+    Bundle,
     /// A root tree looked at from outside (image mode): there is no kernel.
     Image,
 }
@@ -53,6 +63,8 @@ pub struct Target {
     /// directory in image mode (see `root`).
     pub root: Root,
     pub world: World,
+    /// The tape every door records to (collect) or answers from (a bundle).
+    tape: Option<Arc<Tape>>,
 }
 
 /// Why the kernel's state could not be read.
@@ -70,7 +82,7 @@ impl KernelError {
     }
 }
 
-/// Why a probe of the running kernel cannot be made here.
+/// Why the running kernel cannot be asked here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
 pub enum NotLive {
     #[error("an image has no running kernel")]
@@ -81,9 +93,17 @@ pub enum NotLive {
     NotCaptured(&'static str),
 }
 
-/// Leave to probe the running kernel (statfs, getifaddrs, lock probes, /proc/PID).
+/// Leave to ask the running kernel (or, in a bundle, what it answered when collected).
 #[derive(Debug, Clone, Copy)]
-pub struct Live(());
+pub struct Live<'a> {
+    target: &'a Target,
+}
+
+/// What a capture of /proc and /sys answers for the box's files: nothing.
+const CAPTURE_MISS: &str =
+    "not in the capture (--proc and --sys hold kernel state only, not this box's files)";
+/// What a bundle answers for a question it has no answer for.
+pub const BUNDLE_MISS: &str = "not in the bundle";
 
 impl Target {
     /// The running system (boot and build-host modes).
@@ -92,6 +112,27 @@ impl Target {
             mode,
             root: Root::open(Path::new("/"))?,
             world: World::Live,
+            tape: None,
+        })
+    }
+
+    /// The running system, recording every answer for a support bundle.
+    pub fn recording(tape: Arc<Tape>) -> io::Result<Self> {
+        Ok(Target {
+            mode: Mode::Boot,
+            root: Root::open(Path::new("/"))?.with_tape(Arc::clone(&tape)),
+            world: World::Live,
+            tape: Some(tape),
+        })
+    }
+
+    /// A support bundle's box: every answer from its tape.
+    pub fn bundle(tape: Arc<Tape>) -> io::Result<Self> {
+        Ok(Target {
+            mode: Mode::Boot,
+            root: Root::played(Arc::clone(&tape))?,
+            world: World::Bundle,
+            tape: Some(tape),
         })
     }
 
@@ -101,31 +142,46 @@ impl Target {
             mode: Mode::Image,
             root: Root::open(dir)?,
             world: World::Image,
+            tape: None,
         })
     }
 
-    /// The running system's files, with its kernel state from captured copies.
+    /// The kernel state of another box, from captured copies of /proc and /sys; its
+    /// files are not here, and are not read from this machine.
     pub fn captured(proc: Option<PathBuf>, sys: Option<PathBuf>) -> io::Result<Self> {
+        let nothing = Arc::new(Tape::playing(Default::default(), CAPTURE_MISS));
         Ok(Target {
             mode: Mode::Boot,
-            root: Root::open(Path::new("/"))?,
+            root: Root::played(nothing)?,
             world: World::Captured { proc, sys },
+            tape: None,
         })
     }
 
-    /// Leave to probe the running kernel, or why there is none to probe.
-    pub fn probe(&self) -> Result<Live, NotLive> {
+    /// The tape of a recording run, for writing the bundle.
+    pub fn tape(&self) -> Option<&Arc<Tape>> {
+        self.tape.as_ref()
+    }
+
+    /// Whether the root holds the box the kernel state belongs to (its fstab, its
+    /// /dev/shm): on the running system and in a bundle; not in a capture, not an image.
+    pub fn has_the_boxs_files(&self) -> bool {
+        matches!(self.world, World::Live | World::Bundle)
+    }
+
+    /// Leave to ask the running kernel, or why there is none to ask.
+    pub fn probe(&self) -> Result<Live<'_>, NotLive> {
         match self.world {
-            World::Live => Ok(Live(())),
+            World::Live | World::Bundle => Ok(Live { target: self }),
             World::Captured { .. } => Err(NotLive::Captured),
             World::Image => Err(NotLive::Image),
         }
     }
 
-    /// Where `/proc/REL` is read from, for evidence and for the readers below.
+    /// Where `/proc/REL` is read from, for evidence.
     pub fn proc_path(&self, rel: &str) -> Result<PathBuf, NotLive> {
         match &self.world {
-            World::Live => Ok(Path::new("/proc").join(rel)),
+            World::Live | World::Bundle => Ok(Path::new("/proc").join(rel)),
             World::Captured {
                 proc: Some(dir), ..
             } => Ok(dir.join(rel)),
@@ -137,73 +193,356 @@ impl Target {
     /// Where `/sys/REL` is read from.
     pub fn sys_path(&self, rel: &str) -> Result<PathBuf, NotLive> {
         match &self.world {
-            World::Live => Ok(Path::new("/sys").join(rel)),
+            World::Live | World::Bundle => Ok(Path::new("/sys").join(rel)),
             World::Captured { sys: Some(dir), .. } => Ok(dir.join(rel)),
             World::Captured { sys: None, .. } => Err(NotLive::NotCaptured("/sys")),
             World::Image => Err(NotLive::Image),
         }
     }
 
+    /// Answers `key` through the tape (recorded or played), else by `real`; `missed`
+    /// is the answer when a played tape has none.
+    pub(crate) fn taped<T>(
+        &self,
+        key: impl FnOnce() -> String,
+        real: impl FnOnce() -> T,
+        to_value: impl Fn(&T) -> Value,
+        from_value: impl Fn(&Value) -> Option<T>,
+        missed: impl FnOnce() -> T,
+    ) -> T {
+        match &self.tape {
+            None => real(),
+            Some(tape) => tape
+                .answer(&key(), real, to_value, from_value)
+                .unwrap_or_else(missed),
+        }
+    }
+
+    fn kernel_text(
+        &self,
+        tree: &str,
+        path: Result<PathBuf, NotLive>,
+        rel: &str,
+        limit: usize,
+    ) -> Result<String, KernelError> {
+        let path = path.map_err(KernelError::NotHere)?;
+        self.taped(
+            || format!("{tree} {rel}"),
+            || read::read_text(&path, limit),
+            |r| root::read_to_value(r, |t| json!(t)),
+            |v| root::read_from_value(v, &path, |t| t.as_str().map(str::to_string)),
+            || {
+                Err(ReadError::Io {
+                    path: path.clone(),
+                    source: tape::missed(),
+                })
+            },
+        )
+        .map_err(KernelError::Read)
+    }
+
     /// At most `limit` bytes of `/proc/REL`, as text.
     pub fn proc_text(&self, rel: &str, limit: usize) -> Result<String, KernelError> {
-        let path = self.proc_path(rel).map_err(KernelError::NotHere)?;
-        Ok(read::read_text(&path, limit)?)
+        self.kernel_text("proc", self.proc_path(rel), rel, limit)
     }
 
     /// At most `limit` bytes of `/sys/REL`, as text.
     pub fn sys_text(&self, rel: &str, limit: usize) -> Result<String, KernelError> {
-        let path = self.sys_path(rel).map_err(KernelError::NotHere)?;
-        Ok(read::read_text(&path, limit)?)
+        self.kernel_text("sys", self.sys_path(rel), rel, limit)
     }
 
     /// The target of the link `/sys/REL`.
     pub fn sys_link(&self, rel: &str) -> Result<PathBuf, KernelError> {
         let path = self.sys_path(rel).map_err(KernelError::NotHere)?;
-        std::fs::read_link(&path)
-            .map_err(|source| KernelError::Read(ReadError::Io { path, source }))
+        self.taped(
+            || format!("sys-link {rel}"),
+            || std::fs::read_link(&path),
+            |r| tape::io_result_to_value(r, |p| json!(p.display().to_string())),
+            |v| tape::io_result_from_value(v, |p| p.as_str().map(PathBuf::from)),
+            || Err(tape::missed()),
+        )
+        .map_err(|source| KernelError::Read(ReadError::Io { path, source }))
     }
 
     /// The names in the folder `/sys/REL`, sorted.
     pub fn sys_list(&self, rel: &str) -> Result<Vec<String>, KernelError> {
         let path = self.sys_path(rel).map_err(KernelError::NotHere)?;
-        let io = |source| {
-            KernelError::Read(ReadError::Io {
-                path: path.clone(),
-                source,
-            })
-        };
-        let mut names: Vec<String> = std::fs::read_dir(&path)
-            .map_err(io)?
-            .filter_map(Result::ok)
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        Ok(names)
+        self.taped(
+            || format!("sys-list {rel}"),
+            || {
+                let mut names: Vec<String> = std::fs::read_dir(&path)?
+                    .filter_map(Result::ok)
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect();
+                names.sort();
+                Ok(names)
+            },
+            |r| tape::io_result_to_value(r, |n| json!(n)),
+            |v| {
+                tape::io_result_from_value(v, |n| {
+                    n.as_array().map(|a| {
+                        a.iter()
+                            .filter_map(|s| s.as_str().map(str::to_string))
+                            .collect()
+                    })
+                })
+            },
+            || Err(tape::missed()),
+        )
+        .map_err(|source| KernelError::Read(ReadError::Io { path, source }))
     }
 
     /// Whether `/proc/REL` exists where /proc is read from.
     pub fn proc_exists(&self, rel: &str) -> bool {
-        self.proc_path(rel).is_ok_and(|p| p.exists())
+        let Ok(path) = self.proc_path(rel) else {
+            return false;
+        };
+        self.taped(
+            || format!("exists /proc/{rel}"),
+            || path.exists(),
+            |b| json!(b),
+            Value::as_bool,
+            || true,
+        )
+    }
+
+    /// The box's clock, in seconds since the epoch: now, or when a bundle was taken.
+    pub fn now(&self) -> i64 {
+        self.taped(
+            || "clock".to_string(),
+            crate::model::clock::now,
+            |t| json!(t),
+            Value::as_i64,
+            crate::model::clock::now,
+        )
+    }
+
+    /// Runs a helper program of the box (drbdsetup), by its deadline. In a capture there
+    /// is none to run, and that is a miss: the check skips.
+    pub fn run(
+        &self,
+        program: &Path,
+        args: &[&str],
+        deadline: Instant,
+        max_output: usize,
+    ) -> Result<String, String> {
+        if let World::Captured { .. } | World::Image = self.world {
+            tape::note_misses(&[format!(
+                "{CAPTURE_MISS}: run {} {}",
+                program.display(),
+                args.join(" ")
+            )]);
+            return Err(format!(
+                "{} is not run here: {}",
+                program.display(),
+                NotLive::Captured
+            ));
+        }
+        self.taped(
+            || format!("run {} {}", program.display(), args.join(" ")),
+            || command::run(program, args, deadline, max_output).map_err(|e| e.to_string()),
+            |r| match r {
+                Ok(out) => json!({ "stdout": out }),
+                Err(e) => json!({ "failed": e }),
+            },
+            |v| {
+                if let Some(out) = v.get("stdout").and_then(Value::as_str) {
+                    Some(Ok(out.to_string()))
+                } else {
+                    v.get("failed")
+                        .and_then(Value::as_str)
+                        .map(|e| Err(e.to_string()))
+                }
+            },
+            || Err(format!("{BUNDLE_MISS}: run {}", program.display())),
+        )
+    }
+
+    /// One XML-RPC call to a daemon of the box (or its leader), by `deadline`. In a
+    /// capture the daemons are not there: a miss, and the check skips.
+    pub fn call(
+        &self,
+        endpoint: &xmlrpc::Endpoint,
+        method: &str,
+        params: &[xmlrpc::Value],
+        deadline: Instant,
+        max_reply: usize,
+    ) -> Result<xmlrpc::Value, xmlrpc::CallError> {
+        if let World::Captured { .. } | World::Image = self.world {
+            tape::note_misses(&[format!(
+                "{CAPTURE_MISS}: call {method}() at {}",
+                endpoint.url
+            )]);
+            return Err(xmlrpc::CallError::NotHere(format!(
+                "{method}() at {} is not called: the daemons of a captured box are not here",
+                endpoint.url
+            )));
+        }
+        let Some(tape) = &self.tape else {
+            return xmlrpc::call(endpoint, method, params, deadline, max_reply);
+        };
+        let key = format!(
+            "call {} {method} {}",
+            endpoint.url,
+            xmlrpc::params_key(params)
+        );
+        let recorded = tape.answer(
+            &key,
+            || xmlrpc::call_raw(endpoint, method, params, deadline, max_reply),
+            |r| match r {
+                Ok(body) => json!({ "reply": String::from_utf8_lossy(body) }),
+                Err(e) => json!({
+                    "failed": e.summary(),
+                    "detail": e.to_string(),
+                    "transient": e.is_transient(),
+                    "unreachable": matches!(e, xmlrpc::CallError::Http(_)),
+                }),
+            },
+            |v| {
+                if let Some(body) = v.get("reply").and_then(Value::as_str) {
+                    Some(Ok(body.as_bytes().to_vec()))
+                } else {
+                    let summary = v.get("failed")?.as_str()?.to_string();
+                    let flag = |k| v.get(k).and_then(Value::as_bool).unwrap_or(false);
+                    Some(Err(xmlrpc::CallError::Replayed {
+                        detail: v
+                            .get("detail")
+                            .and_then(Value::as_str)
+                            .unwrap_or(&summary)
+                            .to_string(),
+                        summary,
+                        transient: flag("transient"),
+                        unreachable: flag("unreachable"),
+                    }))
+                }
+            },
+        );
+        match recorded {
+            None => Err(xmlrpc::CallError::NotHere(format!(
+                "{BUNDLE_MISS}: {method}() at {}",
+                endpoint.url
+            ))),
+            Some(Ok(body)) => xmlrpc::decode(method, params, body, endpoint.addr),
+            Some(Err(e)) => Err(e),
+        }
     }
 }
 
-impl Live {
-    /// statfs(2) of a path of the running system.
-    pub fn statfs(self, path: &Path) -> Result<FsStat, nix::Error> {
-        let st = nix::sys::statfs::statfs(path)?;
-        let block_size = st.block_size() as u64;
-        Ok(FsStat {
-            magic: st.filesystem_type().0 as i64,
-            blocks: st.blocks(),
-            block_size,
-            free: st.blocks_available().saturating_mul(block_size),
-        })
+impl Live<'_> {
+    /// statfs(2) of a path of the box.
+    pub fn statfs(self, path: &Path) -> Result<FsStat, String> {
+        self.target.taped(
+            || format!("statfs {}", path.display()),
+            || {
+                nix::sys::statfs::statfs(path)
+                    .map(|st| {
+                        let block_size = st.block_size() as u64;
+                        FsStat {
+                            // f_type is i64 on glibc, an unsigned long on musl.
+                            #[allow(clippy::unnecessary_cast)]
+                            magic: st.filesystem_type().0 as i64,
+                            blocks: st.blocks(),
+                            block_size,
+                            free: st.blocks_available().saturating_mul(block_size),
+                        }
+                    })
+                    .map_err(|e| e.to_string())
+            },
+            |r| match r {
+                Ok(st) => json!({ "magic": st.magic, "blocks": st.blocks, "block_size": st.block_size, "free": st.free }),
+                Err(e) => json!({ "failed": e }),
+            },
+            |v| {
+                if let Some(e) = v.get("failed").and_then(Value::as_str) {
+                    return Some(Err(e.to_string()));
+                }
+                Some(Ok(FsStat {
+                    magic: v.get("magic")?.as_i64()?,
+                    blocks: v.get("blocks")?.as_u64()?,
+                    block_size: v.get("block_size")?.as_u64()?,
+                    free: v.get("free")?.as_u64()?,
+                }))
+            },
+            || Err(BUNDLE_MISS.to_string()),
+        )
     }
 
-    /// access(2): whether this process may use `path` as `how` asks.
+    /// statvfs(3): free bytes and inodes of the filesystem a path is on.
+    pub fn space(self, path: &Path) -> Result<Space, String> {
+        self.target.taped(
+            || format!("statvfs {}", path.display()),
+            || {
+                let st = nix::sys::statvfs::statvfs(path).map_err(|e| e.to_string())?;
+                let frag = st.fragment_size().max(1) as u64;
+                Ok(Space {
+                    free_bytes: (st.blocks_available() as u64).saturating_mul(frag),
+                    total_bytes: (st.blocks() as u64).saturating_mul(frag),
+                    free_inodes: st.files_available() as u64,
+                    total_inodes: st.files() as u64,
+                })
+            },
+            |r| match r {
+                Ok(s) => json!({ "free_bytes": s.free_bytes, "total_bytes": s.total_bytes, "free_inodes": s.free_inodes, "total_inodes": s.total_inodes }),
+                Err(e) => json!({ "failed": e }),
+            },
+            |v| {
+                if let Some(e) = v.get("failed").and_then(Value::as_str) {
+                    return Some(Err(e.to_string()));
+                }
+                let n = |k: &str| v.get(k).and_then(Value::as_u64);
+                Some(Ok(Space {
+                    free_bytes: n("free_bytes")?,
+                    total_bytes: n("total_bytes")?,
+                    free_inodes: n("free_inodes")?,
+                    total_inodes: n("total_inodes")?,
+                }))
+            },
+            || Err(BUNDLE_MISS.to_string()),
+        )
+    }
+
+    /// access(2): whether this process may use `path` as `how` asks (build hosts only).
     pub fn access(self, path: &Path, how: nix::unistd::AccessFlags) -> bool {
         nix::unistd::access(path, how).is_ok()
     }
+
+    /// Asks the filesystem whether a write lock on the whole file could be taken
+    /// (F_GETLK): Some(holder's pid) when it could not. Takes no lock, changes nothing.
+    pub fn lock_holder(self, path: &Path) -> Result<Option<i32>, String> {
+        self.target.taped(
+            || format!("getlk {}", path.display()),
+            || getlk(&self.target.root, path),
+            |r| match r {
+                Ok(pid) => json!({ "holder": pid }),
+                Err(e) => json!({ "failed": e }),
+            },
+            |v| {
+                if let Some(e) = v.get("failed").and_then(Value::as_str) {
+                    return Some(Err(e.to_string()));
+                }
+                let holder = v.get("holder")?;
+                Some(Ok(holder.as_i64().map(|p| p as i32)))
+            },
+            || Err(BUNDLE_MISS.to_string()),
+        )
+    }
+}
+
+fn getlk(root: &Root, path: &Path) -> Result<Option<i32>, String> {
+    use std::os::fd::AsFd;
+    let file = root
+        .open_regular(path)
+        .map_err(|e| format!("cannot open to probe: {e}"))?;
+    let mut lock = nix::libc::flock {
+        l_type: nix::libc::F_WRLCK as i16,
+        l_whence: nix::libc::SEEK_SET as i16,
+        l_start: 0,
+        l_len: 0,
+        l_pid: 0,
+    };
+    nix::fcntl::fcntl(file.as_fd(), nix::fcntl::FcntlArg::F_GETLK(&mut lock))
+        .map_err(|e| format!("F_GETLK: {e}"))?;
+    Ok((lock.l_type != nix::libc::F_UNLCK as i16).then_some(lock.l_pid))
 }
 
 /// What statfs says of a filesystem.
@@ -214,4 +553,13 @@ pub struct FsStat {
     pub block_size: u64,
     /// Bytes an unprivileged writer may still use (f_bavail), as df's "Available".
     pub free: u64,
+}
+
+/// Free and total bytes and inodes of a filesystem (statvfs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Space {
+    pub free_bytes: u64,
+    pub total_bytes: u64,
+    pub free_inodes: u64,
+    pub total_inodes: u64,
 }

@@ -24,6 +24,18 @@ pub enum ReadError {
 }
 
 impl ReadError {
+    /// What went wrong, without the path (for messages that name the path already).
+    pub fn cause(&self) -> String {
+        match self {
+            ReadError::Io { source, .. } => source.to_string(),
+            ReadError::NotRegular { kind, .. } => {
+                format!("is a {kind}, not a regular file; not opened")
+            }
+            ReadError::TooLarge { limit, .. } => format!("larger than the {limit}-byte limit"),
+            ReadError::NotText { .. } => "not UTF-8 text".to_string(),
+        }
+    }
+
     /// True when the file simply does not exist.
     pub fn is_not_found(&self) -> bool {
         matches!(self, ReadError::Io { source, .. } if source.kind() == io::ErrorKind::NotFound)

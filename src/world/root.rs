@@ -14,8 +14,10 @@
 //! or device planted in an image is never opened; reads are bounded.
 
 use super::read::{FileKind, ReadError, read_bounded};
+use super::tape::{Tape, io_result_from_value, io_result_to_value, missed};
 use nix::fcntl::{AtFlags, OFlag, OpenHow, ResolveFlag, openat2};
 use nix::sys::stat::{FileStat, SFlag, fstat, fstatat};
+use serde_json::{Value, json};
 use std::ffi::OsStr;
 use std::fs;
 use std::io::{self, Read};
@@ -23,6 +25,7 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 /// Link hops before a path counts as a loop (Linux's MAXSYMLINKS).
 const MAX_HOPS: usize = 40;
@@ -39,6 +42,9 @@ pub struct Root {
     pub dir: PathBuf,
     fd: OwnedFd,
     pub resolver: Resolver,
+    /// Records every answer (collect), or gives them instead of the filesystem (a
+    /// bundle, or a capture that holds no files): see `tape`.
+    tape: Option<Arc<Tape>>,
 }
 
 /// What lstat says about a path, whichever resolver asked.
@@ -107,6 +113,7 @@ impl Root {
             dir: dir.to_path_buf(),
             fd,
             resolver,
+            tape: None,
         };
         if resolver == Resolver::Openat2
             && root.open_in_root(Path::new("/"), OFlag::O_PATH).is_err()
@@ -114,6 +121,178 @@ impl Root {
             root.resolver = Resolver::Walk;
         }
         Ok(root)
+    }
+
+    /// The same root, with every answer going through `tape`.
+    pub fn with_tape(mut self, tape: Arc<Tape>) -> Root {
+        self.tape = Some(tape);
+        self
+    }
+
+    /// A root whose every answer comes from a playing tape: a bundle's files.
+    pub fn played(tape: Arc<Tape>) -> io::Result<Root> {
+        Ok(Self::open(Path::new("/"))?.with_tape(tape))
+    }
+
+    /// Asks the tape, when there is one, else the filesystem.
+    fn taped<T>(
+        &self,
+        key: impl FnOnce() -> String,
+        real: impl FnOnce() -> T,
+        to_value: impl Fn(&T) -> Value,
+        from_value: impl Fn(&Value) -> Option<T>,
+        missed: impl FnOnce() -> T,
+    ) -> T {
+        match &self.tape {
+            None => real(),
+            Some(tape) => tape
+                .answer(&key(), real, to_value, from_value)
+                .unwrap_or_else(missed),
+        }
+    }
+
+    /// Resolves `path` inside the root: the in-image path with every link followed
+    /// (the last one too when `follow_last`). An error when a component is missing, not a
+    /// directory, or links loop.
+    pub fn resolve(&self, path: &Path, follow_last: bool) -> io::Result<PathBuf> {
+        self.taped(
+            || {
+                format!(
+                    "resolve{} {}",
+                    if follow_last { "" } else { "-parent" },
+                    path.display()
+                )
+            },
+            || self.resolve_real(path, follow_last),
+            |r| io_result_to_value(r, |p| json!(p.display().to_string())),
+            |v| io_result_from_value(v, |p| p.as_str().map(PathBuf::from)),
+            || Err(missed()),
+        )
+    }
+
+    /// lstat: the parent's links are followed inside the root, the last component's not.
+    pub fn lstat(&self, path: &Path) -> io::Result<Stat> {
+        self.taped(
+            || format!("lstat {}", path.display()),
+            || self.lstat_real(path),
+            |r| io_result_to_value(r, stat_to_value),
+            |v| io_result_from_value(v, stat_from_value),
+            || Err(missed()),
+        )
+    }
+
+    /// stat: every link followed, inside the root.
+    pub fn stat(&self, path: &Path) -> io::Result<Stat> {
+        self.taped(
+            || format!("stat {}", path.display()),
+            || self.stat_real(path),
+            |r| io_result_to_value(r, stat_to_value),
+            |v| io_result_from_value(v, stat_from_value),
+            || Err(missed()),
+        )
+    }
+
+    /// The target of a link, as written in the image.
+    pub fn read_link(&self, path: &Path) -> io::Result<PathBuf> {
+        self.taped(
+            || format!("readlink {}", path.display()),
+            || self.read_link_real(path),
+            |r| io_result_to_value(r, |p| json!(p.display().to_string())),
+            |v| io_result_from_value(v, |p| p.as_str().map(PathBuf::from)),
+            || Err(missed()),
+        )
+    }
+
+    /// Names in a directory (following links to it inside the root), sorted, at most
+    /// `limit` of them.
+    pub fn read_dir(&self, path: &Path, limit: usize) -> io::Result<Vec<String>> {
+        self.taped(
+            || format!("readdir {}", path.display()),
+            || self.read_dir_real(path, limit),
+            |r| io_result_to_value(r, |names| json!(names)),
+            |v| {
+                io_result_from_value(v, |n| {
+                    n.as_array().map(|a| {
+                        a.iter()
+                            .filter_map(|s| s.as_str().map(str::to_string))
+                            .take(limit)
+                            .collect()
+                    })
+                })
+            },
+            || Err(missed()),
+        )
+    }
+
+    /// Reads at most `limit` bytes of a regular file, following links inside the root.
+    /// Anything but a regular file is refused before it is opened.
+    pub fn read_text(&self, path: &Path, limit: usize) -> Result<String, ReadError> {
+        self.taped(
+            || format!("read {}", path.display()),
+            || self.read_text_real(path, limit),
+            |r| read_to_value(r, |t| json!(t)),
+            |v| {
+                read_from_value(v, path, |t| t.as_str().map(str::to_string)).map(|r| {
+                    r.and_then(|t| {
+                        if t.len() > limit {
+                            Err(ReadError::TooLarge {
+                                path: path.to_path_buf(),
+                                limit,
+                            })
+                        } else {
+                            Ok(t)
+                        }
+                    })
+                })
+            },
+            || {
+                Err(ReadError::Io {
+                    path: path.to_path_buf(),
+                    source: missed(),
+                })
+            },
+        )
+    }
+
+    /// Reads the first `n` bytes of a regular file (to test for ELF magic, say).
+    pub fn read_head(&self, path: &Path, n: usize) -> Result<Vec<u8>, ReadError> {
+        self.taped(
+            || format!("head {}", path.display()),
+            || self.read_head_real(path, n),
+            |r| read_to_value(r, |b| json!(b)),
+            |v| {
+                read_from_value(v, path, |b| {
+                    b.as_array().map(|a| {
+                        a.iter()
+                            .filter_map(|x| x.as_u64().map(|x| x as u8))
+                            .take(n)
+                            .collect()
+                    })
+                })
+            },
+            || {
+                Err(ReadError::Io {
+                    path: path.to_path_buf(),
+                    source: missed(),
+                })
+            },
+        )
+    }
+
+    /// The last `limit` bytes of a regular file (a log), from a line boundary on.
+    pub fn read_tail(&self, path: &Path, limit: usize) -> Result<String, ReadError> {
+        self.taped(
+            || format!("tail {}", path.display()),
+            || self.read_tail_real(path, limit),
+            |r| read_to_value(r, |t| json!(t)),
+            |v| read_from_value(v, path, |t| t.as_str().map(str::to_string)),
+            || {
+                Err(ReadError::Io {
+                    path: path.to_path_buf(),
+                    source: missed(),
+                })
+            },
+        )
     }
 
     /// The host path of an in-image path that has no symlinks left in it.
@@ -143,7 +322,7 @@ impl Root {
     /// Resolves `path` inside the root: the in-image path with every link followed
     /// (the last one too when `follow_last`). An error when a component is missing, not a
     /// directory, or links loop.
-    pub fn resolve(&self, path: &Path, follow_last: bool) -> io::Result<PathBuf> {
+    fn resolve_real(&self, path: &Path, follow_last: bool) -> io::Result<PathBuf> {
         let mut todo: Vec<PathBuf> = relative(path)
             .components()
             .rev()
@@ -200,7 +379,7 @@ impl Root {
     }
 
     /// lstat: the parent's links are followed inside the root, the last component's not.
-    pub fn lstat(&self, path: &Path) -> io::Result<Stat> {
+    fn lstat_real(&self, path: &Path) -> io::Result<Stat> {
         let (parent, name) = split(path);
         let Some(name) = name else {
             return self.stat(Path::new("/"));
@@ -220,7 +399,7 @@ impl Root {
     }
 
     /// stat: every link followed, inside the root.
-    pub fn stat(&self, path: &Path) -> io::Result<Stat> {
+    fn stat_real(&self, path: &Path) -> io::Result<Stat> {
         match self.resolver {
             Resolver::Openat2 => fstat(&self.open_in_root(path, OFlag::O_PATH)?)
                 .map(Stat::from)
@@ -234,7 +413,7 @@ impl Root {
     }
 
     /// The target of a link, as written in the image.
-    pub fn read_link(&self, path: &Path) -> io::Result<PathBuf> {
+    fn read_link_real(&self, path: &Path) -> io::Result<PathBuf> {
         let (parent, name) = split(path);
         let name = name.ok_or_else(|| io::Error::from_raw_os_error(nix::libc::EINVAL))?;
         let parent = self.resolve(&parent, true)?;
@@ -243,7 +422,7 @@ impl Root {
 
     /// Names in a directory (following links to it inside the root), sorted, at most
     /// `limit` of them.
-    pub fn read_dir(&self, path: &Path, limit: usize) -> io::Result<Vec<String>> {
+    fn read_dir_real(&self, path: &Path, limit: usize) -> io::Result<Vec<String>> {
         let host = match self.resolver {
             Resolver::Openat2 => {
                 let fd = self.open_in_root(path, OFlag::O_PATH | OFlag::O_DIRECTORY)?;
@@ -279,11 +458,28 @@ impl Root {
                     });
                 }
                 // Re-open the O_PATH descriptor for reading: the same file, no second lookup.
-                fs::OpenOptions::new()
+                let reopened = fs::OpenOptions::new()
                     .read(true)
                     .custom_flags(nix::libc::O_NONBLOCK | nix::libc::O_NOCTTY)
-                    .open(format!("/proc/self/fd/{}", fd.as_raw_fd()))
-                    .map_err(io_err)?
+                    .open(format!("/proc/self/fd/{}", fd.as_raw_fd()));
+                match reopened {
+                    Ok(file) => file,
+                    // No /proc (a chroot, an early boot): look the path up again, and
+                    // make sure it is still the file that was checked.
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                        let again = self
+                            .open_in_root(path, OFlag::O_RDONLY | OFlag::O_NOFOLLOW)
+                            .map_err(io_err)?;
+                        let now = Stat::from(fstat(&again).map_err(|e| io_err(errno(e)))?);
+                        if (now.dev, now.ino) != (st.dev, st.ino) || now.kind != FileKind::File {
+                            return Err(io_err(io::Error::other(
+                                "it changed while being opened; not read",
+                            )));
+                        }
+                        fs::File::from(again)
+                    }
+                    Err(e) => return Err(io_err(e)),
+                }
             }
             Resolver::Walk => {
                 let resolved = self.resolve(path, true).map_err(io_err)?;
@@ -314,12 +510,12 @@ impl Root {
 
     /// Reads at most `limit` bytes of a regular file, following links inside the root.
     /// Anything but a regular file is refused before it is opened.
-    pub fn read_text(&self, path: &Path, limit: usize) -> Result<String, ReadError> {
+    fn read_text_real(&self, path: &Path, limit: usize) -> Result<String, ReadError> {
         read_bounded(self.open_regular(path)?, path, limit)
     }
 
     /// Reads the first `n` bytes of a regular file (to test for ELF magic, say).
-    pub fn read_head(&self, path: &Path, n: usize) -> Result<Vec<u8>, ReadError> {
+    fn read_head_real(&self, path: &Path, n: usize) -> Result<Vec<u8>, ReadError> {
         let mut bytes = Vec::new();
         self.open_regular(path)?
             .take(n as u64)
@@ -332,7 +528,7 @@ impl Root {
     }
 
     /// The last `limit` bytes of a regular file (a log), from a line boundary on.
-    pub fn read_tail(&self, path: &Path, limit: usize) -> Result<String, ReadError> {
+    fn read_tail_real(&self, path: &Path, limit: usize) -> Result<String, ReadError> {
         use std::io::{Seek, SeekFrom};
         let io_err = |source| ReadError::Io {
             path: path.to_path_buf(),
@@ -416,6 +612,98 @@ impl Root {
         }
         Ok(())
     }
+}
+
+fn kind_name(kind: FileKind) -> &'static str {
+    match kind {
+        FileKind::File => "file",
+        FileKind::Dir => "dir",
+        FileKind::Symlink => "symlink",
+        FileKind::Fifo => "fifo",
+        FileKind::Socket => "socket",
+        FileKind::BlockDevice => "block",
+        FileKind::CharDevice => "char",
+    }
+}
+
+fn stat_to_value(st: &Stat) -> Value {
+    json!({
+        "kind": kind_name(st.kind), "mode": st.mode, "uid": st.uid, "gid": st.gid,
+        "size": st.size, "rdev": st.rdev, "dev": st.dev, "ino": st.ino, "mtime": st.mtime,
+    })
+}
+
+fn stat_from_value(v: &Value) -> Option<Stat> {
+    let kind = match v.get("kind")?.as_str()? {
+        "file" => FileKind::File,
+        "dir" => FileKind::Dir,
+        "symlink" => FileKind::Symlink,
+        "fifo" => FileKind::Fifo,
+        "socket" => FileKind::Socket,
+        "block" => FileKind::BlockDevice,
+        "char" => FileKind::CharDevice,
+        _ => return None,
+    };
+    let n = |k: &str| v.get(k).and_then(Value::as_u64);
+    Some(Stat {
+        kind,
+        mode: n("mode")? as u32,
+        uid: n("uid")? as u32,
+        gid: n("gid")? as u32,
+        size: n("size")?,
+        rdev: n("rdev")?,
+        dev: n("dev")?,
+        ino: n("ino")?,
+        mtime: v.get("mtime")?.as_i64()?,
+    })
+}
+
+/// A read's result on tape: `{"ok": ...}`, or what kept it from being read.
+pub fn read_to_value<T>(r: &Result<T, ReadError>, ok: impl Fn(&T) -> Value) -> Value {
+    match r {
+        Ok(t) => json!({ "ok": ok(t) }),
+        Err(ReadError::Io { source, .. }) => super::tape::io_to_value(source),
+        Err(ReadError::NotRegular { kind, .. }) => json!({ "not_regular": kind }),
+        Err(ReadError::TooLarge { limit, .. }) => json!({ "too_large": limit }),
+        Err(ReadError::NotText { .. }) => json!({ "not_text": true }),
+    }
+}
+
+pub fn read_from_value<T>(
+    v: &Value,
+    path: &Path,
+    ok: impl Fn(&Value) -> Option<T>,
+) -> Option<Result<T, ReadError>> {
+    let path = path.to_path_buf();
+    if let Some(inner) = v.get("ok") {
+        return ok(inner).map(Ok);
+    }
+    if let Some(kind) = v.get("not_regular").and_then(Value::as_str) {
+        let kind = [
+            "regular file",
+            "directory",
+            "symlink",
+            "FIFO",
+            "socket",
+            "block device",
+            "character device",
+            "non-regular file",
+        ]
+        .into_iter()
+        .find(|k| *k == kind)
+        .unwrap_or("non-regular file");
+        return Some(Err(ReadError::NotRegular { path, kind }));
+    }
+    if let Some(limit) = v.get("too_large").and_then(Value::as_u64) {
+        return Some(Err(ReadError::TooLarge {
+            path,
+            limit: limit as usize,
+        }));
+    }
+    if v.get("not_text").is_some() {
+        return Some(Err(ReadError::NotText { path }));
+    }
+    super::tape::io_from_value(v).map(|source| Err(ReadError::Io { path, source }))
 }
 
 /// A place a glob could not look into.

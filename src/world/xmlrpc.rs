@@ -45,6 +45,19 @@ pub enum CallError {
     Malformed { addr: SocketAddr, message: String },
     #[error("cannot encode the request: {0}")]
     Encode(std::io::Error),
+    /// The call is not made here (a capture has no daemons; a bundle has no answer).
+    #[error("{0}")]
+    NotHere(String),
+    /// How the call went wrong when the bundle was collected: its summary, its full
+    /// words, whether it was worth waiting for, and whether the daemon was unreachable
+    /// (an HTTP-level failure, which some checks judge apart from a bad answer).
+    #[error("{detail}")]
+    Replayed {
+        summary: String,
+        detail: String,
+        transient: bool,
+        unreachable: bool,
+    },
 }
 
 impl CallError {
@@ -55,9 +68,15 @@ impl CallError {
             CallError::Http(Refused { addr }) => {
                 format!("connection to {addr} refused: the daemon is not listening")
             }
-            CallError::Http(TimedOut { addr, phase }) => {
-                format!("no answer from {addr} within the timeout ({phase})")
-            }
+            CallError::Http(TimedOut {
+                addr,
+                phase,
+                waited,
+            }) => format!(
+                "no answer from {addr} within the {} timeout ({phase})",
+                crate::model::duration::display(*waited)
+            ),
+            CallError::Replayed { summary, .. } => summary.clone(),
             other => other.to_string(),
         }
     }
@@ -65,6 +84,9 @@ impl CallError {
     /// True for failures a daemon that is still starting would give: worth re-checking
     /// under `--wait`.
     pub fn is_transient(&self) -> bool {
+        if let CallError::Replayed { transient, .. } = self {
+            return *transient;
+        }
         matches!(
             self,
             CallError::Http(http::HttpError::Refused { .. })
@@ -85,13 +107,29 @@ pub fn call(
     deadline: std::time::Instant,
     max_reply: usize,
 ) -> Result<Value, CallError> {
-    let mut request = Request::new(method);
-    for arg in params {
-        request = request.arg(arg.clone());
-    }
+    let body = call_raw(endpoint, method, params, deadline, max_reply)?;
+    decode(method, params, body, endpoint.addr)
+}
+
+fn request<'a>(method: &'a str, params: &[Value]) -> Request<'a> {
+    params
+        .iter()
+        .fold(Request::new(method), |r, arg| r.arg(arg.clone()))
+}
+
+/// The call's reply body, as the daemon sent it (what a support bundle keeps).
+pub fn call_raw(
+    endpoint: &Endpoint,
+    method: &str,
+    params: &[Value],
+    deadline: std::time::Instant,
+    max_reply: usize,
+) -> Result<Vec<u8>, CallError> {
     let mut xml = Vec::new();
-    request.write_as_xml(&mut xml).map_err(CallError::Encode)?;
-    let body = http::post(
+    request(method, params)
+        .write_as_xml(&mut xml)
+        .map_err(CallError::Encode)?;
+    Ok(http::post(
         endpoint.addr,
         &endpoint.host,
         &endpoint.path,
@@ -99,8 +137,23 @@ pub fn call(
         &xml,
         deadline,
         max_reply,
-    )?;
-    decode_reply(request, body, endpoint.addr)
+    )?)
+}
+
+/// Decodes a reply body to `method(params)`.
+pub fn decode(
+    method: &str,
+    params: &[Value],
+    body: Vec<u8>,
+    addr: SocketAddr,
+) -> Result<Value, CallError> {
+    decode_reply(request(method, params), body, addr)
+}
+
+/// The parameters of a call as a key of a bundle's tape.
+pub fn params_key(params: &[Value]) -> String {
+    let shown: Vec<String> = params.iter().map(show).collect();
+    format!("({})", shown.join(", "))
 }
 
 /// Decodes the body of an XML-RPC reply from `addr`: a value, a fault, or malformed.

@@ -113,6 +113,25 @@ impl Evaluate for Ifstate {
                 }
             }
         }
+        let files: Vec<String> = stale
+            .iter()
+            .filter_map(|i| recorded.get(*i))
+            .map(|r| r.file.display().to_string())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let fix = format!(
+            "Bring {names} down in ifupdown's eyes and up again:\n{cmds}\n\
+             (the stale record is in {files}). Then fix where the state lives (see\n\
+             netrun-layout), so the record cannot survive the next reboot.",
+            names = stale.join(", "),
+            cmds = stale
+                .iter()
+                .map(|i| format!("  ifdown --force {i}; ifup {i}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            files = files.join(", "),
+        );
         match stale.as_slice() {
             [] => Outcome::pass(format!(
                 "{} recorded as configured, and up",
@@ -120,11 +139,13 @@ impl Evaluate for Ifstate {
             )),
             [one] => Outcome::fail(format!(
                 "ifup will skip {one} because its state file says it is already configured, but {one} is not up"
-            )),
+            ))
+            .fix(fix),
             many => Outcome::fail(format!(
                 "ifup will skip {} because their state files say they are already configured, but they are not up",
                 many.join(", ")
-            )),
+            ))
+            .fix(fix),
         }
         .with_all(evidence)
     }
@@ -156,6 +177,19 @@ fn baked(recorded: &BTreeMap<String, Recorded>) -> Outcome {
             }
         )),
     };
+    if !files.is_empty() {
+        let mut unique = files.clone();
+        unique.dedup();
+        outcome = outcome.fix(format!(
+            "Delete the state files in the firmware build:\n  rm -f {}\n\
+             and find the build step that ran ifup or networking in the chroot.",
+            unique
+                .iter()
+                .map(|f| format!("$ROOT{f}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ));
+    }
     for (name, file) in names.iter().zip(files) {
         let rec = &recorded[*name];
         outcome.evidence.push(Evidence::about(

@@ -23,9 +23,9 @@ mod postinst;
 use super::{Context, Evaluate};
 use crate::config::{Params, SpecError};
 use crate::model::{Evidence, Mode, Outcome};
-use crate::world::FsStat;
 use crate::world::mounts::{Mount as Entry, MountTable};
 use crate::world::read::FileKind;
+use crate::world::{FsStat, World};
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
@@ -65,6 +65,13 @@ impl Mount {
     }
 }
 
+/// The fix when the mount table cannot be read: where it comes from, and how to let the
+/// check read it.
+pub const MOUNT_TABLE_FIX: &str = "\
+The mount table is read from /proc/self/mountinfo: mount /proc (`mount -t proc proc
+/proc`) and run ha-preflight again. From a capture (--proc), copy
+/proc/self/mountinfo into it, or take a bundle with `ha-preflight collect`.";
+
 impl Evaluate for Mount {
     fn evaluate(&self, cx: &Context) -> Outcome {
         if cx.target.mode == Mode::BuildHost
@@ -76,23 +83,28 @@ impl Evaluate for Mount {
             Ok(t) => t,
             // On a running system, no /proc/self/mountinfo means /proc is not mounted:
             // that is a finding (a chroot build without /proc), not an inability to look.
-            Err(e) if cx.target.probe().is_ok() && !cx.target.proc_exists("self") => {
+            Err(e) if cx.target.world == World::Live && !cx.target.proc_exists("self") => {
                 return Outcome::fail(format!(
                     "/proc is not mounted, so nothing can see the mounts: {e}"
-                ));
+                ))
+                .fix("Mount /proc: `mount -t proc proc /proc` (in a chroot: `mount -t proc proc ROOTFS/proc`).");
             }
-            Err(e) => return Outcome::error(format!("cannot read the mount table: {e}")),
+            Err(e) => {
+                return Outcome::error(format!("cannot read the mount table: {e}"))
+                    .fix(MOUNT_TABLE_FIX);
+            }
         };
         let path = self.path.display();
         // A captured mount table belongs to another box: its paths are not looked up
         // here, so links are not followed and statfs is not run.
         let live = cx.target.probe();
-        let real = match live {
-            Err(_) => self.path.clone(),
-            Ok(_) => match resolve(&cx.target.root, &self.path) {
+        let real = if cx.target.has_the_boxs_files() {
+            match resolve(&cx.target.root, &self.path) {
                 Ok(real) => real,
                 Err(outcome) => return outcome.with_all(hidden(&table, &self.path)),
-            },
+            }
+        } else {
+            self.path.clone()
         };
         let shown = if real == self.path {
             path.to_string()
@@ -123,7 +135,13 @@ impl Evaluate for Mount {
         }
         if self.writable && m.read_only {
             return Outcome::fail(format!("{shown} is mounted read-only ({})", m.describe()))
-                .with_all(evidence);
+                .with_all(evidence)
+                .fix(format!(
+                    "Remount it read-write: `mount -o remount,rw {}`, then find what mounted it\n\
+                     read-only (its fstab line, or an error: `dmesg | grep -i {}`).",
+                    m.mount_point.display(),
+                    m.fs_type
+                ));
         }
         let what = if own {
             format!("{shown} is {}", m.fs_type)
@@ -160,7 +178,11 @@ impl Evaluate for Mount {
                 "{shown}: mountinfo says {} but statfs says type {:#x}; something is mounted over it",
                 m.fs_type, st.magic
             ))
-            .with_all(evidence);
+            .with_all(evidence)
+            .fix(format!(
+                "See what is mounted over it (`findmnt -R {}`) and unmount that.",
+                real.display()
+            ));
         }
         if unlimited(&st) {
             summary.push_str(", unlimited (a tmpfs mounted with size=0)");
@@ -171,7 +193,13 @@ impl Evaluate for Mount {
                 "{shown} has {} bytes free (needs {})",
                 st.free, self.min_free_bytes
             ))
-            .with_all(evidence);
+            .with_all(evidence)
+            .fix(format!(
+                "Free space on it: see what fills it (`du -sh {}/*`), remove what is stale,\n\
+                 or give it more room (a tmpfs: `mount -o remount,size=64M {}`).",
+                real.display(),
+                m.mount_point.display()
+            ));
         }
         summary.push_str(&format!(", {} free", crate::model::human_bytes(st.free)));
         Outcome::pass(summary).with_all(evidence)

@@ -1,0 +1,257 @@
+//! A support bundle is a tape of what a run read: every answer the world's doors gave
+//! (kernel files, the box's files, statfs, lock probes, links, drbdsetup's output, the
+//! daemon's replies), keyed by the question. `collect` runs the checks on the live box
+//! with a recording tape; `--bundle` runs them again with the tape playing, so every
+//! check reads only the bundle and a question the tape has no answer for is a *miss*:
+//! the engine turns a check that missed into "skip: not in the bundle", never the
+//! replaying machine's answer. `--proc`/`--sys` play an empty tape for the box's files,
+//! so a check that would read the analyst's machine says so and skips.
+//!
+//! A few paths are never recorded (private keys, shadow files): the tape says they were
+//! withheld, and a replay treats them as not in the bundle.
+
+use serde_json::{Value, json};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::io;
+use std::sync::Mutex;
+
+/// The most a tape holds; a recording past it drops what does not fit, and says so.
+pub const MAX_TAPE_BYTES: usize = 48 << 20;
+
+/// Paths whose content never goes into a bundle, whatever reads them.
+const WITHHELD: &[&str] = &[
+    "/etc/shadow",
+    "/etc/gshadow",
+    "/etc/shadow-",
+    "/etc/gshadow-",
+    "/etc/ssl/private/",
+    "/root/.ssh/",
+    "/etc/ssh/ssh_host_",
+];
+
+#[derive(Debug)]
+enum Mode {
+    Recording,
+    /// Playing, with the words a miss is reported in.
+    Playing {
+        miss: &'static str,
+    },
+}
+
+/// The record of a run's questions and answers.
+#[derive(Debug)]
+pub struct Tape {
+    mode: Mode,
+    entries: Mutex<BTreeMap<String, Value>>,
+}
+
+thread_local! {
+    /// The questions this thread (one check's worker) asked that the tape could not
+    /// answer; the engine reads and clears them around each evaluation.
+    static MISSES: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Takes the misses of the current thread's evaluation.
+pub fn take_misses() -> Vec<String> {
+    MISSES.with(|m| std::mem::take(&mut *m.borrow_mut()))
+}
+
+/// Notes misses on the current thread (a cached fact's, served again).
+pub fn note_misses(misses: &[String]) {
+    MISSES.with(|m| m.borrow_mut().extend_from_slice(misses));
+}
+
+/// Whether a path's content is withheld from bundles.
+pub fn withheld(path: &str) -> bool {
+    WITHHELD
+        .iter()
+        .any(|w| path == *w || (w.ends_with('/') || w.ends_with('_')) && path.starts_with(w))
+}
+
+impl Tape {
+    pub fn recording() -> Tape {
+        Tape {
+            mode: Mode::Recording,
+            entries: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    /// A tape that plays `entries`; a question it has no answer for is a miss, reported
+    /// as "`miss`: QUESTION".
+    pub fn playing(entries: BTreeMap<String, Value>, miss: &'static str) -> Tape {
+        Tape {
+            mode: Mode::Playing { miss },
+            entries: Mutex::new(entries),
+        }
+    }
+
+    pub fn is_playing(&self) -> bool {
+        matches!(self.mode, Mode::Playing { .. })
+    }
+
+    /// Everything recorded, for writing a bundle.
+    pub fn entries(&self) -> BTreeMap<String, Value> {
+        self.lock().clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Value>> {
+        // A check that panicked while holding the lock left the map whole.
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Answers `key` from the tape when playing (Some(answer), or None after noting a
+    /// miss), or asks `live` and records its answer when recording.
+    pub fn answer<T>(
+        &self,
+        key: &str,
+        live: impl FnOnce() -> T,
+        to_value: impl Fn(&T) -> Value,
+        from_value: impl Fn(&Value) -> Option<T>,
+    ) -> Option<T> {
+        match self.mode {
+            Mode::Playing { miss } => {
+                let found = self.lock().get(key).and_then(|v| {
+                    if v.get("withheld").is_some() {
+                        None
+                    } else {
+                        from_value(v)
+                    }
+                });
+                if found.is_none() {
+                    MISSES.with(|m| m.borrow_mut().push(format!("{miss}: {key}")));
+                }
+                found
+            }
+            Mode::Recording => {
+                let answer = live();
+                let value = if key_path(key).is_some_and(withheld) {
+                    json!({ "withheld": true })
+                } else {
+                    to_value(&answer)
+                };
+                self.record(key, value);
+                Some(answer)
+            }
+        }
+    }
+
+    fn record(&self, key: &str, value: Value) {
+        let mut map = self.lock();
+        let used: usize = map.iter().map(|(k, v)| k.len() + v.to_string().len()).sum();
+        let size = key.len() + value.to_string().len();
+        let value = if used + size > MAX_TAPE_BYTES {
+            json!({ "dropped": "the bundle is full" })
+        } else {
+            value
+        };
+        map.insert(key.to_string(), value);
+    }
+}
+
+/// The path a question is about: the text after the question's first word.
+fn key_path(key: &str) -> Option<&str> {
+    key.split_once(' ')
+        .map(|(_, p)| p)
+        .filter(|p| p.starts_with('/'))
+}
+
+/// An io::Error as the tape keeps it: its errno, else its kind's words.
+pub fn io_to_value(e: &io::Error) -> Value {
+    match e.raw_os_error() {
+        Some(errno) => json!({ "errno": errno }),
+        None => json!({ "error": e.to_string() }),
+    }
+}
+
+pub fn io_from_value(v: &Value) -> Option<io::Error> {
+    if let Some(errno) = v.get("errno").and_then(Value::as_i64) {
+        return Some(io::Error::from_raw_os_error(errno as i32));
+    }
+    v.get("error")
+        .and_then(Value::as_str)
+        .map(|m| io::Error::other(m.to_string()))
+}
+
+/// `Result<T, io::Error>` on tape: `{"ok": T}` or the error.
+pub fn io_result_to_value<T>(r: &io::Result<T>, ok: impl Fn(&T) -> Value) -> Value {
+    match r {
+        Ok(t) => json!({ "ok": ok(t) }),
+        Err(e) => io_to_value(e),
+    }
+}
+
+pub fn io_result_from_value<T>(
+    v: &Value,
+    ok: impl Fn(&Value) -> Option<T>,
+) -> Option<io::Result<T>> {
+    match v.get("ok") {
+        Some(inner) => ok(inner).map(Ok),
+        None => io_from_value(v).map(Err),
+    }
+}
+
+/// The error a played tape gives for a question it missed: callers see a plain error,
+/// and the engine, which knows the check missed, reports it as not in the bundle.
+pub fn missed() -> io::Error {
+    io::Error::other("not in the bundle")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_then_plays_and_notes_misses() {
+        let rec = Tape::recording();
+        let got = rec.answer(
+            "read /etc/hostname",
+            || 7u32,
+            |n| json!(n),
+            |v| v.as_u64().map(|n| n as u32),
+        );
+        assert_eq!(got, Some(7));
+        rec.answer(
+            "read /etc/shadow",
+            || 1u32,
+            |n| json!(n),
+            |v| v.as_u64().map(|n| n as u32),
+        );
+        let entries = rec.entries();
+        assert_eq!(entries["read /etc/shadow"], json!({ "withheld": true }));
+        let play = Tape::playing(entries, "not in the bundle");
+        let _ = take_misses();
+        assert_eq!(
+            play.answer(
+                "read /etc/hostname",
+                || 0u32,
+                |n| json!(n),
+                |v| v.as_u64().map(|n| n as u32)
+            ),
+            Some(7)
+        );
+        assert!(take_misses().is_empty());
+        for key in ["read /etc/shadow", "read /etc/other"] {
+            assert_eq!(
+                play.answer(key, || 0u32, |n| json!(n), |v| v.as_u64().map(|n| n as u32)),
+                None
+            );
+        }
+        assert_eq!(
+            take_misses(),
+            [
+                "not in the bundle: read /etc/shadow",
+                "not in the bundle: read /etc/other"
+            ]
+        );
+    }
+
+    #[test]
+    fn keys_and_paths_withheld() {
+        assert!(withheld("/etc/shadow"));
+        assert!(withheld("/etc/ssh/ssh_host_ed25519_key"));
+        assert!(withheld("/etc/ssl/private/x.key"));
+        assert!(!withheld("/etc/shadowsocks.conf"));
+        assert!(!withheld("/etc/network/run"));
+    }
+}
