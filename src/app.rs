@@ -302,10 +302,12 @@ fn take_bundle(cli: &Cli, output: &std::path::Path) -> Result<String, Failed> {
     let files: Vec<(String, String)> = sources
         .iter()
         .map(|s| {
+            // "built-in:boot.toml" is the compiled-in copy: its member is boot.toml.
             let name = s
                 .path
                 .file_name()
                 .map_or_else(|| "spec.toml".into(), |n| n.to_string_lossy().into_owned());
+            let name = name.rsplit(':').next().unwrap_or("spec.toml").to_string();
             (name, s.text.clone())
         })
         .collect();

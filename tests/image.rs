@@ -262,7 +262,7 @@ fn an_override_without_a_reason_is_a_spec_error() {
     );
     assert_eq!(ran.code, 2);
     assert!(
-        ran.stderr.contains("o.toml:1:1: missing field `reason`"),
+        ran.stderr.contains("o.toml:1:1: missing key `reason`"),
         "{}",
         ran.stderr
     );
@@ -471,4 +471,175 @@ fn virtual_filesystems_mounted_in_the_tree_are_not_walked() {
     ] {
         assert_eq!(check(&report, id)["status"], "pass", "{id}: {}", ran.stdout);
     }
+}
+
+/// Commands that change files: in an image-mode fix, every absolute path they are given
+/// must be under the tree (`root`), never the build host's.
+const DESTRUCTIVE: &[&str] = &[
+    "rm",
+    "ln",
+    "mv",
+    "cp",
+    "chmod",
+    "chown",
+    "chgrp",
+    "install",
+    "truncate",
+    ":",
+    "tee",
+    "mkdir",
+    "rmdir",
+    "touch",
+    "umount",
+    "mount",
+    "dpkg-divert",
+    "systemctl",
+    "find",
+    "sed",
+];
+
+/// The host-absolute paths `fix` would act on, where every path should start `root`.
+fn host_paths(fix: &str, root: &str) -> Vec<String> {
+    let mut bad = Vec::new();
+    let commands = fix
+        .split(['\n', ';', '`', '(', ')'])
+        .flat_map(|s| s.split("&&"))
+        .flat_map(|s| s.split("||"));
+    for command in commands {
+        let words: Vec<&str> = command
+            .split_whitespace()
+            .map(|w| w.trim_matches(|c| matches!(c, '\'' | '"' | ',' | '.')))
+            .collect();
+        let Some(&first) = words.first() else {
+            continue;
+        };
+        if !DESTRUCTIVE.contains(&first) {
+            continue;
+        }
+        // `dpkg-divert --root=R PATH`, `systemctl --root=R`: PATH is inside R.
+        if words.contains(&format!("--root={root}").as_str()) {
+            continue;
+        }
+        // `ln -s TARGET LINK`: TARGET is the link's content, not a path acted on.
+        let mut skip_one = first == "ln";
+        for word in &words[1..] {
+            let path = word.split_once('=').map_or(*word, |(_, v)| v);
+            let path = path.trim_start_matches('>');
+            if word.starts_with('-') {
+                if let Some((_, v)) = word.split_once('=')
+                    && v.starts_with('/')
+                    && !v.starts_with(root)
+                {
+                    bad.push(format!("{first} ... {word}"));
+                }
+                continue;
+            }
+            if skip_one {
+                skip_one = false;
+                continue;
+            }
+            if path.starts_with('/') && !path.starts_with(root) {
+                bad.push(format!("{first} ... {path}"));
+            }
+        }
+    }
+    bad
+}
+
+#[test]
+fn the_fix_checker_catches_host_paths() {
+    assert_eq!(
+        host_paths("`rm -rf /tmp/* /var/tmp/*`", "/r"),
+        ["rm ... /tmp/*", "rm ... /var/tmp/*"]
+    );
+    assert_eq!(
+        host_paths(
+            "rm -rf /r/etc/network/run && ln -s /run/network /r/etc/network/run",
+            "/r"
+        ),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        host_paths("ln -sf ../proc/self/mounts /etc/mtab", "/r"),
+        ["ln ... /etc/mtab"]
+    );
+    assert_eq!(
+        host_paths("systemctl --root=/ enable x", "/r"),
+        ["systemctl ... --root=/"]
+    );
+    assert_eq!(
+        host_paths("Remove /usr/sbin/policy-rc.d at the end", "/r"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        host_paths(": > /etc/machine-id", "/r"),
+        [": ... /etc/machine-id"]
+    );
+}
+
+/// Every fix an image run shows, over every planted mistake, names paths under the tree
+/// it checked: pasted into a CI job outside the chroot, none may touch the build host.
+/// And every image-mode check's own fix text writes them under `$ROOT`.
+#[test]
+fn image_fixes_act_on_the_tree_never_on_the_build_host() {
+    let script = repo().join("image-tests/make_tree.py");
+    let cases: Value =
+        serde_json::from_str(&python(&[script.to_str().unwrap_or_default(), "--json"]))
+            .expect("case table");
+    let mut bad = Vec::new();
+    let mut fixes = 0;
+    for case in cases.as_array().expect("cases") {
+        let name = case["name"].as_str().unwrap_or_default();
+        if case["needs_root"] == true && !is_root() {
+            eprintln!("SKIP image case {name}: needs root (chown or mknod)");
+            continue;
+        }
+        let dir = scratch(&format!("image-fix-{name}"));
+        let root = dir.join("root");
+        make_tree(name, &root);
+        let (ran, _) = image(&root, &["--format", "json"], "openat2");
+        let report = ran.json();
+        let shown = root.display().to_string();
+        for c in report["checks"].as_array().expect("checks") {
+            let Some(fix) = c["fix"].as_str() else {
+                continue;
+            };
+            fixes += 1;
+            assert!(
+                !fix.contains("$ROOT"),
+                "{name}: {}: $ROOT left in: {fix}",
+                c["id"]
+            );
+            for path in host_paths(fix, &shown) {
+                bad.push(format!("{name}: {}: {path}", c["id"]));
+            }
+        }
+    }
+    assert!(fixes >= 30, "only {fixes} fixes seen");
+    let list = Command::new(bin())
+        .args(["list", "--format", "json"])
+        .output()
+        .expect("runs");
+    let listed: Value = serde_json::from_slice(&list.stdout).expect("list json");
+    for c in listed["checks"].as_array().expect("checks") {
+        if !c["modes"].to_string().contains("image") {
+            continue;
+        }
+        let id = c["id"].as_str().unwrap_or_default();
+        let explained = Command::new(bin())
+            .args(["explain", id, "--format", "json"])
+            .output()
+            .expect("runs");
+        let e: Value = serde_json::from_slice(&explained.stdout).expect("explain json");
+        let fix = e["checks"][0]["fix"].as_str().unwrap_or_default();
+        assert!(!fix.is_empty(), "{id} has no fix");
+        for path in host_paths(fix, "$ROOT") {
+            bad.push(format!("spec {id}: {path}"));
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "image-mode fixes that act on the host:\n{}",
+        bad.join("\n")
+    );
 }

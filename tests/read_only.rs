@@ -4,8 +4,8 @@
 //! command and format against it, and asserts the fingerprint is unchanged. ctime moves
 //! on any change to an inode, so a write, chmod, chown, rename, create or delete shows.
 //!
-//! - fixtures: an image tree from make_tree.py and the captured /proc and /sys bundles
-//!   of tests/fixtures, as any user;
+//! - fixtures: an image tree from make_tree.py, the captured /proc and /sys bundles
+//!   and the `collect` bundle of tests/fixtures, as any user;
 //! - the live system: in fresh network and mount namespaces (root), /etc (an overlay
 //!   over the host's, so a write would land in its upper directory), /run and /dev/shm
 //!   (fresh tmpfs) of tests/healthy-box.sh, with xcbdaemon answering, around boot, `--wait`,
@@ -86,7 +86,11 @@ fn captured_bundles_are_only_read() {
         let sys_dir = captured.join(bundle).join("sys").display().to_string();
         lines.extend(command_lines(&["--proc", &proc_dir, "--sys", &sys_dir]));
     }
-    assert_untouched(&[&captured], &lines);
+    // A support bundle from `collect` (tests/fixtures/bundle): replayed, only read.
+    let bundle = fixture("bundle");
+    let tar = bundle.join("incident.tar").display().to_string();
+    lines.extend(command_lines(&["--bundle", &tar]));
+    assert_untouched(&[&captured, &bundle], &lines);
 }
 
 #[test]

@@ -100,3 +100,40 @@ fn a_directory_spec_reads_every_toml_file() {
         ran.stdout
     );
 }
+
+/// The words of errors about files and arguments: the path once, the user's own input
+/// quoted as typed, TOML's terms rather than serde's.
+#[test]
+fn errors_say_it_once_in_the_users_words() {
+    let dir = common::scratch("error-words");
+    let missing = dir.join("missing.toml").display().to_string();
+    let ran = run(&["--spec", &missing]);
+    assert_eq!(ran.code, 2);
+    assert_eq!(
+        ran.stderr.matches(missing.as_str()).count(),
+        1,
+        "{}",
+        ran.stderr
+    );
+    let overrides = dir.join("o.toml");
+    std::fs::write(&overrides, "[override]\nid = \"lo-up\"\nreason = \"x\"\n").expect("write");
+    let ran = run(&["--overrides", &overrides.display().to_string()]);
+    assert!(
+        ran.stderr
+            .contains("`[override]` is a single table here: write `[[override]]`"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        !ran.stderr.contains("expected a sequence"),
+        "{}",
+        ran.stderr
+    );
+    let ran = run(&["--timeout", "99999999999999999999"]);
+    assert!(
+        ran.stderr
+            .contains("`99999999999999999999` seconds is out of range"),
+        "{}",
+        ran.stderr
+    );
+}

@@ -59,7 +59,7 @@ _ha_preflight()
         fi
     fi
 
-    local commands="boot image build-host list explain"
+    local commands="boot image build-host list explain collect"
     local formats="human json junit nagios prometheus"
 
     # The argument of an option.
@@ -77,6 +77,15 @@ _ha_preflight()
             return
             ;;
         --output)
+            if declare -F _filedir >/dev/null 2>&1; then
+                _filedir
+            else
+                COMPREPLY=($(compgen -f -- "$cur"))
+            fi
+            return
+            ;;
+        --bundle)
+            # A bundle: FILE.tar, or the folder `collect --output DIR/` wrote.
             if declare -F _filedir >/dev/null 2>&1; then
                 _filedir
             else
@@ -125,7 +134,7 @@ _ha_preflight()
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in
             --spec | --format | --output | --root | --overrides | --only | --skip | \
-                --timeout | --wait | --proc | --sys | --fail-on)
+                --timeout | --wait | --proc | --sys | --fail-on | --bundle)
                 ((i++))
                 ;;
             -*) ;;
@@ -145,8 +154,9 @@ _ha_preflight()
         local run="--overrides --only --skip --timeout --fail-on"
         case $command in
             image) opts+=" $run --root" ;;
-            "" | boot) opts+=" $run --wait --proc --sys" ;;
+            "" | boot) opts+=" $run --wait --proc --sys --bundle" ;;
             build-host) opts+=" $run" ;;
+            collect) opts="--spec --output --timeout -q --quiet -h --help" ;;
             list | explain) ;;
         esac
         COMPREPLY=($(compgen -W "$opts" -- "$cur"))

@@ -222,7 +222,7 @@ mod tests {
         let e = parse(&source("[[override]]\nid = \"x\"\n"))
             .unwrap_err()
             .to_string();
-        assert!(e.contains("missing field `reason`"), "{e}");
+        assert!(e.contains("missing key `reason`"), "{e}");
         let e = parse(&source("[[override]]\nid = \"x\"\nreason = \" \"\n"))
             .unwrap_err()
             .to_string();

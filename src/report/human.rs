@@ -17,8 +17,9 @@ use std::io::IsTerminal;
 
 /// The width every line keeps to.
 pub const WIDTH: usize = 80;
-/// The screen a default (not -v) report must fit.
-pub const HEIGHT: usize = 24;
+/// The lines of an 80x24 screen a default (not -v) report may take: all but the one
+/// the shell's prompt takes after it.
+pub const HEIGHT: usize = 23;
 /// Evidence lines the root cause shows when the screen has room.
 const EVIDENCE: usize = 4;
 
@@ -299,9 +300,10 @@ fn root_block(
         );
     }
     if root.evidence.len() > evidence {
+        let more = root.evidence.len() - evidence;
         lines.push(Line::plain(format!(
-            "  ({} more lines of evidence with -v)",
-            root.evidence.len() - evidence
+            "  ({more} more line{} of evidence with -v)",
+            if more == 1 { "" } else { "s" }
         )));
     }
     if let Some(fix) = &root.fix {

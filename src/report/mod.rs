@@ -45,9 +45,7 @@ impl About {
             About::Here | About::Image { .. } => None,
             About::Bundle {
                 path, host, taken, ..
-            } => Some(format!(
-                "judged: the support bundle {path}, taken on {host} at {taken}"
-            )),
+            } => Some(format!("judged: bundle {path}, taken on {host} at {taken}")),
             About::Captured { proc, sys } => {
                 let from: Vec<&str> = [proc, sys]
                     .into_iter()

@@ -41,6 +41,8 @@ pub struct Scenario {
     /// Extra shell run after the layout is made (before the binary).
     pub extra: String,
     pub args: Vec<String>,
+    /// A command the binary runs under (strace), or empty.
+    pub prefix: String,
 }
 
 impl Scenario {
@@ -54,6 +56,7 @@ impl Scenario {
             daemon: Some("ok"),
             extra: String::new(),
             args: strs(&["--format", "json"]),
+            prefix: String::new(),
         }
     }
 
@@ -120,7 +123,13 @@ impl Scenario {
             );
         }
         let args: Vec<String> = self.args.iter().map(|a| format!("'{a}'")).collect();
-        let _ = writeln!(sh, "exec {} {}", super::bin(), args.join(" "));
+        let _ = writeln!(
+            sh,
+            "exec {} {} {}",
+            self.prefix,
+            super::bin(),
+            args.join(" ")
+        );
 
         let started = Instant::now();
         let out = Command::new("unshare")

@@ -1,0 +1,201 @@
+//! The person at the console: the human report through real pseudo-terminals at 80x24,
+//! for the incident (tests/fixtures/bundle/incident.tar, collected from a box in that
+//! state: /etc/network/run a real directory on disk holding a stale lo=lo, lo down, no
+//! xcbdaemon). tmux draws the screen as a terminal would, so what is on it is what the
+//! person sees; `script` gives the raw bytes a serial console would get.
+
+mod common;
+
+use common::{bin, repo};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn incident() -> String {
+    repo()
+        .join("tests/fixtures/bundle/incident.tar")
+        .display()
+        .to_string()
+}
+
+fn have(tool: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// The screen of an 80x24 tmux pane after `command` ran in it (with escapes when
+/// `escapes`).
+fn screen(name: &str, command: &str, escapes: bool) -> String {
+    assert!(have("tmux"), "tmux is needed (.ci/run installs it)");
+    let socket = format!("ha-preflight-test-{name}-{}", std::process::id());
+    let tmux = |args: &[&str]| {
+        Command::new("tmux")
+            .args(["-L", &socket, "-f", "/dev/null"])
+            .args(args)
+            .output()
+            .expect("tmux runs")
+    };
+    let started = tmux(&[
+        "new-session",
+        "-d",
+        "-x",
+        "80",
+        "-y",
+        "24",
+        "-s",
+        name,
+        &format!("{command}; printf '<end>'; sleep 30"),
+    ]);
+    assert!(
+        started.status.success(),
+        "{}",
+        String::from_utf8_lossy(&started.stderr)
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut shown = String::new();
+    while Instant::now() < deadline {
+        let mut args = vec!["capture-pane", "-p", "-t", name];
+        if escapes {
+            args.push("-e");
+        }
+        shown = String::from_utf8_lossy(&tmux(&args).stdout).into_owned();
+        if shown.contains("<end>") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    tmux(&["kill-server"]);
+    assert!(
+        shown.contains("<end>"),
+        "the report never finished:\n{shown}"
+    );
+    shown
+}
+
+#[test]
+fn a_failing_run_fits_an_80x24_console_with_the_root_cause_on_screen_and_last() {
+    let command = format!("TERM=dumb {} --bundle {}", bin(), incident());
+    let shown = screen("fit", &command, false);
+    // The screen holds 24 lines; the report and the marker after it must all be on it,
+    // from its first line on.
+    let lines: Vec<&str> = shown.lines().collect();
+    let first = lines
+        .iter()
+        .position(|l| l.starts_with("ha-preflight boot: FAIL"))
+        .unwrap_or_else(|| panic!("the first line scrolled away:\n{shown}"));
+    let end = lines
+        .iter()
+        .position(|l| l.starts_with("<end>"))
+        .expect("marker");
+    assert!(
+        end - first <= 23,
+        "the report is {} lines, and the prompt needs one:\n{shown}",
+        end - first
+    );
+    assert!(
+        lines[first..end]
+            .iter()
+            .any(|l| l
+                .starts_with("root cause: netrun-layout: /etc/network/run is a real directory")),
+        "no root cause on screen:\n{shown}"
+    );
+    let last = lines[end - 1];
+    assert!(
+        last.starts_with("verdict: fail, root cause netrun-layout"),
+        "last line: {last:?}\n{shown}"
+    );
+    assert!(
+        lines[first..end]
+            .iter()
+            .any(|l| l.contains("rm -rf /etc/network/run && ln -s /run/network /etc/network/run")),
+        "the real directory's fix is not shown:\n{shown}"
+    );
+    assert!(
+        !lines[first..end].iter().any(|l| l.starts_with("  pass")),
+        "passes are listed one by one:\n{shown}"
+    );
+}
+
+#[test]
+fn every_line_fits_80_columns_and_colour_only_where_wanted() {
+    assert!(have("script"), "script(1) is needed (util-linux)");
+    let raw = |env: &str, extra: &str| {
+        let out = Command::new("script")
+            .args(["-qec"])
+            .arg(format!(
+                "stty cols 80 rows 24; env {env} {} --bundle {} {extra}",
+                bin(),
+                incident()
+            ))
+            .arg("/dev/null")
+            .output()
+            .expect("script runs");
+        String::from_utf8_lossy(&out.stdout).replace('\r', "")
+    };
+    let strip = |s: &str| {
+        let mut out = String::new();
+        let mut chars = s.chars();
+        while let Some(c) = chars.next() {
+            if c == '\x1b' {
+                for c in chars.by_ref() {
+                    if c.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    };
+    for extra in ["", "-v", "-q"] {
+        let text = raw("TERM=xterm", extra);
+        assert!(text.contains("ha-preflight boot: FAIL"), "{extra}: {text}");
+        for line in strip(&text).lines() {
+            assert!(
+                line.chars().count() <= 80,
+                "{extra}: {} columns: {line}",
+                line.chars().count()
+            );
+        }
+    }
+    assert!(
+        raw("TERM=xterm", "").contains('\x1b'),
+        "a terminal gets colour"
+    );
+    for env in ["TERM=dumb", "TERM=xterm NO_COLOR=1"] {
+        assert!(!raw(env, "").contains('\x1b'), "{env} got colour");
+    }
+    // Not a terminal (the journal, a pipe): no colour, the same 80 columns.
+    let piped = Command::new(bin())
+        .args(["--bundle", &incident(), "-v"])
+        .env("TERM", "xterm")
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&piped.stdout);
+    assert!(!text.contains('\x1b'));
+    assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
+}
+
+#[test]
+fn a_usage_error_is_one_line_and_where_help_is() {
+    for args in [
+        &["--bogus"][..],
+        &["image"],
+        &["--wait", "soon"],
+        &["collect"],
+    ] {
+        let ran = common::run(args);
+        assert_eq!(ran.code, 2, "{args:?}");
+        let lines: Vec<&str> = ran.stderr.lines().collect();
+        assert_eq!(lines.len(), 2, "{args:?}: {}", ran.stderr);
+        assert!(
+            lines[0].starts_with("ha-preflight: "),
+            "{args:?}: {}",
+            ran.stderr
+        );
+        assert_eq!(lines[1], "try 'ha-preflight --help'");
+    }
+}
