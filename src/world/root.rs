@@ -93,6 +93,12 @@ fn errno(e: nix::Error) -> io::Error {
 }
 
 impl Root {
+    /// The root's directory (an O_PATH descriptor): the walk opens the tree from it.
+    pub fn dir_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        use std::os::fd::AsFd;
+        self.fd.as_fd()
+    }
+
     /// Opens `dir` as a root, with openat2 when the kernel allows it.
     pub fn open(dir: &Path) -> io::Result<Root> {
         let want = match std::env::var("HA_PREFLIGHT_RESOLVER").as_deref() {

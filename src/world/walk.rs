@@ -2,34 +2,57 @@
 //! runtime and tmp leftovers, foreign binaries): linear in the number of entries, never
 //! following a link, lstat only (nothing is opened but directories).
 //!
+//! The walk goes by directory descriptors: each folder is opened relative to its
+//! parent's (openat with O_NOFOLLOW), listed with getdents and its entries looked at
+//! with fstatat. So no path is ever resolved from the top: a tree 10,000 levels deep
+//! is walked whole (no PATH_MAX), and a link swapped in for a folder while the walk
+//! runs is refused, not followed out of the tree.
+//!
+//! The tree is kept compact: an entry is 28 bytes (its kind, owner, group, parent and
+//! children) and its name lives once in one arena; a full path is put together only
+//! while [`Tree::each`] visits, in one reused buffer. 100,000 entries take about 4 MiB.
+//!
 //! The walk does not descend into a virtual filesystem mounted inside the tree (proc,
 //! sysfs, devpts, a tmpfs or devtmpfs, ...): what is there is the running kernel's, not
 //! the image's (`image --root /` would list /proc's 47,000 entries), so it is recorded
 //! once in [`Tree::mounted`]. A folder it cannot list is recorded with why in
 //! [`Tree::unwalked`], so a check that needed it can say it could not look.
 
+use crate::world::read::FileKind;
 use crate::world::root::{Root, Stat};
-use std::fs;
+use nix::dir::Dir;
+use nix::fcntl::{AtFlags, OFlag};
+use nix::sys::stat::{Mode, fstat, fstatat};
+use std::ffi::{CStr, OsStr};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex};
-use std::thread;
+use std::rc::Rc;
 
 /// An image of millions of files is a mistake; stop there rather than exhaust memory.
 const MAX_ENTRIES: usize = 5_000_000;
 
-#[derive(Debug)]
+/// One entry of the tree: what the tree-wide rules judge, and where it sits.
+#[derive(Debug, Clone, Copy)]
 pub struct Entry {
-    /// The in-image path.
-    pub path: PathBuf,
-    pub stat: Stat,
+    pub kind: FileKind,
+    pub uid: u32,
+    pub gid: u32,
+    parent: u32,
+    /// The name: `names[name..name + name_len]`, followed there by a NUL.
+    name: u32,
+    name_len: u16,
+    /// The children, sorted by name: `entries[first_child..first_child + children]`.
+    first_child: u32,
+    children: u32,
 }
 
+/// The walked tree. Entry 0 is the root itself; [`Tree::each`] visits the others in
+/// path order (component by component, as `Path` sorts), so reports come out the same
+/// on every run.
 #[derive(Debug, Default)]
 pub struct Tree {
-    pub entries: Vec<Entry>,
+    entries: Vec<Entry>,
+    names: Vec<u8>,
     /// Directories that could not be listed (permission denied...), with why.
     pub unwalked: Vec<Unwalked>,
     /// Virtual filesystems mounted in the tree, not descended into.
@@ -83,218 +106,249 @@ const VIRTUAL: &[(i64, &str)] = &[
     (0x0187, "autofs"),
 ];
 
-impl Tree {
-    /// Walks the whole tree with a few threads (directory listing and lstat are kernel
-    /// work that two cores do in about 70% of the time of one), then sorts the entries
-    /// by path so reports come out the same on every run.
-    pub fn walk(root: &Root) -> Tree {
-        let workers = thread::available_parallelism().map_or(1, |n| n.get().min(MAX_WORKERS));
-        let root_dev = fs::symlink_metadata(&root.dir).map_or(0, |m| m.dev());
-        let shared = Shared {
-            queue: Mutex::new(Queue {
-                dirs: vec![(PathBuf::from("/"), root_dev)],
-                busy: 0,
-            }),
-            more: Condvar::new(),
-            entries: AtomicUsize::new(0),
-        };
-        let parts: Vec<Part> = thread::scope(|scope| {
-            let helpers: Vec<_> = (1..workers)
-                .filter_map(|_| {
-                    thread::Builder::new()
-                        .name("tree-walk".into())
-                        .spawn_scoped(scope, || work(root, &shared))
-                        .ok()
-                })
-                .collect();
-            let mut parts = vec![work(root, &shared)];
-            // A helper that panicked loses its part; the walk says it is incomplete.
-            parts.extend(helpers.into_iter().map(|h| {
-                h.join().unwrap_or_else(|_| Part {
-                    truncated: true,
-                    ..Part::default()
-                })
-            }));
-            parts
-        });
-        let mut tree = Tree::default();
-        for part in parts {
-            tree.entries.extend(part.entries);
-            tree.unwalked.extend(part.unwalked);
-            tree.mounted.extend(part.mounted);
-            tree.truncated |= part.truncated;
-        }
-        tree.entries.sort_unstable_by(|a, b| {
-            a.path
-                .as_os_str()
-                .as_bytes()
-                .cmp(b.path.as_os_str().as_bytes())
-        });
-        tree.unwalked.sort_by(|a, b| a.path.cmp(&b.path));
-        tree.mounted.sort_by(|a, b| a.path.cmp(&b.path));
-        tree
-    }
+/// A folder waiting to be listed: its entry, its device, and its parent's open
+/// descriptor (shared by its siblings, closed when the last of them is opened).
+struct Pending {
+    entry: u32,
+    dev: u64,
+    parent: Option<Rc<Dir>>,
+    parent_dev: u64,
 }
 
 impl Tree {
-    /// The entries whose in-image path starts with `prefix` (as bytes: `"/run/"` is
-    /// what is inside /run). The entries are sorted, so these are one run of them,
-    /// found by binary search instead of a pass over a tree of 100k entries per check.
-    pub fn under(&self, prefix: &str) -> &[Entry] {
-        let prefix = prefix.as_bytes();
-        fn key(e: &Entry) -> &[u8] {
-            e.path.as_os_str().as_bytes()
+    /// Walks the whole tree, depth first, one folder at a time.
+    pub fn walk(root: &Root) -> Tree {
+        let mut tree = Tree::default();
+        tree.entries.push(Entry {
+            kind: FileKind::Dir,
+            uid: 0,
+            gid: 0,
+            parent: 0,
+            name: 0,
+            name_len: 0,
+            first_child: 0,
+            children: 0,
+        });
+        tree.names.push(0);
+        let dev = fstat(root.dir_fd()).map_or(0, |st| st.st_dev);
+        let mut pending = vec![Pending {
+            entry: 0,
+            dev,
+            parent: None,
+            parent_dev: dev,
+        }];
+        while let Some(next) = pending.pop() {
+            let subdirs = tree.list(root, next);
+            if tree.truncated {
+                break;
+            }
+            // Reversed, so the first by name is listed first.
+            pending.extend(subdirs.into_iter().rev());
         }
-        let start = self.entries.partition_point(|e| key(e) < prefix);
-        let len = self.entries[start..].partition_point(|e| key(e).starts_with(prefix));
-        &self.entries[start..start + len]
+        tree
+    }
+
+    /// Opens and lists one folder; returns its subfolders to walk.
+    fn list(&mut self, root: &Root, at: Pending) -> Vec<Pending> {
+        let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
+        let opened = match &at.parent {
+            None => Dir::openat(root.dir_fd(), c".", flags, Mode::empty()),
+            Some(parent) => {
+                Dir::openat(parent.as_ref(), self.c_name(at.entry), flags, Mode::empty())
+            }
+        };
+        drop(at.parent);
+        let mut dir = match opened {
+            Ok(dir) => dir,
+            Err(e) => {
+                self.unwalked.push(Unwalked {
+                    path: self.path(at.entry),
+                    error: std::io::Error::from_raw_os_error(e as i32).to_string(),
+                });
+                return Vec::new();
+            }
+        };
+        // Another device below a folder: a mount point. Only a virtual filesystem is
+        // left out; a btrfs subvolume, say, is part of the image.
+        if at.dev != at.parent_dev
+            && let Some(fstype) = virtual_fs(&dir)
+        {
+            self.mounted.push(Mounted {
+                path: self.path(at.entry),
+                fstype,
+            });
+            return Vec::new();
+        }
+        // The names first (getdents), sorted; then one fstatat each.
+        let mut names: Vec<(u32, u16)> = Vec::new();
+        for item in dir.iter() {
+            let Ok(item) = item else { continue };
+            let name = item.file_name().to_bytes();
+            if name == b"." || name == b".." || name.len() > usize::from(u16::MAX) {
+                continue;
+            }
+            let (Ok(off), Ok(len)) = (u32::try_from(self.names.len()), u16::try_from(name.len()))
+            else {
+                self.truncated = true;
+                break;
+            };
+            self.names.extend_from_slice(name);
+            self.names.push(0);
+            names.push((off, len));
+        }
+        let arena = &self.names;
+        names.sort_unstable_by(|a, b| {
+            arena[a.0 as usize..a.0 as usize + a.1 as usize]
+                .cmp(&arena[b.0 as usize..b.0 as usize + b.1 as usize])
+        });
+        let first_child = self.entries.len() as u32;
+        let mut subdirs = Vec::new();
+        let parent = Rc::new(dir);
+        for (name, name_len) in names {
+            if self.entries.len() > MAX_ENTRIES {
+                self.truncated = true;
+                break;
+            }
+            let c_name = c_name_in(&self.names, name, name_len);
+            let Ok(st) = fstatat(parent.as_ref(), c_name, AtFlags::AT_SYMLINK_NOFOLLOW) else {
+                continue;
+            };
+            let st = Stat::from(st);
+            let index = self.entries.len() as u32;
+            self.entries.push(Entry {
+                kind: st.kind,
+                uid: st.uid,
+                gid: st.gid,
+                parent: at.entry,
+                name,
+                name_len,
+                first_child: 0,
+                children: 0,
+            });
+            if st.kind == FileKind::Dir {
+                subdirs.push(Pending {
+                    entry: index,
+                    dev: st.dev,
+                    parent: Some(Rc::clone(&parent)),
+                    parent_dev: at.dev,
+                });
+            }
+        }
+        let children = self.entries.len() as u32 - first_child;
+        let parent_entry = &mut self.entries[at.entry as usize];
+        parent_entry.first_child = first_child;
+        parent_entry.children = children;
+        subdirs
+    }
+
+    /// The name of entry `i`, NUL-terminated, for openat.
+    fn c_name(&self, i: u32) -> &CStr {
+        let e = &self.entries[i as usize];
+        c_name_in(&self.names, e.name, e.name_len)
+    }
+
+    fn name(&self, e: &Entry) -> &[u8] {
+        &self.names[e.name as usize..e.name as usize + e.name_len as usize]
+    }
+
+    fn children(&self, e: &Entry) -> std::ops::Range<usize> {
+        e.first_child as usize..(e.first_child + e.children) as usize
+    }
+
+    /// The in-image path of entry `i`.
+    fn path(&self, mut i: u32) -> PathBuf {
+        let mut parts = Vec::new();
+        while i != 0 {
+            let e = &self.entries[i as usize];
+            parts.push(self.name(e));
+            i = e.parent;
+        }
+        let mut path = Vec::new();
+        for part in parts.iter().rev() {
+            path.push(b'/');
+            path.extend_from_slice(part);
+        }
+        if path.is_empty() {
+            path.push(b'/');
+        }
+        PathBuf::from(OsStr::from_bytes(&path))
+    }
+
+    /// How many entries the walk saw (the root itself not counted).
+    pub fn len(&self) -> usize {
+        self.entries.len().saturating_sub(1)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The index of the entry at the in-image `path`, if the walk saw it.
+    fn find(&self, path: &str) -> Option<usize> {
+        let mut at = 0;
+        for part in path.split('/').filter(|p| !p.is_empty()) {
+            let range = self.children(self.entries.get(at)?);
+            let siblings = &self.entries[range.clone()];
+            let found = siblings
+                .binary_search_by(|e| self.name(e).cmp(part.as_bytes()))
+                .ok()?;
+            at = range.start + found;
+        }
+        Some(at)
     }
 
     /// The entry at exactly `path`, if the walk saw it.
     pub fn get(&self, path: &str) -> Option<&Entry> {
-        let path = path.as_bytes();
-        self.entries
-            .binary_search_by(|e| e.path.as_os_str().as_bytes().cmp(path))
-            .ok()
+        self.find(path)
+            .filter(|&i| i != 0)
             .map(|i| &self.entries[i])
     }
-}
 
-/// More threads than this only queue on the same disk.
-const MAX_WORKERS: usize = 4;
+    /// Calls `f` with every entry of the tree and its in-image path, in path order.
+    pub fn each(&self, f: impl FnMut(&Path, &Entry)) {
+        self.visit(0, Vec::new(), f);
+    }
 
-/// Directories waiting to be listed (with the device they are on), and how many are
-/// being listed now: the walk is over when both are zero.
-struct Queue {
-    dirs: Vec<(PathBuf, u64)>,
-    busy: usize,
-}
-
-struct Shared {
-    queue: Mutex<Queue>,
-    more: Condvar,
-    entries: AtomicUsize,
-}
-
-/// What one thread found.
-#[derive(Default)]
-struct Part {
-    entries: Vec<Entry>,
-    unwalked: Vec<Unwalked>,
-    mounted: Vec<Mounted>,
-    truncated: bool,
-}
-
-/// One thread's share: take a directory, list it, hand its subdirectories back.
-fn work(root: &Root, shared: &Shared) -> Part {
-    let mut part = Part::default();
-    loop {
-        let dir = {
-            let mut q = shared.queue.lock().unwrap_or_else(|e| e.into_inner());
-            loop {
-                if let Some(dir) = q.dirs.pop() {
-                    q.busy += 1;
-                    break dir;
-                }
-                if q.busy == 0 {
-                    shared.more.notify_all();
-                    return part;
-                }
-                q = shared.more.wait(q).unwrap_or_else(|e| e.into_inner());
-            }
-        };
-        let subdirs = list(root, &dir.0, dir.1, &mut part, &shared.entries);
-        let mut q = shared.queue.lock().unwrap_or_else(|e| e.into_inner());
-        q.busy -= 1;
-        if part.truncated {
-            // Enough: stop everyone.
-            q.dirs.clear();
-        } else {
-            q.dirs.extend(subdirs);
+    /// Calls `f` with every entry inside the folder `dir` (not `dir` itself) and its
+    /// in-image path, in path order; nothing when the walk did not see `dir`.
+    pub fn each_under(&self, dir: &str, f: impl FnMut(&Path, &Entry)) {
+        if let Some(i) = self.find(dir) {
+            let base = dir.trim_end_matches('/').as_bytes().to_vec();
+            self.visit(i, base, f);
         }
-        shared.more.notify_all();
+    }
+
+    /// Depth first below entry `top`, whose path is `path` ("" for the root): one
+    /// buffer, grown and cut back as the visit goes down and up.
+    fn visit(&self, top: usize, mut path: Vec<u8>, mut f: impl FnMut(&Path, &Entry)) {
+        let mut stack = vec![(self.children(&self.entries[top]), path.len())];
+        while let Some((range, len)) = stack.last_mut() {
+            let Some(i) = range.next() else {
+                stack.pop();
+                continue;
+            };
+            let len = *len;
+            let e = &self.entries[i];
+            path.truncate(len);
+            path.push(b'/');
+            path.extend_from_slice(self.name(e));
+            f(Path::new(OsStr::from_bytes(&path)), e);
+            if e.children > 0 {
+                stack.push((self.children(e), path.len()));
+            }
+        }
     }
 }
 
-/// Lists one directory (on device `dev`) into `part`; returns its subdirectories, less
-/// the virtual filesystems mounted on any of them.
-fn list(
-    root: &Root,
-    dir: &Path,
-    dev: u64,
-    part: &mut Part,
-    count: &AtomicUsize,
-) -> Vec<(PathBuf, u64)> {
-    let mut subdirs = Vec::new();
-    let host = host_path(&root.dir, dir);
-    let entries = match fs::read_dir(&host) {
-        Ok(e) => e,
-        Err(e) => {
-            part.unwalked.push(Unwalked {
-                path: dir.to_path_buf(),
-                error: e.to_string(),
-            });
-            return subdirs;
-        }
-    };
-    for entry in entries {
-        let Ok(entry) = entry else { continue };
-        // DirEntry::metadata is lstat relative to the open directory: no link is
-        // followed, and the path cannot leave the tree.
-        let Ok(meta) = entry.metadata() else { continue };
-        let path = dir.join(entry.file_name());
-        let ft = meta.file_type();
-        let stat = Stat {
-            kind: if ft.is_dir() {
-                crate::world::read::FileKind::Dir
-            } else if ft.is_symlink() {
-                crate::world::read::FileKind::Symlink
-            } else if ft.is_fifo() {
-                crate::world::read::FileKind::Fifo
-            } else if ft.is_socket() {
-                crate::world::read::FileKind::Socket
-            } else if ft.is_block_device() {
-                crate::world::read::FileKind::BlockDevice
-            } else if ft.is_char_device() {
-                crate::world::read::FileKind::CharDevice
-            } else {
-                crate::world::read::FileKind::File
-            },
-            mode: meta.mode() & 0o7777,
-            uid: meta.uid(),
-            gid: meta.gid(),
-            size: meta.size(),
-            rdev: meta.rdev(),
-            dev: meta.dev(),
-            ino: meta.ino(),
-            mtime: meta.mtime(),
-        };
-        if ft.is_dir() {
-            // Another device below a folder: a mount point. Only a virtual filesystem
-            // is left out; a btrfs subvolume, say, is part of the image.
-            match (meta.dev() != dev)
-                .then(|| virtual_fs(&host.join(entry.file_name())))
-                .flatten()
-            {
-                Some(fstype) => part.mounted.push(Mounted {
-                    path: path.clone(),
-                    fstype,
-                }),
-                None => subdirs.push((path.clone(), meta.dev())),
-            }
-        }
-        part.entries.push(Entry { path, stat });
-        if count.fetch_add(1, Ordering::Relaxed) + 1 >= MAX_ENTRIES {
-            part.truncated = true;
-            break;
-        }
-    }
-    subdirs
+fn c_name_in(names: &[u8], name: u32, len: u16) -> &CStr {
+    let bytes = &names[name as usize..=name as usize + len as usize];
+    // Every name is stored with its NUL, and getdents names hold none.
+    CStr::from_bytes_with_nul(bytes).unwrap_or(c".")
 }
 
-/// The name of the virtual filesystem mounted at `host`, if it is one.
-fn virtual_fs(host: &Path) -> Option<&'static str> {
-    let magic = nix::sys::statfs::statfs(host).ok()?.filesystem_type().0 as i64;
+/// The name of the virtual filesystem the open folder `dir` is on, if it is one.
+fn virtual_fs(dir: &Dir) -> Option<&'static str> {
+    let magic = nix::sys::statfs::fstatfs(dir).ok()?.filesystem_type().0 as i64;
     VIRTUAL
         .iter()
         .find(|(m, _)| *m == magic)
@@ -323,9 +377,61 @@ pub fn shorten(path: &Path) -> String {
     )
 }
 
-fn host_path(root: &Path, inimage: &Path) -> PathBuf {
-    match inimage.strip_prefix("/") {
-        Ok(rel) if !rel.as_os_str().is_empty() => root.join(rel),
-        _ => root.to_path_buf(),
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn walked(files: &[&str], dirs: &[&str]) -> (tempfile::TempDir, Tree) {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+        for d in dirs {
+            fs::create_dir_all(dir.path().join(d)).unwrap_or_else(|e| panic!("{d}: {e}"));
+        }
+        for f in files {
+            fs::write(dir.path().join(f), "").unwrap_or_else(|e| panic!("{f}: {e}"));
+        }
+        std::os::unix::fs::symlink("/etc", dir.path().join("etc-link"))
+            .unwrap_or_else(|e| panic!("symlink: {e}"));
+        let root = Root::open(dir.path()).unwrap_or_else(|e| panic!("root: {e}"));
+        let tree = Tree::walk(&root);
+        (dir, tree)
+    }
+
+    #[test]
+    fn visits_in_path_order_and_finds_by_path() {
+        let (_dir, tree) = walked(&["a/x", "a-b", "a/y/z", "b"], &["a/y", "c"]);
+        let mut seen = Vec::new();
+        tree.each(|p, _| seen.push(p.display().to_string()));
+        // Component by component, as Path sorts: /a's contents before /a-b.
+        assert_eq!(
+            seen,
+            [
+                "/a",
+                "/a/x",
+                "/a/y",
+                "/a/y/z",
+                "/a-b",
+                "/b",
+                "/c",
+                "/etc-link"
+            ]
+        );
+        assert_eq!(tree.len(), 8);
+        assert_eq!(tree.get("/a/y/z").map(|e| e.kind), Some(FileKind::File));
+        assert_eq!(
+            tree.get("/etc-link").map(|e| e.kind),
+            Some(FileKind::Symlink)
+        );
+        assert!(
+            tree.get("/etc-link/passwd").is_none(),
+            "a link is never followed"
+        );
+        assert!(tree.get("/a/nosuch").is_none() && tree.get("/").is_none());
+        let mut under = Vec::new();
+        tree.each_under("/a/", |p, _| under.push(p.display().to_string()));
+        assert_eq!(under, ["/a/x", "/a/y", "/a/y/z"]);
+        let mut none = 0;
+        tree.each_under("/nosuch", |_, _| none += 1);
+        assert_eq!(none, 0);
     }
 }

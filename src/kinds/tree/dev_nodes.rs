@@ -6,6 +6,7 @@ use crate::model::{Evidence, Outcome, summarize};
 use crate::world::read::FileKind;
 use crate::world::walk::{Entry, Tree};
 use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
 
 pub(super) fn evaluate(tree: &Tree) -> Outcome {
     let mut offenders = Vec::new();
@@ -31,46 +32,48 @@ pub(super) fn evaluate(tree: &Tree) -> Outcome {
         ));
     }
     // Only what is under /proc, /sys and /dev, and device nodes anywhere, is of interest.
-    let is_device =
-        |e: &&Entry| matches!(e.stat.kind, FileKind::BlockDevice | FileKind::CharDevice);
-    let looked_at = ["/proc/", "/sys/", "/dev/"]
-        .iter()
-        .flat_map(|d| tree.under(d))
-        .chain(tree.entries.iter().filter(is_device).filter(|e| {
-            let p = e.path.as_os_str().as_bytes();
-            !(p.starts_with(b"/proc/") || p.starts_with(b"/sys/") || p.starts_with(b"/dev/"))
-        }));
-    for e in looked_at {
-        let p = e.path.to_string_lossy();
-        let device = is_device(&e);
-        let shown = e.path.display();
-        if ["/proc/", "/sys/", "/dev/pts/"]
+    let is_device = |e: &Entry| matches!(e.kind, FileKind::BlockDevice | FileKind::CharDevice);
+    let mut judge = |path: &Path, e: &Entry| {
+        let p = path.as_os_str().as_bytes();
+        let shown = path.display();
+        if [&b"/proc/"[..], b"/sys/", b"/dev/pts/"]
             .iter()
             .any(|d| p.starts_with(d))
         {
             offenders.push(Evidence::about(
-                &e.path,
+                path,
                 format!("{shown}: captured from a mounted virtual filesystem"),
             ));
-        } else if p.starts_with("/dev/") {
-            if e.stat.kind == FileKind::BlockDevice {
+        } else if p.starts_with(b"/dev/") {
+            if e.kind == FileKind::BlockDevice {
                 offenders.push(Evidence::about(
-                    &e.path,
+                    path,
                     format!("{shown} is a block device (the build host's?)"),
                 ));
-            } else if e.stat.kind == FileKind::Dir && ["/dev/disk", "/dev/mapper"].contains(&&*p) {
+            } else if e.kind == FileKind::Dir && [&b"/dev/disk"[..], b"/dev/mapper"].contains(&p) {
                 offenders.push(Evidence::about(
-                    &e.path,
+                    path,
                     format!("{shown}: the build host's device directory"),
                 ));
             }
-        } else if device {
+        } else if is_device(e) {
             offenders.push(Evidence::about(
-                &e.path,
-                format!("{shown} is a {} outside /dev", e.stat.kind.name()),
+                path,
+                format!("{shown} is a {} outside /dev", e.kind.name()),
             ));
         }
+    };
+    for dir in ["/proc", "/sys", "/dev"] {
+        tree.each_under(dir, &mut judge);
     }
+    tree.each(|path, e| {
+        let p = path.as_os_str().as_bytes();
+        if is_device(e)
+            && !(p.starts_with(b"/proc/") || p.starts_with(b"/sys/") || p.starts_with(b"/dev/"))
+        {
+            judge(path, e);
+        }
+    });
     summarize(
         offenders,
         Vec::new(),

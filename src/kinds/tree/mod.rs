@@ -29,14 +29,10 @@ use crate::world::walk::{Entry, Tree};
 use std::path::Path;
 
 /// "PATH (KIND) left by the build", about PATH.
-fn left_by_build(e: &Entry) -> Evidence {
+fn left_by_build(path: &Path, e: &Entry) -> Evidence {
     Evidence::about(
-        &e.path,
-        format!(
-            "{} ({}) left by the build",
-            e.path.display(),
-            e.stat.kind.name()
-        ),
+        path,
+        format!("{} ({}) left by the build", path.display(), e.kind.name()),
     )
 }
 
@@ -90,7 +86,7 @@ fn blind_spots(outcome: Outcome, tree: &Tree, scope: Option<&[&str]>) -> Outcome
         blind.push(
             format!(
                 "the walk stopped after {} entries, so the rest of the tree was not seen",
-                tree.entries.len()
+                tree.len()
             )
             .into(),
         );

@@ -7,22 +7,21 @@ use crate::world::root::Root;
 use crate::world::walk::Tree;
 use std::collections::HashSet;
 use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
+use std::path::PathBuf;
 
 pub(super) fn evaluate(root: &Root, tree: &Tree) -> Outcome {
-    let suspects: Vec<&Path> = tree
-        .entries
-        .iter()
-        .filter(|e| e.stat.kind == FileKind::File)
-        .map(|e| e.path.as_path())
-        .filter(|p| {
-            let name = p.file_name().map_or(&b""[..], |n| n.as_bytes());
-            (name.starts_with(b"qemu-") && name.ends_with(b"-static"))
+    let mut suspects: Vec<PathBuf> = Vec::new();
+    tree.each(|p, e| {
+        let name = p.file_name().map_or(&b""[..], |n| n.as_bytes());
+        if e.kind == FileKind::File
+            && ((name.starts_with(b"qemu-") && name.ends_with(b"-static"))
                 || p.as_os_str()
                     .as_bytes()
-                    .starts_with(b"/usr/libexec/qemu-binfmt/")
-        })
-        .collect();
+                    .starts_with(b"/usr/libexec/qemu-binfmt/"))
+        {
+            suspects.push(p.to_path_buf());
+        }
+    });
     if suspects.is_empty() {
         return Outcome::pass("no qemu user-mode emulators in the image");
     }

@@ -7,6 +7,7 @@ use crate::model::{Evidence, Outcome, summarize};
 use crate::world::read::FileKind;
 use crate::world::root::Root;
 use crate::world::walk::Tree;
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 pub(super) fn evaluate(root: &Root, tree: &Tree) -> Outcome {
@@ -22,31 +23,29 @@ pub(super) fn evaluate(root: &Root, tree: &Tree) -> Outcome {
             _ => {}
         }
     }
-    let scanned = ["/run/", "/var/run/", "/var/lock/", "/var/lib/dhcp/"];
-    for e in scanned.iter().flat_map(|d| tree.under(d)) {
-        let p = e.path.to_string_lossy();
-        // ifupdown's state is netrun-stale's business.
-        if p.starts_with("/run/network/ifstate")
-            || e.stat.kind == FileKind::Dir
-            || e.stat.kind == FileKind::Symlink
-        {
-            continue;
-        }
-        let name = e
-            .path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let stale = e.stat.kind == FileKind::Socket
-            || name.ends_with(".pid")
-            || name.ends_with(".lock")
-            || name.ends_with(".leases")
-            || name.ends_with(".lease")
-            || name == "utmp"
-            || name == "reboot-required";
-        if stale {
-            offenders.push(left_by_build(e));
-        }
+    for dir in ["/run", "/var/run", "/var/lock", "/var/lib/dhcp"] {
+        tree.each_under(dir, |path, e| {
+            // ifupdown's state is netrun-stale's business.
+            if path
+                .as_os_str()
+                .as_bytes()
+                .starts_with(b"/run/network/ifstate")
+                || e.kind == FileKind::Dir
+                || e.kind == FileKind::Symlink
+            {
+                return;
+            }
+            let name = path.file_name().map_or(&b""[..], |n| n.as_bytes());
+            let stale = e.kind == FileKind::Socket
+                || [&b".pid"[..], b".lock", b".leases", b".lease"]
+                    .iter()
+                    .any(|end| name.ends_with(end))
+                || name == b"utmp"
+                || name == b"reboot-required";
+            if stale {
+                offenders.push(left_by_build(path, e));
+            }
+        });
     }
     summarize(
         offenders,

@@ -23,15 +23,20 @@ pub(super) fn evaluate(root: &Root, tree: &Tree) -> Outcome {
             _ => {}
         }
     }
-    let in_tmp = tree.under("/tmp/").iter().chain(tree.under("/var/tmp/"));
-    let cached = tree.under("/var/cache/apt/").iter().filter(|e| {
-        let p = e.path.as_os_str().as_bytes();
-        p.ends_with(b".deb") || p.ends_with(b".bin")
+    for dir in ["/tmp", "/var/tmp"] {
+        tree.each_under(dir, |path, e| offenders.push(left_by_build(path, e)));
+    }
+    tree.each_under("/var/cache/apt", |path, e| {
+        let p = path.as_os_str().as_bytes();
+        if p.ends_with(b".deb") || p.ends_with(b".bin") {
+            offenders.push(left_by_build(path, e));
+        }
     });
-    let debris = ["/debootstrap", "/var/log/bootstrap.log"]
-        .into_iter()
-        .filter_map(|p| tree.get(p));
-    offenders.extend(in_tmp.chain(cached).chain(debris).map(left_by_build));
+    for path in ["/debootstrap", "/var/log/bootstrap.log"] {
+        if let Some(e) = tree.get(path) {
+            offenders.push(left_by_build(Path::new(path), e));
+        }
+    }
     summarize(
         offenders,
         Vec::new(),

@@ -25,32 +25,29 @@ pub(super) fn evaluate(
         (Err(e), _) | (_, Err(e)) => return Outcome::error(e),
     };
     let mut offenders = Vec::new();
-    for e in &tree.entries {
-        let (uid, gid) = (e.stat.uid, e.stat.gid);
-        let shown = e.path.display();
+    tree.each(|path, e| {
+        let (uid, gid) = (e.uid, e.gid);
+        let shown = path.display();
         if !users.contains(&uid) {
             offenders.push(Evidence::about(
-                &e.path,
+                path,
                 format!("{shown} is owned by uid {uid}, which the image's passwd does not have"),
             ));
         } else if !groups.contains(&gid) {
             offenders.push(Evidence::about(
-                &e.path,
+                path,
                 format!("{shown} has gid {gid}, which the image's group does not have"),
             ));
-        } else if uid >= first_user_uid && system_dirs.iter().any(|d| e.path.starts_with(d)) {
+        } else if uid >= first_user_uid && system_dirs.iter().any(|d| path.starts_with(d)) {
             offenders.push(Evidence::about(
-                &e.path,
+                path,
                 format!("{shown} is owned by uid {uid} (a user's, not the system's)"),
             ));
         }
-    }
+    });
     summarize(
         offenders,
         Vec::new(),
-        format!(
-            "{} entries, all owned by known system ids",
-            tree.entries.len()
-        ),
+        format!("{} entries, all owned by known system ids", tree.len()),
     )
 }
