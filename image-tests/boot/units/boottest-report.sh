@@ -24,5 +24,8 @@ became_active() {
 echo "BOOTTEST xcbdaemon: $(systemctl is-active xcbdaemon.service), $(became_active xcbdaemon.service)"
 echo "BOOTTEST appliance-ha.service: $(became_active appliance-ha.service)"
 echo "BOOTTEST lo: $(ip -brief address show dev lo | tr -s ' ')"
+# The gate's console report lists only the checks that did not pass (the passes are a
+# count), so ask once more, after the boot, for every check's status by id.
+echo "BOOTTEST checks again: $(/usr/sbin/ha-preflight boot --format json 2>/dev/null | python3 -c 'import json, sys; print(" ".join(c["id"] + "=" + c["status"] for c in json.load(sys.stdin)["checks"]))' 2>&1 | tail -n1)"
 echo "BOOTTEST failed units: $(systemctl list-units --failed --plain --no-legend --no-pager | awk '{print $1}' | tr '\n' ' ')"
 echo "BOOTTEST DONE"
