@@ -11,7 +11,7 @@
 //! | 2 | `world` | where facts come from: the root, the kernel door, caches, parsers of system files, HTTP and XML-RPC, subprocesses |
 //! | 3 | `kinds` | one room per check kind, and the table of them |
 //! | 4 | `spec` | loading and ordering the checks |
-//! | 5 | `engine` | running them: waves, deadlines, `when`, `--wait`, overrides, the verdict |
+//! | 5 | `engine` | running them: each check as soon as its `requires` are done, deadlines, `when`, `--wait`, overrides, the verdict |
 //! | 6 | `report` | human, JSON, JUnit, Nagios, Prometheus; list and explain; exit codes |
 //! | 7 | `cli`, `app`, `logger` | the command line and the pipeline |
 

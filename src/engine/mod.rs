@@ -5,12 +5,12 @@
 //! check's deadline. A check stuck in the kernel (stat on a hung NFS mount) or on a peer
 //! that never answers is reported as an error and left behind; the process exits
 //! without waiting for it. That is what makes the run's deadline hold whatever a check
-//! runs into. Checks that do not `require` one another run side by side (see `waves`).
+//! runs into. Checks that do not `require` one another run side by side (see `pass`).
 
 mod fixes;
 pub mod overrides;
+mod pass;
 mod verdict;
-mod waves;
 mod when;
 
 pub use overrides::Overrides;
@@ -20,10 +20,10 @@ use crate::model::duration::display as show_duration;
 use crate::model::{CheckResult, Mode, Run, Status};
 use crate::spec::{Check, Spec};
 use crate::world::Target;
+use pass::run_pass;
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
-use waves::run_pass;
 
 /// Pauses between passes of `--wait`: short at first, so a resync that finishes is
 /// noticed soon, then backing off.
@@ -162,8 +162,17 @@ mod tests {
         name: "stall",
         modes: &[Mode::Boot],
         default_timeout: Duration::from_secs(5),
+        waits: false,
         params: &[],
         parse: |_| Ok(Box::new(Stall(Duration::ZERO))),
+    };
+
+    /// The same, as a kind that waits on something outside: each such check runs on a
+    /// thread of its own.
+    const STALL_WAITS: KindDef = KindDef {
+        name: "stall-waits",
+        waits: true,
+        ..STALL
     };
 
     fn stall(id: &str, stall: Duration, timeout: Duration, requires: &[&str]) -> Check {
@@ -261,12 +270,14 @@ mod tests {
             Duration::from_millis(300),
         );
         assert_eq!(run.results[0].status, Status::Error);
-        // It ran beside the slow check, not after it: a stuck check starves no other.
+        // It was queued behind the slow check on the lane, and moved on without it: a
+        // stuck check starves no other.
         assert_eq!(run.results[1].status, Status::Pass);
-        // Its wave starts once the first is collected, past the run's deadline.
-        assert_eq!(run.results[2].status, Status::Error);
-        assert!(
-            run.results[2].summary.contains("deadline"),
+        // It starts as soon as its own requires are done, not once the slow check is
+        // collected (which is past the run's deadline).
+        assert_eq!(
+            run.results[2].status,
+            Status::Pass,
             "{}",
             run.results[2].summary
         );
@@ -277,10 +288,11 @@ mod tests {
     }
 
     #[test]
-    fn independent_checks_run_side_by_side() {
+    fn independent_checks_that_wait_run_side_by_side() {
         let stalls: Vec<Check> = (0..4)
-            .map(|i| {
-                stall(
+            .map(|i| Check {
+                kind: &STALL_WAITS,
+                ..stall(
                     &format!("s{i}"),
                     Duration::from_millis(200),
                     Duration::from_secs(5),
