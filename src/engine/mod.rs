@@ -14,6 +14,7 @@ mod verdict;
 mod when;
 
 pub use overrides::Overrides;
+pub use pass::running_check;
 pub use verdict::{effective, root_causes, verdict};
 
 use crate::model::duration::display as show_duration;

@@ -23,6 +23,7 @@ use crate::spec::{Check, Spec};
 use crate::world::Target;
 use crate::world::facts::Facts;
 use crate::world::tape;
+use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -372,10 +373,22 @@ fn panicked(panic: &(dyn std::any::Any + Send)) -> Outcome {
     ))
 }
 
+thread_local! {
+    /// The id of the check this thread is evaluating, for the panic report.
+    static RUNNING: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// The id of the check the calling thread is evaluating, if any: what a panic report
+/// names (see `app::report_panics`).
+pub fn running_check() -> Option<String> {
+    RUNNING.with(|r| r.borrow().clone())
+}
+
 /// Runs the check at `pos` on the calling thread, telling the engine when it starts and
 /// how it ended.
 fn run_one(shared: &Shared, pos: usize) {
     let check = &shared.spec.checks[shared.selected[pos]];
+    RUNNING.with(|r| *r.borrow_mut() = Some(check.id.clone()));
     let at = Instant::now();
     let deadline = shared.deadline.min(at + check.timeout);
     let _ = shared.tx.send(Msg::Started { pos, at, deadline });
@@ -384,7 +397,10 @@ fn run_one(shared: &Shared, pos: usize) {
         facts: &shared.facts,
         deadline,
     };
+    // In a build that unwinds (tests, debug) a panic becomes the check's error result;
+    // the release build aborts instead, after app::report_panics has named the check.
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| evaluate(check, &cx)));
+    RUNNING.with(|r| *r.borrow_mut() = None);
     // The engine may have given up on this check: then nobody reads this.
     let _ = shared.tx.send(Msg::Done {
         pos,
