@@ -59,10 +59,11 @@ enum Stage {
     Waiting,
     /// Handed to the lane, not started yet.
     Queued,
+    /// Started: on the lane when it heads `lane_queue`, else on a thread of its own (or
+    /// left alone on a lane given up).
     Running {
         started: Instant,
         deadline: Instant,
-        on_lane: bool,
     },
 }
 
@@ -177,13 +178,11 @@ pub(super) fn run_pass(
                         lane_queue.push_back(pos);
                         stages[pos] = Stage::Queued;
                     } else if let Err(outcome) = spawn_alone(&shared, pos) {
-                        let status = status_of(&outcome.finding, check.severity);
-                        slots[pos] = Some(result(
+                        slots[pos] = Some(judged(
                             check,
                             target,
-                            (selected[pos], status),
+                            selected[pos],
                             outcome,
-                            None,
                             Duration::ZERO,
                         ));
                         changed = true;
@@ -201,14 +200,18 @@ pub(super) fn run_pass(
         let until = stages
             .iter()
             .zip(&slots)
-            .filter(|(_, s)| s.is_none())
-            .filter_map(|(stage, _)| match stage {
-                Stage::Running {
-                    started,
-                    deadline,
-                    on_lane: true,
-                } if lane_queue.len() > 1 => Some((*deadline + GRACE).min(*started + PATIENCE)),
-                Stage::Running { deadline, .. } => Some(*deadline + GRACE),
+            .enumerate()
+            .filter(|(_, (_, s))| s.is_none())
+            .filter_map(|(pos, (stage, _))| match stage {
+                Stage::Running { started, deadline } => {
+                    let holds_up = lane_queue.front() == Some(&pos) && lane_queue.len() > 1;
+                    let own = *deadline + GRACE;
+                    Some(if holds_up {
+                        own.min(*started + PATIENCE)
+                    } else {
+                        own
+                    })
+                }
                 Stage::Queued => Some(deadline + GRACE),
                 Stage::Waiting => None,
             })
@@ -221,11 +224,9 @@ pub(super) fn run_pass(
         match rx.recv_timeout(until.saturating_duration_since(now)) {
             Ok(Msg::Started { pos, at, deadline }) => {
                 if slots[pos].is_none() {
-                    let on_lane = lane_queue.front() == Some(&pos);
                     stages[pos] = Stage::Running {
                         started: at,
                         deadline,
-                        on_lane,
                     };
                 }
             }
@@ -242,13 +243,11 @@ pub(super) fn run_pass(
                 };
                 let check = &spec.checks[selected[pos]];
                 let outcome = outcome.unwrap_or_else(|panic| panicked(&*panic));
-                let status = status_of(&outcome.finding, check.severity);
-                slots[pos] = Some(result(
+                slots[pos] = Some(judged(
                     check,
                     target,
-                    (selected[pos], status),
+                    selected[pos],
                     outcome,
-                    None,
                     at.saturating_duration_since(started),
                 ));
             }
@@ -264,9 +263,8 @@ pub(super) fn run_pass(
                         Stage::Running {
                             started,
                             deadline: own,
-                            on_lane,
                         } if now >= own + GRACE => {
-                            lane_stuck |= on_lane;
+                            lane_stuck |= lane_queue.front() == Some(&pos);
                             slots[pos] = Some(result(
                                 check,
                                 target,
@@ -293,35 +291,23 @@ pub(super) fn run_pass(
                 // the old lane alone, and the queue moves on.
                 if let Some(&head) = lane_queue.front()
                     && lane_queue.len() > 1
-                    && let Stage::Running {
-                        started,
-                        deadline: own,
-                        on_lane: true,
-                    } = stages[head]
+                    && let Stage::Running { started, .. } = stages[head]
                     && now >= started + PATIENCE
                 {
-                    stages[head] = Stage::Running {
-                        started,
-                        deadline: own,
-                        on_lane: false,
-                    };
                     lane_queue.pop_front();
                     lane_stuck = true;
                 }
                 if lane_stuck {
-                    // The lane is held by a check given up on or left alone: whatever
-                    // was queued behind it goes to a fresh lane.
+                    // The lane is held by a check given up on or left alone: it starts
+                    // nothing more, and what was queued behind it is placed again, on a
+                    // fresh lane (or alone, if no lane can start).
                     if let Some(old) = lane.take() {
                         old.given_up.store(true, Ordering::Relaxed);
                     }
-                    lane_queue.retain(|&pos| slots[pos].is_none());
-                    if !lane_queue.is_empty() {
-                        let fresh = start_lane(&shared);
-                        for &pos in &lane_queue {
-                            let _ = fresh.jobs.send(pos);
-                            stages[pos] = Stage::Queued;
+                    for pos in lane_queue.drain(..) {
+                        if slots[pos].is_none() {
+                            stages[pos] = Stage::Waiting;
                         }
-                        lane = Some(fresh);
                     }
                 }
             }
@@ -437,13 +423,24 @@ fn start_lane(shared: &Shared) -> Lane {
             }
         });
     if let Err(e) = spawned {
-        // No thread: every job sent is answered at once, as an error.
+        // No thread: the job queue's other end went with it, so every send fails and
+        // the check runs alone instead.
         log::warn!("cannot start the local checks' thread: {e}");
-        let (jobs, queue) = mpsc::channel::<usize>();
-        drop(queue);
-        return Lane { jobs, given_up };
     }
     Lane { jobs, given_up }
+}
+
+/// The result of an outcome the check itself gave: its status is what the finding
+/// means at the check's severity.
+fn judged(
+    check: &Check,
+    target: &Target,
+    index: usize,
+    outcome: Outcome,
+    duration: Duration,
+) -> CheckResult {
+    let status = status_of(&outcome.finding, check.severity);
+    result(check, target, (index, status), outcome, None, duration)
 }
 
 fn result(
