@@ -17,6 +17,9 @@ pub const USAGE_ERROR: i32 = 2;
 
 /// Runs a parsed command line; returns the process's exit code.
 pub fn main(cli: &Cli) -> i32 {
+    if cfg!(panic = "abort") {
+        report_panics(cli.format, mode_of(&cli.command));
+    }
     match cli.command {
         Command::Help => {
             print!("{}", cli::USAGE);
@@ -56,14 +59,7 @@ pub fn usage_error(nagios: bool, e: &str) -> i32 {
 
 /// Everything after argument parsing. Err is a usage or spec error (exit 2).
 fn run(cli: &Cli) -> Result<i32, String> {
-    let mode = match cli.command {
-        Command::Image => Mode::Image,
-        Command::BuildHost => Mode::BuildHost,
-        _ => Mode::Boot,
-    };
-    if cfg!(panic = "abort") {
-        report_panics(cli.format, mode);
-    }
+    let mode = mode_of(&cli.command);
     let (target, origin) = target_for(cli, mode)?;
     let location = match (&origin, &cli.spec) {
         (Origin::Bundle { spec, .. }, _) => Location::Texts(spec.clone()),
@@ -135,6 +131,15 @@ fn run(cli: &Cli) -> Result<i32, String> {
     })
 }
 
+/// The mode a command judges in: `collect`, `list` and `explain` go with boot.
+fn mode_of(command: &Command) -> Mode {
+    match command {
+        Command::Image => Mode::Image,
+        Command::BuildHost => Mode::BuildHost,
+        _ => Mode::Boot,
+    }
+}
+
 /// The release build is `panic = "abort"`: 190 KiB smaller than one that unwinds, but a
 /// panicking check can then no longer be caught and turned into its `error` result. What
 /// the person at the console gets instead: a report that names the check and the panic,
@@ -161,7 +166,8 @@ fn report_panics(format: Format, mode: Mode) {
         // Unlocked writes: the panicking thread may be the one holding a lock.
         let _ = nix::unistd::write(std::io::stdout(), stdout.as_bytes());
         let _ = nix::unistd::write(std::io::stderr(), stderr.as_bytes());
-        std::process::exit(report::nagios::UNKNOWN)
+        // The same code as a check that could not be evaluated; UNKNOWN for nagios.
+        std::process::exit(report::COULD_NOT_CHECK)
     }));
 }
 

@@ -94,12 +94,15 @@ pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
 
 /// The process exit code of a run: 1 when a result fails it (by `--fail-on`), else 3
 /// when a check could not be evaluated, else 0.
+/// The exit code of a run in which a check could not be evaluated and none failed.
+pub const COULD_NOT_CHECK: i32 = 3;
+
 pub fn exit_code(run: &Run, spec: &Spec, fail_on: FailOn) -> i32 {
     let statuses = || run.results.iter().map(|r| effective(spec, &run.results, r));
     if statuses().any(|s| fail_on.fails(s)) {
         1
     } else if statuses().any(|s| s == Status::Error) {
-        3
+        COULD_NOT_CHECK
     } else {
         0
     }
