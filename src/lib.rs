@@ -6,6 +6,7 @@
 //!
 //! | floor | module | what |
 //! |---|---|---|
+//! | 1 | `heap` | the binary's allocator: dlmalloc for small blocks, the C library's for large |
 //! | 1 | `model` | shared words: mode, severity, finding, outcome, status, run, patterns, durations |
 //! | 1 | `config` | TOML with positions: sources, spec errors, a check table's parameters |
 //! | 2 | `world` | where facts come from: the root, the kernel door, caches, parsers of system files, HTTP and XML-RPC, subprocesses |
@@ -19,6 +20,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod engine;
+pub mod heap;
 pub mod kinds;
 pub mod logger;
 pub mod model;

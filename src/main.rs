@@ -5,6 +5,10 @@
 use ha_preflight::{app, cli, logger};
 use std::io::Write;
 
+/// Small blocks from dlmalloc, large ones from the C library: src/heap.rs says why.
+#[global_allocator]
+static ALLOC: ha_preflight::heap::Split = ha_preflight::heap::Split;
+
 fn main() {
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     let nagios = cli::wants_nagios(&args);

@@ -10,7 +10,7 @@ use std::path::Path;
 
 /// Top-level modules, lowest floor first; modules on one floor may use each other.
 const FLOORS: &[&[&str]] = &[
-    &["model"],
+    &["model", "heap"],
     &["config"],
     &["world"],
     &["kinds"],
