@@ -87,6 +87,6 @@ pub fn root_causes(run: &Run) -> Vec<&CheckResult> {
         .iter()
         .filter(|r| r.status.is_failure() && r.status != Status::Blocked && r.root_cause.is_none())
         .collect();
-    roots.sort_by_key(|r| std::cmp::Reverse(r.status.rank()));
+    crate::model::sort::sort_by_key(&mut roots, |r| std::cmp::Reverse(r.status.rank()));
     roots
 }

@@ -272,6 +272,14 @@ fn compare(local: &Numbers, peer: &Numbers, max_lag: u64) -> Outcome {
 }
 
 /// `NAME VALUE` / `NAME=VALUE` lines, or one bare number (named `sequence`).
+/// A lone number: the one sequence, named "sequence". Built by insert, not
+/// `BTreeMap::from`, which sorts in a compiled copy of its own.
+fn unnamed(n: u64) -> Numbers {
+    let mut out = Numbers::new();
+    out.insert("sequence".to_string(), n);
+    out
+}
+
 fn parse_numbers(text: &str) -> Result<Numbers, String> {
     let lines: Vec<(usize, &str)> = text
         .lines()
@@ -282,7 +290,7 @@ fn parse_numbers(text: &str) -> Result<Numbers, String> {
     if let [(_, only)] = lines.as_slice()
         && let Ok(n) = only.parse::<u64>()
     {
-        return Ok(BTreeMap::from([("sequence".to_string(), n)]));
+        return Ok(unnamed(n));
     }
     let mut out = BTreeMap::new();
     for (line, text) in lines {
@@ -313,22 +321,21 @@ fn numbers_from_reply(v: &Value) -> Result<Numbers, String> {
         }
     };
     match v {
-        Value::Struct(map) if !map.is_empty() => map
-            .iter()
-            .map(|(k, v)| {
-                number(v)
-                    .map(|n| (k.clone(), n))
-                    .ok_or_else(|| format!("{k} is {}, not a sequence number", rpc::show(v)))
-            })
-            .collect(),
-        other => number(other)
-            .map(|n| BTreeMap::from([("sequence".to_string(), n)]))
-            .ok_or_else(|| {
-                format!(
-                    "{} is neither a sequence number nor a struct of them",
-                    rpc::show(other)
-                )
-            }),
+        Value::Struct(map) if !map.is_empty() => {
+            let mut out = Numbers::new();
+            for (k, v) in map {
+                let n = number(v)
+                    .ok_or_else(|| format!("{k} is {}, not a sequence number", rpc::show(v)))?;
+                out.insert(k.clone(), n);
+            }
+            Ok(out)
+        }
+        other => number(other).map(unnamed).ok_or_else(|| {
+            format!(
+                "{} is neither a sequence number nor a struct of them",
+                rpc::show(other)
+            )
+        }),
     }
 }
 

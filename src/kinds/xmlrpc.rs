@@ -179,11 +179,14 @@ pub fn to_xmlrpc(v: &toml::Value) -> Result<Value, String> {
         toml::Value::Array(items) => {
             Value::Array(items.iter().map(to_xmlrpc).collect::<Result<_, _>>()?)
         }
-        toml::Value::Table(t) => Value::Struct(
-            t.iter()
-                .map(|(k, v)| Ok((k.clone(), to_xmlrpc(v)?)))
-                .collect::<Result<BTreeMap<_, _>, String>>()?,
-        ),
+        toml::Value::Table(t) => {
+            // Inserted one by one: collecting a map sorts, in a compiled copy of its own.
+            let mut members = BTreeMap::new();
+            for (k, v) in t {
+                members.insert(k.clone(), to_xmlrpc(v)?);
+            }
+            Value::Struct(members)
+        }
         toml::Value::Datetime(_) => {
             return Err("dates are not supported; pass them as strings".into());
         }

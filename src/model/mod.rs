@@ -10,6 +10,7 @@ mod mode;
 mod outcome;
 pub mod pattern;
 mod run;
+pub mod sort;
 mod status;
 
 pub use bytes::human_bytes;

@@ -171,7 +171,7 @@ pub fn render(
         .iter()
         .filter(|r| r.status != Status::Pass && !roots.iter().any(|root| std::ptr::eq(*root, *r)))
         .collect();
-    others.sort_by_key(|r| r.status == Status::Skip);
+    crate::model::sort::sort_by_key(&mut others, |r| r.status == Status::Skip);
     let width = id_width(spec, others.iter().copied());
     let mut evidence = EVIDENCE;
     loop {

@@ -274,7 +274,7 @@ impl Target {
                     .filter_map(Result::ok)
                     .map(|e| e.file_name().to_string_lossy().into_owned())
                     .collect();
-                names.sort();
+                crate::model::sort::sort(&mut names);
                 Ok(names)
             },
             |r| tape::io_result_to_value(r, |n| json!(n)),

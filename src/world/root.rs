@@ -737,7 +737,7 @@ fn names(entries: fs::ReadDir, limit: usize) -> Vec<String> {
         .filter_map(Result::ok)
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
-    out.sort();
+    crate::model::sort::sort(&mut out);
     out
 }
 

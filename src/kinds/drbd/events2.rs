@@ -80,7 +80,10 @@ pub fn parse(text: &str) -> Result<Vec<Volume>, ParseError> {
             ended = true;
             continue;
         }
-        let kv: BTreeMap<&str, &str> = tokens.filter_map(|t| t.split_once(':')).collect();
+        let mut kv: BTreeMap<&str, &str> = BTreeMap::new();
+        for (k, v) in tokens.filter_map(|t| t.split_once(':')) {
+            kv.insert(k, v);
+        }
         let Some(&name) = kv.get("name") else {
             continue; // helpers and paths without a resource name
         };

@@ -113,13 +113,13 @@ impl Evaluate for Ifstate {
                 }
             }
         }
-        let files: Vec<String> = stale
+        let mut files: Vec<String> = stale
             .iter()
             .filter_map(|i| recorded.get(*i))
             .map(|r| r.file.display().to_string())
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
             .collect();
+        crate::model::sort::sort(&mut files);
+        files.dedup();
         let fix = format!(
             "Bring {names} down in ifupdown's eyes and up again:\n{cmds}\n\
              (the stale record is in {files}). Then fix where the state lives (see\n\
@@ -155,7 +155,7 @@ impl Evaluate for Ifstate {
 fn baked(recorded: &BTreeMap<String, Recorded>) -> Outcome {
     let mut names: Vec<&String> = recorded.keys().collect();
     // lo first: in the incident it is the one whose baked state took the box down.
-    names.sort_by_key(|n| (n.as_str() != "lo", n.as_str()));
+    crate::model::sort::sort_by_key(&mut names, |n| (n.as_str() != "lo", n.as_str()));
     let files: Vec<String> = names
         .iter()
         .filter_map(|n| recorded.get(*n))
