@@ -3,6 +3,7 @@
 //! fields taken one by one so an unknown one is an error).
 
 mod error;
+pub mod fields;
 mod params;
 
 pub use error::{Source, SpecError, error_at, in_words};

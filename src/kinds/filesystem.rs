@@ -16,27 +16,37 @@
 //! that fstab lists but that is not mounted failed to mount, and fails.
 
 use super::{Context, Evaluate};
-use crate::config::{Params, SpecError};
+use crate::config::{Params, SpecError, fields};
 use crate::model::{Outcome, clock};
 use crate::world::Target;
 use crate::world::mounts::Mount;
-use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
 pub const PARAMS: &[&str] = &["mounts", "fstab", "min_free_bytes", "min_free_inodes"];
 
 /// One filesystem the spec names.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug)]
 pub struct Expected {
     pub path: PathBuf,
     /// Options that must be in effect: `rw`, `ro`, or any option the kernel lists
     /// (`nosuid`, `errors=remount-ro`), looked up in the mount's and the superblock's.
-    #[serde(default)]
     pub options: Vec<String>,
     /// Mounted or not, this filesystem must be there (otherwise: only if fstab lists it).
-    #[serde(default)]
     pub required: bool,
+}
+
+impl Expected {
+    const KEYS: &[&str] = &["path", "options", "required"];
+
+    fn read(mut f: fields::Fields) -> Result<Expected, String> {
+        let expected = Expected {
+            path: f.require_string("path")?.into(),
+            options: f.strings("options")?.unwrap_or_default(),
+            required: f.bool("required")?.unwrap_or(false),
+        };
+        f.finish()?;
+        Ok(expected)
+    }
 }
 
 #[derive(Debug)]
@@ -49,10 +59,13 @@ pub struct Filesystem {
 
 impl Filesystem {
     pub fn parse(p: &mut Params) -> Result<Self, SpecError> {
-        let mounts: Vec<Expected> = p.require(
-            "mounts",
-            "a list of { path = \"/\", options = [\"rw\"] } tables",
-        )?;
+        let raw = p.take_raw("mounts").ok_or_else(|| {
+            p.error_here("missing `mounts` (a list of { path = \"/\", options = [\"rw\"] } tables)")
+        })?;
+        let span = raw.span();
+        let mounts: Vec<Expected> = fields::tables(raw.into_inner(), Expected::KEYS)
+            .and_then(|rows| rows.into_iter().map(Expected::read).collect())
+            .map_err(|e| p.source().error_at(span, format!("`mounts`: {e}")))?;
         if let Some(bad) = mounts.iter().find(|m| !m.path.is_absolute()) {
             return Err(p.error_here(format!(
                 "`mounts`: {} is not an absolute path",

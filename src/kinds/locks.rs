@@ -18,11 +18,10 @@
 //! mount costs this check its deadline and nothing more.
 
 use super::{Context, Evaluate};
-use crate::config::{Params, SpecError};
+use crate::config::{Params, SpecError, fields};
 use crate::model::{Evidence, Outcome, and_more};
 use crate::world::read::{FileKind, ReadError};
 use crate::world::{KernelError, Target};
-use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
 pub const PARAMS: &[&str] = &["pid_files", "lock_files"];
@@ -34,8 +33,7 @@ const MAX_PID_FILE: usize = 64;
 const MAX_PROC_LOCKS: usize = 4 << 20;
 
 /// A pid file pattern, with the program its pid must belong to.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug)]
 pub enum PidFile {
     Path(String),
     Named {
@@ -45,6 +43,23 @@ pub enum PidFile {
 }
 
 impl PidFile {
+    /// `"/run/x.pid"` or `{ path = "/run/x.pid", process = "x" }`.
+    fn read(v: toml::Value) -> Result<PidFile, String> {
+        if let toml::Value::String(path) = v {
+            return Ok(PidFile::Path(path));
+        }
+        if !v.is_table() {
+            return Err(fields::wrong(&v, "a path or a table { path, process }"));
+        }
+        let mut f = fields::Fields::new(v, &["path", "process"])?;
+        let named = PidFile::Named {
+            path: f.require_string("path")?,
+            process: f.string("process")?,
+        };
+        f.finish()?;
+        Ok(named)
+    }
+
     fn pattern(&self) -> &str {
         match self {
             PidFile::Path(p) | PidFile::Named { path: p, .. } => p,
@@ -60,7 +75,17 @@ pub struct Locks {
 
 impl Locks {
     pub fn parse(p: &mut Params) -> Result<Self, SpecError> {
-        let pid_files: Vec<PidFile> = p.take("pid_files")?.unwrap_or_default();
+        let pid_files: Vec<PidFile> = match p.take_raw("pid_files") {
+            None => Vec::new(),
+            Some(raw) => {
+                let span = raw.span();
+                let read = match raw.into_inner() {
+                    toml::Value::Array(items) => items.into_iter().map(PidFile::read).collect(),
+                    other => Err(fields::wrong(&other, "a list [...]")),
+                };
+                read.map_err(|e| p.source().error_at(span, format!("`pid_files`: {e}")))?
+            }
+        };
         let lock_files: Vec<String> = p.take("lock_files")?.unwrap_or_default();
         if pid_files.is_empty() && lock_files.is_empty() {
             return Err(p.error_here("give `pid_files` or `lock_files` (paths; globs allowed)"));

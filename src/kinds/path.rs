@@ -15,11 +15,10 @@
 //! ```
 
 use super::{Context, Evaluate};
-use crate::config::{Params, SpecError};
+use crate::config::{Params, SpecError, fields};
 use crate::model::{Evidence, Outcome, summarize};
 use crate::world::read::{FileKind, ReadError};
 use crate::world::root::Root;
-use serde::Deserialize;
 use std::path::Path;
 
 pub const PARAMS: &[&str] = &["rules"];
@@ -27,8 +26,8 @@ pub const PARAMS: &[&str] = &["rules"];
 /// Text files judged by content are config files; bigger ones are not what we expect.
 const MAX_TEXT: usize = 256 << 10;
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// One rule as written; read by [`RawRule::read`].
+#[derive(Debug)]
 struct RawRule {
     paths: Vec<String>,
     absent: Option<bool>,
@@ -39,6 +38,35 @@ struct RawRule {
     elf: Option<bool>,
     /// With link_to: a missing path passes.
     optional: Option<bool>,
+}
+
+/// The keys of a rule.
+const RULE_KEYS: &[&str] = &[
+    "paths",
+    "absent",
+    "link_to",
+    "content",
+    "not_regular",
+    "forbid",
+    "elf",
+    "optional",
+];
+
+impl RawRule {
+    fn read(mut f: fields::Fields) -> Result<RawRule, String> {
+        let rule = RawRule {
+            paths: f.require_strings("paths")?,
+            absent: f.bool("absent")?,
+            link_to: f.strings("link_to")?,
+            content: f.strings("content")?,
+            not_regular: f.bool("not_regular")?,
+            forbid: f.strings("forbid")?,
+            elf: f.bool("elf")?,
+            optional: f.bool("optional")?,
+        };
+        f.finish()?;
+        Ok(rule)
+    }
 }
 
 #[derive(Debug)]
@@ -71,12 +99,9 @@ impl PathRules {
             p.error_here("missing `rules` (a list of { paths = [...], REQUIREMENT })")
         })?;
         let span = raw.span();
-        let list: Vec<RawRule> = raw.into_inner().try_into().map_err(|e: toml::de::Error| {
-            p.source().error_at(
-                span.clone(),
-                format!("`rules`: {}", crate::config::in_words(e.message(), "")),
-            )
-        })?;
+        let list: Vec<RawRule> = fields::tables(raw.into_inner(), RULE_KEYS)
+            .and_then(|rows| rows.into_iter().map(RawRule::read).collect())
+            .map_err(|e| p.source().error_at(span.clone(), format!("`rules`: {e}")))?;
         let mut rules = Vec::new();
         for r in list {
             if r.paths.is_empty() || r.paths.iter().any(|x| !x.starts_with('/')) {

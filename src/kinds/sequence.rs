@@ -18,8 +18,8 @@
 //! leader is down, which an HA pair may well want.
 
 use super::{Context, Evaluate};
-use crate::config::Params;
 use crate::config::SpecError;
+use crate::config::{Params, fields};
 use crate::model::{Finding, Outcome};
 use crate::world::xmlrpc::{self as rpc, Endpoint};
 use std::collections::BTreeMap;
@@ -49,11 +49,23 @@ pub enum Peer {
     },
 }
 
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+/// `peer_env = { path, key }` as written.
+#[derive(Debug)]
 struct PeerEnv {
     path: PathBuf,
     key: String,
+}
+
+impl PeerEnv {
+    fn read(v: toml::Value) -> Result<PeerEnv, String> {
+        let mut f = fields::Fields::new(v, &["path", "key"])?;
+        let env = PeerEnv {
+            path: f.require_string("path")?.into(),
+            key: f.require_string("key")?,
+        };
+        f.finish()?;
+        Ok(env)
+    }
 }
 
 #[derive(Debug)]
@@ -84,7 +96,16 @@ impl Sequence {
                 )
             }
         };
-        let env: Option<PeerEnv> = p.take("peer_env")?;
+        let env = match p.take_raw("peer_env") {
+            None => None,
+            Some(raw) => {
+                let span = raw.span();
+                Some(
+                    PeerEnv::read(raw.into_inner())
+                        .map_err(|e| p.source().error_at(span, format!("`peer_env`: {e}")))?,
+                )
+            }
+        };
         let peer = match (fixed, env) {
             (Some(e), None) => Peer::Fixed(e),
             (None, Some(PeerEnv { path, key })) if path.is_absolute() => Peer::Env { path, key },
