@@ -28,26 +28,20 @@ pub fn wrong(v: &Value, expected: &str) -> String {
     format!("found {}, where {expected} is expected", found(v))
 }
 
-/// A list of tables: each one's fields, checked against `known`.
-pub fn tables(v: Value, known: &'static [&'static str]) -> Result<Vec<Fields>, String> {
+/// A list, each item read by `read`.
+pub fn list<T>(v: Value, read: impl FnMut(Value) -> Result<T, String>) -> Result<Vec<T>, String> {
     match v {
-        Value::Array(items) => items.into_iter().map(|t| Fields::new(t, known)).collect(),
+        Value::Array(items) => items.into_iter().map(read).collect(),
         other => Err(wrong(&other, "a list [...]")),
     }
 }
 
 /// A list of strings.
 pub fn strings(v: Value) -> Result<Vec<String>, String> {
-    match v {
-        Value::Array(items) => items
-            .into_iter()
-            .map(|item| match item {
-                Value::String(s) => Ok(s),
-                other => Err(wrong(&other, "a string")),
-            })
-            .collect(),
-        other => Err(wrong(&other, "a list [...]")),
-    }
+    list(v, |item| match item {
+        Value::String(s) => Ok(s),
+        other => Err(wrong(&other, "a string")),
+    })
 }
 
 /// One inline table's fields, taken one by one; [`Fields::finish`] names any left over.
@@ -129,14 +123,15 @@ mod tests {
 
     #[test]
     fn reads_a_list_of_tables_and_names_what_is_wrong() {
-        let mut rows = tables(value(r#"[{ path = "/", options = ["rw"] }]"#), KNOWN).expect("ok");
+        let table = |t| Fields::new(t, KNOWN);
+        let mut rows = list(value(r#"[{ path = "/", options = ["rw"] }]"#), table).expect("ok");
         let mut row = rows.remove(0);
         assert_eq!(row.require_string("path").as_deref(), Ok("/"));
         assert_eq!(row.strings("options"), Ok(Some(vec!["rw".to_string()])));
         assert_eq!(row.bool("required"), Ok(None));
         assert!(row.finish().is_ok());
 
-        let row = tables(value(r#"[{ option = "rw" }]"#), KNOWN)
+        let row = list(value(r#"[{ option = "rw" }]"#), table)
             .expect("ok")
             .remove(0);
         assert_eq!(
@@ -151,7 +146,7 @@ mod tests {
             "missing key `path`"
         );
         assert_eq!(
-            tables(value(r#""x""#), KNOWN).err().as_deref(),
+            list(value(r#""x""#), table).err().as_deref(),
             Some(r#"found string "x", where a list [...] is expected"#)
         );
         assert_eq!(

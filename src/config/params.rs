@@ -62,6 +62,23 @@ impl<'a> Params<'a> {
         })
     }
 
+    /// Takes an optional field and reads it with `read` (see `config::fields`); an error
+    /// of `read` is put at the field, after its name.
+    pub fn take_with<T>(
+        &mut self,
+        key: &str,
+        read: impl FnOnce(Value) -> Result<T, String>,
+    ) -> Result<Option<Spanned<T>>, SpecError> {
+        let Some(raw) = self.take_raw(key) else {
+            return Ok(None);
+        };
+        let span = raw.span();
+        match read(raw.into_inner()) {
+            Ok(value) => Ok(Some(Spanned::new(span, value))),
+            Err(e) => Err(self.source.error_at(span, format!("`{key}`: {e}"))),
+        }
+    }
+
     /// Takes a required field.
     pub fn require<T: DeserializeOwned>(&mut self, key: &str, what: &str) -> Result<T, SpecError> {
         self.take(key)?

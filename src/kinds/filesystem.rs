@@ -38,7 +38,8 @@ pub struct Expected {
 impl Expected {
     const KEYS: &[&str] = &["path", "options", "required"];
 
-    fn read(mut f: fields::Fields) -> Result<Expected, String> {
+    fn read(v: toml::Value) -> Result<Expected, String> {
+        let mut f = fields::Fields::new(v, Expected::KEYS)?;
         let expected = Expected {
             path: f.require_string("path")?.into(),
             options: f.strings("options")?.unwrap_or_default(),
@@ -59,13 +60,14 @@ pub struct Filesystem {
 
 impl Filesystem {
     pub fn parse(p: &mut Params) -> Result<Self, SpecError> {
-        let raw = p.take_raw("mounts").ok_or_else(|| {
-            p.error_here("missing `mounts` (a list of { path = \"/\", options = [\"rw\"] } tables)")
-        })?;
-        let span = raw.span();
-        let mounts: Vec<Expected> = fields::tables(raw.into_inner(), Expected::KEYS)
-            .and_then(|rows| rows.into_iter().map(Expected::read).collect())
-            .map_err(|e| p.source().error_at(span, format!("`mounts`: {e}")))?;
+        let mounts: Vec<Expected> = p
+            .take_with("mounts", |v| fields::list(v, Expected::read))?
+            .ok_or_else(|| {
+                p.error_here(
+                    "missing `mounts` (a list of { path = \"/\", options = [\"rw\"] } tables)",
+                )
+            })?
+            .into_inner();
         if let Some(bad) = mounts.iter().find(|m| !m.path.is_absolute()) {
             return Err(p.error_here(format!(
                 "`mounts`: {} is not an absolute path",

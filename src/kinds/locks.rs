@@ -75,17 +75,10 @@ pub struct Locks {
 
 impl Locks {
     pub fn parse(p: &mut Params) -> Result<Self, SpecError> {
-        let pid_files: Vec<PidFile> = match p.take_raw("pid_files") {
-            None => Vec::new(),
-            Some(raw) => {
-                let span = raw.span();
-                let read = match raw.into_inner() {
-                    toml::Value::Array(items) => items.into_iter().map(PidFile::read).collect(),
-                    other => Err(fields::wrong(&other, "a list [...]")),
-                };
-                read.map_err(|e| p.source().error_at(span, format!("`pid_files`: {e}")))?
-            }
-        };
+        let pid_files: Vec<PidFile> = p
+            .take_with("pid_files", |v| fields::list(v, PidFile::read))?
+            .map(|list| list.into_inner())
+            .unwrap_or_default();
         let lock_files: Vec<String> = p.take("lock_files")?.unwrap_or_default();
         if pid_files.is_empty() && lock_files.is_empty() {
             return Err(p.error_here("give `pid_files` or `lock_files` (paths; globs allowed)"));

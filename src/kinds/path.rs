@@ -53,7 +53,8 @@ const RULE_KEYS: &[&str] = &[
 ];
 
 impl RawRule {
-    fn read(mut f: fields::Fields) -> Result<RawRule, String> {
+    fn read(v: toml::Value) -> Result<RawRule, String> {
+        let mut f = fields::Fields::new(v, RULE_KEYS)?;
         let rule = RawRule {
             paths: f.require_strings("paths")?,
             absent: f.bool("absent")?,
@@ -95,15 +96,14 @@ pub struct PathRules {
 
 impl PathRules {
     pub fn parse(p: &mut Params) -> Result<Self, SpecError> {
-        let raw = p.take_raw("rules").ok_or_else(|| {
-            p.error_here("missing `rules` (a list of { paths = [...], REQUIREMENT })")
-        })?;
-        let span = raw.span();
-        let list: Vec<RawRule> = fields::tables(raw.into_inner(), RULE_KEYS)
-            .and_then(|rows| rows.into_iter().map(RawRule::read).collect())
-            .map_err(|e| p.source().error_at(span.clone(), format!("`rules`: {e}")))?;
+        let list = p
+            .take_with("rules", |v| fields::list(v, RawRule::read))?
+            .ok_or_else(|| {
+                p.error_here("missing `rules` (a list of { paths = [...], REQUIREMENT })")
+            })?;
+        let span = list.span();
         let mut rules = Vec::new();
-        for r in list {
+        for r in list.into_inner() {
             if r.paths.is_empty() || r.paths.iter().any(|x| !x.starts_with('/')) {
                 return Err(p
                     .source()

@@ -96,16 +96,9 @@ impl Sequence {
                 )
             }
         };
-        let env = match p.take_raw("peer_env") {
-            None => None,
-            Some(raw) => {
-                let span = raw.span();
-                Some(
-                    PeerEnv::read(raw.into_inner())
-                        .map_err(|e| p.source().error_at(span, format!("`peer_env`: {e}")))?,
-                )
-            }
-        };
+        let env = p
+            .take_with("peer_env", PeerEnv::read)?
+            .map(|env| env.into_inner());
         let peer = match (fixed, env) {
             (Some(e), None) => Peer::Fixed(e),
             (None, Some(PeerEnv { path, key })) if path.is_absolute() => Peer::Env { path, key },
