@@ -108,9 +108,12 @@ pub fn post(
         env!("CARGO_PKG_VERSION"),
         body.len()
     );
+    // One write, so head and body leave in one segment (NODELAY sends each write at
+    // once) and the server reads the whole request in one go.
+    let mut request = head.into_bytes();
+    request.extend_from_slice(body);
     stream
-        .write_all(head.as_bytes())
-        .and_then(|()| stream.write_all(body))
+        .write_all(&request)
         .map_err(|e| io_err("sending the request", e))?;
 
     let mut read = |buf: &mut [u8], phase: &'static str| -> Result<usize, HttpError> {
