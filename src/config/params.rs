@@ -39,8 +39,8 @@ impl<'a> Params<'a> {
 
     /// Removes a field and returns its raw value and span.
     pub fn take_raw(&mut self, key: &str) -> Option<Spanned<Value>> {
-        let found = self.fields.keys().find(|k| k.get_ref() == key).cloned()?;
-        self.fields.remove(&found)
+        // A `Spanned<String>` key is looked up by its text (it borrows as `str`).
+        self.fields.remove(key)
     }
 
     /// Takes an optional field of type `T`; a value of the wrong type is an error at it.
