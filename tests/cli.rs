@@ -372,6 +372,32 @@ fn list_and_explain_speak_json() {
     assert_eq!(c["timeout_ms"], 5000.0);
 }
 
+/// A tree walk takes as long as the image is big (a million entries: 13.5 s from a cold
+/// cache on the benchmark machine), so the tree checks' own timeout must not cut it
+/// short before the run's --timeout does (30 s by default).
+#[test]
+fn tree_checks_are_bounded_by_the_run_deadline_not_a_local_guess() {
+    let ran = run(&["list", "--format", "json"]);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    let listed = ran.json();
+    let trees: Vec<&str> = listed["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .filter(|c| c["kind"] == "tree")
+        .filter_map(|c| c["id"].as_str())
+        .collect();
+    assert_eq!(trees.len(), 5, "{listed:#}");
+    for id in trees {
+        let ran = run(&["explain", id, "--format", "json"]);
+        assert_eq!(ran.code, 0, "{}", ran.stderr);
+        let ms = ran.json()["checks"][0]["timeout_ms"]
+            .as_f64()
+            .expect("timeout_ms");
+        assert!(ms >= 30_000.0, "{id}: {ms} ms");
+    }
+}
+
 #[test]
 fn an_option_the_command_does_not_take_is_a_usage_error() {
     for (args, words) in [
