@@ -3,7 +3,10 @@
 //!
 //! Where a check runs depends on what it may wait for. A check of a kind that waits on
 //! something outside (a daemon, a peer, a program: `KindDef::waits`) gets a thread of
-//! its own, so nothing queues behind it. The others read a few files and are done in
+//! its own, so nothing queues behind it; a thread whose check is done takes the next
+//! such check rather than a new thread being started (a boot run 0.95-0.97x, bench/ab.sh:
+//! a clone and its stack's mappings cost the lane time while it runs the critical
+//! chain). The others read a few files and are done in
 //! microseconds, so they run one after another on one worker, the local lane: a thread
 //! started per check cost more than the check (about 60 µs each, 11 of them at boot).
 //!
@@ -50,6 +53,9 @@ enum Msg {
         pos: usize,
         outcome: thread::Result<Outcome>,
         at: Instant,
+        /// A thread of its own that is free now: it runs the next check sent here, and
+        /// ends when this is dropped.
+        free: Option<mpsc::Sender<usize>>,
     },
 }
 
@@ -113,6 +119,10 @@ pub(super) fn run_pass(
     let mut lane: Option<Lane> = None;
     // The lane's checks in the order handed to it: the first is running or next.
     let mut lane_queue: VecDeque<usize> = VecDeque::new();
+    // Threads of their own whose check is done, for the next check that waits: a reused
+    // thread starts at once, and a new one costs a clone and its stack's mappings while
+    // the lane is running the critical chain.
+    let mut free: Vec<mpsc::Sender<usize>> = Vec::new();
     loop {
         // Start what can start; a check settled at once (kept, blocked, too late) may
         // free others, so go round until nothing changes.
@@ -177,7 +187,7 @@ pub(super) fn run_pass(
                     if on_lane {
                         lane_queue.push_back(pos);
                         stages[pos] = Stage::Queued;
-                    } else if let Err(outcome) = spawn_alone(&shared, pos) {
+                    } else if let Err(outcome) = run_alone(&shared, pos, &mut free) {
                         slots[pos] = Some(judged(
                             check,
                             target,
@@ -230,7 +240,13 @@ pub(super) fn run_pass(
                     };
                 }
             }
-            Ok(Msg::Done { pos, outcome, at }) => {
+            Ok(Msg::Done {
+                pos,
+                outcome,
+                at,
+                free: thread,
+            }) => {
+                free.extend(thread);
                 if slots[pos].is_some() {
                     continue; // given up on already
                 }
@@ -371,8 +387,8 @@ pub fn running_check() -> Option<String> {
 }
 
 /// Runs the check at `pos` on the calling thread, telling the engine when it starts and
-/// how it ended.
-fn run_one(shared: &Shared, pos: usize) {
+/// how it ended (and, for a thread of its own, where to send it the next one).
+fn run_one(shared: &Shared, pos: usize, free: Option<mpsc::Sender<usize>>) {
     let check = &shared.spec.checks[shared.selected[pos]];
     RUNNING.with(|r| *r.borrow_mut() = Some(check.id.clone()));
     let at = Instant::now();
@@ -392,16 +408,34 @@ fn run_one(shared: &Shared, pos: usize) {
         pos,
         outcome,
         at: Instant::now(),
+        free,
     });
 }
 
-/// Starts the check at `pos` on a thread of its own.
-fn spawn_alone(shared: &Shared, pos: usize) -> Result<(), Outcome> {
+/// Runs the check at `pos` on a thread of its own: a free one if there is one, else a
+/// new one. The thread offers itself again after each check, and ends when the engine
+/// drops the offer (at the end of the pass).
+fn run_alone(
+    shared: &Shared,
+    pos: usize,
+    free: &mut Vec<mpsc::Sender<usize>>,
+) -> Result<(), Outcome> {
+    while let Some(thread) = free.pop() {
+        if thread.send(pos).is_ok() {
+            return Ok(());
+        }
+    }
     let mine = shared.clone();
-    let name = shared.spec.checks[shared.selected[pos]].id.clone();
     thread::Builder::new()
-        .name(name)
-        .spawn(move || run_one(&mine, pos))
+        .name("check".into())
+        .spawn(move || {
+            let mut next = Some(pos);
+            while let Some(pos) = next.take() {
+                let (offer, jobs) = mpsc::channel();
+                run_one(&mine, pos, Some(offer));
+                next = jobs.recv().ok();
+            }
+        })
         .map(drop)
         .map_err(|e| Outcome::error(format!("cannot start a thread for the check: {e}")))
 }
@@ -419,7 +453,7 @@ fn start_lane(shared: &Shared) -> Lane {
                 if stop.load(Ordering::Relaxed) {
                     break;
                 }
-                run_one(&mine, pos);
+                run_one(&mine, pos, None);
             }
         });
     if let Err(e) = spawned {
