@@ -8,7 +8,9 @@
 //!   (vtables, string tables, the spec's tables) needs a relocation at start. As RELA
 //!   entries those are 24 bytes each, about 48 KiB; packed as RELR (`-z
 //!   pack-relative-relocs`, GNU ld 2.38 and lld 15 on) they take 640 bytes. musl's
-//!   static-PIE start code applies RELR from 1.2.4 on; Rust's musl target ships 1.2.5.
+//!   static-PIE start code applies RELR from 1.2.4 on. Rust's musl targets ship 1.2.5
+//!   from Rust 1.93 on and 1.2.3 before, so an older rustc links without it (a binary
+//!   whose start code ignored RELR would crash at once; CI runs the built binary).
 //!   glibc builds are left alone: a static glibc before 2.36 would not apply them.
 
 fn main() {
@@ -23,7 +25,24 @@ fn main() {
     let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
     println!("cargo::rustc-link-arg-bins=-Wl,--no-eh-frame-hdr");
     println!("cargo::rustc-link-arg-bins=-Wl,-T,{dir}/link/no-unwind-tables.ld");
-    if std::env::var("CARGO_CFG_TARGET_ENV").is_ok_and(|env| env == "musl") {
+    let musl = std::env::var("CARGO_CFG_TARGET_ENV").is_ok_and(|env| env == "musl");
+    if musl && rustc_minor().is_some_and(|minor| minor >= 93) {
         println!("cargo::rustc-link-arg-bins=-Wl,-z,pack-relative-relocs");
     }
+}
+
+/// The minor version of the rustc cargo builds with ("rustc 1.95.0 (...)" gives 95).
+fn rustc_minor() -> Option<u32> {
+    let rustc = std::env::var_os("RUSTC")?;
+    let out = std::process::Command::new(rustc)
+        .arg("--version")
+        .output()
+        .ok()?;
+    let text = String::from_utf8(out.stdout).ok()?;
+    text.split_whitespace()
+        .nth(1)?
+        .split('.')
+        .nth(1)?
+        .parse()
+        .ok()
 }

@@ -431,6 +431,12 @@ fn run_alone(
         .spawn(move || {
             let mut next = Some(pos);
             while let Some(pos) = next.take() {
+                // Named after the check it runs, as ps, gdb and core dumps show it
+                // (the kernel keeps 15 bytes of it).
+                let id = &mine.spec.checks[mine.selected[pos]].id;
+                if let Ok(name) = std::ffi::CString::new(id.as_str()) {
+                    let _ = nix::sys::prctl::set_name(&name);
+                }
                 let (offer, jobs) = mpsc::channel();
                 run_one(&mine, pos, Some(offer));
                 next = jobs.recv().ok();

@@ -122,11 +122,11 @@ const FIRST_READ: usize = 8192;
 /// Reads at most `limit` bytes of an open file as UTF-8 text.
 pub fn read_bounded(file: File, path: &Path, limit: usize) -> Result<String, ReadError> {
     // /proc files report size 0, so the size cannot be trusted: read one byte past the
-    // limit to tell "exactly at the limit" from "over it". Start with a page: from an
-    // empty buffer read_to_end begins with 32 bytes and doubles, eight reads for a
-    // mountinfo that one read returns.
-    let mut bytes = Vec::with_capacity(FIRST_READ.min(limit + 1));
-    file.take(limit as u64 + 1)
+    // limit to tell "exactly at the limit" from "over it". Start with 8 KiB: from an
+    // empty buffer read_to_end begins with 32 bytes and doubles, nine reads for a
+    // mountinfo that one read (and one that finds the end) returns.
+    let mut bytes = Vec::with_capacity(FIRST_READ.min(limit.saturating_add(1)));
+    file.take((limit as u64).saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(|source| ReadError::Io {
             path: path.to_path_buf(),
