@@ -81,8 +81,23 @@ impl<'a> Params<'a> {
 
     /// Takes a required field.
     pub fn require<T: DeserializeOwned>(&mut self, key: &str, what: &str) -> Result<T, SpecError> {
-        self.take(key)?
-            .ok_or_else(|| self.error_here(format!("missing `{key}` ({what})")))
+        self.take(key)?.ok_or_else(|| self.missing(key, what))
+    }
+
+    /// Takes a required field and reads it with `read`, as [`Params::take_with`].
+    pub fn require_with<T>(
+        &mut self,
+        key: &str,
+        what: &str,
+        read: impl FnOnce(Value) -> Result<T, String>,
+    ) -> Result<Spanned<T>, SpecError> {
+        self.take_with(key, read)?
+            .ok_or_else(|| self.missing(key, what))
+    }
+
+    /// A required field is not there: the error says what it should have held.
+    fn missing(&self, key: &str, what: &str) -> SpecError {
+        self.error_here(format!("missing `{key}` ({what})"))
     }
 
     /// Takes an optional duration written as "500ms", "2s", "1m".

@@ -61,12 +61,11 @@ pub struct Filesystem {
 impl Filesystem {
     pub fn parse(p: &mut Params) -> Result<Self, SpecError> {
         let mounts: Vec<Expected> = p
-            .take_with("mounts", |v| fields::list(v, Expected::read))?
-            .ok_or_else(|| {
-                p.error_here(
-                    "missing `mounts` (a list of { path = \"/\", options = [\"rw\"] } tables)",
-                )
-            })?
+            .require_with(
+                "mounts",
+                "a list of { path = \"/\", options = [\"rw\"] } tables",
+                |v| fields::list(v, Expected::read),
+            )?
             .into_inner();
         if let Some(bad) = mounts.iter().find(|m| !m.path.is_absolute()) {
             return Err(p.error_here(format!(

@@ -96,11 +96,9 @@ pub struct PathRules {
 
 impl PathRules {
     pub fn parse(p: &mut Params) -> Result<Self, SpecError> {
-        let list = p
-            .take_with("rules", |v| fields::list(v, RawRule::read))?
-            .ok_or_else(|| {
-                p.error_here("missing `rules` (a list of { paths = [...], REQUIREMENT })")
-            })?;
+        let list = p.require_with("rules", "a list of { paths = [...], REQUIREMENT }", |v| {
+            fields::list(v, RawRule::read)
+        })?;
         let span = list.span();
         let mut rules = Vec::new();
         for r in list.into_inner() {
