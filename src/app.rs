@@ -3,6 +3,7 @@
 
 use crate::cli::{self, Cli, Command, Format};
 use crate::engine::{self, overrides};
+use crate::model::text::visible;
 use crate::model::{Mode, clock};
 use crate::report::{self, human::Verbosity};
 use crate::spec::{self, Location};
@@ -29,7 +30,7 @@ pub fn main(cli: &Cli) -> i32 {
             println!(
                 "ha-preflight {}\n{}",
                 env!("CARGO_PKG_VERSION"),
-                spec_source(cli)
+                visible(&spec_source(cli), false)
             );
             0
         }
@@ -40,8 +41,11 @@ pub fn main(cli: &Cli) -> i32 {
 
 /// Says what is wrong with the command line or the spec and returns the exit code: 2, or
 /// for a monitoring plugin (`--format nagios`) UNKNOWN, 3, with its one status line on
-/// stdout as the plugin convention wants.
+/// stdout as the plugin convention wants. The message may quote a bundle's member or
+/// spec names, an image's file names: its control characters are escaped, and it stays
+/// one line.
 pub fn usage_error(nagios: bool, e: &str) -> i32 {
+    let e = &visible(e, false);
     if nagios {
         println!(
             "HA-PREFLIGHT UNKNOWN - {}",
@@ -179,7 +183,11 @@ fn panic_report(format: Format, mode: Mode, check: Option<&str>, what: &str) -> 
         Some(id) => format!("check {id} panicked"),
         None => "ha-preflight panicked outside any check".to_string(),
     };
-    let stderr = format!("ha-preflight: internal error: {whose} ({what}); please report this\n");
+    // A panic's message can quote the text it choked on.
+    let stderr = format!(
+        "ha-preflight: internal error: {whose} ({}); please report this\n",
+        visible(what, false)
+    );
     let stdout = match format {
         Format::Human => {
             let cause = check
@@ -306,13 +314,13 @@ fn collect(cli: &Cli) -> i32 {
     match take_bundle(cli, output) {
         Ok(said) => {
             if !cli.quiet {
-                println!("{said}");
+                println!("{}", visible(&said, true));
             }
             0
         }
         Err(Failed::Usage(e)) => usage_error(false, &e),
         Err(Failed::Write(e)) => {
-            eprintln!("ha-preflight collect: {e}");
+            eprintln!("ha-preflight collect: {}", visible(&e, false));
             1
         }
     }
@@ -395,6 +403,8 @@ fn take_bundle(cli: &Cli, output: &std::path::Path) -> Result<String, Failed> {
         meta.taken,
         run.verdict.as_str(),
         output.display(),
+        // The box's name is the kernel's, set by whoever could: one line, escaped.
+        host = visible(&host, false),
     ))
 }
 

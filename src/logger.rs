@@ -18,6 +18,9 @@ impl Log for Logger {
         if !self.enabled(record.metadata()) {
             return;
         }
+        // Messages quote what the checks saw (a summary, an override's file): escaped,
+        // one line each, so a log line can neither drive the terminal nor forge another.
+        let text = crate::model::text::visible(&record.args().to_string(), false);
         let line = if self.journal {
             let priority = match record.level() {
                 Level::Error => 3,
@@ -25,9 +28,9 @@ impl Log for Logger {
                 Level::Info => 6,
                 Level::Debug | Level::Trace => 7,
             };
-            format!("<{priority}>{}\n", record.args())
+            format!("<{priority}>{text}\n")
         } else {
-            format!("ha-preflight: {}\n", record.args())
+            format!("ha-preflight: {text}\n")
         };
         // Progress is best effort: a closed stderr must not stop the checks.
         let _ = std::io::stderr().write_all(line.as_bytes());

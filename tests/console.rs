@@ -27,6 +27,11 @@ fn have(tool: &str) -> bool {
 /// The screen of an 80x24 tmux pane after `command` ran in it (with escapes when
 /// `escapes`).
 fn screen(name: &str, command: &str, escapes: bool) -> String {
+    screen_and_title(name, command, escapes).0
+}
+
+/// The screen, and the pane's title (what an OSC 0/2 sequence sets) before and after.
+fn screen_and_title(name: &str, command: &str, escapes: bool) -> (String, [String; 2]) {
     assert!(have("tmux"), "tmux is needed (.ci/run installs it)");
     let socket = format!("ha-preflight-test-{name}-{}", std::process::id());
     let tmux = |args: &[&str]| {
@@ -52,6 +57,11 @@ fn screen(name: &str, command: &str, escapes: bool) -> String {
         "{}",
         String::from_utf8_lossy(&started.stderr)
     );
+    let title = || {
+        let out = tmux(&["display-message", "-p", "-t", name, "#{pane_title}"]);
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let before = title();
     let deadline = Instant::now() + Duration::from_secs(10);
     let mut shown = String::new();
     while Instant::now() < deadline {
@@ -65,12 +75,13 @@ fn screen(name: &str, command: &str, escapes: bool) -> String {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    let after = title();
     tmux(&["kill-server"]);
     assert!(
         shown.contains("<end>"),
         "the report never finished:\n{shown}"
     );
-    shown
+    (shown, [before, after])
 }
 
 #[test]
@@ -198,4 +209,67 @@ fn a_usage_error_is_one_line_and_where_help_is() {
         );
         assert_eq!(lines[1], "try 'ha-preflight --help'");
     }
+}
+
+#[test]
+fn a_hostile_bundle_neither_retitles_nor_clears_the_terminal_nor_forges_a_verdict() {
+    let dir = common::scratch("console-hostile");
+    let tar = dir.join("hostile.tar");
+    common::bundle(
+        &tar,
+        "meta['host'] = 'node-a' + evil; meta['taken'] = '2026-12-02' + evil",
+        "",
+    );
+    // Colour on, as on a real console: the report's own escapes stay, the bundle's do not.
+    let command = format!("TERM=xterm {} --bundle {}", bin(), tar.display());
+    let (shown, [before, after]) = screen_and_title("hostile", &command, false);
+    assert!(!before.contains("pwned"), "{before}");
+    assert_eq!(before, after, "the bundle set the terminal's title");
+    let lines: Vec<&str> = shown.lines().collect();
+    // Not cleared: the report's first lines are still on screen, from its top.
+    let first = lines
+        .iter()
+        .position(|l| l.starts_with("ha-preflight boot: FAIL"))
+        .unwrap_or_else(|| panic!("the header was wiped:\n{shown}"));
+    assert!(
+        lines[first + 1].starts_with("judged: bundle "),
+        "{}\n{shown}",
+        lines[first + 1]
+    );
+    assert!(shown.contains("\\x1b]0;pwned\\x07"), "{shown}");
+    assert!(
+        !lines.iter().any(|l| l.starts_with("verdict: pass")),
+        "a forged verdict:\n{shown}"
+    );
+    let end = lines
+        .iter()
+        .position(|l| l.starts_with("<end>"))
+        .expect("marker");
+    assert!(
+        lines[end - 1].starts_with("verdict: fail, root cause netrun-layout"),
+        "{shown}"
+    );
+    // The bytes a serial console gets: every ESC starts one of the report's colours.
+    assert!(have("script"), "script(1) is needed (util-linux)");
+    let out = Command::new("script")
+        .args(["-qec"])
+        .arg(format!("stty cols 80 rows 24; env TERM=xterm {command}"))
+        .arg("/dev/null")
+        .output()
+        .expect("script runs");
+    let raw = String::from_utf8_lossy(&out.stdout);
+    assert!(raw.contains('\x1b'), "no colour on a terminal");
+    for (at, _) in raw.match_indices('\x1b') {
+        let rest = &raw[at + 1..];
+        let sgr = rest
+            .strip_prefix('[')
+            .and_then(|r| r.split_once('m'))
+            .is_some_and(|(codes, _)| codes.chars().all(|c| c.is_ascii_digit() || c == ';'));
+        assert!(
+            sgr,
+            "an escape that is not a colour: {:?}",
+            &rest[..rest.len().min(20)]
+        );
+    }
+    assert!(!raw.contains('\x07') && !raw.contains('\u{9b}'), "{raw:?}");
 }

@@ -1,7 +1,8 @@
 //! The shared words, at the bottom of the house: every other floor may use them, and
 //! they use nothing of the crate. What a check is for (`Mode`, `Severity`), what it found
 //! (`Finding`, `Outcome`, `Evidence`), how it ended (`Status`), a run (`CheckResult`,
-//! `Run`), patterns, durations and clock times.
+//! `Run`), patterns, durations and clock times, and outside text made safe to show
+//! (`text::visible`).
 
 mod bytes;
 pub mod clock;
@@ -12,6 +13,7 @@ pub mod pattern;
 mod run;
 pub mod sort;
 mod status;
+pub mod text;
 
 pub use bytes::human_bytes;
 pub use mode::{FailOn, Mode, Severity};

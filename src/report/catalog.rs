@@ -3,6 +3,7 @@
 
 use crate::model::Mode;
 use crate::model::duration;
+use crate::model::text::visible;
 use crate::spec::{Check, Spec};
 use serde::Serialize;
 use std::fmt::Write;
@@ -73,9 +74,9 @@ fn json(spec: &Spec, checks: Vec<Entry>) -> String {
         spec: spec.files.iter().map(|f| f.display().to_string()).collect(),
         checks,
     };
-    serde_json::to_string_pretty(&catalog)
-        .unwrap_or_else(|e| format!("{{\"tool\":\"ha-preflight\",\"schema\":1,\"error\":\"{e}\"}}"))
-        + "\n"
+    super::json::inert(serde_json::to_string_pretty(&catalog).unwrap_or_else(|e| {
+        format!("{{\"tool\":\"ha-preflight\",\"schema\":1,\"error\":\"{e}\"}}")
+    })) + "\n"
 }
 
 /// `list --format json`.
@@ -88,11 +89,12 @@ pub fn explain_json(spec: &Spec, check: &Check) -> String {
     json(spec, vec![entry(check, true)])
 }
 
-/// `list`: a table of the checks.
+/// `list`: a table of the checks. The spec may come from a bundle or an image: its file
+/// names are escaped (`text::visible`); ids were checked when it loaded.
 pub fn list_human(spec: &Spec) -> String {
     let width = spec.checks.iter().map(|c| c.id.len()).max().unwrap_or(2);
     let files: Vec<String> = spec.files.iter().map(|f| f.display().to_string()).collect();
-    let mut out = format!("# spec: {}\n", files.join(", "));
+    let mut out = format!("# spec: {}\n", visible(&files.join(", "), false));
     let _ = writeln!(
         out,
         "{:<width$}  {:<12}  {:<8}  MODES",
@@ -109,10 +111,12 @@ pub fn list_human(spec: &Spec) -> String {
             modes.join(",")
         );
     }
-    out
+    visible(&out, true)
 }
 
-/// `explain ID`: what a check verifies, why, how to fix it, and how it is run.
+/// `explain ID`: what a check verifies, why, how to fix it, and how it is run. Its texts
+/// may come from a bundle or an image: each is escaped as it goes in, line by line for
+/// `why` and `fix`, and the page as a whole once more at the end.
 pub fn explain_human(c: &Check) -> String {
     let modes: Vec<String> = c.modes.iter().map(Mode::to_string).collect();
     let mut out = format!(
@@ -121,7 +125,7 @@ pub fn explain_human(c: &Check) -> String {
         c.severity,
         c.kind.name,
         modes.join(", "),
-        c.title
+        visible(&c.title, false)
     );
     let _ = write!(out, "WHY\n{}\n\nFIX\n{}\n", block(&c.why), block(&c.fix));
     if c.fix.contains("$ROOT") {
@@ -146,20 +150,24 @@ pub fn explain_human(c: &Check) -> String {
     }
     if let Some(w) = &c.when {
         let cond = if w.exists { "exists" } else { "does not exist" };
-        let _ = write!(out, "\nAPPLIES WHEN {} {cond}\n", w.pattern);
+        let _ = write!(
+            out,
+            "\nAPPLIES WHEN {} {cond}\n",
+            visible(&w.pattern, false)
+        );
     }
     let _ = write!(
         out,
         "\nTIMEOUT {}\nDEFINED AT {}\n",
         duration::display(c.timeout),
-        c.defined_at
+        visible(&c.defined_at, false)
     );
-    out
+    visible(&out, true)
 }
 
 fn block(text: &str) -> String {
     text.lines()
-        .map(|l| format!("  {}", l.trim()))
+        .map(|l| format!("  {}", visible(l.trim(), false)))
         .collect::<Vec<_>>()
         .join("\n")
 }

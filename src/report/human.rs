@@ -11,6 +11,7 @@
 
 use super::About;
 use crate::engine::check_of;
+use crate::model::text::visible;
 use crate::model::{CheckResult, Mode, Run, Status};
 use crate::spec::Spec;
 use std::io::IsTerminal;
@@ -72,15 +73,20 @@ impl Line {
         }
     }
 
+    /// The line as printed. Outside text was escaped where it entered (`wrap`,
+    /// `truncate`), so that the layout counts what is shown; escaping again here, around
+    /// the painted part, is the last guard: nothing but the report's own colour codes
+    /// and line ends reaches the terminal raw.
     fn show(&self, color: bool) -> String {
+        let safe = |s: &str| visible(s, true);
         match self.paint {
             Some((from, to, code)) if color => format!(
                 "{}\x1b[{code}m{}\x1b[0m{}",
-                &self.text[..from],
-                &self.text[from..to],
-                &self.text[to..]
+                safe(&self.text[..from]),
+                safe(&self.text[from..to]),
+                safe(&self.text[to..])
             ),
-            _ => self.text.clone(),
+            _ => safe(&self.text),
         }
     }
 }
@@ -429,18 +435,22 @@ fn verdict_line(run: &Run, spec: &Spec, roots: &[&CheckResult]) -> String {
 }
 
 /// Cuts a line to `width` characters, ending in "..." when cut (plain ASCII: a serial
-/// console may not show an ellipsis).
+/// console may not show an ellipsis). Control characters are escaped first
+/// (`text::visible`): the width is that of what the terminal shows.
 pub fn truncate(text: &str, width: usize) -> String {
+    let text = visible(text, false);
     if text.chars().count() <= width {
-        return text.to_string();
+        return text;
     }
     let kept: String = text.chars().take(width.saturating_sub(3)).collect();
     format!("{}...", kept.trim_end())
 }
 
 /// Wraps `text` at spaces to `width` columns: the first line after `first`, the others
-/// after `rest`. A word longer than a line is cut where the line ends.
+/// after `rest`. A word longer than a line is cut where the line ends. Control
+/// characters in `text` are escaped first, as in `truncate`.
 pub fn wrap(text: &str, first: &str, rest: &str, width: usize) -> Vec<String> {
+    let text = visible(text, false);
     let mut lines = Vec::new();
     let mut line = first.to_string();
     let mut fresh = true; // nothing but the prefix on the line yet

@@ -107,6 +107,25 @@ pub fn render(run: &Run, spec: &Spec, mode: Mode, root: &str, about: &About) -> 
     };
     // Serializing plain structs of strings and numbers cannot fail; should it ever, the
     // report says so rather than printing nothing.
-    serde_json::to_string_pretty(&report)
-        .unwrap_or_else(|e| format!("{{\"tool\":\"ha-preflight\",\"schema\":1,\"error\":\"{e}\"}}"))
+    inert(serde_json::to_string_pretty(&report).unwrap_or_else(|e| {
+        format!("{{\"tool\":\"ha-preflight\",\"schema\":1,\"error\":\"{e}\"}}")
+    }))
+}
+
+/// JSON that a terminal can show: serde_json escapes C0 controls, but writes DEL, C1
+/// controls (U+009B is CSI to many terminals) and bidi overrides as they are. Outside a
+/// string JSON is ASCII, so each of them is inside one, where `\uXXXX` reads back as
+/// the same character: the text stays whole.
+pub fn inert(json: String) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        match c {
+            '\u{7f}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }

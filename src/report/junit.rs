@@ -130,7 +130,11 @@ fn seconds(d: std::time::Duration) -> String {
     format!("{:.3}", d.as_secs_f64())
 }
 
-/// Escapes text for XML content and attributes, dropping characters XML 1.0 forbids.
+/// Escapes text for XML content and attributes, losing nothing XML 1.0 can hold: CR (which
+/// a parser would turn into LF), DEL, C1 controls and bidi overrides as character
+/// references, so the file carries them but a terminal showing it raw does not obey
+/// them. The C0 controls XML 1.0 cannot hold at all are written as visible escapes
+/// (`\x1b`, as `text::visible` does), not dropped.
 fn xml(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -140,8 +144,13 @@ fn xml(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            '\n' | '\t' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 => {}
+            '\n' | '\t' => out.push(c),
+            '\r' | '\u{7f}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {
+                let _ = write!(out, "&#x{:x};", c as u32);
+            }
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
             '\u{FFFE}' | '\u{FFFF}' => {}
             c => out.push(c),
         }
@@ -153,6 +162,9 @@ fn xml(text: &str) -> String {
 mod tests {
     #[test]
     fn escapes() {
-        assert_eq!(super::xml("a<b & \"c\"\u{1}"), "a&lt;b &amp; &quot;c&quot;");
+        assert_eq!(
+            super::xml("a<b & \"c\"\u{1}\r\u{9b}\u{202e}"),
+            "a&lt;b &amp; &quot;c&quot;\\x01&#xd;&#x9b;&#x202e;"
+        );
     }
 }

@@ -66,9 +66,10 @@ pub fn render(run: &Run, spec: &Spec) -> String {
 }
 
 /// Text safe in plugin output: `|` starts performance data, so it may not appear in
-/// the text, and each result is one line.
+/// the text, each result is one line, and control characters are escaped
+/// (`text::visible`): the plugin is run by hand on a terminal too.
 pub fn plain(text: &str) -> String {
-    text.replace('|', "/").replace(['\n', '\r'], " ")
+    crate::model::text::visible(&text.replace('|', "/").replace(['\n', '\r'], " "), false)
 }
 
 #[cfg(test)]
@@ -83,5 +84,6 @@ mod tests {
         assert_eq!(state(Status::Wait), ("CRITICAL", 2));
         assert_eq!(state(Status::Error), ("UNKNOWN", 3));
         assert_eq!(plain("a | b\nc"), "a / b c");
+        assert_eq!(plain("a\x1b]0;t\x07"), "a\\x1b]0;t\\x07");
     }
 }

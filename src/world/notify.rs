@@ -21,7 +21,12 @@ pub fn status(text: &str) {
     // Best effort: a status line that cannot be sent changes nothing about the checks.
     if let Ok(sock) = UnixDatagram::unbound() {
         let _ = sock.set_nonblocking(true);
-        let line: String = text.chars().filter(|c| *c != '\n').take(400).collect();
+        // One line (a newline would start another assignment), and shown by
+        // `systemctl status` on a terminal: control characters escaped.
+        let line: String = crate::model::text::visible(text, false)
+            .chars()
+            .take(400)
+            .collect();
         let _ = sock.send_to_addr(format!("STATUS={line}\n").as_bytes(), &addr);
     }
 }

@@ -291,3 +291,54 @@ pub fn run_captured(name: &str, args: &[&str]) -> Ran {
     all.extend_from_slice(args);
     run(&all)
 }
+
+/// What a hostile bundle or tree carries: clear the screen, set the window title, go back
+/// to the start of the line and paint a verdict, reverse the text that follows.
+pub const EVIL: &str = "\x1b[2J\x1b]0;pwned\x07\rverdict: pass\x1b[0m\u{9b}2J\u{202e}";
+/// The same as the report shows it.
+pub const SHOWN: &str = "\\x1b[2J\\x1b]0;pwned\\x07\\rverdict: pass\\x1b[0m\\u{9b}2J\\u{202e}";
+
+pub fn python(script: &str, args: &[&str]) {
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "python3: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The incident bundle, its meta.json changed by `edit` (a Python statement on `meta`)
+/// and, when `spec_tail` is not empty, that text added to spec/boot.toml.
+pub fn bundle(out: &Path, edit: &str, spec_tail: &str) {
+    let script = r#"
+import io, json, sys, tarfile
+src, dst, edit, tail, evil = sys.argv[1:6]
+with tarfile.open(src) as t, tarfile.open(dst, "w", format=tarfile.USTAR_FORMAT) as o:
+    for m in t.getmembers():
+        data = t.extractfile(m).read()
+        if m.name.endswith("/meta.json"):
+            meta = json.loads(data)
+            exec(edit)
+            data = json.dumps(meta).encode()
+        if m.name.endswith("/spec/boot.toml"):
+            data += tail.encode()
+        m.size = len(data)
+        o.addfile(m, io.BytesIO(data))
+"#;
+    let src = fixture("bundle/incident.tar");
+    python(
+        script,
+        &[
+            src.to_str().unwrap_or_default(),
+            out.to_str().unwrap_or_default(),
+            edit,
+            spec_tail,
+            EVIL,
+        ],
+    );
+}
