@@ -72,7 +72,6 @@ fn run(cli: &Cli) -> Result<i32, String> {
     };
     let spec =
         Arc::new(spec::load(&location, &target.root).map_err(|e| format!("spec error: {e}"))?);
-    let about = origin.about(&target);
     let catalog = match &cli.command {
         Command::List => Some(match cli.format {
             Format::Json => report::catalog::list_json(&spec),
@@ -107,6 +106,7 @@ fn run(cli: &Cli) -> Result<i32, String> {
         wait: cli.wait,
     };
     let run = engine::run(&spec, &selected, &target, &opts, &mut overrides);
+    let about = origin.about(&target, run.verdict);
     for unused in overrides.unused() {
         log::warn!("override matched nothing: {unused}");
     }
@@ -239,13 +239,15 @@ enum Origin {
 }
 
 impl Origin {
-    fn about(&self, target: &Target) -> report::About {
+    fn about(&self, target: &Target, verdict: crate::model::Status) -> report::About {
         match self {
             Origin::Bundle { path, meta, .. } => report::About::Bundle {
                 path: path.display().to_string(),
                 host: meta.host.clone(),
                 taken: meta.taken.clone(),
                 taken_at: meta.taken_at,
+                said: meta.said.clone(),
+                replayed: verdict.as_str(),
             },
             Origin::Here => match &target.world {
                 World::Captured { proc, sys } => report::About::Captured {
@@ -267,15 +269,12 @@ fn target_for(cli: &Cli, mode: Mode) -> Result<(Target, Origin), String> {
         let b = bundle::read(path).map_err(|e| format!("--bundle {e}"))?;
         let tape = Arc::new(Tape::playing(b.tape, world::BUNDLE_MISS));
         let target = Target::bundle(tape).map_err(|e| format!("--bundle: {e}"))?;
+        // Named by the member it is, so a spec error blames the file that holds it.
         let spec = b
             .spec
             .into_iter()
-            .enumerate()
-            .map(|(i, (name, text))| {
-                let shown = match b.meta.spec.get(i) {
-                    Some(original) => format!("{}:{original}", b.meta.host),
-                    None => format!("{}:spec/{name}", path.display()),
-                };
+            .map(|(name, text)| {
+                let shown = format!("{}:spec/{name}", path.display());
                 (std::path::PathBuf::from(shown), text)
             })
             .collect();
@@ -354,6 +353,7 @@ fn take_bundle(cli: &Cli, output: &std::path::Path) -> Result<String, Failed> {
         wait: None,
     };
     let run = engine::run(&spec, &selected, &target, &opts, &mut Default::default());
+    let roots = engine::root_causes(&run);
     let meta = bundle::Meta {
         tool: "ha-preflight".into(),
         version: env!("CARGO_PKG_VERSION").into(),
@@ -363,6 +363,9 @@ fn take_bundle(cli: &Cli, output: &std::path::Path) -> Result<String, Failed> {
         spec: sources
             .iter()
             .map(|s| s.path.display().to_string())
+            .collect(),
+        said: std::iter::once(run.verdict.as_str().to_string())
+            .chain(roots.iter().map(|r| engine::check_of(&spec, r).id.clone()))
             .collect(),
     };
     let about = report::About::Here;
@@ -389,7 +392,6 @@ fn take_bundle(cli: &Cli, output: &std::path::Path) -> Result<String, Failed> {
     let entries = tape.entries();
     let size = bundle::write(output, &meta, &entries, &files, &report)
         .map_err(|e| Failed::Write(e.to_string()))?;
-    let roots = engine::root_causes(&run);
     let cause = roots
         .first()
         .map(|r| format!(", root cause {}", engine::check_of(&spec, r).id))

@@ -102,6 +102,9 @@ fn a_bundle_of_the_incident_replays_as_the_incident_on_a_healthy_box() {
     let report = ran.json();
     assert_eq!(report["bundle"]["path"], tar.as_str());
     assert!(report["bundle"]["taken"].is_string(), "{report:#}");
+    // What the box concluded, recorded at collect and said by the replay.
+    assert_eq!(report["bundle"]["said"]["verdict"], "fail", "{report:#}");
+    assert_eq!(report["bundle"]["said"]["root_causes"][0], "netrun-layout");
     assert_eq!(status(&report, "lo-up"), "fail");
     assert_eq!(verdicts(&report), direct, "the replay differs from the box");
 
@@ -183,4 +186,237 @@ fn a_capture_of_proc_and_sys_says_what_it_cannot_judge() {
             "{id}: {c:#}"
         );
     }
+}
+
+// --- hostile bundles (issue 21, point 7): no root needed ----------------------------
+
+/// A marker in the analyst's own files, which a replay must never read.
+const VICTIM: &str = "MARKER-analysts-own-file-91b2";
+
+/// The incident bundle unpacked into a fresh folder; returns (scratch, folder bundle).
+fn unpacked(name: &str) -> (common::Scratch, std::path::PathBuf) {
+    let dir = scratch(name);
+    let out = std::process::Command::new("tar")
+        .arg("-xf")
+        .arg(common::fixture("bundle/incident.tar"))
+        .arg("-C")
+        .arg(dir.path())
+        .output()
+        .expect("tar runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let folder = dir.join("ha-preflight-bundle");
+    (dir, folder)
+}
+
+/// A 0600 file of the analyst's, with the marker, valid as a tape and as a spec.
+fn victim(dir: &std::path::Path) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join("victim");
+    std::fs::write(&path, format!("# {VICTIM}\n{{}}\n")).expect("victim");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    path
+}
+
+#[test]
+fn a_folder_bundle_is_read_without_following_links() {
+    use std::os::unix::fs::symlink;
+    type Plant = fn(&std::path::Path, &std::path::Path);
+    let cases: [(&str, &str, Plant); 5] = [
+        ("tape-link", "tape.json", |b, v| {
+            std::fs::remove_file(b.join("tape.json")).unwrap();
+            symlink(v, b.join("tape.json")).unwrap();
+        }),
+        ("spec-file-link", "spec/boot.toml", |b, v| {
+            std::fs::remove_file(b.join("spec/boot.toml")).unwrap();
+            symlink(v, b.join("spec/boot.toml")).unwrap();
+        }),
+        ("spec-folder-link", "spec", |b, v| {
+            // A whole folder of the analyst's, used as the spec.
+            let host = v.parent().unwrap().join("host-folder");
+            std::fs::create_dir_all(&host).unwrap();
+            std::fs::copy(v, host.join("x.toml")).unwrap();
+            std::fs::remove_dir_all(b.join("spec")).unwrap();
+            symlink(&host, b.join("spec")).unwrap();
+        }),
+        ("top-link", "ha-preflight-bundle", |b, v| {
+            let elsewhere = v.parent().unwrap().join("elsewhere");
+            std::fs::rename(b, &elsewhere).unwrap();
+            symlink(&elsewhere, b).unwrap();
+        }),
+        ("meta-fifo", "meta.json", |b, _| {
+            std::fs::remove_file(b.join("meta.json")).unwrap();
+            nix_mkfifo(&b.join("meta.json"));
+        }),
+    ];
+    let mut wrong = Vec::new();
+    for (name, member, plant) in cases {
+        let (dir, folder) = unpacked(name);
+        let victim = victim(dir.path());
+        plant(&folder, &victim);
+        let (ran, took) = common::timed(&["--bundle", &dir.display().to_string()], &[]);
+        let said = format!("{}{}", ran.stdout, ran.stderr);
+        if ran.code != 2
+            || !said.contains(&format!("member {member}:"))
+            || !(said.contains("not followed") || said.contains("not a regular file"))
+            || said.contains(VICTIM)
+            || took > std::time::Duration::from_secs(5)
+        {
+            wrong.push(format!("{name}: exit {} after {took:?}: {said}", ran.code));
+        }
+    }
+    assert!(wrong.is_empty(), "\n{}", wrong.join("\n"));
+}
+
+fn nix_mkfifo(path: &std::path::Path) {
+    let ok = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo runs");
+    assert!(ok.success());
+}
+
+/// Writes a ustar file of `members` (name, bytes) with Python's tarfile, which writes
+/// any name it is given.
+fn tar_of(path: &std::path::Path, members: &[(String, Vec<u8>)]) {
+    let dir = path.with_extension("members");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let mut script = String::from(
+        "import tarfile, sys\nt = tarfile.open(sys.argv[1], 'w', format=tarfile.USTAR_FORMAT)\n",
+    );
+    for (i, (name, bytes)) in members.iter().enumerate() {
+        let file = dir.join(i.to_string());
+        std::fs::write(&file, bytes).expect("member");
+        script += &format!(
+            "i = tarfile.TarInfo({name:?}); d = open({:?}, 'rb').read(); i.size = len(d)\nimport io; t.addfile(i, io.BytesIO(d))\n",
+            file.display().to_string()
+        );
+    }
+    script += "t.close()\n";
+    let out = std::process::Command::new("python3")
+        .args(["-c", &script])
+        .arg(path)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The incident bundle's members, by name.
+fn incident_members() -> Vec<(String, Vec<u8>)> {
+    let (_dir, folder) = unpacked("incident-members");
+    [
+        "README.txt",
+        "meta.json",
+        "tape.json",
+        "report.txt",
+        "spec/boot.toml",
+        "spec/image.toml",
+    ]
+    .iter()
+    .map(|m| {
+        (
+            format!("ha-preflight-bundle/{m}"),
+            std::fs::read(folder.join(m)).expect("member"),
+        )
+    })
+    .collect()
+}
+
+#[test]
+fn a_spec_error_in_a_bundle_names_its_member_and_climbing_names_are_refused() {
+    let dir = scratch("bundle-spec-names");
+    let broken = b"[[check]]\nid = \n".to_vec();
+    // A spec member of a plain name: the error is that member's.
+    let tar = dir.join("named.tar");
+    let mut members = incident_members();
+    members.push(("ha-preflight-bundle/spec/aaa.toml".into(), broken.clone()));
+    tar_of(&tar, &members);
+    let ran = common::run(&["--bundle", &tar.display().to_string()]);
+    assert_eq!(ran.code, 2, "{}{}", ran.stdout, ran.stderr);
+    assert!(
+        ran.stderr
+            .contains(&format!("{}:spec/aaa.toml:2", tar.display())),
+        "{}",
+        ran.stderr
+    );
+    // A member that climbs out of spec/: refused, by its name.
+    let tar = dir.join("climbing.tar");
+    let mut members = incident_members();
+    members.push((
+        "ha-preflight-bundle/spec/../../../etc/y.toml".into(),
+        broken,
+    ));
+    tar_of(&tar, &members);
+    let ran = common::run(&["--bundle", &tar.display().to_string()]);
+    assert_eq!(ran.code, 2, "{}{}", ran.stdout, ran.stderr);
+    assert!(
+        ran.stderr.contains("spec/../../../etc/y.toml") && ran.stderr.contains("refused"),
+        "{}",
+        ran.stderr
+    );
+    assert!(!ran.stderr.contains("boot.toml"), "{}", ran.stderr);
+}
+
+#[test]
+fn recorded_values_get_the_limits_of_live_reads() {
+    // One 40 MB mountinfo: the live read stops at its limit, and so must the replay.
+    let (dir, folder) = unpacked("bundle-huge-value");
+    let tape_path = folder.join("tape.json");
+    let mut tape: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&tape_path).expect("tape")).expect("JSON");
+    let line = "36 35 98:0 / /mnt rw,noatime master:1 - ext3 /dev/root rw,errors=continue\n";
+    tape["proc self/mountinfo"] = serde_json::json!({ "ok": line.repeat(40_000_000 / line.len()) });
+    std::fs::write(&tape_path, serde_json::to_vec(&tape).expect("JSON")).expect("write");
+    let (ran, took) = common::timed(
+        &["--bundle", &dir.display().to_string(), "--format", "json"],
+        &[],
+    );
+    let report = ran.json();
+    let shm = common::check(&report, "shm-tmpfs");
+    assert_eq!(shm["status"], "error", "{shm:#}");
+    assert!(
+        shm.to_string()
+            .contains("larger than the 8388608-byte limit"),
+        "{shm:#}"
+    );
+    assert!(took < std::time::Duration::from_secs(3), "took {took:?}");
+}
+
+#[test]
+fn the_replay_header_says_what_the_box_said() {
+    // An older bundle recorded no verdict: nothing is claimed.
+    let old = common::run(&[
+        "--bundle",
+        &common::fixture("bundle/incident.tar").display().to_string(),
+    ]);
+    assert!(!old.stdout.contains("the box said"), "{}", old.stdout);
+    // A bundle whose box said pass, replayed as a fail: said plainly.
+    let (dir, folder) = unpacked("bundle-said");
+    let meta_path = folder.join("meta.json");
+    let mut meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&meta_path).expect("meta")).expect("JSON");
+    meta["said"] = serde_json::json!(["pass"]);
+    std::fs::write(&meta_path, serde_json::to_vec(&meta).expect("JSON")).expect("write");
+    let bundle = dir.display().to_string();
+    let ran = common::run(&["--bundle", &bundle]);
+    let flat = ran.stdout.replace("\n  ", " ");
+    assert!(
+        flat.contains("the box said: pass; this replay says fail, not what the box said"),
+        "{}",
+        ran.stdout
+    );
+    assert!(
+        ran.stdout.lines().all(|l| l.chars().count() <= 80),
+        "{}",
+        ran.stdout
+    );
+    let json = common::run(&["--bundle", &bundle, "--format", "json"]).json();
+    assert_eq!(json["bundle"]["said"]["verdict"], "pass", "{json:#}");
 }

@@ -413,6 +413,7 @@ fn cause(e: &ReadError) -> String {
         ReadError::NotRegular { kind, .. } => format!("a {kind}, not a regular file; not opened"),
         ReadError::TooLarge { limit, .. } => format!("larger than {limit} bytes"),
         ReadError::NotText { .. } => "not text".into(),
+        ReadError::Withheld { .. } => e.cause(),
     }
 }
 

@@ -32,6 +32,15 @@ struct BundleJson<'a> {
     host: &'a str,
     taken: &'a str,
     taken_at: i64,
+    /// What the box concluded when the bundle was taken (absent for older bundles).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    said: Option<SaidJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct SaidJson<'a> {
+    verdict: &'a str,
+    root_causes: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -63,11 +72,20 @@ pub fn render(run: &Run, spec: &Spec, mode: Mode, root: &str, about: &About) -> 
                 host,
                 taken,
                 taken_at,
+                said,
+                ..
             } => Some(BundleJson {
                 path,
                 host,
                 taken,
                 taken_at: *taken_at,
+                said: match said.as_slice() {
+                    [verdict, root_causes @ ..] => Some(SaidJson {
+                        verdict,
+                        root_causes,
+                    }),
+                    [] => None,
+                },
             }),
             _ => None,
         },

@@ -35,6 +35,11 @@ pub enum About {
         host: String,
         taken: String,
         taken_at: i64,
+        /// What the box concluded when the bundle was taken: its verdict, then its
+        /// root causes' ids (empty: an older bundle, which did not record it).
+        said: Vec<String>,
+        /// This replay's verdict.
+        replayed: &'static str,
     },
 }
 
@@ -44,8 +49,29 @@ impl About {
         match self {
             About::Here | About::Image { .. } => None,
             About::Bundle {
-                path, host, taken, ..
-            } => Some(format!("judged: bundle {path}, taken on {host} at {taken}")),
+                path,
+                host,
+                taken,
+                said,
+                replayed,
+                ..
+            } => {
+                let mut line = format!("judged: bundle {path}, taken on {host} at {taken}");
+                if let [verdict, causes @ ..] = said.as_slice() {
+                    line.push_str("; the box said: ");
+                    line.push_str(verdict);
+                    if !causes.is_empty() {
+                        line.push_str(", root cause ");
+                        line.push_str(&causes.join(", "));
+                    }
+                    if verdict != replayed {
+                        line.push_str("; this replay says ");
+                        line.push_str(replayed);
+                        line.push_str(", not what the box said");
+                    }
+                }
+                Some(line)
+            }
             About::Captured { proc, sys } => {
                 let from: Vec<&str> = [proc, sys]
                     .into_iter()

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
@@ -34,6 +35,11 @@ pub struct Meta {
     pub taken: String,
     /// The spec files, by name, in `spec/`.
     pub spec: Vec<String>,
+    /// What the box itself concluded when the bundle was taken: its verdict, then its
+    /// root causes' check ids (a replay's header says it, and says so when the replay
+    /// differs). Empty in older bundles, which did not record it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub said: Vec<String>,
 }
 
 /// A bundle read back.
@@ -191,6 +197,31 @@ fn tar_member(out: &mut Vec<u8>, name: &str, bytes: &[u8], mtime: i64) -> io::Re
     Ok(())
 }
 
+/// The most a member other than tape.json holds (meta.json, README.txt, a spec file).
+const MAX_MEMBER_BYTES: usize = 1 << 20;
+/// The most tape.json holds: a full tape, pretty-printed.
+const MAX_TAPE_MEMBER: usize = super::tape::MAX_TAPE_BYTES + super::tape::MAX_TAPE_BYTES / 4;
+
+/// The limit of a member, by its name under the top folder.
+fn member_limit(name: &str) -> usize {
+    if name == "tape.json" {
+        MAX_TAPE_MEMBER
+    } else {
+        MAX_MEMBER_BYTES
+    }
+}
+
+/// Why a member's name is refused: a bundle names its members plainly, so `..`, an
+/// absolute name or a folder inside spec/ is an attempt to have something else read
+/// as (or blamed on) a spec file.
+fn bad_name(name: &str) -> Option<&'static str> {
+    if name.starts_with('/') || name.split('/').any(|c| c == "..") {
+        return Some("an absolute name or `..`");
+    }
+    let spec = name.strip_prefix(TOP)?.strip_prefix("/spec/")?;
+    spec.contains('/').then_some("a folder inside spec/")
+}
+
 /// The members of a ustar archive (regular files), by name.
 fn untar(bytes: &[u8]) -> Result<BTreeMap<String, Vec<u8>>, String> {
     let mut out = BTreeMap::new();
@@ -213,7 +244,14 @@ fn untar(bytes: &[u8]) -> Result<BTreeMap<String, Vec<u8>>, String> {
             .checked_add(size as usize)
             .filter(|&e| e <= bytes.len())
             .ok_or_else(|| format!("member {name:?} runs past the end"))?;
+        if let Some(why) = bad_name(&name) {
+            return Err(format!("member {name:?}: {why}; refused"));
+        }
         if matches!(h[156], b'0' | 0) {
+            let limit = member_limit(name.strip_prefix(&format!("{TOP}/")).unwrap_or(""));
+            if end - start > limit {
+                return Err(format!("member {name:?}: larger than {limit} bytes"));
+            }
             out.insert(name, bytes[start..end].to_vec());
         }
         at = start + (size as usize).div_ceil(512) * 512;
@@ -233,31 +271,14 @@ pub fn read(path: &Path) -> Result<Bundle, BundleError> {
         source,
     };
     let files: BTreeMap<String, Vec<u8>> = if path.is_dir() {
-        let top = if path.join(TOP).is_dir() {
-            path.join(TOP)
-        } else {
-            path.to_path_buf()
-        };
-        let mut files = BTreeMap::new();
-        for name in ["README.txt", "meta.json", "tape.json"] {
-            if let Ok(bytes) = bounded(&top.join(name)) {
-                files.insert(format!("{TOP}/{name}"), bytes);
-            }
-        }
-        if let Ok(entries) = std::fs::read_dir(top.join("spec")) {
-            for e in entries.flatten() {
-                let name = e.file_name().to_string_lossy().into_owned();
-                if name.ends_with(".toml") {
-                    files.insert(
-                        format!("{TOP}/spec/{name}"),
-                        bounded(&e.path()).map_err(io)?,
-                    );
-                }
-            }
-        }
-        files
+        read_folder(path).map_err(malformed)?
     } else {
-        untar(&bounded(path).map_err(io)?).map_err(malformed)?
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(nix::libc::O_NONBLOCK | nix::libc::O_NOCTTY)
+            .open(path)
+            .map_err(io)?;
+        untar(&bounded(file, MAX_BUNDLE_BYTES as usize).map_err(io)?).map_err(malformed)?
     };
     let get = |name: &str| {
         files
@@ -284,21 +305,103 @@ pub fn read(path: &Path) -> Result<Bundle, BundleError> {
     Ok(Bundle { meta, tape, spec })
 }
 
-/// A regular file's bytes, at most the bundle limit (FIFOs and devices refused).
-fn bounded(path: &Path) -> io::Result<Vec<u8>> {
-    let meta = std::fs::metadata(path)?;
-    if !meta.is_file() {
+/// A folder bundle's members, by their names in a tar. Each is opened from its folder's
+/// descriptor with O_NOFOLLOW, and must be a regular file within its limit: a link in
+/// a bundle (to the analyst's files, /etc/shadow, a host folder) is refused, naming it.
+fn read_folder(path: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> {
+    use nix::fcntl::{OFlag, openat};
+    use nix::sys::stat::Mode;
+    let dir_flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
+    let open_dir = |at: &std::os::fd::OwnedFd, name: &str| {
+        openat(at, name, dir_flags, Mode::empty()).map_err(|e| {
+            // O_DIRECTORY answers ENOTDIR for a link too: say which it is.
+            let link = nix::sys::stat::fstatat(at, name, nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW)
+                .is_ok_and(|st| st.st_mode & nix::libc::S_IFMT == nix::libc::S_IFLNK);
+            let e = if link { nix::errno::Errno::ELOOP } else { e };
+            format!("member {name}: {}", refused(e))
+        })
+    };
+    let given = openat(
+        nix::fcntl::AT_FDCWD,
+        path,
+        dir_flags & !OFlag::O_NOFOLLOW,
+        Mode::empty(),
+    )
+    .map_err(|e| e.desc().to_string())?;
+    let top = match open_dir(&given, TOP) {
+        Ok(fd) => fd,
+        Err(_)
+            if nix::sys::stat::fstatat(&given, TOP, nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW)
+                .is_err() =>
+        {
+            given
+        }
+        Err(e) => return Err(e),
+    };
+    let mut files = BTreeMap::new();
+    let mut take = |at: &std::os::fd::OwnedFd, name: &str, member: String| -> Result<(), String> {
+        let flags = OFlag::O_RDONLY
+            | OFlag::O_NOFOLLOW
+            | OFlag::O_NONBLOCK
+            | OFlag::O_NOCTTY
+            | OFlag::O_CLOEXEC;
+        let fd = match openat(at, name, flags, Mode::empty()) {
+            Err(nix::errno::Errno::ENOENT) => return Ok(()),
+            other => other.map_err(|e| format!("member {member}: {}", refused(e)))?,
+        };
+        let bytes = bounded(std::fs::File::from(fd), member_limit(&member))
+            .map_err(|e| format!("member {member}: {e}"))?;
+        files.insert(format!("{TOP}/{member}"), bytes);
+        Ok(())
+    };
+    for name in ["README.txt", "meta.json", "tape.json"] {
+        take(&top, name, name.to_string())?;
+    }
+    let spec = match open_dir(&top, "spec") {
+        Ok(fd) => fd,
+        Err(_)
+            if nix::sys::stat::fstatat(&top, "spec", nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW)
+                .is_err() =>
+        {
+            return Ok(files);
+        }
+        Err(e) => return Err(e),
+    };
+    // Listed through the descriptor: the folder that was opened, not a name again.
+    use std::os::fd::AsRawFd;
+    let listed = std::fs::read_dir(format!("/proc/self/fd/{}", spec.as_raw_fd()))
+        .map_err(|e| format!("member spec: {e}"))?;
+    let names: Vec<String> = listed
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".toml"))
+        .take(256)
+        .collect();
+    for name in names {
+        take(&spec, &name, format!("spec/{name}"))?;
+    }
+    Ok(files)
+}
+
+/// Words for a member that could not be opened: a link is named as one.
+fn refused(e: nix::errno::Errno) -> String {
+    match e {
+        nix::errno::Errno::ELOOP => "a symlink; not followed".to_string(),
+        nix::errno::Errno::ENOTDIR => "not a folder".to_string(),
+        e => e.desc().to_string(),
+    }
+}
+
+/// An open file's bytes, if it is a regular file of at most `limit` bytes (FIFOs and
+/// devices refused).
+fn bounded(file: std::fs::File, limit: usize) -> io::Result<Vec<u8>> {
+    if !file.metadata()?.is_file() {
         return Err(io::Error::other("not a regular file"));
     }
     let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(MAX_BUNDLE_BYTES + 1)
-        .read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_BUNDLE_BYTES {
-        return Err(io::Error::other(format!(
-            "larger than {} MiB: not a bundle",
-            MAX_BUNDLE_BYTES >> 20
-        )));
+    file.take(limit as u64 + 1).read_to_end(&mut bytes)?;
+    if bytes.len() > limit {
+        return Err(io::Error::other(format!("larger than {limit} bytes")));
     }
     Ok(bytes)
 }
@@ -316,6 +419,7 @@ mod tests {
             taken_at: 1_764_000_000,
             taken: "2025-11-24 16:00:00 UTC".into(),
             spec: vec!["boot.toml".into()],
+            said: vec!["fail".into(), "netrun-layout".into()],
         };
         let mut tape = BTreeMap::new();
         tape.insert(

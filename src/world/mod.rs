@@ -230,7 +230,7 @@ impl Target {
             || format!("{tree} {rel}"),
             || read::read_text(&path, limit),
             |r| root::read_to_value(r, |t| json!(t)),
-            |v| root::read_from_value(v, &path, |t| t.as_str().map(str::to_string)),
+            |v| root::text_from_value(v, &path, limit),
             || {
                 Err(ReadError::Io {
                     path: path.clone(),
@@ -346,7 +346,15 @@ impl Target {
                 Err(e) => json!({ "failed": e }),
             },
             |v| {
+                // Held to the live limit: a bundle's output is no larger than a run's.
                 if let Some(out) = v.get("stdout").and_then(Value::as_str) {
+                    if out.len() > max_output {
+                        let path = program.to_path_buf();
+                        let limit = max_output;
+                        return Some(Err(
+                            command::CommandError::TooLarge { path, limit }.to_string()
+                        ));
+                    }
                     Some(Ok(out.to_string()))
                 } else {
                     v.get("failed")
@@ -400,6 +408,13 @@ impl Target {
             },
             |v| {
                 if let Some(body) = v.get("reply").and_then(Value::as_str) {
+                    if body.len() > max_reply {
+                        return Some(Err(xmlrpc::CallError::Http(http::HttpError::TooLarge {
+                            addr: endpoint.addr,
+                            limit: max_reply,
+                            declared: None,
+                        })));
+                    }
                     Some(Ok(body.as_bytes().to_vec()))
                 } else {
                     let summary = v.get("failed")?.as_str()?.to_string();

@@ -21,7 +21,14 @@ pub enum ReadError {
     TooLarge { path: PathBuf, limit: usize },
     #[error("{}: not UTF-8 text", path.display())]
     NotText { path: PathBuf },
+    /// The file is one of the secrets no check gets (see `tape::withheld`): the read is
+    /// refused whatever the run, so no report, bundle or journal can quote it.
+    #[error("{}: {WITHHELD}", path.display())]
+    Withheld { path: PathBuf },
 }
+
+/// Why a withheld file was not read.
+const WITHHELD: &str = "withheld: it holds secrets; ha-preflight does not read it";
 
 impl ReadError {
     /// What went wrong, without the path (for messages that name the path already).
@@ -33,6 +40,7 @@ impl ReadError {
             }
             ReadError::TooLarge { limit, .. } => format!("larger than the {limit}-byte limit"),
             ReadError::NotText { .. } => "not UTF-8 text".to_string(),
+            ReadError::Withheld { .. } => WITHHELD.to_string(),
         }
     }
 
@@ -113,7 +121,25 @@ pub fn read_text(path: &Path, limit: usize) -> Result<String, ReadError> {
     if !meta.file_type().is_file() {
         return Err(not_regular(&meta.file_type()));
     }
-    read_bounded(file, path, limit)
+    // A capture's /proc is a folder of the analyst's, whose links may point anywhere:
+    // a private key is withheld wherever it is found.
+    let text = read_bounded(file, path, limit)?;
+    if holds_private_key(text.as_bytes()) {
+        return Err(ReadError::Withheld {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(text)
+}
+
+/// Whether `bytes` hold a PEM private key (`-----BEGIN ... PRIVATE KEY-----` at the
+/// start of a line): a key is withheld wherever it lies, not only in the folders
+/// named for keys.
+pub fn holds_private_key(bytes: &[u8]) -> bool {
+    bytes.split(|&b| b == b'\n').any(|line| {
+        let line = line.trim_ascii();
+        line.starts_with(b"-----BEGIN ") && line.ends_with(b"PRIVATE KEY-----")
+    })
 }
 
 /// The buffer a bounded read starts with: the files read are small, most a few lines.

@@ -12,9 +12,18 @@
 //! Both are tested against the same hostile trees. Files are opened only after their
 //! type is known to be regular (via an O_PATH descriptor, which opens nothing), so a FIFO
 //! or device planted in an image is never opened; reads are bounded.
+//!
+//! Two rules hold for every read, whatever spells the path:
+//! - withheld files (`tape::withheld`: shadow files, private keys) are refused by what
+//!   was opened: its device and inode, the path it resolved to, a PEM private key in
+//!   its content. No check gets their content, so no report or bundle can quote it.
+//! - on the running system, a link that a non-root user owns is followed only to a file
+//!   of that same user (the kernel's protected_symlinks idea, applied by the tool, as
+//!   firmware may not set the sysctl): else uid 65534, owning a daemon's data folder,
+//!   could point `sequence` at /etc/shadow for root to read.
 
-use super::read::{FileKind, ReadError, read_bounded};
-use super::tape::{Tape, io_result_from_value, io_result_to_value, missed};
+use super::read::{FileKind, ReadError, holds_private_key, read_bounded};
+use super::tape::{Tape, WITHHELD_FILES, io_result_from_value, io_result_to_value, missed};
 use nix::fcntl::{AtFlags, OFlag, OpenHow, ResolveFlag, openat2};
 use nix::sys::stat::{FileStat, SFlag, fstat, fstatat};
 use serde_json::{Value, json};
@@ -25,7 +34,7 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Link hops before a path counts as a loop (Linux's MAXSYMLINKS).
 const MAX_HOPS: usize = 40;
@@ -45,6 +54,27 @@ pub struct Root {
     /// Records every answer (collect), or gives them instead of the filesystem (a
     /// bundle, or a capture that holds no files): see `tape`.
     tape: Option<Arc<Tape>>,
+    /// Whether links of non-root users are held to the owner rule (`UnsafeLink`): when
+    /// the root is the running system's `/`. Not in an image tree: its owners are what
+    /// the build made them (a CI user's unpacking owns everything), nobody plants links
+    /// in it while it is checked, every link already resolves inside the tree, and its
+    /// secrets are withheld by identity all the same.
+    protect: bool,
+    /// (dev, ino) of `WITHHELD_FILES` in this root, stat'ed at the first read.
+    secrets: OnceLock<Vec<(u64, u64)>>,
+}
+
+/// A link a non-root user owns, pointing at a file of someone else: not followed.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{} is a link owned by uid {link_uid} to a file of uid {target_uid}: not followed",
+    link.display()
+)]
+pub struct UnsafeLink {
+    /// The link, in the root.
+    pub link: PathBuf,
+    pub link_uid: u32,
+    pub target_uid: u32,
 }
 
 /// What lstat says about a path, whichever resolver asked.
@@ -120,6 +150,8 @@ impl Root {
             fd,
             resolver,
             tape: None,
+            protect: dir == Path::new("/"),
+            secrets: OnceLock::new(),
         };
         if resolver == Resolver::Openat2
             && root.open_in_root(Path::new("/"), OFlag::O_PATH).is_err()
@@ -237,20 +269,7 @@ impl Root {
             || format!("read {}", path.display()),
             || self.read_text_real(path, limit),
             |r| read_to_value(r, |t| json!(t)),
-            |v| {
-                read_from_value(v, path, |t| t.as_str().map(str::to_string)).map(|r| {
-                    r.and_then(|t| {
-                        if t.len() > limit {
-                            Err(ReadError::TooLarge {
-                                path: path.to_path_buf(),
-                                limit,
-                            })
-                        } else {
-                            Ok(t)
-                        }
-                    })
-                })
-            },
+            |v| text_from_value(v, path, limit),
             || {
                 Err(ReadError::Io {
                     path: path.to_path_buf(),
@@ -291,7 +310,7 @@ impl Root {
             || format!("tail {}", path.display()),
             || self.read_tail_real(path, limit),
             |r| read_to_value(r, |t| json!(t)),
-            |v| read_from_value(v, path, |t| t.as_str().map(str::to_string)),
+            |v| text_from_value(v, path, limit),
             || {
                 Err(ReadError::Io {
                     path: path.to_path_buf(),
@@ -318,24 +337,60 @@ impl Root {
         } else {
             OFlag::O_CLOEXEC | OFlag::O_NOCTTY | OFlag::O_NONBLOCK
         };
-        let how = OpenHow::new()
-            .flags(flags | extra)
-            .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS);
+        let how = OpenHow::new().flags(flags | extra).resolve(
+            ResolveFlag::RESOLVE_IN_ROOT
+                | ResolveFlag::RESOLVE_NO_MAGICLINKS
+                | ResolveFlag::RESOLVE_NO_SYMLINKS,
+        );
         let rel = relative(path);
         openat2(&self.fd, rel.as_path(), how).map_err(errno)
+    }
+
+    /// Opens `path` inside the root, and says what it resolved to. With no link on the
+    /// way one openat2 call does it (RESOLVE_NO_SYMLINKS: the path is what it says once
+    /// `.`, `..` and `//` are gone), which keeps boot reads fast; with a link (ELOOP),
+    /// the walk resolves it, applying the link rule, and openat2 opens what it found,
+    /// refusing a link swapped in meanwhile.
+    fn open_path(&self, path: &Path, flags: OFlag) -> io::Result<(OwnedFd, PathBuf)> {
+        match self.open_in_root(path, flags) {
+            Err(e) if e.raw_os_error() == Some(nix::libc::ELOOP) => {
+                let resolved = self.resolve_real(path, true)?;
+                Ok((self.open_in_root(&resolved, flags)?, resolved))
+            }
+            opened => opened.map(|fd| (fd, lexical(path))),
+        }
+    }
+
+    /// Whether the opened file `st`, found at `resolved`, is withheld.
+    fn is_secret(&self, st: &Stat, resolved: &Path) -> bool {
+        super::tape::withheld(&resolved.to_string_lossy())
+            || self
+                .secrets
+                .get_or_init(|| {
+                    WITHHELD_FILES
+                        .iter()
+                        .filter_map(|f| self.stat_real(Path::new(f)).ok())
+                        .map(|s| (s.dev, s.ino))
+                        .collect()
+                })
+                .contains(&(st.dev, st.ino))
     }
 
     /// Resolves `path` inside the root: the in-image path with every link followed
     /// (the last one too when `follow_last`). An error when a component is missing, not a
     /// directory, or links loop.
     fn resolve_real(&self, path: &Path, follow_last: bool) -> io::Result<PathBuf> {
+        self.walk(path, follow_last, &mut 0)
+    }
+
+    /// `resolve_real`, with the hops so far.
+    fn walk(&self, path: &Path, follow_last: bool, hops: &mut usize) -> io::Result<PathBuf> {
         let mut todo: Vec<PathBuf> = relative(path)
             .components()
             .rev()
             .map(|c| PathBuf::from(c.as_os_str()))
             .collect();
         let mut current = PathBuf::from("/");
-        let mut hops = 0;
         while let Some(part) = todo.pop() {
             match part.as_os_str().as_bytes() {
                 b"." | b"" => continue,
@@ -349,11 +404,25 @@ impl Root {
             let is_last = todo.is_empty();
             let st = self.lstat_resolved(&candidate)?;
             if st.kind == FileKind::Symlink && (!is_last || follow_last) {
-                hops += 1;
-                if hops > MAX_HOPS {
+                *hops += 1;
+                if *hops > MAX_HOPS {
                     return Err(io::Error::from_raw_os_error(nix::libc::ELOOP));
                 }
                 let target = fs::read_link(self.host(&candidate))?;
+                if self.protect && st.uid != 0 {
+                    // The file the link designates, whole, must be its owner's.
+                    let to = self.walk(&current.join(&target), true, hops)?;
+                    let target_uid = self.lstat_resolved(&to)?.uid;
+                    if target_uid != st.uid {
+                        return Err(io::Error::other(UnsafeLink {
+                            link: candidate,
+                            link_uid: st.uid,
+                            target_uid,
+                        }));
+                    }
+                    current = to;
+                    continue;
+                }
                 if target.is_absolute() {
                     current = PathBuf::from("/");
                 }
@@ -392,7 +461,7 @@ impl Root {
         };
         match self.resolver {
             Resolver::Openat2 => {
-                let dir = self.open_in_root(&parent, OFlag::O_PATH | OFlag::O_DIRECTORY)?;
+                let (dir, _) = self.open_path(&parent, OFlag::O_PATH | OFlag::O_DIRECTORY)?;
                 fstatat(&dir, name, AtFlags::AT_SYMLINK_NOFOLLOW)
                     .map(Stat::from)
                     .map_err(errno)
@@ -407,7 +476,7 @@ impl Root {
     /// stat: every link followed, inside the root.
     fn stat_real(&self, path: &Path) -> io::Result<Stat> {
         match self.resolver {
-            Resolver::Openat2 => fstat(&self.open_in_root(path, OFlag::O_PATH)?)
+            Resolver::Openat2 => fstat(&self.open_path(path, OFlag::O_PATH)?.0)
                 .map(Stat::from)
                 .map_err(errno),
             Resolver::Walk => self.lstat_resolved(&self.resolve(path, true)?),
@@ -431,7 +500,7 @@ impl Root {
     fn read_dir_real(&self, path: &Path, limit: usize) -> io::Result<Vec<String>> {
         let host = match self.resolver {
             Resolver::Openat2 => {
-                let fd = self.open_in_root(path, OFlag::O_PATH | OFlag::O_DIRECTORY)?;
+                let (fd, _) = self.open_path(path, OFlag::O_PATH | OFlag::O_DIRECTORY)?;
                 // Read through the descriptor, so what is listed is what was resolved.
                 let listed = fs::read_dir(format!("/proc/self/fd/{}", fd.as_raw_fd()));
                 match listed {
@@ -446,22 +515,24 @@ impl Root {
 
     /// Opens a regular file for reading, following links inside the root. Anything but a
     /// regular file is refused before it is opened, and the open is non-blocking, so a
-    /// FIFO swapped in between cannot hang it.
+    /// FIFO swapped in between cannot hang it. A withheld file is refused once opened,
+    /// by what it is, however the path spelled it.
     pub fn open_regular(&self, path: &Path) -> Result<fs::File, ReadError> {
         let shown = path.to_path_buf();
         let io_err = |source| ReadError::Io {
             path: shown.clone(),
             source,
         };
-        Ok(match self.resolver {
+        let not_regular = |kind: FileKind| ReadError::NotRegular {
+            path: shown.clone(),
+            kind: kind.name(),
+        };
+        let (file, resolved) = match self.resolver {
             Resolver::Openat2 => {
-                let fd = self.open_in_root(path, OFlag::O_PATH).map_err(io_err)?;
+                let (fd, resolved) = self.open_path(path, OFlag::O_PATH).map_err(io_err)?;
                 let st = Stat::from(fstat(&fd).map_err(|e| io_err(errno(e)))?);
                 if st.kind != FileKind::File {
-                    return Err(ReadError::NotRegular {
-                        path: shown,
-                        kind: st.kind.name(),
-                    });
+                    return Err(not_regular(st.kind));
                 }
                 // Re-open the O_PATH descriptor for reading: the same file, no second lookup.
                 let reopened = fs::OpenOptions::new()
@@ -469,12 +540,12 @@ impl Root {
                     .custom_flags(nix::libc::O_NONBLOCK | nix::libc::O_NOCTTY)
                     .open(format!("/proc/self/fd/{}", fd.as_raw_fd()));
                 match reopened {
-                    Ok(file) => file,
+                    Ok(file) => (file, resolved),
                     // No /proc (a chroot, an early boot): look the path up again, and
                     // make sure it is still the file that was checked.
                     Err(e) if e.kind() == io::ErrorKind::NotFound => {
                         let again = self
-                            .open_in_root(path, OFlag::O_RDONLY | OFlag::O_NOFOLLOW)
+                            .open_in_root(&resolved, OFlag::O_RDONLY | OFlag::O_NOFOLLOW)
                             .map_err(io_err)?;
                         let now = Stat::from(fstat(&again).map_err(|e| io_err(errno(e)))?);
                         if (now.dev, now.ino) != (st.dev, st.ino) || now.kind != FileKind::File {
@@ -482,19 +553,16 @@ impl Root {
                                 "it changed while being opened; not read",
                             )));
                         }
-                        fs::File::from(again)
+                        (fs::File::from(again), resolved)
                     }
                     Err(e) => return Err(io_err(e)),
                 }
             }
             Resolver::Walk => {
-                let resolved = self.resolve(path, true).map_err(io_err)?;
+                let resolved = self.resolve_real(path, true).map_err(io_err)?;
                 let st = self.lstat_resolved(&resolved).map_err(io_err)?;
                 if st.kind != FileKind::File {
-                    return Err(ReadError::NotRegular {
-                        path: shown,
-                        kind: st.kind.name(),
-                    });
+                    return Err(not_regular(st.kind));
                 }
                 let file = fs::OpenOptions::new()
                     .read(true)
@@ -503,21 +571,23 @@ impl Root {
                     )
                     .open(self.host(&resolved))
                     .map_err(io_err)?;
-                if !file.metadata().map_err(io_err)?.is_file() {
-                    return Err(ReadError::NotRegular {
-                        path: shown,
-                        kind: "non-regular file",
-                    });
-                }
-                file
+                (file, resolved)
             }
-        })
+        };
+        let st = Stat::from(fstat(&file).map_err(|e| io_err(errno(e)))?);
+        if st.kind != FileKind::File {
+            return Err(not_regular(st.kind));
+        }
+        if self.is_secret(&st, &resolved) {
+            return Err(ReadError::Withheld { path: shown });
+        }
+        Ok(file)
     }
 
     /// Reads at most `limit` bytes of a regular file, following links inside the root.
     /// Anything but a regular file is refused before it is opened.
     fn read_text_real(&self, path: &Path, limit: usize) -> Result<String, ReadError> {
-        read_bounded(self.open_regular(path)?, path, limit)
+        unless_key(read_bounded(self.open_regular(path)?, path, limit)?, path)
     }
 
     /// Reads the first `n` bytes of a regular file (to test for ELF magic, say).
@@ -549,10 +619,13 @@ impl Root {
             .read_to_end(&mut bytes)
             .map_err(io_err)?;
         let text = String::from_utf8_lossy(&bytes);
-        Ok(match (start, text.find('\n')) {
-            (0, _) | (_, None) => text.into_owned(),
-            (_, Some(i)) => text[i + 1..].to_string(),
-        })
+        unless_key(
+            match (start, text.find('\n')) {
+                (0, _) | (_, None) => text.into_owned(),
+                (_, Some(i)) => text[i + 1..].to_string(),
+            },
+            path,
+        )
     }
 
     /// In-image paths matching an absolute pattern whose components may hold `*` and `?`
@@ -620,6 +693,32 @@ impl Root {
     }
 }
 
+/// A text read, unless it holds a private key: then withheld, wherever the file lies.
+fn unless_key(text: String, path: &Path) -> Result<String, ReadError> {
+    if holds_private_key(text.as_bytes()) {
+        return Err(ReadError::Withheld {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(text)
+}
+
+/// `path` with `.`, `..` and `//` resolved as names (`..` stops at the root): where a
+/// path with no links in it leads.
+fn lexical(path: &Path) -> PathBuf {
+    let mut out = PathBuf::from("/");
+    for c in path.components() {
+        match c {
+            Component::Normal(name) => out.push(name),
+            Component::ParentDir => {
+                out.pop();
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 fn kind_name(kind: FileKind) -> &'static str {
     match kind {
         FileKind::File => "file",
@@ -672,7 +771,23 @@ pub fn read_to_value<T>(r: &Result<T, ReadError>, ok: impl Fn(&T) -> Value) -> V
         Err(ReadError::NotRegular { kind, .. }) => json!({ "not_regular": kind }),
         Err(ReadError::TooLarge { limit, .. }) => json!({ "too_large": limit }),
         Err(ReadError::NotText { .. }) => json!({ "not_text": true }),
+        Err(ReadError::Withheld { .. }) => json!({ "withheld": true }),
     }
+}
+
+/// A recorded text read, held to the limit a live read has: a value over it gives the
+/// same TooLarge error, before it is copied or parsed (a bundle is hostile input).
+pub fn text_from_value(v: &Value, path: &Path, limit: usize) -> Option<Result<String, ReadError>> {
+    if v.get("ok")
+        .and_then(Value::as_str)
+        .is_some_and(|t| t.len() > limit)
+    {
+        return Some(Err(ReadError::TooLarge {
+            path: path.to_path_buf(),
+            limit,
+        }));
+    }
+    read_from_value(v, path, |t| t.as_str().map(str::to_string))
 }
 
 pub fn read_from_value<T>(
@@ -708,6 +823,9 @@ pub fn read_from_value<T>(
     }
     if v.get("not_text").is_some() {
         return Some(Err(ReadError::NotText { path }));
+    }
+    if v.get("withheld").is_some() {
+        return Some(Err(ReadError::Withheld { path }));
     }
     super::tape::io_from_value(v).map(|source| Err(ReadError::Io { path, source }))
 }

@@ -7,8 +7,8 @@
 //! replaying machine's answer. `--proc`/`--sys` play an empty tape for the box's files,
 //! so a check that would read the analyst's machine says so and skips.
 //!
-//! A few paths are never recorded (private keys, shadow files): the tape says they were
-//! withheld, and a replay treats them as not in the bundle.
+//! A few files are never read (private keys, shadow files: `withheld`): the tape says
+//! they were withheld, and a replay gives the same error a live read gives.
 
 use serde_json::{Value, json};
 use std::cell::RefCell;
@@ -19,16 +19,18 @@ use std::sync::Mutex;
 /// The most a tape holds; a recording past it drops what does not fit, and says so.
 pub const MAX_TAPE_BYTES: usize = 48 << 20;
 
-/// Paths whose content never goes into a bundle, whatever reads them.
-const WITHHELD: &[&str] = &[
+/// Files whose content no check gets: compared by what is opened (device and inode,
+/// each stat'ed in the root once), so `/etc/./shadow`, `/etc//shadow`, a hard link or a
+/// symlink to one is the same file.
+pub const WITHHELD_FILES: &[&str] = &[
     "/etc/shadow",
     "/etc/gshadow",
     "/etc/shadow-",
     "/etc/gshadow-",
-    "/etc/ssl/private/",
-    "/root/.ssh/",
-    "/etc/ssh/ssh_host_",
 ];
+
+/// Folders whose files no check gets, by resolved path.
+const WITHHELD_UNDER: &[&str] = &["/etc/ssl/private/", "/root/.ssh/"];
 
 #[derive(Debug)]
 enum Mode {
@@ -62,11 +64,16 @@ pub fn note_misses(misses: &[String]) {
     MISSES.with(|m| m.borrow_mut().extend_from_slice(misses));
 }
 
-/// Whether a path's content is withheld from bundles.
+/// Whether a path's content is withheld, by its name: one of `WITHHELD_FILES`, a file
+/// under `WITHHELD_UNDER`, or an SSH host private key (`/etc/ssh/ssh_host_*`, not
+/// `.pub`). `Root` asks this of the path a read resolved to (every link, `.`, `..`
+/// and `//` gone), and compares what it opened with `WITHHELD_FILES` besides.
 pub fn withheld(path: &str) -> bool {
-    WITHHELD
-        .iter()
-        .any(|w| path == *w || (w.ends_with('/') || w.ends_with('_')) && path.starts_with(w))
+    WITHHELD_FILES.contains(&path)
+        || WITHHELD_UNDER.iter().any(|w| path.starts_with(w))
+        || path
+            .strip_prefix("/etc/ssh/ssh_host_")
+            .is_some_and(|rest| !rest.contains('/') && !rest.ends_with(".pub"))
 }
 
 impl Tape {
@@ -111,13 +118,9 @@ impl Tape {
     ) -> Option<T> {
         match self.mode {
             Mode::Playing { miss } => {
-                let found = self.lock().get(key).and_then(|v| {
-                    if v.get("withheld").is_some() {
-                        None
-                    } else {
-                        from_value(v)
-                    }
-                });
+                // `{"withheld": true}` is a read's answer (`root::read_from_value` gives
+                // the error a live read gives); any other question's, a miss.
+                let found = self.lock().get(key).and_then(&from_value);
                 if found.is_none() {
                     MISSES.with(|m| m.borrow_mut().push(format!("{miss}: {key}")));
                 }
@@ -125,7 +128,13 @@ impl Tape {
             }
             Mode::Recording => {
                 let answer = live();
-                let value = if key_path(key).is_some_and(withheld) {
+                // `Root` refuses withheld files by what it opened; this catches a read
+                // by their plain names that came some other way. Only reads: an lstat of
+                // /etc/shadow is no secret, and a replay must answer it as the box did.
+                let read = ["read ", "head ", "tail "]
+                    .iter()
+                    .any(|w| key.starts_with(w));
+                let value = if read && key_path(key).is_some_and(withheld) {
                     json!({ "withheld": true })
                 } else {
                     to_value(&answer)
