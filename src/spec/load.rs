@@ -159,6 +159,8 @@ fn read_source(root: &Root, path: &Path) -> Result<Source, SpecError> {
 struct SpecFile {
     #[serde(default)]
     check: Vec<Spanned<RawTable>>,
+    /// `[bundle]`: settings of `collect` (`redact`).
+    bundle: Option<Spanned<RawTable>>,
 }
 
 /// A parsed check with the positions validation needs.
@@ -172,6 +174,7 @@ pub(super) struct Parsed {
 /// Parses spec files already read (see [`sources`]).
 pub fn parse_sources(sources: &[Source]) -> Result<Spec, SpecError> {
     let mut parsed = Vec::new();
+    let mut redact = Vec::new();
     for (index, source) in sources.iter().enumerate() {
         let file: SpecFile = toml::from_str(&source.text).map_err(|e| {
             let at = e.span().map_or(0, |s| s.start);
@@ -180,6 +183,13 @@ pub fn parse_sources(sources: &[Source]) -> Result<Spec, SpecError> {
         })?;
         for table in file.check {
             parsed.push(parse_check(source, index, table)?);
+        }
+        if let Some(table) = file.bundle {
+            for name in parse_bundle(source, table)? {
+                if !redact.contains(&name) {
+                    redact.push(name);
+                }
+            }
         }
     }
     if parsed.is_empty() {
@@ -193,7 +203,31 @@ pub fn parse_sources(sources: &[Source]) -> Result<Spec, SpecError> {
     Ok(Spec {
         checks,
         files: sources.iter().map(|s| s.path.clone()).collect(),
+        redact,
     })
+}
+
+/// `[bundle] redact = ["NAME", ...]`: setting names whose values a support bundle must
+/// not carry, beyond those `world::redact` knows. Every file's list counts: a layer can
+/// add names, never take one back.
+fn parse_bundle(source: &Source, table: Spanned<RawTable>) -> Result<Vec<String>, SpecError> {
+    let mut p = Params::new(source, table);
+    let names = p.take_with("redact", |v| {
+        let names = crate::config::fields::strings(v)?;
+        match names.iter().find(|n| {
+            n.is_empty()
+                || !n
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+        }) {
+            Some(bad) => Err(format!(
+                "{bad:?} is not a setting name (letters, digits, '_', '-', '.')"
+            )),
+            None => Ok(names),
+        }
+    })?;
+    p.finish_in("[bundle]", &["redact"])?;
+    Ok(names.map(Spanned::into_inner).unwrap_or_default())
 }
 
 const COMMON: &[&str] = &[
@@ -335,4 +369,32 @@ fn parse_when(p: &mut Params) -> Result<Option<When>, SpecError> {
         pattern: pattern.to_string(),
         exists,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundle_redact_lists_of_every_file_add_up() {
+        let check = "[[check]]\nid = \"lo-up\"\nkind = \"interface\"\nmodes = [\"boot\"]\nname = \"lo\"\nwhy = \"w\"\nfix = \"f\"\n";
+        let sources = [
+            Source::new(
+                "vendor.toml".into(),
+                format!("[bundle]\nredact = [\"A_PIN\"]\n{check}"),
+            ),
+            Source::new(
+                "admin.toml".into(),
+                "[bundle]\nredact = [\"a.b-c\", \"A_PIN\"]\n".into(),
+            ),
+        ];
+        let spec = parse_sources(&sources).unwrap();
+        assert_eq!(spec.redact, ["A_PIN", "a.b-c"]);
+        assert!(
+            parse_text(Path::new("x.toml"), check)
+                .unwrap()
+                .redact
+                .is_empty()
+        );
+    }
 }
