@@ -34,6 +34,18 @@ pub struct Meta {
     pub taken: String,
     /// The spec files, by name, in `spec/`.
     pub spec: Vec<String>,
+    /// The settings whose values were replaced by `redact::PLACEHOLDER` (never the
+    /// values). Absent in bundles taken before redaction: read as none.
+    #[serde(default)]
+    pub redacted: Vec<Redaction>,
+}
+
+/// One redacted setting: what was read (a file, or a program's command line) and the
+/// setting's name.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Redaction {
+    pub file: String,
+    pub key: String,
 }
 
 /// A bundle read back.
@@ -55,7 +67,7 @@ pub enum BundleError {
 
 /// What README.txt says.
 fn readme(meta: &Meta, entries: usize) -> String {
-    format!(
+    let mut text = format!(
         "A support bundle of ha-preflight {version}, taken on {host} at {taken}.\n\n\
          It holds what the checks read on that box, and nothing else: the kernel state\n\
          (/proc and /sys files), the box's files the spec names (read bounded; private\n\
@@ -63,11 +75,22 @@ fn readme(meta: &Meta, entries: usize) -> String {
          answers of xcbdaemon, statfs and lock probes, and the spec in force (spec/).\n\
          report.txt is what the checks said on the box when it was taken.\n\
          tape.json lists every question and its answer ({entries} of them).\n\n\
-         Replay it anywhere with: ha-preflight --bundle THIS-FILE\n",
+         Secret values are replaced by {placeholder} where they were read, and in\n\
+         report.txt: DRBD's shared-secret, every NAME=VALUE setting whose name holds\n\
+         PASS, SECRET, TOKEN, KEY, CREDENTIAL or AUTH (in any case), and the names the\n\
+         spec's [bundle] redact lists. Redacted (file: setting):\n",
         version = meta.version,
         host = meta.host,
         taken = meta.taken,
-    )
+        placeholder = super::redact::PLACEHOLDER,
+    );
+    for r in &meta.redacted {
+        text.push_str(&format!("  {}: {}\n", r.file, r.key));
+    }
+    if meta.redacted.is_empty() {
+        text.push_str("  nothing\n");
+    }
+    text + "\nReplay it anywhere with: ha-preflight --bundle THIS-FILE\n"
 }
 
 /// The members of a bundle: (name under the top folder, content).
@@ -316,6 +339,10 @@ mod tests {
             taken_at: 1_764_000_000,
             taken: "2025-11-24 16:00:00 UTC".into(),
             spec: vec!["boot.toml".into()],
+            redacted: vec![Redaction {
+                file: "/etc/drbd.conf".into(),
+                key: "shared-secret".into(),
+            }],
         };
         let mut tape = BTreeMap::new();
         tape.insert(
@@ -328,6 +355,17 @@ mod tests {
         write(&file, &meta, &tape, &spec, "report\n").unwrap();
         let back = read(&file).unwrap();
         assert_eq!(back.meta, meta);
+        let said = readme(&meta, 1);
+        assert!(
+            said.contains("Redacted (file: setting):\n  /etc/drbd.conf: shared-secret\n\n"),
+            "{said}"
+        );
+        // A bundle taken before redaction has no `redacted`: none.
+        let mut old = serde_json::to_value(&meta).unwrap();
+        old.as_object_mut().unwrap().remove("redacted");
+        let old: Meta = serde_json::from_value(old).unwrap();
+        assert!(old.redacted.is_empty());
+        assert!(readme(&old, 1).contains("Redacted (file: setting):\n  nothing\n"));
         assert_eq!(back.tape, tape);
         assert_eq!(back.spec, spec);
         // GNU tar reads what we write.
