@@ -361,11 +361,7 @@ fn take_bundle(cli: &Cli, output: &std::path::Path) -> Result<String, Failed> {
             .iter()
             .map(|s| s.path.display().to_string())
             .collect(),
-        redacted: tape
-            .redactions()
-            .into_iter()
-            .map(|(file, key)| bundle::Redaction { file, key })
-            .collect(),
+        redacted: tape.redactions(),
     };
     let about = report::About::Here;
     // The live run read the real texts: what it quotes of them loses the secrets too.

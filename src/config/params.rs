@@ -135,16 +135,11 @@ impl<'a> Params<'a> {
 
     /// Ends parsing: any field nobody took is unknown to this kind.
     pub fn finish(self, kind: &str, known: &[&str]) -> Result<(), SpecError> {
-        self.finish_in(&format!("kind `{kind}`"), known)
-    }
-
-    /// As [`Params::finish`], for a table that is not a check's (`[bundle]`).
-    pub fn finish_in(self, table: &str, known: &[&str]) -> Result<(), SpecError> {
         if let Some((key, _)) = self.fields.iter().next() {
             return Err(self.source.error_at(
                 key.span(),
                 format!(
-                    "unknown parameter `{}` for {table} (it takes: {})",
+                    "unknown parameter `{}` for kind `{kind}` (it takes: {})",
                     key.get_ref(),
                     known.join(", ")
                 ),

@@ -185,11 +185,7 @@ pub fn parse_sources(sources: &[Source]) -> Result<Spec, SpecError> {
             parsed.push(parse_check(source, index, table)?);
         }
         if let Some(table) = file.bundle {
-            for name in parse_bundle(source, table)? {
-                if !redact.contains(&name) {
-                    redact.push(name);
-                }
-            }
+            parse_bundle(source, table, &mut redact)?;
         }
     }
     if parsed.is_empty() {
@@ -208,27 +204,46 @@ pub fn parse_sources(sources: &[Source]) -> Result<Spec, SpecError> {
 }
 
 /// `[bundle] redact = ["NAME", ...]`: setting names whose values a support bundle must
-/// not carry, beyond those `world::redact` knows. Every file's list counts: a layer can
-/// add names, never take one back.
-fn parse_bundle(source: &Source, table: Spanned<RawTable>) -> Result<Vec<String>, SpecError> {
-    let mut p = Params::new(source, table);
-    let names = p.take_with("redact", |v| {
-        let names = crate::config::fields::strings(v)?;
-        match names.iter().find(|n| {
-            n.is_empty()
-                || !n
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
-        }) {
-            Some(bad) => Err(format!(
-                "{bad:?} is not a setting name (letters, digits, '_', '-', '.')"
-            )),
-            None => Ok(names),
+/// not carry, beyond those `world::redact` knows, added to `into`. Every file's list
+/// counts: a layer can add names, never take one back. Read by hand, not with `Params`:
+/// one key, and every byte counts in the binary.
+fn parse_bundle(
+    source: &Source,
+    table: Spanned<RawTable>,
+    into: &mut Vec<String>,
+) -> Result<(), SpecError> {
+    for (key, value) in table.into_inner() {
+        let at = value.span();
+        let toml::Value::Array(names) = value.into_inner() else {
+            return Err(source.error_at(key.span(), BUNDLE_KEYS));
+        };
+        if key.get_ref() != "redact" {
+            return Err(source.error_at(key.span(), BUNDLE_KEYS));
         }
-    })?;
-    p.finish_in("[bundle]", &["redact"])?;
-    Ok(names.map(Spanned::into_inner).unwrap_or_default())
+        for name in names {
+            match name.as_str() {
+                Some(n)
+                    if !n.is_empty()
+                        && n.bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b)) =>
+                {
+                    if !into.iter().any(|x| x == n) {
+                        into.push(n.to_string());
+                    }
+                }
+                _ => {
+                    return Err(source.error_at(
+                        at,
+                        "`redact`: a list of setting names (letters, digits, '_', '-', '.')",
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
 }
+
+const BUNDLE_KEYS: &str = "`[bundle]` takes one setting: `redact = [\"NAME\", ...]`";
 
 const COMMON: &[&str] = &[
     "id", "kind", "title", "modes", "severity", "after", "requires", "when", "why", "fix",

@@ -34,18 +34,11 @@ pub struct Meta {
     pub taken: String,
     /// The spec files, by name, in `spec/`.
     pub spec: Vec<String>,
-    /// The settings whose values were replaced by `redact::PLACEHOLDER` (never the
-    /// values). Absent in bundles taken before redaction: read as none.
+    /// Each setting whose value was replaced by `redact::PLACEHOLDER`, as "FILE: KEY"
+    /// (FILE: what was read, a path or a program's command line), never the value.
+    /// Absent in bundles taken before redaction: read as none.
     #[serde(default)]
-    pub redacted: Vec<Redaction>,
-}
-
-/// One redacted setting: what was read (a file, or a program's command line) and the
-/// setting's name.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Redaction {
-    pub file: String,
-    pub key: String,
+    pub redacted: Vec<String>,
 }
 
 /// A bundle read back.
@@ -85,7 +78,7 @@ fn readme(meta: &Meta, entries: usize) -> String {
         placeholder = super::redact::PLACEHOLDER,
     );
     for r in &meta.redacted {
-        text.push_str(&format!("  {}: {}\n", r.file, r.key));
+        text = text + "  " + r + "\n";
     }
     if meta.redacted.is_empty() {
         text.push_str("  nothing\n");
@@ -339,10 +332,7 @@ mod tests {
             taken_at: 1_764_000_000,
             taken: "2025-11-24 16:00:00 UTC".into(),
             spec: vec!["boot.toml".into()],
-            redacted: vec![Redaction {
-                file: "/etc/drbd.conf".into(),
-                key: "shared-secret".into(),
-            }],
+            redacted: vec!["/etc/drbd.conf: shared-secret".into()],
         };
         let mut tape = BTreeMap::new();
         tape.insert(

@@ -20,11 +20,11 @@ pub const PLACEHOLDER: &str = "REDACTED";
 /// written `NAME=VALUE`: XCB_PASSWORD, XCB_API_TOKEN, db_pass, apikey, Auth-Header.
 const SECRET_WORDS: &[&str] = &["PASS", "SECRET", "TOKEN", "KEY", "CREDENTIAL", "AUTH"];
 
-/// DRBD's options whose value is secret: drbd-utils marks only `shared_secret` as
+/// DRBD's one option whose value is secret: drbd-utils marks only `shared_secret` as
 /// DRBD_F_SENSITIVE in its netlink tables (`tls-keyring`, `tls-privkey` and
 /// `tls-certificate` name keys in the kernel keyring; they hold none). Written
 /// `NAME VALUE;` in drbd.conf and `--NAME=VALUE` on drbdsetup's command line.
-const DRBD_SECRETS: &[&str] = &["shared-secret"];
+const DRBD_SECRET: &str = "shared-secret";
 
 /// Shortest value [`scrub`] looks for: a shorter one (`AUTH=1`, `AUTH_MODE=no`) is
 /// redacted where it is set, but cannot be told from the digits and words of a report.
@@ -67,16 +67,17 @@ pub fn redact(text: &str, also: &[String]) -> (String, Vec<(String, String)>) {
             continue;
         }
         let name = text[start..i].trim_start_matches('-');
-        let exact = DRBD_SECRETS
-            .iter()
-            .copied()
-            .chain(also.iter().map(String::as_str))
-            .any(|s| s.eq_ignore_ascii_case(name));
-        if !exact {
-            let upper = name.to_ascii_uppercase();
-            if !assigned || !SECRET_WORDS.iter().any(|w| upper.contains(w)) {
-                continue;
-            }
+        let exact = name.eq_ignore_ascii_case(DRBD_SECRET)
+            || also.iter().any(|s| s.eq_ignore_ascii_case(name));
+        let sounds_secret = || {
+            SECRET_WORDS.iter().any(|w| {
+                name.as_bytes()
+                    .windows(w.len())
+                    .any(|x| x.eq_ignore_ascii_case(w.as_bytes()))
+            })
+        };
+        if !(exact || assigned && sounds_secret()) {
+            continue;
         }
         if assigned {
             j += 1;
@@ -134,17 +135,30 @@ fn value_span(text: &str, at: usize, rest_of_line: bool) -> (usize, usize) {
     }
 }
 
-/// `text` with every occurrence of each of `secrets` (of [`MIN_SCRUBBED`] bytes or
-/// more, longest first) replaced by [`PLACEHOLDER`]: for what a live run said about the
-/// box (report.txt), which quotes what the checks read before the tape redacted it.
+/// `text` with every occurrence of each of `secrets` of [`MIN_SCRUBBED`] bytes or more
+/// replaced by [`PLACEHOLDER`] (the longest that matches at a place, so a secret that
+/// holds a shorter one goes whole): for what a live run said about the box
+/// (report.txt), which quotes what the checks read before the tape redacted it.
 pub fn scrub(text: &str, secrets: &[String]) -> String {
-    let mut sorted: Vec<&String> = secrets.iter().filter(|s| s.len() >= MIN_SCRUBBED).collect();
-    sorted.sort_by_key(|s| std::cmp::Reverse(s.len()));
-    let mut out = text.to_string();
-    for s in sorted {
-        if out.contains(s.as_str()) {
-            out = out.replace(s.as_str(), PLACEHOLDER);
-        }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        let matched = secrets
+            .iter()
+            .filter(|s| s.len() >= MIN_SCRUBBED && rest.starts_with(s.as_str()))
+            .map(String::len)
+            .max();
+        let n = match matched {
+            Some(n) => {
+                out.push_str(PLACEHOLDER);
+                n
+            }
+            None => {
+                out.push(c);
+                c.len_utf8()
+            }
+        };
+        rest = &rest[n..];
     }
     out
 }
@@ -263,10 +277,11 @@ mod tests {
             "abc".to_string(),
             "s3cr3t".to_string(),
             "s3cr3tlonger".to_string(),
+            "é-ü-ö".to_string(),
         ];
         assert_eq!(
-            scrub("x=s3cr3tlonger y=s3cr3t z=abc", &secrets),
-            "x=REDACTED y=REDACTED z=abc"
+            scrub("x=s3cr3tlonger y=s3cr3t z=abc ä=é-ü-ö", &secrets),
+            "x=REDACTED y=REDACTED z=abc ä=REDACTED"
         );
     }
 }

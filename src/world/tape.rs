@@ -17,7 +17,6 @@
 use serde_json::{Value, json};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::collections::BTreeSet;
 use std::io;
 use std::sync::{Mutex, OnceLock};
 
@@ -54,12 +53,12 @@ pub struct Tape {
     redacted: Mutex<Redacted>,
 }
 
-/// What a recording redacted: (what was read, setting) pairs for the bundle's README,
-/// and the values themselves, only in memory, to scrub from the bundle's report.
+/// What a recording redacted: "what was read: setting" lines for the bundle's README,
+/// sorted, and the values themselves, only in memory, to scrub from the bundle's report.
 #[derive(Debug, Default)]
 struct Redacted {
-    settings: BTreeSet<(String, String)>,
-    values: BTreeSet<String>,
+    settings: Vec<String>,
+    values: Vec<String>,
 }
 
 thread_local! {
@@ -121,16 +120,22 @@ impl Tape {
         let _ = self.also.set(names);
     }
 
-    /// (what was read, setting) of every value the recording redacted, sorted.
-    pub fn redactions(&self) -> Vec<(String, String)> {
-        let r = self.redacted.lock().unwrap_or_else(|e| e.into_inner());
-        r.settings.iter().cloned().collect()
+    /// "what was read: setting" of every value the recording redacted, sorted.
+    pub fn redactions(&self) -> Vec<String> {
+        self.redacted
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .settings
+            .clone()
     }
 
     /// The values the recording redacted: for scrubbing what the live run said.
     pub fn secret_values(&self) -> Vec<String> {
-        let r = self.redacted.lock().unwrap_or_else(|e| e.into_inner());
-        r.values.iter().cloned().collect()
+        self.redacted
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values
+            .clone()
     }
 
     /// Replaces the secret values in a recorded file text (`read`, `tail`) or program
@@ -155,8 +160,13 @@ impl Tape {
         *text = clean;
         let mut r = self.redacted.lock().unwrap_or_else(|e| e.into_inner());
         for (name, secret) in found {
-            r.settings.insert((what.to_string(), name));
-            r.values.insert(secret);
+            let line = format!("{what}: {name}");
+            if let Err(at) = r.settings.binary_search(&line) {
+                r.settings.insert(at, line);
+            }
+            if !r.values.contains(&secret) {
+                r.values.push(secret);
+            }
         }
     }
 
@@ -351,16 +361,15 @@ mod tests {
             "net { shared-secret \"REDACTED\"; }"
         );
         assert_eq!(entries["proc cmdline"]["ok"], "KEY=x\n");
-        let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
         assert_eq!(
             rec.redactions(),
             [
-                pair("/etc/default/xcbdaemon", "XCB_PASSWORD"),
-                pair("/etc/default/xcbdaemon", "XCB_PIN"),
-                pair("/usr/sbin/drbdsetup show", "shared-secret"),
+                "/etc/default/xcbdaemon: XCB_PASSWORD",
+                "/etc/default/xcbdaemon: XCB_PIN",
+                "/usr/sbin/drbdsetup show: shared-secret",
             ]
         );
-        assert_eq!(rec.secret_values(), ["4321", "pw-one", "s-two"]);
+        assert_eq!(rec.secret_values(), ["pw-one", "4321", "s-two"]);
     }
 
     #[test]
