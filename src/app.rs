@@ -233,7 +233,7 @@ enum Origin {
     Here,
     Bundle {
         path: std::path::PathBuf,
-        meta: bundle::Meta,
+        meta: Box<bundle::Meta>,
         spec: Vec<(std::path::PathBuf, String)>,
     },
 }
@@ -280,7 +280,7 @@ fn target_for(cli: &Cli, mode: Mode) -> Result<(Target, Origin), String> {
             .collect();
         let origin = Origin::Bundle {
             path: path.clone(),
-            meta: b.meta,
+            meta: Box::new(b.meta),
             spec,
         };
         return Ok((target, origin));
@@ -339,8 +339,13 @@ fn take_bundle(cli: &Cli, output: &std::path::Path) -> Result<String, Failed> {
         None => Location::Default,
     };
     let spec_error = |e: spec::SpecError| Failed::Usage(format!("spec error: {e}"));
-    let sources = spec::sources(&location, &target.root).map_err(spec_error)?;
+    // Read past the tape: the bundle carries the spec files whole (spec/), and the
+    // values of their own `key = "..."` settings are no secrets to hunt in report.txt.
+    let unrecorded =
+        Root::open(std::path::Path::new("/")).map_err(|e| Failed::Write(format!("/: {e}")))?;
+    let sources = spec::sources(&location, &unrecorded).map_err(spec_error)?;
     let spec = Arc::new(spec::parse_sources(&sources).map_err(spec_error)?);
+    tape.redact_also(spec.redact.clone());
     let selected = engine::select(&spec, Mode::Boot, &[], &[]).map_err(Failed::Usage)?;
     let host = target
         .proc_text("sys/kernel/hostname", 256)
@@ -367,15 +372,20 @@ fn take_bundle(cli: &Cli, output: &std::path::Path) -> Result<String, Failed> {
         said: std::iter::once(run.verdict.as_str().to_string())
             .chain(roots.iter().map(|r| engine::check_of(&spec, r).id.clone()))
             .collect(),
+        redacted: tape.redactions(),
     };
     let about = report::About::Here;
-    let report = report::human::render(
-        &run,
-        &spec,
-        Mode::Boot,
-        Verbosity::Verbose,
-        &report::human::Screen::plain(),
-        &about,
+    // The live run read the real texts: what it quotes of them loses the secrets too.
+    let report = world::redact::scrub(
+        &report::human::render(
+            &run,
+            &spec,
+            Mode::Boot,
+            Verbosity::Verbose,
+            &report::human::Screen::plain(),
+            &about,
+        ),
+        &tape.secret_values(),
     );
     let files: Vec<(String, String)> = sources
         .iter()

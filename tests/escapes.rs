@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{EVIL, Ran, SHOWN, bin, bundle, python, repo, scratch};
+use common::{EVIL, Ran, SHOWN, bin, bundle, bundle_named, python, repo, scratch};
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
@@ -94,10 +94,14 @@ fn a_bundles_host_and_taken_are_shown_escaped_and_kept_whole_in_json() {
 fn a_spec_error_in_a_bundle_names_its_file_escaped_on_one_line() {
     let dir = scratch("escapes-spec-error");
     let tar = dir.join("evil.tar");
-    bundle(
+    // The error names the member the broken spec came from, and that name is the
+    // bundle's own: hostile bytes in it, with a line break that would forge a second
+    // message.
+    bundle_named(
         &tar,
-        "meta['spec'] = [evil + '\\nha-preflight: fake\\n' + s for s in meta['spec']]",
+        "meta['spec'] = [evil + s for s in meta['spec']]",
         "\n[[check]]\nid = 7\n",
+        &format!("boot{EVIL}\nha-preflight: fake.toml"),
     );
     for format in ["human", "nagios"] {
         let ran = run(&[

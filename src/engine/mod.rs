@@ -198,6 +198,7 @@ mod tests {
         let spec = Arc::new(Spec {
             checks,
             files: Vec::new(),
+            redact: Vec::new(),
         });
         let selected: Vec<usize> = (0..spec.checks.len()).collect();
         let opts = Options {

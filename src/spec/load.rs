@@ -159,6 +159,8 @@ fn read_source(root: &Root, path: &Path) -> Result<Source, SpecError> {
 struct SpecFile {
     #[serde(default)]
     check: Vec<Spanned<RawTable>>,
+    /// `[bundle]`: settings of `collect` (`redact`).
+    bundle: Option<Spanned<RawTable>>,
 }
 
 /// A parsed check with the positions validation needs.
@@ -172,6 +174,7 @@ pub(super) struct Parsed {
 /// Parses spec files already read (see [`sources`]).
 pub fn parse_sources(sources: &[Source]) -> Result<Spec, SpecError> {
     let mut parsed = Vec::new();
+    let mut redact = Vec::new();
     for (index, source) in sources.iter().enumerate() {
         let file: SpecFile = toml::from_str(&source.text).map_err(|e| {
             let at = e.span().map_or(0, |s| s.start);
@@ -180,6 +183,9 @@ pub fn parse_sources(sources: &[Source]) -> Result<Spec, SpecError> {
         })?;
         for table in file.check {
             parsed.push(parse_check(source, index, table)?);
+        }
+        if let Some(table) = file.bundle {
+            parse_bundle(source, table, &mut redact)?;
         }
     }
     if parsed.is_empty() {
@@ -193,8 +199,51 @@ pub fn parse_sources(sources: &[Source]) -> Result<Spec, SpecError> {
     Ok(Spec {
         checks,
         files: sources.iter().map(|s| s.path.clone()).collect(),
+        redact,
     })
 }
+
+/// `[bundle] redact = ["NAME", ...]`: setting names whose values a support bundle must
+/// not carry, beyond those `world::redact` knows, added to `into`. Every file's list
+/// counts: a layer can add names, never take one back. Read by hand, not with `Params`:
+/// one key, and every byte counts in the binary.
+fn parse_bundle(
+    source: &Source,
+    table: Spanned<RawTable>,
+    into: &mut Vec<String>,
+) -> Result<(), SpecError> {
+    for (key, value) in table.into_inner() {
+        let at = value.span();
+        let toml::Value::Array(names) = value.into_inner() else {
+            return Err(source.error_at(key.span(), BUNDLE_KEYS));
+        };
+        if key.get_ref() != "redact" {
+            return Err(source.error_at(key.span(), BUNDLE_KEYS));
+        }
+        for name in names {
+            match name.as_str() {
+                Some(n)
+                    if !n.is_empty()
+                        && n.bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b)) =>
+                {
+                    if !into.iter().any(|x| x == n) {
+                        into.push(n.to_string());
+                    }
+                }
+                _ => {
+                    return Err(source.error_at(
+                        at,
+                        "`redact`: a list of setting names (letters, digits, '_', '-', '.')",
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+const BUNDLE_KEYS: &str = "`[bundle]` takes one setting: `redact = [\"NAME\", ...]`";
 
 const COMMON: &[&str] = &[
     "id", "kind", "title", "modes", "severity", "after", "requires", "when", "why", "fix",
@@ -335,4 +384,32 @@ fn parse_when(p: &mut Params) -> Result<Option<When>, SpecError> {
         pattern: pattern.to_string(),
         exists,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundle_redact_lists_of_every_file_add_up() {
+        let check = "[[check]]\nid = \"lo-up\"\nkind = \"interface\"\nmodes = [\"boot\"]\nname = \"lo\"\nwhy = \"w\"\nfix = \"f\"\n";
+        let sources = [
+            Source::new(
+                "vendor.toml".into(),
+                format!("[bundle]\nredact = [\"A_PIN\"]\n{check}"),
+            ),
+            Source::new(
+                "admin.toml".into(),
+                "[bundle]\nredact = [\"a.b-c\", \"A_PIN\"]\n".into(),
+            ),
+        ];
+        let spec = parse_sources(&sources).unwrap();
+        assert_eq!(spec.redact, ["A_PIN", "a.b-c"]);
+        assert!(
+            parse_text(Path::new("x.toml"), check)
+                .unwrap()
+                .redact
+                .is_empty()
+        );
+    }
 }

@@ -57,6 +57,9 @@ pub struct Spec {
     pub checks: Vec<Check>,
     /// The files the spec came from ("built-in:boot.toml" for the compiled-in copy).
     pub files: Vec<PathBuf>,
+    /// Setting names whose values `collect` redacts, beyond the secret-sounding ones
+    /// (`[bundle] redact`).
+    pub redact: Vec<String>,
 }
 
 impl Spec {

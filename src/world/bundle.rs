@@ -40,6 +40,11 @@ pub struct Meta {
     /// differs). Empty in older bundles, which did not record it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub said: Vec<String>,
+    /// Each setting whose value was replaced by `redact::PLACEHOLDER`, as "FILE: KEY"
+    /// (FILE: what was read, a path or a program's command line), never the value.
+    /// Absent in bundles taken before redaction: read as none.
+    #[serde(default)]
+    pub redacted: Vec<String>,
 }
 
 /// A bundle read back.
@@ -61,7 +66,7 @@ pub enum BundleError {
 
 /// What README.txt says.
 fn readme(meta: &Meta, entries: usize) -> String {
-    format!(
+    let mut text = format!(
         "A support bundle of ha-preflight {version}, taken on {host} at {taken}.\n\n\
          It holds what the checks read on that box, and nothing else: the kernel state\n\
          (/proc and /sys files), the box's files the spec names (read bounded; private\n\
@@ -69,11 +74,22 @@ fn readme(meta: &Meta, entries: usize) -> String {
          answers of xcbdaemon, statfs and lock probes, and the spec in force (spec/).\n\
          report.txt is what the checks said on the box when it was taken.\n\
          tape.json lists every question and its answer ({entries} of them).\n\n\
-         Replay it anywhere with: ha-preflight --bundle THIS-FILE\n",
+         Secret values are replaced by {placeholder} where they were read, and in\n\
+         report.txt: DRBD's shared-secret, every NAME=VALUE setting whose name holds\n\
+         PASS, SECRET, TOKEN, KEY, CREDENTIAL or AUTH (in any case), and the names the\n\
+         spec's [bundle] redact lists. Redacted (file: setting):\n",
         version = meta.version,
         host = meta.host,
         taken = meta.taken,
-    )
+        placeholder = super::redact::PLACEHOLDER,
+    );
+    for r in &meta.redacted {
+        text = text + "  " + r + "\n";
+    }
+    if meta.redacted.is_empty() {
+        text.push_str("  nothing\n");
+    }
+    text + "\nReplay it anywhere with: ha-preflight --bundle THIS-FILE\n"
 }
 
 /// The members of a bundle: (name under the top folder, content).
@@ -420,6 +436,7 @@ mod tests {
             taken: "2025-11-24 16:00:00 UTC".into(),
             spec: vec!["boot.toml".into()],
             said: vec!["fail".into(), "netrun-layout".into()],
+            redacted: vec!["/etc/drbd.conf: shared-secret".into()],
         };
         let mut tape = BTreeMap::new();
         tape.insert(
@@ -432,6 +449,17 @@ mod tests {
         write(&file, &meta, &tape, &spec, "report\n").unwrap();
         let back = read(&file).unwrap();
         assert_eq!(back.meta, meta);
+        let said = readme(&meta, 1);
+        assert!(
+            said.contains("Redacted (file: setting):\n  /etc/drbd.conf: shared-secret\n\n"),
+            "{said}"
+        );
+        // A bundle taken before redaction has no `redacted`: none.
+        let mut old = serde_json::to_value(&meta).unwrap();
+        old.as_object_mut().unwrap().remove("redacted");
+        let old: Meta = serde_json::from_value(old).unwrap();
+        assert!(old.redacted.is_empty());
+        assert!(readme(&old, 1).contains("Redacted (file: setting):\n  nothing\n"));
         assert_eq!(back.tape, tape);
         assert_eq!(back.spec, spec);
         // GNU tar reads what we write.

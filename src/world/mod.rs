@@ -21,6 +21,7 @@ pub mod links;
 pub mod mounts;
 pub mod notify;
 pub mod read;
+pub mod redact;
 pub mod root;
 pub mod tape;
 pub mod walk;

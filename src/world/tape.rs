@@ -9,12 +9,16 @@
 //!
 //! A few files are never read (private keys, shadow files: `withheld`): the tape says
 //! they were withheld, and a replay gives the same error a live read gives.
+//!
+//! The text of every other file read (and a program's output) is recorded with its
+//! secret values replaced (see `redact`): the check on the box reads the real text, the
+//! tape keeps the redacted one, and remembers which setting of which file it redacted.
 
 use serde_json::{Value, json};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::io;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 /// The most a tape holds; a recording past it drops what does not fit, and says so.
 pub const MAX_TAPE_BYTES: usize = 48 << 20;
@@ -46,6 +50,17 @@ enum Mode {
 pub struct Tape {
     mode: Mode,
     entries: Mutex<BTreeMap<String, Value>>,
+    /// Setting names the spec adds to the secret ones (`[bundle] redact`).
+    also: OnceLock<Vec<String>>,
+    redacted: Mutex<Redacted>,
+}
+
+/// What a recording redacted: "what was read: setting" lines for the bundle's README,
+/// sorted, and the values themselves, only in memory, to scrub from the bundle's report.
+#[derive(Debug, Default)]
+struct Redacted {
+    settings: Vec<String>,
+    values: Vec<String>,
 }
 
 thread_local! {
@@ -81,6 +96,8 @@ impl Tape {
         Tape {
             mode: Mode::Recording,
             entries: Mutex::new(BTreeMap::new()),
+            also: OnceLock::new(),
+            redacted: Mutex::default(),
         }
     }
 
@@ -90,6 +107,8 @@ impl Tape {
         Tape {
             mode: Mode::Playing { miss },
             entries: Mutex::new(entries),
+            also: OnceLock::new(),
+            redacted: Mutex::default(),
         }
     }
 
@@ -100,6 +119,62 @@ impl Tape {
     /// Everything recorded, for writing a bundle.
     pub fn entries(&self) -> BTreeMap<String, Value> {
         self.lock().clone()
+    }
+
+    /// Adds setting names whose values are secret too (the spec's `[bundle] redact`),
+    /// before the checks run; only the first call counts.
+    pub fn redact_also(&self, names: Vec<String>) {
+        let _ = self.also.set(names);
+    }
+
+    /// "what was read: setting" of every value the recording redacted, sorted.
+    pub fn redactions(&self) -> Vec<String> {
+        self.redacted
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .settings
+            .clone()
+    }
+
+    /// The values the recording redacted: for scrubbing what the live run said.
+    pub fn secret_values(&self) -> Vec<String> {
+        self.redacted
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values
+            .clone()
+    }
+
+    /// Replaces the secret values in a recorded file text (`read`, `tail`) or program
+    /// output (`run`), and notes what it replaced.
+    fn redact(&self, key: &str, value: &mut Value) {
+        let Some((ask, what)) = key.split_once(' ') else {
+            return;
+        };
+        let field = match ask {
+            "read" | "tail" => "ok",
+            "run" => "stdout",
+            _ => return,
+        };
+        let Some(Value::String(text)) = value.get_mut(field) else {
+            return;
+        };
+        let also = self.also.get().map_or(&[][..], Vec::as_slice);
+        let (clean, found) = super::redact::redact(text, also);
+        if found.is_empty() {
+            return;
+        }
+        *text = clean;
+        let mut r = self.redacted.lock().unwrap_or_else(|e| e.into_inner());
+        for (name, secret) in found {
+            let line = format!("{what}: {name}");
+            if let Err(at) = r.settings.binary_search(&line) {
+                r.settings.insert(at, line);
+            }
+            if !r.values.contains(&secret) {
+                r.values.push(secret);
+            }
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Value>> {
@@ -137,7 +212,9 @@ impl Tape {
                 let value = if read && key_path(key).is_some_and(withheld) {
                     json!({ "withheld": true })
                 } else {
-                    to_value(&answer)
+                    let mut value = to_value(&answer);
+                    self.redact(key, &mut value);
+                    value
                 };
                 self.record(key, value);
                 Some(answer)
@@ -253,6 +330,55 @@ mod tests {
                 "not in the bundle: read /etc/other"
             ]
         );
+    }
+
+    #[test]
+    fn file_texts_are_recorded_redacted_and_checks_read_them_whole() {
+        let rec = Tape::recording();
+        rec.redact_also(vec!["XCB_PIN".into()]);
+        let text = |t: &str| {
+            let t = t.to_string();
+            move || t
+        };
+        let ok = |t: &String| json!({ "ok": t });
+        let back = |v: &Value| v["ok"].as_str().map(str::to_string);
+        let live = rec.answer(
+            "read /etc/default/xcbdaemon",
+            text("XCB_ROLE=master\nXCB_PASSWORD=pw-one\nXCB_PIN=4321\n"),
+            ok,
+            back,
+        );
+        assert_eq!(
+            live.as_deref(),
+            Some("XCB_ROLE=master\nXCB_PASSWORD=pw-one\nXCB_PIN=4321\n")
+        );
+        rec.answer(
+            "run /usr/sbin/drbdsetup show",
+            text("net { shared-secret \"s-two\"; }"),
+            |t| json!({ "stdout": t }),
+            |v| v["stdout"].as_str().map(str::to_string),
+        );
+        // Kernel state is not a file of the box: as it was.
+        rec.answer("proc cmdline", text("KEY=x\n"), ok, back);
+        let entries = rec.entries();
+        assert_eq!(
+            entries["read /etc/default/xcbdaemon"]["ok"],
+            "XCB_ROLE=master\nXCB_PASSWORD=REDACTED\nXCB_PIN=REDACTED\n"
+        );
+        assert_eq!(
+            entries["run /usr/sbin/drbdsetup show"]["stdout"],
+            "net { shared-secret \"REDACTED\"; }"
+        );
+        assert_eq!(entries["proc cmdline"]["ok"], "KEY=x\n");
+        assert_eq!(
+            rec.redactions(),
+            [
+                "/etc/default/xcbdaemon: XCB_PASSWORD",
+                "/etc/default/xcbdaemon: XCB_PIN",
+                "/usr/sbin/drbdsetup show: shared-secret",
+            ]
+        );
+        assert_eq!(rec.secret_values(), ["pw-one", "4321", "s-two"]);
     }
 
     #[test]

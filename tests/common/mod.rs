@@ -315,9 +315,14 @@ pub fn python(script: &str, args: &[&str]) {
 /// The incident bundle, its meta.json changed by `edit` (a Python statement on `meta`)
 /// and, when `spec_tail` is not empty, that text added to spec/boot.toml.
 pub fn bundle(out: &Path, edit: &str, spec_tail: &str) {
+    bundle_named(out, edit, spec_tail, "boot.toml");
+}
+
+/// As `bundle`, with the spec member renamed `spec/NAME`.
+pub fn bundle_named(out: &Path, edit: &str, spec_tail: &str, spec_name: &str) {
     let script = r#"
 import io, json, sys, tarfile
-src, dst, edit, tail, evil = sys.argv[1:6]
+src, dst, edit, tail, evil, spec_name = sys.argv[1:7]
 with tarfile.open(src) as t, tarfile.open(dst, "w", format=tarfile.USTAR_FORMAT) as o:
     for m in t.getmembers():
         data = t.extractfile(m).read()
@@ -327,6 +332,7 @@ with tarfile.open(src) as t, tarfile.open(dst, "w", format=tarfile.USTAR_FORMAT)
             data = json.dumps(meta).encode()
         if m.name.endswith("/spec/boot.toml"):
             data += tail.encode()
+            m.name = m.name[: -len("boot.toml")] + spec_name
         m.size = len(data)
         o.addfile(m, io.BytesIO(data))
 "#;
@@ -339,6 +345,7 @@ with tarfile.open(src) as t, tarfile.open(dst, "w", format=tarfile.USTAR_FORMAT)
             edit,
             spec_tail,
             EVIL,
+            spec_name,
         ],
     );
 }

@@ -32,4 +32,13 @@ mod tests {
         assert_eq!(resource_names(text), vec!["r0", "data"]);
         assert!(resource_names("include \"drbd.d/*.res\";\n").is_empty());
     }
+
+    #[test]
+    fn redacted_config_names_the_same_resources() {
+        // A bundle's copy has its secrets replaced (world::redact): same resources.
+        let text = "resource r0 { net { shared-secret \"a b;{\"; } }\nresource r1 { net { shared-secret plain-Token.9; } }\n";
+        let (clean, found) = crate::world::redact::redact(text, &[]);
+        assert_eq!(found.len(), 2, "{clean}");
+        assert_eq!(resource_names(&clean), ["r0", "r1"]);
+    }
 }
