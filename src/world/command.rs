@@ -222,27 +222,39 @@ pub fn end_descendants() {
 /// in our own process group are left alone: they are the test harness's (`run` starts
 /// every program in a group of its own).
 fn children() -> Vec<i32> {
-    let me = std::process::id().to_string();
-    #[cfg(test)]
-    let own_group = nix::unistd::getpgrp().to_string();
+    let me = nix::unistd::getpid().as_raw();
+    let mut out = Vec::new();
     let Ok(dir) = std::fs::read_dir("/proc") else {
-        return Vec::new();
+        return out;
     };
-    dir.take(1 << 16)
-        .flatten()
-        .filter_map(|e| {
-            let pid: i32 = e.file_name().to_str()?.parse().ok()?;
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-            // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses.
-            let mut fields = stat.get(stat.rfind(')')? + 2..)?.split(' ').skip(1);
-            let ppid = fields.next()?;
-            #[cfg(test)]
-            if fields.next()? == own_group {
-                return None;
-            }
-            (ppid == me).then_some(pid)
-        })
-        .collect()
+    for entry in dir.take(1 << 16).flatten() {
+        let Ok(stat) = super::read::read_text(&entry.path().join("stat"), 4096) else {
+            continue;
+        };
+        // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses.
+        let mut fields = stat
+            .get(stat.rfind(')').unwrap_or(0) + 2..)
+            .unwrap_or_default()
+            .split(' ')
+            .skip(1)
+            .map(|f| f.parse::<i32>().unwrap_or(0));
+        let (ppid, _group) = (fields.next(), fields.next());
+        #[cfg(test)]
+        if _group == Some(nix::unistd::getpgrp().as_raw()) {
+            continue;
+        }
+        // Never 0 or less: kill(2) would take those for process groups.
+        let pid = stat
+            .split(' ')
+            .next()
+            .unwrap_or_default()
+            .parse()
+            .unwrap_or(0);
+        if ppid == Some(me) && pid > 0 {
+            out.push(pid);
+        }
+    }
+    out
 }
 
 /// The runner against real programs (sh): what it prints, how it fails, and that a
