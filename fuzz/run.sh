@@ -72,6 +72,39 @@ for i, b in enumerate(bodies):
     open(f"{out}/xml{i}", "wb").write(head.encode() + data)
 PY
   seed xmlrpc_reply "$tree"/xml*
+  # Deep nesting, which recursive decoders must refuse by a limit, not by overflowing the
+  # stack (each within -max_len): XML-RPC values at, just past and far past the 64
+  # elements world/xmlrpc.rs reads, one unclosed, and markup the depth count must see
+  # through (comments, CDATA, a PI, a quoted `>`, self-closing tags, a DOCTYPE); JSON
+  # for drbdsetup; TOML arrays, inline tables and dotted keys for the spec.
+  python3 - "$tree" <<'PY'
+import sys
+out = sys.argv[1]
+def reply(value):
+    return ('<?xml version="1.0"?><methodResponse><params><param>' + value
+            + "</param></params></methodResponse>\n")
+def nest(n, close=True):
+    inner = "<value><nil/></value>" if close else ""
+    return ("<value><array><data>" * n + inner
+            + ("</data></array></value>" * n if close else ""))
+xml = {
+    "deep20": reply(nest(20)), "deep21": reply(nest(21)), "deep1000": reply(nest(1000)),
+    "deep-unclosed": reply(nest(3000, close=False)),
+    "deep-hidden": reply("<!-- <value><array><data> --><![CDATA[<a><b>]]><?pi <a> ?>"
+                         "<value a='>' b=\">\"><array><data><value/></data></array></value>"),
+    "doctype": '<!DOCTYPE m [<!ENTITY e "<value><array><data>">]>' + reply("&e;&e;&e;"),
+}
+for name, body in xml.items():
+    open(f"{out}/xml-{name}", "w").write(body)
+open(f"{out}/json-deep", "w").write("[" * 20000 + "]" * 20000)
+open(f"{out}/json-deep-objects", "w").write('{"a":' * 10000 + "1" + "}" * 10000)
+open(f"{out}/toml-deep-arrays", "w").write("x = " + "[" * 20000 + "]" * 20000 + "\n")
+open(f"{out}/toml-deep-tables", "w").write("x = " + "{a=" * 10000 + "1" + "}" * 10000 + "\n")
+open(f"{out}/toml-deep-keys", "w").write("x." + ".".join(["a"] * 20000) + " = 1\n")
+PY
+  seed xmlrpc_reply "$tree"/xml-*
+  seed drbdsetup_json "$tree"/json-*
+  seed spec "$tree"/toml-*
   rm -rf "$tree"
 }
 

@@ -26,7 +26,9 @@ fn main() {
         }
     };
     // Flush before exiting: std::process::exit would not, and abandoned check threads
-    // (see engine) must not keep the process alive past its deadline.
+    // (see engine) must not keep the process alive past its deadline. Nothing a program
+    // started (drbdsetup) outlives the run.
     let _ = std::io::stdout().flush();
+    ha_preflight::world::command::end_descendants();
     std::process::exit(code)
 }

@@ -5,15 +5,17 @@
 //!
 //! - misbehaving daemons (refusing, hanging, dribbling headers, a slow body, a fault,
 //!   malformed XML, HTTP 500, 256 MiB replies, entity expansion, resets, interim 1xx
-//!   replies, an unasked-for gzip body): the xmlrpc kind's own table, tests/kinds/xmlrpc.rs.
+//!   replies, an unasked-for gzip body): the xmlrpc kind's own table, tests/kinds/xmlrpc.rs,
+//!   which also has a reply nested 20,000 deep (from the daemon, a leader and a bundle).
 //! - hostile trees: image-tests/hostile.py's links out of the root, FIFOs, a socket,
 //!   device nodes, link loops, an 8 GiB sparse file, names that are not UTF-8 and a
 //!   directory 10,000 levels deep (walked whole), through both path resolvers; the tree
 //!   is unchanged.
 //! - `SPECS`: broken spec files beyond the classes of tests/specs/bad (which
-//!   tests/spec_errors.rs checks message by message): huge, deeply nested, binary, a FIFO,
-//!   long dependency chains and cycles, a directory of thousands of files. (The chain
-//!   found that loading was quadratic in the number of checks: 19 s for 5000.)
+//!   tests/spec_errors.rs checks message by message): huge, deeply nested (arrays, inline
+//!   tables, dotted keys), binary, a FIFO, long dependency chains and cycles, a directory
+//!   of thousands of files. (The chain found that loading was quadratic in the number of
+//!   checks: 19 s for 5000.)
 
 mod common;
 
@@ -189,6 +191,15 @@ const SPECS: &[(&str, MakeSpec, &str)] = &[
             write(d, "tables.toml", s.as_bytes())
         },
         "tables.toml:1:",
+    ),
+    (
+        // No nesting in the syntax, but a table 20,000 deep all the same.
+        "dotted keys 20,000 deep",
+        |d| {
+            let s = format!("x.{} = 1\n", ["a"; 20_000].join("."));
+            write(d, "keys.toml", s.as_bytes())
+        },
+        "keys.toml:",
     ),
     (
         "binary, not UTF-8",

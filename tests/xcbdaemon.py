@@ -5,7 +5,8 @@ Integration tests of ha-preflight's `xcbdaemon-rpc` check start this on a
 loopback port in one of several modes: a healthy daemon, a daemon that
 answers with a fault, and daemons that misbehave at the HTTP level (bad
 XML, 500, endless or huge bodies, silence, slow bytes, entity expansion,
-connection resets, interim 1xx replies, an unasked-for gzip body). The client must
+connection resets, interim 1xx replies, an unasked-for gzip body, a value nested 20,000
+arrays deep). The client must
 give a clear result for each within its timeout and never hang or buffer
 without limit.
 
@@ -260,6 +261,23 @@ class EntitiesHandler(RawHandler):
         sock.sendall(body)
 
 
+class DeepHandler(RawHandler):
+    """A well-formed reply whose value is 20,000 arrays deep: a parser that recurses per
+    value overflows its stack on it. Written as bytes, since xmlrpc.client refuses to
+    build it (RecursionError)."""
+
+    DEPTH = 20000
+
+    def respond(self, sock):
+        open_ = b"<value><array><data>" * self.DEPTH
+        close = b"</data></array></value>" * self.DEPTH
+        body = (b'<?xml version="1.0"?><methodResponse><params><param>'
+                + open_ + close + b"</param></params></methodResponse>\n")
+        sock.sendall(http_head("200 OK", [("Content-Type", "text/xml"),
+                                          ("Content-Length", len(body))]))
+        sock.sendall(body)
+
+
 def reset(sock):
     """Closes with an RST instead of a FIN (SO_LINGER on, zero seconds)."""
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -329,6 +347,7 @@ RAW_MODES = {
     "reset-mid-body": ResetMidBodyHandler,
     "continue": ContinueHandler,
     "gzip": GzipHandler,
+    "deep": DeepHandler,
 }
 XMLRPC_MODES = {"ok": serve_ok, "fault": serve_fault}
 

@@ -96,9 +96,14 @@ impl Evaluate for Xmlrpc {
         ) {
             Ok(v) => v,
             Err(e) => {
-                let mut outcome = Outcome::fail(e.summary())
-                    .with(format!("{call_name}: {e}"))
-                    .fix(call_fix(&e, &self.endpoint));
+                // A reply nested past what is read was not judged at all: an error.
+                let mut outcome = if matches!(e, CallError::TooDeep { .. }) {
+                    Outcome::error(e.summary())
+                } else {
+                    Outcome::fail(e.summary())
+                }
+                .with(format!("{call_name}: {e}"))
+                .fix(call_fix(&e, &self.endpoint));
                 outcome.transient = e.is_transient();
                 return outcome;
             }
@@ -148,7 +153,9 @@ pub fn call_fix(e: &CallError, endpoint: &Endpoint) -> String {
              method and parameters this check sends."
                 .into()
         }
-        CallError::Http(HttpError::Status { .. }) | CallError::Malformed { .. } => format!(
+        CallError::Http(HttpError::Status { .. })
+        | CallError::Malformed { .. }
+        | CallError::TooDeep { .. } => format!(
             "What answers at {} is not the XML-RPC service the check expects: check the\n\
              `url` of this check, and that the daemon there is the right one.",
             endpoint.url

@@ -1,18 +1,42 @@
 //! Running a helper program (drbdsetup) so that it cannot hold the run: a hard deadline,
-//! bounded output, and on timeout the whole process group is killed, since drbdsetup's
-//! netlink waits (120 s per poll, or none at all for events2) and anything it spawned
-//! would otherwise outlive us.
+//! bounded output, and nothing it started outlives it, since drbdsetup's netlink waits
+//! (120 s per poll, or none at all for events2) and anything it spawned would otherwise
+//! outlive us.
+//!
+//! How every descendant ends. The program runs in a process group of its own, killed
+//! whole (SIGKILL) as soon as the program has exited or timed out. A descendant that left
+//! the group (setsid) escapes that, so before the first program starts the process makes
+//! itself a child subreaper (PR_SET_CHILD_SUBREAPER): a descendant whose parent dies
+//! becomes our child, not init's. After each program, `sweep` kills and reaps every
+//! child of ours that no `run` still waits on: several checks run programs at once, on
+//! their own threads, and `RUNNING` lists those programs. It goes round until none is
+//! left (a killed orphan's own children are orphaned to us in turn), for at most 50 ms.
+//! The sweep holds `RUNNING`'s lock throughout, and `run` holds it while it spawns, so a
+//! sweep never sees a program before it is listed, and never kills a pid another sweep
+//! reaped (which the kernel could have given to anything since). `end_descendants`, just
+//! before the process exits, kills all that is left, waited on or not.
 
-use nix::sys::signal::{Signal, killpg};
+use nix::sys::signal::{Signal, kill, killpg};
+use nix::sys::wait::{WaitPidFlag, waitpid};
 use nix::unistd::Pid;
 use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{Mutex, MutexGuard, Once, PoisonError, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 use thiserror::Error;
+
+/// The programs `run` has started and not yet reaped (their pids, which are also their
+/// process groups).
+static RUNNING: Mutex<Vec<i32>> = Mutex::new(Vec::new());
+/// Done once, before the first program starts.
+static SUBREAPER: Once = Once::new();
+
+fn running() -> MutexGuard<'static, Vec<i32>> {
+    RUNNING.lock().unwrap_or_else(PoisonError::into_inner)
+}
 
 #[derive(Debug, Error)]
 pub enum CommandError {
@@ -21,7 +45,7 @@ pub enum CommandError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{}: still running at the deadline; killed it and its process group", path.display())]
+    #[error("{}: still running at the deadline; killed it and everything it started", path.display())]
     TimedOut { path: PathBuf },
     #[error("{}: more than {limit} bytes of output; killed", path.display())]
     TooLarge { path: PathBuf, limit: usize },
@@ -43,6 +67,12 @@ pub fn run(
     max_output: usize,
 ) -> Result<String, CommandError> {
     let path = program.to_path_buf();
+    SUBREAPER.call_once(|| {
+        if let Err(e) = nix::sys::prctl::set_child_subreaper(true) {
+            log::warn!("cannot become a child subreaper ({e}): a program's descendant that calls setsid() may outlive the run");
+        }
+    });
+    let mut listed = running();
     let mut child = Command::new(program)
         .args(args)
         .env("LC_ALL", "C")
@@ -55,7 +85,10 @@ pub fn run(
             path: path.clone(),
             source,
         })?;
-    let group = Pid::from_raw(child.id() as i32);
+    let pid = child.id() as i32;
+    listed.push(pid);
+    drop(listed);
+    let group = Pid::from_raw(pid);
     let kill_group = || {
         // ESRCH (already gone) is the good case.
         let _ = killpg(group, Signal::SIGKILL);
@@ -90,22 +123,32 @@ pub fn run(
     }
     drop(tx);
 
-    let status = loop {
+    let waited = loop {
         match child.try_wait() {
-            Ok(Some(status)) => break status,
+            Ok(Some(status)) => break Ok(status),
             Ok(None) if Instant::now() >= deadline => {
-                kill_group();
-                let _ = child.wait();
-                return Err(CommandError::TimedOut { path });
+                break Err(CommandError::TimedOut { path: path.clone() });
             }
             Ok(None) => thread::sleep(Duration::from_millis(2)),
             Err(source) => {
-                kill_group();
-                return Err(CommandError::Spawn { path, source });
+                break Err(CommandError::Spawn {
+                    path: path.clone(),
+                    source,
+                });
             }
         }
     };
-    // The child is gone, but something it started may still hold the pipes open.
+    // Exited or not, the program is done: so is everything it started, in its group or
+    // out of it (the module comment says how).
+    kill_group();
+    if waited.is_err() {
+        let _ = child.wait();
+    }
+    running().retain(|&p| p != pid);
+    sweep(false);
+    let status = waited?;
+    // What the program started is gone too; one in uninterruptible sleep may still hold
+    // the pipes open.
     let (mut stdout, mut stderr) = (None, None);
     for _ in 0..2 {
         match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
@@ -117,7 +160,6 @@ pub fn run(
             }
         }
     }
-    kill_group();
     let stdout = stdout.and_then(Result::ok).unwrap_or_default();
     if stdout.len() > max_output {
         return Err(CommandError::TooLarge {
@@ -139,6 +181,80 @@ pub fn run(
         });
     }
     String::from_utf8(stdout).map_err(|_| CommandError::NotText { path })
+}
+
+/// Kills and reaps our children that no `run` waits on (all of them when `all`), round
+/// after round until none is left, for at most 50 ms. A no-op before the first program.
+fn sweep(all: bool) {
+    if !SUBREAPER.is_completed() {
+        return;
+    }
+    let listed = running();
+    if all {
+        for &group in listed.iter() {
+            let _ = killpg(Pid::from_raw(group), Signal::SIGKILL);
+        }
+    }
+    let end = Instant::now() + Duration::from_millis(50);
+    loop {
+        let left: Vec<i32> = children()
+            .into_iter()
+            .filter(|p| all || !listed.contains(p))
+            .collect();
+        if left.is_empty() || Instant::now() >= end {
+            return;
+        }
+        for pid in left.into_iter().map(Pid::from_raw) {
+            let _ = kill(pid, Signal::SIGKILL);
+            let _ = waitpid(pid, Some(WaitPidFlag::WNOHANG));
+        }
+        thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// Kills what is left of every program's descendants: called once, as the process ends.
+pub fn end_descendants() {
+    sweep(true);
+}
+
+/// Our children (zombies too), from the parent pid of each process in /proc (at most
+/// 65,536 of them; an appliance at boot has a few hundred). Under `cargo test`, children
+/// in our own process group are left alone: they are the test harness's (`run` starts
+/// every program in a group of its own).
+fn children() -> Vec<i32> {
+    let me = nix::unistd::getpid().as_raw();
+    let mut out = Vec::new();
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return out;
+    };
+    for entry in dir.take(1 << 16).flatten() {
+        let Ok(stat) = super::read::read_text(&entry.path().join("stat"), 4096) else {
+            continue;
+        };
+        // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses.
+        let mut fields = stat
+            .get(stat.rfind(')').unwrap_or(0) + 2..)
+            .unwrap_or_default()
+            .split(' ')
+            .skip(1)
+            .map(|f| f.parse::<i32>().unwrap_or(0));
+        let (ppid, _group) = (fields.next(), fields.next());
+        #[cfg(test)]
+        if _group == Some(nix::unistd::getpgrp().as_raw()) {
+            continue;
+        }
+        // Never 0 or less: kill(2) would take those for process groups.
+        let pid = stat
+            .split(' ')
+            .next()
+            .unwrap_or_default()
+            .parse()
+            .unwrap_or(0);
+        if ppid == Some(me) && pid > 0 {
+            out.push(pid);
+        }
+    }
+    out
 }
 
 /// The runner against real programs (sh): what it prints, how it fails, and that a
@@ -180,6 +296,49 @@ mod tests {
         );
         let e = sh("yes", Duration::from_secs(5)).unwrap_err();
         assert!(matches!(e, CommandError::TooLarge { .. }), "{e}");
+    }
+
+    /// True once `pid` is dead (gone, or a zombie not yet reaped).
+    fn gone(pid: i32) -> bool {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        stat.is_empty() || stat.contains(") Z ")
+    }
+
+    /// A script whose child calls setsid() (leaving the program's process group) and
+    /// writes its pid to `pidfile`; the script goes on once it is written.
+    fn escapee(pidfile: &Path) -> String {
+        format!(
+            "setsid sh -c 'echo $$ > {p}; exec sleep 600' &\n\
+             until [ -s {p} ]; do sleep 0.01; done\n",
+            p = pidfile.display()
+        )
+    }
+
+    #[test]
+    fn a_descendant_that_left_the_process_group_ends_with_the_program() {
+        let dir = tempfile::tempdir().unwrap();
+        for (ending, script) in [("exits", "echo ok"), ("times out", "sleep 600")] {
+            let pidfile = dir.path().join(format!("{}.pid", ending.len()));
+            let started = Instant::now();
+            let result = sh(
+                &format!("{}{script}", escapee(&pidfile)),
+                Duration::from_millis(1500),
+            );
+            match ending {
+                // The escapee held the pipes open: the output is whole all the same, at once.
+                "exits" => {
+                    assert_eq!(result.unwrap(), "ok\n");
+                    assert!(started.elapsed() < Duration::from_secs(1), "{ending}");
+                }
+                _ => assert!(matches!(result, Err(CommandError::TimedOut { .. }))),
+            }
+            let pid: i32 = std::fs::read_to_string(&pidfile)
+                .unwrap()
+                .trim()
+                .parse()
+                .unwrap();
+            assert!(gone(pid), "{ending}: the setsid child {pid} survived");
+        }
     }
 
     #[test]

@@ -794,7 +794,7 @@ fn drbdsetup_that_never_exits_is_killed_with_its_children() {
         c["summary"]
             .as_str()
             .unwrap_or_default()
-            .contains("killed it and its process group"),
+            .contains("killed it and everything it started"),
         "{c:#}"
     );
     let pid = std::fs::read_to_string(&pidfile).expect("the stand-in wrote its child's pid");
@@ -802,6 +802,103 @@ fn drbdsetup_that_never_exits_is_killed_with_its_children() {
     std::thread::sleep(Duration::from_millis(200));
     let alive = std::fs::read_to_string(&stat).is_ok_and(|s| !s.contains(") Z "));
     assert!(!alive, "the stand-in's child {} survived", pid.trim());
+}
+
+/// A drbdsetup whose child calls setsid(), leaving the process group the run kills, and
+/// lives on: when drbdsetup hangs past the check's timeout, and when it exits having
+/// printed its state (the child holding its output pipes open, which held the run to
+/// its deadline). Once the run has ended, the child must be dead.
+///
+/// The run needs a /proc that has both a DRBD 9 `drbd` and the processes (the tool
+/// finds what a program left behind among its own children there). So it runs in a PID
+/// namespace of its own, whose pids are small, under a /proc that is a folder holding
+/// `drbd` and links `1`..`512` into the namespace's procfs. The run is not the
+/// namespace's first process: that one's end would kill everything in it, and hide a
+/// survivor. The shell that is checks, after the run, whether the child still lives.
+#[test]
+fn a_drbdsetup_child_that_calls_setsid_ends_with_the_run() {
+    let test = "a_drbdsetup_child_that_calls_setsid_ends_with_the_run";
+    if skip_unless_root(test, "a PID namespace and a /proc of its own") {
+        return;
+    }
+    let dir = scratch("drbd9-setsid");
+    let (fake, real) = (dir.join("proc"), dir.join("procfs"));
+    std::fs::create_dir_all(&real).expect("mkdir");
+    std::fs::create_dir_all(&fake).expect("mkdir");
+    std::fs::copy(
+        fixture("drbd/proc-drbd/drbd9-version-only.txt"),
+        fake.join("drbd"),
+    )
+    .expect("copy /proc/drbd");
+    for name in (1..=512).map(|i| i.to_string()).chain(["self".into()]) {
+        std::os::unix::fs::symlink(real.join(&name), fake.join(&name)).expect("symlink");
+    }
+    let healthy = fixture("drbd/drbdsetup-json/healthy-two-nodes.json");
+    let cases = [
+        ("hangs", "error", "sleep 600".to_string()),
+        ("exits", "pass", format!("cat '{}'", healthy.display())),
+    ];
+    for (case, status, then) in cases {
+        let pidfile = dir.join(format!("{case}.pid"));
+        let tool = dir.join(format!("drbdsetup-{case}"));
+        std::fs::write(
+            &tool,
+            format!(
+                "#!/bin/sh\nsetsid sh -c 'echo $$ > \"{p}\"; exec sleep 600' &\n\
+                 until [ -s '{p}' ]; do sleep 0.01; done\n{then}\n",
+                p = pidfile.display()
+            ),
+        )
+        .expect("write stand-in");
+        std::fs::set_permissions(&tool, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .expect("chmod");
+        let spec = drbd_spec(
+            &dir,
+            &format!("drbdsetup = \"{}\"\ntimeout = \"1s\"", tool.display()),
+        );
+        let script = r#"
+mount -t proc proc "$REAL" && mount --bind "$FAKE" /proc || exit 99
+"$BIN" --only drbd-consistent --format json --spec "$SPEC" > "$OUT"
+stat="$REAL/$(cat "$PIDFILE")/stat"
+if [ -e "$stat" ] && ! grep -q ') Z ' "$stat"; then echo alive; else echo gone; fi
+"#;
+        let out_file = dir.join(format!("{case}.json"));
+        let started = Instant::now();
+        let ran = Ran::from(
+            Command::new("unshare")
+                .args([
+                    "-m",
+                    "-p",
+                    "-f",
+                    "--propagation",
+                    "private",
+                    "sh",
+                    "-c",
+                    script,
+                ])
+                .env("REAL", &real)
+                .env("FAKE", &fake)
+                .env("BIN", bin())
+                .env("SPEC", &spec)
+                .env("OUT", &out_file)
+                .env("PIDFILE", &pidfile)
+                .output()
+                .expect("unshare runs"),
+        );
+        let took = started.elapsed();
+        assert_eq!(ran.code, 0, "{case}: {}{}", ran.stdout, ran.stderr);
+        assert!(took < Duration::from_secs(4), "{case}: took {took:?}");
+        let report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&out_file).expect("the report"))
+                .expect("JSON");
+        let c = check(&report, "drbd-consistent");
+        assert_eq!(c["status"], status, "{case}: {c:#}");
+        assert_eq!(
+            ran.stdout.trim(),
+            "gone",
+            "{case}: the setsid child survived the run"
+        );
+    }
 }
 
 #[test]
