@@ -449,3 +449,74 @@ echo prom=$(cat {m}/out.prom) tar=$(cat {m}/box.tar)
     );
     assert!(said.contains("prom=old tar=oldtar"), "{said}");
 }
+
+#[test]
+fn a_reader_that_stops_reading_cannot_hold_the_run() {
+    root_only!("stalled-fifo");
+    let dir = scratch("stalled-fifo");
+    let fifo = dir.join("slow.fifo");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    // A reader that is there but never reads, with the smallest pipe (one page): the
+    // JSON report (5 KiB) does not fit.
+    use std::os::unix::fs::OpenOptionsExt;
+    let reader = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_NONBLOCK)
+        .open(&fifo)
+        .unwrap();
+    nix::fcntl::fcntl(&reader, nix::fcntl::FcntlArg::F_SETPIPE_SZ(4096)).unwrap();
+    let started = std::time::Instant::now();
+    let ran: Ran = Command::new(bin())
+        .args(["--spec", &repo().join("checks").display().to_string()])
+        .args(["-v", "--format", "json", "--timeout", "1s", "--output"])
+        .arg(&fifo)
+        .output()
+        .unwrap()
+        .into();
+    let took = started.elapsed();
+    assert_eq!(ran.code, 4, "{}", ran.stderr);
+    assert!(ran.stderr.contains("took no more for 1s"), "{}", ran.stderr);
+    // One --timeout for the checks, one for the stream, and the start and exit.
+    assert!(took < Duration::from_millis(2500), "took {took:?}");
+    assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+}
+
+#[test]
+fn a_users_link_to_a_stream_it_does_not_own_is_not_followed() {
+    root_only!("foreign-link");
+    let dir = scratch("foreign-link");
+    let (drop, _) = attacked(&dir);
+    // Root's own FIFO (standing in for a console or a watchdog), with a reader.
+    let fifo = dir.join("roots.fifo");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut reader = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_NONBLOCK)
+        .open(&fifo)
+        .unwrap();
+    let out = drop.join("report.txt");
+    as_nobody(&format!("ln -s {} {}", fifo.display(), out.display()));
+    let ran = ha(&["--output", &out.display().to_string()]);
+    assert_eq!(ran.code, 4, "{}", ran.stderr);
+    assert!(ran.stderr.contains("owned by uid 65534"), "{}", ran.stderr);
+    let mut got = Vec::new();
+    let _ = std::io::Read::read_to_end(&mut reader, &mut got);
+    assert!(got.is_empty(), "root wrote into the stream: {got:?}");
+    assert!(
+        fs::symlink_metadata(&out).unwrap().is_symlink(),
+        "the link is kept"
+    );
+}

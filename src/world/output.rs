@@ -3,11 +3,12 @@
 //! textfile folder, /tmp, a CI workspace), so nothing is written into or through what
 //! was already there:
 //!
-//! - a regular file (or no file yet) is replaced whole: a temporary file made by
-//!   `tempfile` in the target's own folder (O_CREAT|O_EXCL under an unpredictable name
-//!   that starts with a dot, so node_exporter, which reads only `*.prom`, skips it),
-//!   written, given its mode, flushed to disk, then renamed over the target. A reader sees
-//!   the old file or the new one, and on any failure the temporary file is removed;
+//! - a regular file (or no file yet) is replaced whole: a temporary file in the target's
+//!   own folder (O_CREAT|O_EXCL|O_NOFOLLOW under an unpredictable name that starts with a
+//!   dot, so node_exporter, which reads only `*.prom`, skips it), written, given its mode,
+//!   flushed to disk, then renamed over the target. A reader sees the old file or the new
+//!   one, and on any failure the temporary file is removed. (The `tempfile` crate does
+//!   the same for 4 KiB more of the binary; these few lines are what it would do here.)
 //! - a FIFO or a character device (a terminal, `/dev/stdout`) is a stream: written in
 //!   place, never created or truncated, within a time limit;
 //! - a symbolic link is followed only to such a stream (or to this process's own stdout
@@ -57,8 +58,8 @@ pub enum Why {
     NoReader,
     #[error("the reader took no more for {0:?}; it may have read part of it")]
     Stalled(Duration),
-    #[error("{} is already there; not replaced (move it away, or name another folder)", .0.display())]
-    Exists(PathBuf),
+    #[error("something is already there; not replaced (move it away, or name another folder)")]
+    Exists,
 }
 
 /// Writes `bytes` to `path`: a regular file replaced whole with `mode`, or a stream
@@ -66,7 +67,7 @@ pub enum Why {
 pub fn file(path: &Path, bytes: &[u8], mode: u32, limit: Duration) -> Result<(), WriteError> {
     let written = match target(path) {
         Ok(Target::Replace) => replace(path, bytes, mode),
-        Ok(Target::Stream) => stream(path, bytes, limit),
+        Ok(Target::Stream(id)) => stream(path, id, bytes, limit),
         Ok(Target::Own(mut file)) => file.write_all(bytes).map_err(Why::Io),
         Err(why) => Err(why),
     };
@@ -111,8 +112,8 @@ pub fn folder(dir: &Path, top: &str, files: &[(String, Vec<u8>)]) -> Result<(), 
             file.write_all(bytes)?;
             file.sync_all()
         })();
-        // Named as it will be, not by the private folder that goes away.
-        written.map_err(fail(&place.join(name)))?;
+        // Named as the bundle, not by the private folder that goes away.
+        written.map_err(fail(&place))?;
     }
     match rename_noreplace(&base, &place) {
         Ok(()) => {
@@ -120,8 +121,8 @@ pub fn folder(dir: &Path, top: &str, files: &[(String, Vec<u8>)]) -> Result<(), 
             Ok(())
         }
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(WriteError {
-            path: dir.to_path_buf(),
-            why: Why::Exists(place),
+            path: place,
+            why: Why::Exists,
         }),
         Err(e) => Err(fail(&place)(e)),
     }
@@ -208,8 +209,8 @@ fn rename_noreplace(from: &Path, to: &Path) -> io::Result<()> {
 enum Target {
     /// A regular file, or nothing yet.
     Replace,
-    /// A FIFO or a character device, named or linked to.
-    Stream,
+    /// A FIFO or a character device, named or linked to: its (device, inode).
+    Stream((u64, u64)),
     /// A link to this process's own stdout or stderr (`/dev/stdout > file`).
     Own(File),
 }
@@ -220,9 +221,10 @@ fn target(path: &Path) -> Result<Target, Why> {
         other => other?,
     };
     if !here.file_type().is_symlink() {
+        let id = (here.dev(), here.ino());
         return kind(&here).map(|stream| {
             if stream {
-                Target::Stream
+                Target::Stream(id)
             } else {
                 Target::Replace
             }
@@ -236,12 +238,13 @@ fn target(path: &Path) -> Result<Target, Why> {
     if ft.is_fifo() || ft.is_char_device() {
         // The tool's own rule for links (design: careful with files), as the kernel's
         // protected_symlinks has it: a link a user planted to a stream that user does
-        // not own (a watchdog, a console) is not followed by root.
-        let euid = nix::unistd::geteuid().as_raw();
-        if here.uid() != euid && here.uid() != end.uid() {
-            return Err(Why::ForeignLink(here.uid()));
+        // not own (a watchdog, a console) is not followed. Root's links (/dev/stdout)
+        // and the runner's own are.
+        let owner = here.uid();
+        if owner != 0 && owner != nix::unistd::geteuid().as_raw() && owner != end.uid() {
+            return Err(Why::ForeignLink(owner));
         }
-        return Ok(Target::Stream);
+        return Ok(Target::Stream((end.dev(), end.ino())));
     }
     let same = |fd: std::os::fd::BorrowedFd| {
         nix::sys::stat::fstat(fd).is_ok_and(|st| st.st_dev == end.dev() && st.st_ino == end.ino())
@@ -292,13 +295,15 @@ fn replace(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Why> {
 /// nothing), checked to be a stream still, then reopened through /proc/self/fd for
 /// writing, without O_CREAT or O_TRUNC, O_NONBLOCK so that a FIFO without a reader
 /// fails at once and a reader that stops reading cannot hold the run past `limit`.
-fn stream(path: &Path, bytes: &[u8], limit: Duration) -> Result<(), Why> {
+fn stream(path: &Path, id: (u64, u64), bytes: &[u8], limit: Duration) -> Result<(), Why> {
     let resolved = OpenOptions::new()
         .read(true)
         .custom_flags(nix::libc::O_PATH)
         .open(path)?;
-    if !kind(&resolved.metadata()?)? {
-        // Swapped for a regular file since it was looked at: not written in place.
+    let meta = resolved.metadata()?;
+    if (meta.dev(), meta.ino()) != id {
+        // Swapped since it was looked at (for a link to something else, a regular file):
+        // what was judged is what is written, or nothing.
         return Err(Why::Io(io::Error::other("it changed while it was opened")));
     }
     let opened = OpenOptions::new()
@@ -316,6 +321,7 @@ fn stream(path: &Path, bytes: &[u8], limit: Duration) -> Result<(), Why> {
     let mut rest = bytes;
     while !rest.is_empty() {
         match out.write(rest) {
+            Ok(0) => return Err(Why::Io(io::ErrorKind::WriteZero.into())),
             Ok(n) => rest = &rest[n..],
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                 let left = deadline.saturating_duration_since(Instant::now());
