@@ -424,6 +424,7 @@ dd if=/dev/zero of={m}/fill bs=1k count=64 2>/dev/null
 \"$0\" --spec \"$1\" --only shm-tmpfs --timeout 5s --output {m}/out.prom 2>{d}/err1; echo rc1=$?
 \"$0\" collect --timeout 5s -q --output {m}/box.tar 2>{d}/err2; echo rc2=$?
 \"$0\" collect --timeout 5s -q --output {m}/ 2>{d}/err3; echo rc3=$?
+\"$0\" collect --timeout 5s -q --output {m}/new/ 2>{d}/err4; echo rc4=$?
 echo names=$(ls -A {m} | tr '\\n' ' ')
 echo prom=$(cat {m}/out.prom) tar=$(cat {m}/box.tar)
 ",
@@ -438,7 +439,7 @@ echo prom=$(cat {m}/out.prom) tar=$(cat {m}/box.tar)
         .unwrap();
     let said = String::from_utf8_lossy(&out.stdout);
     let err = |n| fs::read_to_string(dir.join(format!("err{n}"))).unwrap_or_default();
-    for n in 1..=3 {
+    for n in 1..=4 {
         assert!(said.contains(&format!("rc{n}=4")), "{said}\n{}", err(n));
         assert!(err(n).contains("cannot write"), "{}", err(n));
         assert!(err(n).contains("No space left"), "{}", err(n));

@@ -91,12 +91,18 @@ pub fn folder(dir: &Path, top: &str, files: &[(String, Vec<u8>)]) -> Result<(), 
             why: Why::Io(e),
         }
     };
-    // A missing DIR/ is made (one level, as mkdir would); what was there is used as is.
-    match DirBuilder::new().create(dir) {
+    // A missing DIR/ is made (one level, as mkdir would), and removed again if the
+    // bundle fails; what was there is used as is.
+    let made = match DirBuilder::new().create(dir) {
         Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(fail(dir)(e)),
-        _ => {}
-    }
+        made => made.is_ok(),
+    };
     let mkdir = |p: &Path| DirBuilder::new().mode(0o700).create(p);
+    let made_dir = Temp(if made {
+        vec![dir.to_path_buf()]
+    } else {
+        vec![]
+    });
     let (mut tmp, ()) = Temp::make(dir, top, mkdir).map_err(fail(dir))?;
     let base = tmp.0[0].clone();
     for (name, bytes) in files {
@@ -118,6 +124,7 @@ pub fn folder(dir: &Path, top: &str, files: &[(String, Vec<u8>)]) -> Result<(), 
     match rename_noreplace(&base, &place) {
         Ok(()) => {
             tmp.keep();
+            made_dir.keep();
             Ok(())
         }
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(WriteError {
