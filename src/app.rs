@@ -16,6 +16,10 @@ use std::sync::Arc;
 /// Exit code for usage and spec errors.
 pub const USAGE_ERROR: i32 = 2;
 
+/// Exit code when the report or bundle could not be written (`--output`), whatever the
+/// command: neither a usage error nor a verdict on the box, and the gate stays shut.
+pub const WRITE_ERROR: i32 = 4;
+
 /// Runs a parsed command line; returns the process's exit code.
 pub fn main(cli: &Cli) -> i32 {
     if cfg!(panic = "abort") {
@@ -35,7 +39,43 @@ pub fn main(cli: &Cli) -> i32 {
             0
         }
         Command::Collect => collect(cli),
-        _ => run(cli).unwrap_or_else(|e| usage_error(cli.format == Format::Nagios, &e)),
+        _ => run(cli).unwrap_or_else(|e| failed(cli.format == Format::Nagios, e)),
+    }
+}
+
+/// Why a command ended without its result: a usage or spec error, or a write that
+/// failed.
+enum Failed {
+    Usage(String),
+    Write(world::output::WriteError),
+}
+
+impl From<String> for Failed {
+    fn from(e: String) -> Self {
+        Failed::Usage(e)
+    }
+}
+
+fn failed(nagios: bool, e: Failed) -> i32 {
+    match e {
+        Failed::Usage(e) => usage_error(nagios, &e),
+        Failed::Write(e) => write_error(nagios, &e),
+    }
+}
+
+/// Says what could not be written and why, and returns 4 (UNKNOWN, 3, with its status
+/// line on stdout, for a monitoring plugin). No "try --help": nothing was wrong with the
+/// command line. The target is as it was: `world::output` replaces a file only whole.
+fn write_error(nagios: bool, e: &world::output::WriteError) -> i32 {
+    let left = visible(&format!("{} was left as it was", e.path.display()), false);
+    let e = visible(&e.to_string(), false);
+    if nagios {
+        println!("HA-PREFLIGHT UNKNOWN - {}", report::nagios::plain(&e));
+        eprintln!("ha-preflight: {e}; {left}");
+        report::nagios::UNKNOWN
+    } else {
+        eprintln!("ha-preflight: {e}\n{left}");
+        WRITE_ERROR
     }
 }
 
@@ -61,8 +101,9 @@ pub fn usage_error(nagios: bool, e: &str) -> i32 {
     }
 }
 
-/// Everything after argument parsing. Err is a usage or spec error (exit 2).
-fn run(cli: &Cli) -> Result<i32, String> {
+/// Everything after argument parsing. Err is a usage or spec error (exit 2), or a report
+/// that could not be written (exit 4).
+fn run(cli: &Cli) -> Result<i32, Failed> {
     let mode = mode_of(&cli.command);
     let (target, origin) = target_for(cli, mode)?;
     let location = match (&origin, &cli.spec) {
@@ -80,10 +121,10 @@ fn run(cli: &Cli) -> Result<i32, String> {
         Command::Explain(id) => {
             let Some(check) = spec.get(id) else {
                 let known: Vec<&str> = spec.checks.iter().map(|c| c.id.as_str()).collect();
-                return Err(format!(
+                return Err(Failed::Usage(format!(
                     "no check named `{id}`; known: {}",
                     known.join(", ")
-                ));
+                )));
             };
             Some(match cli.format {
                 Format::Json => report::catalog::explain_json(&spec, check),
@@ -305,7 +346,8 @@ fn target_for(cli: &Cli, mode: Mode) -> Result<(Target, Origin), String> {
 
 /// `collect`: one boot run on this box with every answer recorded, written as a support
 /// bundle with the spec in force and the run's own report. Exit 0 when the bundle is
-/// written (whatever the box's verdict), 1 when it is not.
+/// written (whatever the box's verdict), 4 when it could not be, 1 when / could not be
+/// opened to take it.
 fn collect(cli: &Cli) -> i32 {
     let Some(output) = &cli.output else {
         return usage_error(false, "collect needs --output FILE.tar (or DIR/)");
@@ -317,36 +359,34 @@ fn collect(cli: &Cli) -> i32 {
             }
             0
         }
-        Err(Failed::Usage(e)) => usage_error(false, &e),
-        Err(Failed::Write(e)) => {
-            eprintln!("ha-preflight collect: {}", visible(&e, false));
-            1
-        }
+        Err(Some(e)) => failed(false, e),
+        Err(None) => 1,
     }
 }
 
-enum Failed {
-    Usage(String),
-    Write(String),
-}
-
-fn take_bundle(cli: &Cli, output: &std::path::Path) -> Result<String, Failed> {
+/// Err(None): / could not be opened (said on stderr here).
+fn take_bundle(cli: &Cli, output: &std::path::Path) -> Result<String, Option<Failed>> {
     let tape = Arc::new(Tape::recording());
-    let target = Target::recording(Arc::clone(&tape))
-        .map_err(|e| Failed::Write(format!("cannot open /: {e}")))?;
+    let target = Target::recording(Arc::clone(&tape)).map_err(|e| {
+        eprintln!("ha-preflight collect: cannot open /: {e}");
+        None
+    })?;
     let location = match &cli.spec {
         Some(path) => Location::Path(path.clone()),
         None => Location::Default,
     };
-    let spec_error = |e: spec::SpecError| Failed::Usage(format!("spec error: {e}"));
+    let spec_error = |e: spec::SpecError| Some(Failed::Usage(format!("spec error: {e}")));
     // Read past the tape: the bundle carries the spec files whole (spec/), and the
     // values of their own `key = "..."` settings are no secrets to hunt in report.txt.
-    let unrecorded =
-        Root::open(std::path::Path::new("/")).map_err(|e| Failed::Write(format!("/: {e}")))?;
+    let unrecorded = Root::open(std::path::Path::new("/")).map_err(|e| {
+        eprintln!("ha-preflight collect: cannot open /: {e}");
+        None
+    })?;
     let sources = spec::sources(&location, &unrecorded).map_err(spec_error)?;
     let spec = Arc::new(spec::parse_sources(&sources).map_err(spec_error)?);
     tape.redact_also(spec.redact.clone());
-    let selected = engine::select(&spec, Mode::Boot, &[], &[]).map_err(Failed::Usage)?;
+    let selected =
+        engine::select(&spec, Mode::Boot, &[], &[]).map_err(|e| Some(Failed::Usage(e)))?;
     let host = target
         .proc_text("sys/kernel/hostname", 256)
         .map(|h| h.trim().to_string())
@@ -400,8 +440,8 @@ fn take_bundle(cli: &Cli, output: &std::path::Path) -> Result<String, Failed> {
         })
         .collect();
     let entries = tape.entries();
-    let size = bundle::write(output, &meta, &entries, &files, &report)
-        .map_err(|e| Failed::Write(e.to_string()))?;
+    let size = bundle::write(output, &meta, &entries, &files, &report, cli.timeout)
+        .map_err(|e| Some(Failed::Write(e)))?;
     let cause = roots
         .first()
         .map(|r| format!(", root cause {}", engine::check_of(&spec, r).id))
@@ -420,11 +460,17 @@ fn take_bundle(cli: &Cli, output: &std::path::Path) -> Result<String, Failed> {
     ))
 }
 
-/// Writes a report to `--output` (atomically) or stdout.
-fn emit(cli: &Cli, text: &str) -> Result<(), String> {
+/// Writes a report to `--output` (see `world::output`: a file replaced whole, a stream
+/// given one `--timeout` to take it) or stdout.
+fn emit(cli: &Cli, text: &str) -> Result<(), Failed> {
     match &cli.output {
-        Some(path) => report::write_atomic(path, text)
-            .map_err(|e| format!("--output {}: {e}", path.display())),
+        Some(path) => world::output::file(
+            path,
+            text.as_bytes(),
+            world::output::REPORT_MODE,
+            cli.timeout,
+        )
+        .map_err(Failed::Write),
         // A closed stdout (a pipe to `head`) must not turn a verdict into a panic.
         None => {
             let _ = std::io::stdout().write_all(text.as_bytes());

@@ -21,9 +21,11 @@ options:
                        (default: /usr/lib/ha-preflight/checks.d overlaid by
                        /etc/ha-preflight/checks.d, else the built-in spec)
   --format FMT         human (default) | json | junit | nagios | prometheus
-  --output FILE        write the report to FILE (atomically: a temporary file in the
-                       same folder, then renamed) instead of stdout; with collect,
-                       the bundle: FILE.tar, or DIR/ for a directory
+  --output FILE        write the report to FILE instead of stdout: a file is replaced
+                       whole (a new file in the same folder, then renamed; 0644), a
+                       FIFO or terminal is written into within --timeout, a link to
+                       a file, a socket or a folder is refused; with collect, the
+                       bundle (0600): FILE.tar, or DIR/ for a directory
   --root DIR           (image) the root tree to check; its own spec is used
   --overrides FILE     accepted findings, each with a reason (TOML [[override]])
   --only ID,...        run exactly these checks
@@ -48,8 +50,10 @@ list and explain take --format human or json.
 
 exit codes: 0 pass (warnings allowed), 1 a check failed or is still waiting
             (with --fail-on warning: or warned), 2 usage or spec error, 3 a check
-            could not be evaluated and none failed; with --format nagios:
-            0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (usage and spec errors too)
+            could not be evaluated and none failed, 4 the report or bundle could
+            not be written (--output; the old file is left as it was); with
+            --format nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (usage, spec
+            and write errors too)
 ";
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -569,6 +569,7 @@ fn readme_and_guide_keep_up_with_help() {
             "--fail-on warning",
             "2 usage or spec error",
             "3 a check could not",
+            "4 the report or bundle could not be written",
         ] {
             assert!(help.contains(words), "--help lacks {words:?}");
             assert!(

@@ -260,14 +260,14 @@ fn output_replaces_the_file_atomically_and_leaves_nothing_behind() {
         .collect();
     assert_eq!(names, ["ha-preflight.prom"], "temporary files left behind");
 
-    // A folder that does not exist is a usage error that names it, not a panic.
+    // A folder that does not exist is a failed write (exit 4) that names it, not a panic.
     let missing = dir.join("no/such/dir/x.prom");
     let ran = run(
         &spec,
         "prometheus",
         &["--output", &missing.display().to_string()],
     );
-    assert_eq!(ran.code, 2, "{}", ran.stderr);
+    assert_eq!(ran.code, 4, "{}", ran.stderr);
     assert!(
         ran.stderr.contains(&missing.display().to_string()),
         "{}",

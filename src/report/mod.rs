@@ -13,8 +13,6 @@ use crate::engine::effective;
 use crate::model::Run;
 use crate::model::{FailOn, Status};
 use crate::spec::Spec;
-use std::io::Write;
-use std::path::Path;
 
 /// What a run judged, when it is not simply the machine it runs on: the report's header
 /// says so, so that nobody takes a replayed bundle for the analyst's own machine.
@@ -85,37 +83,6 @@ impl About {
             }
         }
     }
-}
-
-/// Writes `text` to `path` so that a reader sees the old file or the new one, never half
-/// of one: a temporary file in the same folder (so the rename stays on one filesystem),
-/// flushed to disk, then renamed over `path`. A scraper reading node_exporter's textfile
-/// folder every few seconds depends on this.
-pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .ok_or_else(|| std::io::Error::other("names a folder, not a file"))?;
-    // A leading dot keeps node_exporter from reading the temporary file as metrics
-    // (it reads only *.prom).
-    let tmp = dir.join(format!(
-        ".{}.tmp.{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }
 
 /// The process exit code of a run: 1 when a result fails it (by `--fail-on`), else 3

@@ -12,10 +12,11 @@
 //! regular files only, names under 100 bytes. Reading is bounded: a bundle is at most
 //! 64 MiB and a member at most `tape::MAX_TAPE_BYTES` plus a margin.
 
+use super::output;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
@@ -128,59 +129,36 @@ mod erased {
     }
 }
 
-/// Writes a bundle to `path`: a folder when `path` ends in `/` or is one, else a tar.
-/// Like `--output`, a file is written whole or not at all.
+/// Writes a bundle to `path`: a folder `path/ha-preflight-bundle` when `path` ends in `/`
+/// or is a folder (not a link to one), else a tar file. Either is written whole or not at
+/// all, and never into or through what was already there (`output`); a stream target
+/// (a FIFO) is given `limit` to take the tar.
 pub fn write(
     path: &Path,
     meta: &Meta,
     tape: &BTreeMap<String, Value>,
     spec: &[(String, String)],
     report: &str,
-) -> Result<u64, BundleError> {
-    let io = |source| BundleError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
+    limit: std::time::Duration,
+) -> Result<u64, output::WriteError> {
     let members = members(meta, tape, spec, report);
-    let as_dir = path.is_dir() || path.as_os_str().to_string_lossy().ends_with('/');
+    let as_dir = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir())
+        || path.as_os_str().to_string_lossy().ends_with('/');
     if as_dir {
-        let mut size = 0;
-        for (name, bytes) in &members {
-            let file = path.join(TOP).join(name);
-            if let Some(parent) = file.parent() {
-                std::fs::create_dir_all(parent).map_err(io)?;
-            }
-            std::fs::write(&file, bytes).map_err(io)?;
-            size += bytes.len() as u64;
-        }
-        return Ok(size);
+        output::folder(path, TOP, &members)?;
+        return Ok(members.iter().map(|(_, b)| b.len() as u64).sum());
     }
     let mut tar = Vec::new();
     for (name, bytes) in &members {
-        tar_member(&mut tar, &format!("{TOP}/{name}"), bytes, meta.taken_at).map_err(io)?;
+        tar_member(&mut tar, &format!("{TOP}/{name}"), bytes, meta.taken_at).map_err(|e| {
+            output::WriteError {
+                path: path.to_path_buf(),
+                why: e.into(),
+            }
+        })?;
     }
     tar.extend_from_slice(&[0u8; 1024]);
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let tmp = dir.join(format!(
-        ".{}.tmp.{}",
-        path.file_name()
-            .map(|n| n.to_string_lossy())
-            .unwrap_or_default(),
-        std::process::id()
-    ));
-    let written = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(&tar)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written.map_err(io)?;
+    output::file(path, &tar, output::BUNDLE_MODE, limit)?;
     Ok(tar.len() as u64)
 }
 
@@ -195,7 +173,7 @@ fn tar_member(out: &mut Vec<u8>, name: &str, bytes: &[u8], mtime: i64) -> io::Re
         let s = format!("{v:0width$o}", width = len - 1);
         h[at..at + len - 1].copy_from_slice(s.as_bytes());
     };
-    octal(&mut h, 100, 8, 0o644);
+    octal(&mut h, 100, 8, output::BUNDLE_MODE as u64);
     octal(&mut h, 108, 8, 0);
     octal(&mut h, 116, 8, 0);
     octal(&mut h, 124, 12, bytes.len() as u64);
@@ -446,7 +424,15 @@ mod tests {
         let spec = vec![("boot.toml".to_string(), "[[check]]\n".to_string())];
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("b.tar");
-        write(&file, &meta, &tape, &spec, "report\n").unwrap();
+        write(
+            &file,
+            &meta,
+            &tape,
+            &spec,
+            "report\n",
+            std::time::Duration::from_secs(1),
+        )
+        .unwrap();
         let back = read(&file).unwrap();
         assert_eq!(back.meta, meta);
         let said = readme(&meta, 1);
@@ -474,7 +460,15 @@ mod tests {
         // And a folder bundle reads back the same.
         let folder = dir.path().join("b/");
         std::fs::create_dir_all(&folder).unwrap();
-        write(&folder, &meta, &tape, &spec, "report\n").unwrap();
+        write(
+            &folder,
+            &meta,
+            &tape,
+            &spec,
+            "report\n",
+            std::time::Duration::from_secs(1),
+        )
+        .unwrap();
         assert_eq!(read(&folder).unwrap().tape, tape);
         assert!(read(&dir.path().join("missing.tar")).is_err());
     }

@@ -20,6 +20,7 @@ pub mod http;
 pub mod links;
 pub mod mounts;
 pub mod notify;
+pub mod output;
 pub mod read;
 pub mod redact;
 pub mod root;

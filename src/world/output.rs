@@ -1,0 +1,351 @@
+//! Every file the tool writes goes through here: `--output` reports and support bundles.
+//! The tool runs as root, often into folders other users can write (node_exporter's
+//! textfile folder, /tmp, a CI workspace), so nothing is written into or through what
+//! was already there:
+//!
+//! - a regular file (or no file yet) is replaced whole: a temporary file in the target's
+//!   own folder (O_CREAT|O_EXCL|O_NOFOLLOW under an unpredictable name that starts with a
+//!   dot, so node_exporter, which reads only `*.prom`, skips it), written, given its mode,
+//!   flushed to disk, then renamed over the target. A reader sees the old file or the new
+//!   one, and on any failure the temporary file is removed. (The `tempfile` crate does
+//!   the same for 4 KiB more of the binary; these few lines are what it would do here.)
+//! - a FIFO or a character device (a terminal, `/dev/stdout`) is a stream: written in
+//!   place, never created or truncated, within a time limit;
+//! - a symbolic link is followed only to such a stream (or to this process's own stdout
+//!   or stderr); to anything else it is refused and kept;
+//! - a socket, a block device, a folder (where a file is wanted) are refused;
+//! - a folder bundle is built in a fresh private folder and renamed into place whole,
+//!   never over anything already there.
+
+use std::fs::{self, DirBuilder, File, Metadata, OpenOptions};
+use std::io::{self, Write};
+use std::os::fd::AsFd;
+use std::os::unix::fs::{DirBuilderExt, FileTypeExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use thiserror::Error;
+
+/// A report file: node_exporter and other readers that are not root must read it.
+pub const REPORT_MODE: u32 = 0o644;
+/// A support bundle: it holds what the box's files said, so only its owner reads it.
+pub const BUNDLE_MODE: u32 = 0o600;
+
+/// A write that did not happen, and why; the target was left as it was.
+#[derive(Debug, Error)]
+#[error("cannot write {}: {why}", path.display())]
+pub struct WriteError {
+    pub path: PathBuf,
+    pub why: Why,
+}
+
+#[derive(Debug, Error)]
+pub enum Why {
+    #[error("{0}")]
+    Io(#[from] io::Error),
+    #[error("it is a folder; name a file in it")]
+    Folder,
+    #[error("it is a socket; name a file, a FIFO or a terminal")]
+    Socket,
+    #[error("it is a block device; not written")]
+    BlockDevice,
+    #[error("it is a symbolic link to {}; not written through (name the file itself)", .0.display())]
+    Link(PathBuf),
+    #[error(
+        "it is a symbolic link owned by uid {0} to a stream that uid does not own; not followed"
+    )]
+    ForeignLink(u32),
+    #[error("the FIFO has no reader")]
+    NoReader,
+    #[error("the reader took no more for {0:?}; it may have read part of it")]
+    Stalled(Duration),
+    #[error("something is already there; not replaced (move it away, or name another folder)")]
+    Exists,
+}
+
+/// Writes `bytes` to `path`: a regular file replaced whole with `mode`, or a stream
+/// written within `limit` (see the module's text).
+pub fn file(path: &Path, bytes: &[u8], mode: u32, limit: Duration) -> Result<(), WriteError> {
+    let written = match target(path) {
+        Ok(Target::Replace) => replace(path, bytes, mode),
+        Ok(Target::Stream(id)) => stream(path, id, bytes, limit),
+        Ok(Target::Own(mut file)) => file.write_all(bytes).map_err(Why::Io),
+        Err(why) => Err(why),
+    };
+    written.map_err(|why| WriteError {
+        path: path.to_path_buf(),
+        why,
+    })
+}
+
+/// Writes `files` (names relative to the folder, `spec/x.toml` included) as the new
+/// folder `dir/top`: built in a private 0700 folder in `dir` (files 0600, each created
+/// O_EXCL), then renamed into place with RENAME_NOREPLACE, so that nothing already at
+/// `dir/top` (a planted link, an older bundle) is written into, through or over. On any
+/// failure the private folder is removed and nothing is left behind.
+pub fn folder(dir: &Path, top: &str, files: &[(String, Vec<u8>)]) -> Result<(), WriteError> {
+    let place = dir.join(top);
+    let fail = |path: &Path| {
+        let path = path.to_path_buf();
+        move |e| WriteError {
+            path,
+            why: Why::Io(e),
+        }
+    };
+    // A missing DIR/ is made (one level, as mkdir would), and removed again if the
+    // bundle fails; what was there is used as is.
+    let made = match DirBuilder::new().create(dir) {
+        Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(fail(dir)(e)),
+        made => made.is_ok(),
+    };
+    let mkdir = |p: &Path| DirBuilder::new().mode(0o700).create(p);
+    let made_dir = Temp(if made {
+        vec![dir.to_path_buf()]
+    } else {
+        vec![]
+    });
+    let (mut tmp, ()) = Temp::make(dir, top, mkdir).map_err(fail(dir))?;
+    let base = tmp.0[0].clone();
+    for (name, bytes) in files {
+        let path = base.join(name);
+        let written = (|| {
+            // Members are one level deep at most (spec/NAME).
+            if let Some(parent) = path.parent().filter(|p| *p != base && !p.exists()) {
+                mkdir(parent)?;
+                tmp.0.push(parent.to_path_buf());
+            }
+            let mut file = create(&path, BUNDLE_MODE)?;
+            tmp.0.push(path.clone());
+            file.write_all(bytes)?;
+            file.sync_all()
+        })();
+        // Named as the bundle, not by the private folder that goes away.
+        written.map_err(fail(&place))?;
+    }
+    match rename_noreplace(&base, &place) {
+        Ok(()) => {
+            tmp.keep();
+            made_dir.keep();
+            Ok(())
+        }
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(WriteError {
+            path: place,
+            why: Why::Exists,
+        }),
+        Err(e) => Err(fail(&place)(e)),
+    }
+}
+
+/// A new file, O_CREAT|O_EXCL|O_NOFOLLOW: never one that was there, never through a link.
+fn create(path: &Path, mode: u32) -> io::Result<File> {
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .custom_flags(nix::libc::O_NOFOLLOW)
+        .open(path)
+}
+
+/// What this run made in the target's folder (a temporary file; or a private folder,
+/// then what was made in it), removed last first when dropped unless kept.
+struct Temp(Vec<PathBuf>);
+
+impl Temp {
+    /// Makes it by `make`, which must fail when the name exists (O_EXCL, mkdir), as
+    /// `.NAME.` and 64 bits no other user can guess (std's RandomState keys, which come
+    /// from the kernel's getrandom); a name that is taken (planted) is tried again with
+    /// new bits, a few times.
+    fn make<T>(
+        dir: &Path,
+        name: &str,
+        mut make: impl FnMut(&Path) -> io::Result<T>,
+    ) -> io::Result<(Temp, T)> {
+        use std::hash::BuildHasher;
+        let mut tries = 0;
+        loop {
+            let bits = std::hash::RandomState::new().hash_one(tries);
+            let path = dir.join(format!(".{name}.{bits:016x}"));
+            match make(&path) {
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && tries < 8 => tries += 1,
+                made => return made.map(|t| (Temp(vec![path]), t)),
+            }
+        }
+    }
+
+    fn keep(mut self) {
+        self.0.clear();
+    }
+}
+
+impl Drop for Temp {
+    fn drop(&mut self) {
+        for path in self.0.iter().rev() {
+            let _ = fs::remove_file(path).or_else(|_| fs::remove_dir(path));
+        }
+    }
+}
+
+/// renameat2(RENAME_NOREPLACE): fails with EEXIST when anything is at `to`, a planted
+/// link included. nix has it on glibc only, and the musl Rust links has no wrapper: the
+/// system call itself.
+fn rename_noreplace(from: &Path, to: &Path) -> io::Result<()> {
+    use nix::NixPath;
+    use nix::libc::{AT_FDCWD, RENAME_NOREPLACE, SYS_renameat2, syscall};
+    let done = from.with_nix_path(|from| {
+        to.with_nix_path(|to| {
+            // SAFETY: two NUL-terminated paths that live across the call.
+            unsafe {
+                syscall(
+                    SYS_renameat2,
+                    AT_FDCWD,
+                    from.as_ptr(),
+                    AT_FDCWD,
+                    to.as_ptr(),
+                    RENAME_NOREPLACE,
+                )
+            }
+        })
+    })??;
+    if done == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// What is at the target's name, and so how it is written.
+enum Target {
+    /// A regular file, or nothing yet.
+    Replace,
+    /// A FIFO or a character device, named or linked to: its (device, inode).
+    Stream((u64, u64)),
+    /// A link to this process's own stdout or stderr (`/dev/stdout > file`).
+    Own(File),
+}
+
+fn target(path: &Path) -> Result<Target, Why> {
+    let here = match fs::symlink_metadata(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Target::Replace),
+        other => other?,
+    };
+    if !here.file_type().is_symlink() {
+        let id = (here.dev(), here.ino());
+        return kind(&here).map(|stream| {
+            if stream {
+                Target::Stream(id)
+            } else {
+                Target::Replace
+            }
+        });
+    }
+    let link = || fs::read_link(path).map(Why::Link).unwrap_or_else(Why::Io);
+    let Ok(end) = fs::metadata(path) else {
+        return Err(link());
+    };
+    let ft = end.file_type();
+    if ft.is_fifo() || ft.is_char_device() {
+        // The tool's own rule for links (design: careful with files), as the kernel's
+        // protected_symlinks has it: a link a user planted to a stream that user does
+        // not own (a watchdog, a console) is not followed. Root's links (/dev/stdout)
+        // and the runner's own are.
+        let owner = here.uid();
+        if owner != 0 && owner != nix::unistd::geteuid().as_raw() && owner != end.uid() {
+            return Err(Why::ForeignLink(owner));
+        }
+        return Ok(Target::Stream((end.dev(), end.ino())));
+    }
+    let same = |fd: std::os::fd::BorrowedFd| {
+        nix::sys::stat::fstat(fd).is_ok_and(|st| st.st_dev == end.dev() && st.st_ino == end.ino())
+    };
+    for fd in [io::stdout().as_fd(), io::stderr().as_fd()] {
+        if same(fd) {
+            return Ok(Target::Own(File::from(fd.try_clone_to_owned()?)));
+        }
+    }
+    Err(link())
+}
+
+/// Whether a thing that is not a link is a stream (true) or a regular file (false); the
+/// rest is refused.
+fn kind(meta: &Metadata) -> Result<bool, Why> {
+    let ft = meta.file_type();
+    if ft.is_file() {
+        Ok(false)
+    } else if ft.is_fifo() || ft.is_char_device() {
+        Ok(true)
+    } else if ft.is_dir() {
+        Err(Why::Folder)
+    } else if ft.is_socket() {
+        Err(Why::Socket)
+    } else {
+        Err(Why::BlockDevice)
+    }
+}
+
+/// The temporary file, then the rename (see the module's text).
+fn replace(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Why> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = path.file_name().ok_or(Why::Folder)?;
+    let (tmp, mut file) = Temp::make(dir, &name.to_string_lossy(), |p| create(p, 0o600))?;
+    file.write_all(bytes)?;
+    // fchmod, so that the umask does not decide whether node_exporter can read it.
+    file.set_permissions(fs::Permissions::from_mode(mode))?;
+    file.sync_all()?;
+    fs::rename(&tmp.0[0], path)?;
+    tmp.keep();
+    Ok(())
+}
+
+/// Writes into a FIFO or character device: resolved first with O_PATH (which opens
+/// nothing), checked to be a stream still, then reopened through /proc/self/fd for
+/// writing, without O_CREAT or O_TRUNC, O_NONBLOCK so that a FIFO without a reader
+/// fails at once and a reader that stops reading cannot hold the run past `limit`.
+fn stream(path: &Path, id: (u64, u64), bytes: &[u8], limit: Duration) -> Result<(), Why> {
+    let resolved = OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_PATH)
+        .open(path)?;
+    let meta = resolved.metadata()?;
+    if (meta.dev(), meta.ino()) != id {
+        // Swapped since it was looked at (for a link to something else, a regular file):
+        // what was judged is what is written, or nothing.
+        return Err(Why::Io(io::Error::other("it changed while it was opened")));
+    }
+    let opened = OpenOptions::new()
+        .write(true)
+        .custom_flags(nix::libc::O_NOCTTY | nix::libc::O_NONBLOCK)
+        .open(format!(
+            "/proc/self/fd/{}",
+            std::os::fd::AsRawFd::as_raw_fd(&resolved)
+        ));
+    let mut out = match opened {
+        Err(e) if e.raw_os_error() == Some(nix::libc::ENXIO) => return Err(Why::NoReader),
+        other => other?,
+    };
+    let deadline = Instant::now() + limit;
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        match out.write(rest) {
+            Ok(0) => return Err(Why::Io(io::ErrorKind::WriteZero.into())),
+            Ok(n) => rest = &rest[n..],
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(Why::Stalled(limit));
+                }
+                use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+                let mut fds = [PollFd::new(out.as_fd(), PollFlags::POLLOUT)];
+                let wait = PollTimeout::try_from(left).unwrap_or(PollTimeout::MAX);
+                match poll(&mut fds, wait) {
+                    Ok(_) | Err(nix::errno::Errno::EINTR) => {}
+                    Err(e) => return Err(Why::Io(e.into())),
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Why::Io(e)),
+        }
+    }
+    Ok(())
+}
