@@ -7,8 +7,9 @@
 //!   own folder (O_CREAT|O_EXCL|O_NOFOLLOW under an unpredictable name that starts with a
 //!   dot, so node_exporter, which reads only `*.prom`, skips it), written, given its mode,
 //!   flushed to disk, then renamed over the target. A reader sees the old file or the new
-//!   one, and on any failure the temporary file is removed. (The `tempfile` crate does
-//!   the same for 4 KiB more of the binary; these few lines are what it would do here.)
+//!   one, and on any failure the temporary file is removed. The name and its retries are
+//!   the `tempfile` crate's (random from the kernel's getrandom, re-seeded when a name is
+//!   taken, as a planted one would be); the open is ours, so that it has O_NOFOLLOW.
 //! - a FIFO or a character device (a terminal, `/dev/stdout`) is a stream: written in
 //!   place, never created or truncated, within a time limit;
 //! - a symbolic link is followed only to such a stream (or to this process's own stdout
@@ -97,33 +98,33 @@ pub fn folder(dir: &Path, top: &str, files: &[(String, Vec<u8>)]) -> Result<(), 
         Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(fail(dir)(e)),
         made => made.is_ok(),
     };
-    let mkdir = |p: &Path| DirBuilder::new().mode(0o700).create(p);
-    let made_dir = Temp(if made {
-        vec![dir.to_path_buf()]
-    } else {
-        vec![]
-    });
-    let (mut tmp, ()) = Temp::make(dir, top, mkdir).map_err(fail(dir))?;
-    let base = tmp.0[0].clone();
+    let made_dir = Made(made.then(|| dir.to_path_buf()));
+    // 0700, under `.TOP.` and random letters; removed whole if the bundle fails.
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!(".{top}."))
+        .rand_bytes(RANDOM)
+        .permissions(fs::Permissions::from_mode(0o700))
+        .tempdir_in(dir)
+        .map_err(fail(dir))?;
+    let base = tmp.path();
     for (name, bytes) in files {
         let path = base.join(name);
         let written = (|| {
             // Members are one level deep at most (spec/NAME).
             if let Some(parent) = path.parent().filter(|p| *p != base && !p.exists()) {
-                mkdir(parent)?;
-                tmp.0.push(parent.to_path_buf());
+                DirBuilder::new().mode(0o700).create(parent)?;
             }
             let mut file = create(&path, BUNDLE_MODE)?;
-            tmp.0.push(path.clone());
             file.write_all(bytes)?;
             file.sync_all()
         })();
         // Named as the bundle, not by the private folder that goes away.
         written.map_err(fail(&place))?;
     }
-    match rename_noreplace(&base, &place) {
+    match rename_noreplace(base, &place) {
         Ok(()) => {
-            tmp.keep();
+            // Renamed away: nothing is left at the temporary name to remove.
+            let _ = tmp.keep();
             made_dir.keep();
             Ok(())
         }
@@ -145,41 +146,24 @@ fn create(path: &Path, mode: u32) -> io::Result<File> {
         .open(path)
 }
 
-/// What this run made in the target's folder (a temporary file; or a private folder,
-/// then what was made in it), removed last first when dropped unless kept.
-struct Temp(Vec<PathBuf>);
+/// Random letters in a temporary name: 12 of 62 (over 70 bits), more than tempfile's
+/// default 6, for a name another user must not guess.
+const RANDOM: usize = 12;
 
-impl Temp {
-    /// Makes it by `make`, which must fail when the name exists (O_EXCL, mkdir), as
-    /// `.NAME.` and 64 bits no other user can guess (std's RandomState keys, which come
-    /// from the kernel's getrandom); a name that is taken (planted) is tried again with
-    /// new bits, a few times.
-    fn make<T>(
-        dir: &Path,
-        name: &str,
-        mut make: impl FnMut(&Path) -> io::Result<T>,
-    ) -> io::Result<(Temp, T)> {
-        use std::hash::BuildHasher;
-        let mut tries = 0;
-        loop {
-            let bits = std::hash::RandomState::new().hash_one(tries);
-            let path = dir.join(format!(".{name}.{bits:016x}"));
-            match make(&path) {
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && tries < 8 => tries += 1,
-                made => return made.map(|t| (Temp(vec![path]), t)),
-            }
-        }
-    }
+/// A folder this run made for the bundle (`DIR/` that was not there), removed when
+/// dropped unless kept.
+struct Made(Option<PathBuf>);
 
+impl Made {
     fn keep(mut self) {
-        self.0.clear();
+        self.0 = None;
     }
 }
 
-impl Drop for Temp {
+impl Drop for Made {
     fn drop(&mut self) {
-        for path in self.0.iter().rev() {
-            let _ = fs::remove_file(path).or_else(|_| fs::remove_dir(path));
+        if let Some(dir) = &self.0 {
+            let _ = fs::remove_dir(dir);
         }
     }
 }
@@ -288,13 +272,17 @@ fn replace(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Why> {
         _ => Path::new("."),
     };
     let name = path.file_name().ok_or(Why::Folder)?;
-    let (tmp, mut file) = Temp::make(dir, &name.to_string_lossy(), |p| create(p, 0o600))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{}.", name.to_string_lossy()))
+        .rand_bytes(RANDOM)
+        .make_in(dir, |p| create(p, 0o600))?;
+    let file = tmp.as_file_mut();
     file.write_all(bytes)?;
     // fchmod, so that the umask does not decide whether node_exporter can read it.
     file.set_permissions(fs::Permissions::from_mode(mode))?;
     file.sync_all()?;
-    fs::rename(&tmp.0[0], path)?;
-    tmp.keep();
+    // rename(2); on failure the temporary file is removed when `tmp` drops.
+    tmp.persist(path).map_err(|e| Why::Io(e.error))?;
     Ok(())
 }
 
