@@ -147,6 +147,7 @@ fn the_deb_holds_what_a_firmware_team_installs() {
         ),
         ("usr/share/doc/ha-preflight/README.md", "-rw-r--r--"),
         ("usr/share/doc/ha-preflight/incident.md", "-rw-r--r--"),
+        ("usr/share/doc/ha-preflight/security.md", "-rw-r--r--"),
         ("usr/share/lintian/overrides/ha-preflight", "-rw-r--r--"),
     ] {
         let line = entry(path).unwrap_or_else(|| panic!("no {path} in the package:\n{list}"));
