@@ -281,6 +281,16 @@ struct Reader<'a> {
     addr: SocketAddr,
 }
 
+/// Appends text read as it is, its line ends made LF as XML says (a CR meant as such is
+/// sent as `&#13;`).
+fn push_text(text: &mut String, raw: &str) {
+    if raw.contains('\r') {
+        text.push_str(&raw.replace("\r\n", "\n").replace('\r', "\n"));
+    } else {
+        text.push_str(raw);
+    }
+}
+
 fn blank(t: &str) -> bool {
     t.bytes().all(|b| b.is_ascii_whitespace())
 }
@@ -323,7 +333,7 @@ impl<'a> Reader<'a> {
                 self.at += skip("<!--", "-->", "an unclosed comment")?.1;
             } else if rest.starts_with("<![CDATA[") {
                 let (cdata, len) = skip("<![CDATA[", "]]>", "an unclosed CDATA section")?;
-                text.push_str(cdata);
+                push_text(&mut text, cdata);
                 self.at += len;
             } else if rest.starts_with("<?") {
                 self.at += skip("<?", "?>", "an unclosed processing instruction")?.1;
@@ -346,7 +356,7 @@ impl<'a> Reader<'a> {
                 self.at += end + 2;
             } else {
                 let n = rest.find(['<', '&']).unwrap_or(rest.len());
-                text.push_str(&rest[..n]);
+                push_text(&mut text, &rest[..n]);
                 self.at += n;
             }
         }
@@ -540,6 +550,9 @@ impl<'a> Reader<'a> {
             "string" | "i4" | "int" | "i8" | "boolean" | "double" | "dateTime.iso8601"
             | "base64" | "nil" => {
                 let t = self.text(ty)?;
+                if ty == "string" {
+                    return self.expect_close("value").map(|()| Value::String(t));
+                }
                 let n = t.trim();
                 let v = match ty {
                     "i4" | "int" => n.parse().ok().map(Value::Int),
@@ -554,8 +567,7 @@ impl<'a> Reader<'a> {
                             .all(|b| b.is_ascii_digit() || b"-:.+TZ".contains(&b)))
                     .then(|| Value::DateTime(n.into())),
                     "base64" => unbase64(n).map(Value::Base64),
-                    "nil" => n.is_empty().then_some(Value::Nil),
-                    _ => Some(Value::String(t.clone())),
+                    _ => n.is_empty().then_some(Value::Nil),
                 };
                 match v {
                     Some(v) => v,
@@ -678,6 +690,7 @@ mod tests {
             <member><name>raw</name><value>\t a &amp; b </value></member>\n\
             <member><name>refs</name><value><string>&lt;&gt;&quot;&apos;&#65;&#x42;&#x1F600;</string></value></member>\n\
             <member><name>cdata</name><value><![CDATA[<i4>1</i4> & ]]>&amp;<!-- gone -->x</value></member>\n\
+            <member><name>crlf</name><value>a\r\nb\rc&#13;<![CDATA[\r\n]]></value></member>\n\
             <member><name>empty</name><value/></member>\n\
             <member><name>empty2</name><value></value></member>\n\
             <member><name>es</name><value><string/></value></member>\n\
@@ -696,6 +709,7 @@ mod tests {
         assert_eq!(get("raw"), s("\t a & b "));
         assert_eq!(get("refs"), s("<>\"'AB😀"));
         assert_eq!(get("cdata"), s("<i4>1</i4> & &x"));
+        assert_eq!(get("crlf"), s("a\nb\nc\r\n"));
         for k in ["empty", "empty2", "es"] {
             assert_eq!(get(k), s(""), "{k}");
         }
