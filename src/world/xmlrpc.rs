@@ -13,7 +13,8 @@
 mod codec;
 
 use super::http;
-pub use codec::{Value, decode_reply, encode_call};
+use codec::encode_call;
+pub use codec::{Value, decode_reply};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 /// A loopback XML-RPC endpoint, parsed from a spec's `url`.

@@ -201,6 +201,8 @@ fn unbase64(text: &str) -> Option<Vec<u8>> {
 
 /// Decodes the body of an XML-RPC reply from `addr`: its value, its fault, or why it is
 /// malformed (what, and at which byte) or nested deeper than `MAX_DEPTH` elements.
+/// Apart from `call`, so that the one parser of outside input on this path past the HTTP
+/// head can be fuzzed without a socket.
 pub fn decode_reply(body: &[u8], addr: SocketAddr) -> Result<Value, CallError> {
     let bad = |at, what: &str| CallError::Malformed {
         addr,
