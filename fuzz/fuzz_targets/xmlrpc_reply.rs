@@ -4,7 +4,6 @@
 use ha_preflight::world::xmlrpc::{decode_reply, show};
 use ha_preflight::world::http::{find_header_end, parse_head};
 use libfuzzer_sys::fuzz_target;
-use xmlrpc::Request;
 
 fuzz_target!(|data: &[u8]| {
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 8000));
@@ -18,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
         }
         None => data,
     };
-    match decode_reply(Request::new("xcb.status"), body.to_vec(), addr) {
+    match decode_reply(body, addr) {
         Ok(v) => {
             let _ = show(&v);
         }

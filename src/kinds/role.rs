@@ -131,7 +131,7 @@ impl Role {
                     })?;
                 let value = match (field, &reply) {
                     (None, v) => v,
-                    (Some(f), xmlrpc::Value::Struct(map)) => match map.get(f) {
+                    (Some(f), rpc::Value::Struct(map)) => match map.get(f) {
                         Some(v) => v,
                         None => return bad(format!("{method}() reply has no member {f:?}")),
                     },
@@ -143,8 +143,8 @@ impl Role {
                     }
                 };
                 match value {
-                    xmlrpc::Value::String(s) if s.is_empty() => Ok(None),
-                    xmlrpc::Value::String(s) => Ok(Some((
+                    rpc::Value::String(s) if s.is_empty() => Ok(None),
+                    rpc::Value::String(s) => Ok(Some((
                         s.clone(),
                         format!("{method}() at {}: {s:?}", endpoint.url),
                     ))),

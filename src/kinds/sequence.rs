@@ -21,11 +21,11 @@ use super::{Context, Evaluate};
 use crate::config::SpecError;
 use crate::config::{Params, fields};
 use crate::model::{Finding, Outcome};
+use crate::world::xmlrpc::Value;
 use crate::world::xmlrpc::{self as rpc, Endpoint};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
-use xmlrpc::Value;
 
 pub const PARAMS: &[&str] = &[
     "local",

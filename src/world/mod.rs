@@ -439,7 +439,7 @@ impl Target {
                 "{BUNDLE_MISS}: {method}() at {}",
                 endpoint.url
             ))),
-            Some(Ok(body)) => xmlrpc::decode(method, params, body, endpoint.addr),
+            Some(Ok(body)) => xmlrpc::decode_reply(&body, endpoint.addr),
             Some(Err(e)) => Err(e),
         }
     }

@@ -5,16 +5,17 @@
 //! Only IP literals are accepted as hosts (and `localhost`): a name lookup could hang on
 //! DNS at boot. Loopback only, unless the caller allows another machine.
 //!
-//! The xmlrpc crate's parser recurses once per nested value, and so do `show` and the
-//! drop of a `Value`: a reply nested 20,000 deep overflowed a check thread's stack and
-//! aborted the run. So `decode_reply` first counts how deep the reply's elements nest
-//! (`depth`) and refuses one deeper than `MAX_DEPTH`; everything after sees bounded values.
+//! The reply's parser (`codec`), `show` and the drop of a `Value` all recurse once per
+//! nested value: a reply nested 20,000 deep once overflowed a check thread's stack and
+//! aborted the run. So the parser refuses a reply that opens more than `MAX_DEPTH`
+//! elements, and everything after it sees bounded values.
+
+mod codec;
 
 use super::http;
-use std::io::Cursor;
+use codec::encode_call;
+pub use codec::{Value, decode_reply};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-pub use xmlrpc::Value;
-use xmlrpc::{Request, Transport};
 
 /// A loopback XML-RPC endpoint, parsed from a spec's `url`.
 #[derive(Debug, Clone)]
@@ -52,8 +53,6 @@ pub enum CallError {
         "the XML-RPC reply from {addr} nests {depth} elements deep, more than the {MAX_DEPTH} this tool reads"
     )]
     TooDeep { addr: SocketAddr, depth: usize },
-    #[error("cannot encode the request: {0}")]
-    Encode(std::io::Error),
     /// The call is not made here (a capture has no daemons; a bundle has no answer).
     #[error("{0}")]
     NotHere(String),
@@ -117,13 +116,7 @@ pub fn call(
     max_reply: usize,
 ) -> Result<Value, CallError> {
     let body = call_raw(endpoint, method, params, deadline, max_reply)?;
-    decode(method, params, body, endpoint.addr)
-}
-
-fn request<'a>(method: &'a str, params: &[Value]) -> Request<'a> {
-    params
-        .iter()
-        .fold(Request::new(method), |r, arg| r.arg(arg.clone()))
+    decode_reply(&body, endpoint.addr)
 }
 
 /// The call's reply body, as the daemon sent it (what a support bundle keeps).
@@ -134,29 +127,15 @@ pub fn call_raw(
     deadline: std::time::Instant,
     max_reply: usize,
 ) -> Result<Vec<u8>, CallError> {
-    let mut xml = Vec::new();
-    request(method, params)
-        .write_as_xml(&mut xml)
-        .map_err(CallError::Encode)?;
     Ok(http::post(
         endpoint.addr,
         &endpoint.host,
         &endpoint.path,
         "text/xml",
-        &xml,
+        encode_call(method, params).as_bytes(),
         deadline,
         max_reply,
     )?)
-}
-
-/// Decodes a reply body to `method(params)`.
-pub fn decode(
-    method: &str,
-    params: &[Value],
-    body: Vec<u8>,
-    addr: SocketAddr,
-) -> Result<Value, CallError> {
-    decode_reply(request(method, params), body, addr)
 }
 
 /// The parameters of a call as a key of a bundle's tape.
@@ -165,106 +144,10 @@ pub fn params_key(params: &[Value]) -> String {
     format!("({})", shown.join(", "))
 }
 
-/// Decodes the body of an XML-RPC reply from `addr`: a value, a fault, or malformed.
-/// Separate from `call` so that the parser of the daemon's reply, the one piece of
-/// outside input on this path past the HTTP head, can be fuzzed without a socket.
-pub fn decode_reply(
-    request: Request<'_>,
-    body: Vec<u8>,
-    addr: SocketAddr,
-) -> Result<Value, CallError> {
-    match depth(&body) {
-        Err(message) => {
-            return Err(CallError::Malformed {
-                addr,
-                message: message.into(),
-            });
-        }
-        Ok(depth) if depth > MAX_DEPTH => return Err(CallError::TooDeep { addr, depth }),
-        Ok(_) => {}
-    }
-    request.call(Replay(body)).map_err(|e| match e.fault() {
-        Some(f) => CallError::Fault {
-            code: f.fault_code,
-            string: f.fault_string.clone(),
-        },
-        None => CallError::Malformed {
-            addr,
-            message: e.to_string(),
-        },
-    })
-}
-
-/// The deepest element nesting `decode_reply` hands to the parser. A real xcbdaemon
+/// The deepest element nesting `decode_reply` reads. A real xcbdaemon
 /// reply nests about ten (methodResponse, params, param, value, struct, member, value,
 /// ...); each level of a nested value adds three.
 pub const MAX_DEPTH: usize = 64;
-
-/// How deep the elements of an XML body nest, counted as an XML parser sees them:
-/// comments, CDATA and processing instructions hold no elements, a quoted attribute value
-/// may hold `>`, `<x/>` opens nothing. Markup this byte count could not see is refused: a
-/// DOCTYPE (xml-rs expands its entities into elements) and NUL bytes (UTF-16 or UTF-32,
-/// which xml-rs decodes; XML-RPC replies are UTF-8). Unterminated markup ends the count:
-/// the parser stops at it too.
-fn depth(body: &[u8]) -> Result<usize, &'static str> {
-    if body.contains(&0) {
-        return Err("a NUL byte: XML-RPC replies are UTF-8 text");
-    }
-    let after = |from: usize, end: &[u8]| {
-        body[from..]
-            .windows(end.len())
-            .position(|w| w == end)
-            .map(|i| from + i + end.len())
-    };
-    let (mut depth, mut max, mut at) = (0usize, 0usize, 0usize);
-    while let Some(i) = body[at..].iter().position(|&b| b == b'<') {
-        let (start, rest) = (at + i, &body[at + i..]);
-        let end = if rest.starts_with(b"<!--") {
-            after(start + 4, b"-->")
-        } else if rest.starts_with(b"<![CDATA[") {
-            after(start + 9, b"]]>")
-        } else if rest.starts_with(b"<?") {
-            after(start + 2, b"?>")
-        } else if rest.starts_with(b"<!") {
-            return Err("a DOCTYPE: XML-RPC replies have none, and its entities could hide markup");
-        } else {
-            let mut quote = None;
-            let close = rest.iter().position(|&b| {
-                match quote {
-                    Some(q) if b == q => quote = None,
-                    None if b == b'"' || b == b'\'' => quote = Some(b),
-                    None => return b == b'>',
-                    _ => {}
-                }
-                false
-            });
-            let Some(close) = close else { break };
-            if rest[1] == b'/' {
-                depth = depth.saturating_sub(1);
-            } else if rest[close - 1] != b'/' {
-                depth += 1;
-                max = max.max(depth);
-            }
-            Some(start + close + 1)
-        };
-        let Some(end) = end else { break };
-        at = end;
-    }
-    Ok(max)
-}
-
-/// Hands a body already fetched over our own bounded HTTP to the xmlrpc crate's parser.
-struct Replay(Vec<u8>);
-
-impl Transport for Replay {
-    type Stream = Cursor<Vec<u8>>;
-    fn transmit(
-        self,
-        _: &Request<'_>,
-    ) -> Result<Self::Stream, Box<dyn std::error::Error + Send + Sync>> {
-        Ok(Cursor::new(self.0))
-    }
-}
 
 /// A short rendering of a reply for evidence (long replies are cut).
 pub fn show(v: &Value) -> String {
@@ -305,7 +188,7 @@ fn render(v: &Value, out: &mut String) {
             }
             out.push('}');
         }
-        Value::DateTime(d) => out.push_str(&format!("{d:?}")),
+        Value::DateTime(d) => out.push_str(d),
         Value::Base64(b) => out.push_str(&format!("<{} bytes>", b.len())),
         Value::Nil => out.push_str("nil"),
     }
@@ -363,51 +246,6 @@ mod tests {
         assert!(parse_url("http://10.0.0.1:8000/", false).is_err());
         assert!(parse_url("http://xcb.example:8000/", false).is_err());
         assert!(parse_url("https://127.0.0.1/", false).is_err());
-    }
-
-    fn reply(value: &str) -> Vec<u8> {
-        format!("<?xml version=\"1.0\"?><methodResponse><params><param>{value}</param></params></methodResponse>").into_bytes()
-    }
-
-    #[test]
-    fn nesting_is_counted_as_xml_parsers_see_it() {
-        assert_eq!(depth(&reply("<value><i4>1</i4></value>")), Ok(5));
-        // Markup that holds no elements, and a `>` in an attribute value.
-        let quiet =
-            "<!-- <a><b><c> --><![CDATA[<a><b>]]><?pi <a><b> ?><value a='>' b=\">\"><nil/></value>";
-        assert_eq!(depth(&reply(quiet)), Ok(4));
-        assert!(depth(b"<!DOCTYPE x [<!ENTITY e \"<value>\">]><x>&e;</x>").is_err());
-        assert!(depth(b"<\0v\0>\0").is_err());
-        // Unterminated markup ends the count; nothing panics on a cut body.
-        for cut in ["<", "<a", "<!--", "<![CDATA[", "<?", "<a x='>"] {
-            assert_eq!(depth(cut.as_bytes()), Ok(0), "{cut}");
-        }
-    }
-
-    #[test]
-    fn a_reply_nested_too_deep_is_refused_before_the_parser_recurses() {
-        let addr = "127.0.0.1:8000".parse().unwrap();
-        let nest = |n: usize| {
-            reply(&format!(
-                "{}<value><nil/></value>{}",
-                "<value><array><data>".repeat(n),
-                "</data></array></value>".repeat(n)
-            ))
-        };
-        // 20 levels of arrays (64 elements) decode; 21 (67) are refused, naming the depth.
-        let v = decode_reply(Request::new("m"), nest(20), addr);
-        assert!(v.is_ok(), "{v:?}");
-        for (n, deep) in [(21, 67), (20_000, 60_004)] {
-            let e = decode_reply(Request::new("m"), nest(n), addr).unwrap_err();
-            assert!(
-                matches!(e, CallError::TooDeep { depth, .. } if depth == deep),
-                "{e}"
-            );
-            assert!(
-                e.summary().contains(&format!("nests {deep} elements deep")),
-                "{e}"
-            );
-        }
     }
 
     #[test]

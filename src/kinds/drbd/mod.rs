@@ -268,13 +268,13 @@ impl Drbd {
         })?;
         let evidence = vec![format!("{call_name} answered")];
         let volumes = match (reply, &value) {
-            (Reply::ProcText, xmlrpc::Value::String(text)) => {
+            (Reply::ProcText, rpc::Value::String(text)) => {
                 let proc = proc::parse(text).map_err(|e| {
                     Box::new(Outcome::error(format!("{call_name}: /proc/drbd text {e}")))
                 })?;
                 proc.volumes
             }
-            (Reply::Struct, xmlrpc::Value::Struct(map)) => map
+            (Reply::Struct, rpc::Value::Struct(map)) => map
                 .iter()
                 .map(|(name, fields)| volume_from_struct(name, fields))
                 .collect::<Result<_, _>>()
@@ -432,7 +432,7 @@ fn kernel_reports_quorum(version: &str) -> bool {
 }
 
 /// `{ cs = "SyncTarget", ro = "Secondary/Primary", ds = "Inconsistent/UpToDate", done = 44.4, eta = 8, quorum = false }`
-fn volume_from_struct(name: &str, fields: &xmlrpc::Value) -> Result<Volume, String> {
+fn volume_from_struct(name: &str, fields: &rpc::Value) -> Result<Volume, String> {
     let get = |key: &str| fields.get(key).and_then(|v| v.as_str()).map(str::to_string);
     let pair = |key: &str| -> Result<(String, String), String> {
         let text = get(key).ok_or_else(|| format!("resource {name}: no `{key}` string"))?;
