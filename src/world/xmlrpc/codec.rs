@@ -220,21 +220,21 @@ pub fn decode_reply(body: &[u8], addr: SocketAddr) -> Result<Value, CallError> {
         empty: None,
         addr,
     };
-    r.expect("methodResponse")?;
+    r.want("methodResponse")?;
     let v = match r.next()? {
         Tok::Open("params") => {
-            r.expect("param")?;
-            r.expect("value")?;
+            r.want("param")?;
+            r.want("value")?;
             let v = r.value()?;
-            r.expect_close("param")?;
-            r.expect_close("params")?;
+            r.want_close("param")?;
+            r.want_close("params")?;
             Ok(v)
         }
         Tok::Open("fault") => {
-            r.expect("value")?;
+            r.want("value")?;
             let at = r.start;
             let v = r.value()?;
-            r.expect_close("fault")?;
+            r.want_close("fault")?;
             let mut v = match v {
                 Value::Struct(map) => map,
                 _ => BTreeMap::new(),
@@ -253,7 +253,7 @@ pub fn decode_reply(body: &[u8], addr: SocketAddr) -> Result<Value, CallError> {
         }
         t => return Err(r.unexpected("<params> or <fault>", t)),
     };
-    r.expect_close("methodResponse")?;
+    r.want_close("methodResponse")?;
     match r.next()? {
         Tok::End => v,
         t => Err(r.unexpected("the end of the reply", t)),
@@ -482,14 +482,14 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn expect(&mut self, name: &str) -> Result<(), CallError> {
+    fn want(&mut self, name: &str) -> Result<(), CallError> {
         match self.next()? {
             Tok::Open(n) if n == name => Ok(()),
             t => Err(self.unexpected(&format!("<{name}>"), t)),
         }
     }
 
-    fn expect_close(&mut self, name: &str) -> Result<(), CallError> {
+    fn want_close(&mut self, name: &str) -> Result<(), CallError> {
         match self.next()? {
             Tok::Close(_) => Ok(()),
             t => Err(self.unexpected(&format!("</{name}>"), t)),
@@ -500,7 +500,7 @@ impl<'a> Reader<'a> {
     fn text(&mut self, name: &str) -> Result<String, CallError> {
         match self.tok()? {
             Tok::Close(_) => Ok(String::new()),
-            Tok::Text(t) => self.expect_close(name).map(|()| t),
+            Tok::Text(t) => self.want_close(name).map(|()| t),
             t => Err(self.unexpected(&format!("text or </{name}>"), t)),
         }
     }
@@ -528,16 +528,16 @@ impl<'a> Reader<'a> {
                         Tok::Open("member") => {}
                         t => return Err(self.unexpected("<member> or </struct>", t)),
                     }
-                    self.expect("name")?;
+                    self.want("name")?;
                     let name = self.text("name")?;
-                    self.expect("value")?;
+                    self.want("value")?;
                     map.insert(name, self.value()?);
-                    self.expect_close("member")?;
+                    self.want_close("member")?;
                 }
                 Value::Struct(map)
             }
             "array" => {
-                self.expect("data")?;
+                self.want("data")?;
                 let mut items = Vec::new();
                 loop {
                     match self.next()? {
@@ -546,14 +546,14 @@ impl<'a> Reader<'a> {
                         t => return Err(self.unexpected("<value> or </data>", t)),
                     }
                 }
-                self.expect_close("array")?;
+                self.want_close("array")?;
                 Value::Array(items)
             }
             "string" | "i4" | "int" | "i8" | "boolean" | "double" | "dateTime.iso8601"
             | "base64" | "nil" => {
                 let t = self.text(ty)?;
                 if ty == "string" {
-                    return self.expect_close("value").map(|()| Value::String(t));
+                    return self.want_close("value").map(|()| Value::String(t));
                 }
                 let n = t.trim();
                 let v = match ty {
@@ -581,7 +581,7 @@ impl<'a> Reader<'a> {
             }
             _ => return Err(self.bad(at, &format!("<{ty}>, not an XML-RPC type,"))),
         };
-        self.expect_close("value")?;
+        self.want_close("value")?;
         Ok(v)
     }
 }
