@@ -146,18 +146,24 @@ fn withheld_files_are_withheld_however_a_spec_spells_them() {
              mkdir -p /etc/ha-peek && cp {d}/key /etc/ha-peek/tls.pem\n"
         ),
     );
+    // Another name of the same file (a hard link): withheld by device and inode.
+    let hard = dir.join("hard-linked");
+    std::fs::hard_link(dir.join("shadow"), &hard).expect("hard link");
+    let hard = hard.display().to_string();
     let spec = dir.join("peek.toml");
     std::fs::write(
         &spec,
-        r#"[[check]]
+        format!(
+            r#"[[check]]
 id = "peek"
 kind = "path"
 title = "reads what no check may read"
 modes = ["boot"]
-rules = [{ paths = ["/etc/./shadow", "/etc//shadow", "/etc/ssh//ssh_host_ed25519_key", "/etc/ha-peek/tls.pem"], forbid = ["MARKER"] }]
+rules = [{{ paths = ["/etc/./shadow", "/etc//shadow", "/etc/ssh//ssh_host_ed25519_key", "/etc/ha-peek/tls.pem", "{hard}"], forbid = ["MARKER"] }}]
 why = "a test"
 fix = "none"
-"#,
+"#
+        ),
     )
     .expect("spec");
     let spec = spec.display().to_string();
@@ -175,6 +181,7 @@ fix = "none"
         "/etc/shadow",
         "/etc/ssh/ssh_host_ed25519_key",
         "/etc/ha-peek/tls.pem",
+        &hard,
     ] {
         assert!(
             text.contains(&format!("{path}: withheld: it holds secrets")),

@@ -361,19 +361,23 @@ impl Root {
         }
     }
 
-    /// Whether the opened file `st`, found at `resolved`, is withheld.
-    fn is_secret(&self, st: &Stat, resolved: &Path) -> bool {
+    /// Whether the opened file `st`, found at `resolved`, is withheld. A file that is not
+    /// at a withheld path can be a withheld file only as another hard link to it, so
+    /// the withheld files are stat'ed (once) only when the file has more than one
+    /// link: on a boot that never happens, and costs no system call.
+    fn is_secret(&self, st: &Stat, links: u64, resolved: &Path) -> bool {
         super::tape::withheld(&resolved.to_string_lossy())
-            || self
-                .secrets
-                .get_or_init(|| {
-                    WITHHELD_FILES
-                        .iter()
-                        .filter_map(|f| self.stat_real(Path::new(f)).ok())
-                        .map(|s| (s.dev, s.ino))
-                        .collect()
-                })
-                .contains(&(st.dev, st.ino))
+            || links > 1
+                && self
+                    .secrets
+                    .get_or_init(|| {
+                        WITHHELD_FILES
+                            .iter()
+                            .filter_map(|f| self.stat_real(Path::new(f)).ok())
+                            .map(|s| (s.dev, s.ino))
+                            .collect()
+                    })
+                    .contains(&(st.dev, st.ino))
     }
 
     /// Resolves `path` inside the root: the in-image path with every link followed
@@ -574,11 +578,12 @@ impl Root {
                 (file, resolved)
             }
         };
-        let st = Stat::from(fstat(&file).map_err(|e| io_err(errno(e)))?);
+        let raw = fstat(&file).map_err(|e| io_err(errno(e)))?;
+        let st = Stat::from(raw);
         if st.kind != FileKind::File {
             return Err(not_regular(st.kind));
         }
-        if self.is_secret(&st, &resolved) {
+        if self.is_secret(&st, raw.st_nlink as u64, &resolved) {
             return Err(ReadError::Withheld { path: shown });
         }
         Ok(file)
