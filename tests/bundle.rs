@@ -9,8 +9,7 @@
 mod common;
 
 use common::ns::{Layout, Scenario, strs};
-use common::{scratch, status};
-use std::collections::BTreeMap;
+use common::{scratch, status, verdicts};
 
 /// The incident: /etc/network/run a real directory holding a stale lo=lo, lo down, no
 /// xcbdaemon.
@@ -22,24 +21,6 @@ fn incident(name: &'static str, args: &[&str]) -> Scenario {
         args: strs(args),
         ..Scenario::healthy(name)
     }
-}
-
-/// (status, summary) of every check of a JSON report.
-fn verdicts(report: &serde_json::Value) -> BTreeMap<String, (String, String)> {
-    report["checks"]
-        .as_array()
-        .expect("checks")
-        .iter()
-        .map(|c| {
-            (
-                c["id"].as_str().unwrap_or_default().to_string(),
-                (
-                    c["status"].as_str().unwrap_or_default().to_string(),
-                    c["summary"].as_str().unwrap_or_default().to_string(),
-                ),
-            )
-        })
-        .collect()
 }
 
 #[test]

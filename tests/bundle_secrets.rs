@@ -13,7 +13,7 @@
 mod common;
 
 use common::ns::{Layout, Scenario, strs};
-use common::{repo, scratch};
+use common::{repo, scratch, verdicts};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -92,19 +92,6 @@ fn secrets(role_lines: &str, res: bool) -> String {
         "chmod 0600 /etc/drbd.conf /etc/default/xcbdaemon /etc/drbd.d/* 2>/dev/null || true\n",
     );
     sh
-}
-
-/// (status, summary) of every check of a JSON report.
-fn verdicts(report: &serde_json::Value) -> BTreeMap<String, (String, String)> {
-    report["checks"]
-        .as_array()
-        .expect("checks")
-        .iter()
-        .map(|c| {
-            let s = |k: &str| c[k].as_str().unwrap_or_default().to_string();
-            (s("id"), (s("status"), s("summary")))
-        })
-        .collect()
 }
 
 /// Every regular file under `dir`, with its bytes.

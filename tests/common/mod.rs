@@ -64,6 +64,19 @@ pub fn status<'a>(report: &'a Value, id: &str) -> &'a str {
     check(report, id)["status"].as_str().unwrap_or("?")
 }
 
+/// (status, summary) of every check of a JSON report.
+pub fn verdicts(report: &Value) -> std::collections::BTreeMap<String, (String, String)> {
+    report["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .map(|c| {
+            let s = |k: &str| c[k].as_str().unwrap_or_default().to_string();
+            (s("id"), (s("status"), s("summary")))
+        })
+        .collect()
+}
+
 pub fn is_root() -> bool {
     nix_uid() == 0
 }
