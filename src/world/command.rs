@@ -217,44 +217,71 @@ pub fn end_descendants() {
     sweep(true);
 }
 
-/// Our children (zombies too), from the parent pid of each process in /proc (at most
-/// 65,536 of them; an appliance at boot has a few hundred). Under `cargo test`, children
-/// in our own process group are left alone: they are the test harness's (`run` starts
-/// every program in a group of its own).
+/// Our children (zombies too). The kernel lists each thread's children in
+/// /proc/self/task/TID/children (an orphan handed to a subreaper goes to one of its
+/// threads): a few small reads. Where that file is missing (a kernel without
+/// CONFIG_PROC_CHILDREN), every process in /proc is looked at for its parent pid (at
+/// most 65,536 of them; an appliance at boot has a few hundred). Under `cargo test`,
+/// children in our own process group are left alone: they are the test harness's
+/// (`run` starts every program in a group of its own).
 fn children() -> Vec<i32> {
     let me = nix::unistd::getpid().as_raw();
+    let listed = listed_children();
     let mut out = Vec::new();
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return out;
+    let candidates: Vec<i32> = match &listed {
+        Some(pids) => pids.clone(),
+        None => std::fs::read_dir("/proc")
+            .map(|dir| {
+                dir.take(1 << 16)
+                    .flatten()
+                    .filter_map(|e| e.file_name().to_str()?.parse().ok())
+                    .collect()
+            })
+            .unwrap_or_default(),
     };
-    for entry in dir.take(1 << 16).flatten() {
-        let Ok(stat) = super::read::read_text(&entry.path().join("stat"), 4096) else {
-            continue;
-        };
-        // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses.
-        let mut fields = stat
-            .get(stat.rfind(')').unwrap_or(0) + 2..)
-            .unwrap_or_default()
-            .split(' ')
-            .skip(1)
-            .map(|f| f.parse::<i32>().unwrap_or(0));
-        let (ppid, _group) = (fields.next(), fields.next());
-        #[cfg(test)]
-        if _group == Some(nix::unistd::getpgrp().as_raw()) {
+    for pid in candidates {
+        // Never 0 or less: kill(2) would take those for process groups.
+        if pid <= 0 {
             continue;
         }
-        // Never 0 or less: kill(2) would take those for process groups.
-        let pid = stat
-            .split(' ')
-            .next()
-            .unwrap_or_default()
-            .parse()
-            .unwrap_or(0);
-        if ppid == Some(me) && pid > 0 {
+        let Some((ppid, _group)) = parent_and_group(pid) else {
+            continue;
+        };
+        #[cfg(test)]
+        if _group == nix::unistd::getpgrp().as_raw() {
+            continue;
+        }
+        if ppid == me {
             out.push(pid);
         }
     }
     out
+}
+
+/// Every thread's children, from /proc/self/task/*/children; None where the kernel has
+/// no such file.
+fn listed_children() -> Option<Vec<i32>> {
+    let mut out = Vec::new();
+    for task in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
+        let text = super::read::read_text(&task.path().join("children"), 1 << 16).ok()?;
+        out.extend(
+            text.split_ascii_whitespace()
+                .filter_map(|p| p.parse::<i32>().ok()),
+        );
+    }
+    Some(out)
+}
+
+/// The parent pid and process group of `pid`, from /proc/PID/stat.
+fn parent_and_group(pid: i32) -> Option<(i32, i32)> {
+    let stat = super::read::read_text(Path::new(&format!("/proc/{pid}/stat")), 4096).ok()?;
+    // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses.
+    let mut fields = stat
+        .get(stat.rfind(')')? + 2..)?
+        .split(' ')
+        .skip(1)
+        .map(|f| f.parse::<i32>().ok());
+    Some((fields.next()??, fields.next()??))
 }
 
 /// The runner against real programs (sh): what it prints, how it fails, and that a
