@@ -277,16 +277,7 @@ fn tar_of(path: &std::path::Path, members: &[(String, Vec<u8>)]) {
         );
     }
     script += "t.close()\n";
-    let out = std::process::Command::new("python3")
-        .args(["-c", &script])
-        .arg(path)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::python(&script, &[&path.display().to_string()]);
 }
 
 /// The incident bundle's members, by name.

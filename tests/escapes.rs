@@ -7,19 +7,10 @@
 
 mod common;
 
-use common::{EVIL, Ran, SHOWN, bin, bundle, bundle_named, python, repo, scratch};
+use common::{EVIL, Ran, SHOWN, bundle, bundle_named, python, repo, run, scratch};
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
-
-fn run(args: &[&str]) -> Ran {
-    Command::new(bin())
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs")
-        .into()
-}
 
 /// Text a terminal may show: no control character but the newline, no bidi override,
 /// and no line that a hostile text made up.
