@@ -350,7 +350,9 @@ impl Root {
     /// way one openat2 call does it (RESOLVE_NO_SYMLINKS: the path is what it says once
     /// `.`, `..` and `//` are gone), which keeps boot reads fast; with a link (ELOOP),
     /// the walk resolves it, applying the link rule, and openat2 opens what it found,
-    /// refusing a link swapped in meanwhile.
+    /// refusing a link swapped in meanwhile. In an image too, where the link rule does
+    /// not apply: the withheld check needs the path a read truly resolved to (an image's
+    /// `etc/x -> shadow`), which openat2 alone does not say.
     fn open_path(&self, path: &Path, flags: OFlag) -> io::Result<(OwnedFd, PathBuf)> {
         match self.open_in_root(path, flags) {
             Err(e) if e.raw_os_error() == Some(nix::libc::ELOOP) => {
