@@ -477,6 +477,11 @@ def case_unit_not_enabled(root: Path) -> None:
     remove(root, WANTS_LINK)
 
 
+def case_unit_not_enabled_not_required(root: Path) -> None:
+    case_unit_not_enabled(root)
+    _dropin_without(root, "Requires")
+
+
 def case_unit_missing(root: Path) -> None:
     case_unit_not_enabled(root)
     remove(root, f"{UNIT_DIR}/ha-preflight.service")
@@ -595,8 +600,10 @@ CASES: dict[str, Case] = {
         "etc/null a character device (1,3) outside /dev"),
     "proc-not-empty": Case(case_proc_not_empty, ("dev-nodes",), False,
         "proc/cpuinfo a regular file: /proc captured while mounted"),
-    "unit-not-enabled": Case(case_unit_not_enabled, ("unit-wiring",), False,
-        "ha-preflight.service installed but its multi-user.target.wants link missing"),
+    "unit-not-enabled": Case(case_unit_not_enabled, (), False,
+        "ha-preflight.service not enabled, but the HA unit's Requires= starts it first: gated"),
+    "unit-not-enabled-not-required": Case(case_unit_not_enabled_not_required, ("unit-wiring",), False,
+        "ha-preflight.service not enabled and nothing requires it: it never runs"),
     "unit-missing": Case(case_unit_missing, ("unit-wiring",), False,
         "ha-preflight.service and its link missing (the HA unit's drop-in still requires it)"),
     "unit-not-ordered": Case(case_unit_not_ordered, ("unit-wiring",), False,

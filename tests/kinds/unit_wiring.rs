@@ -19,7 +19,19 @@ fn planted_in_image_trees() {
             "pass",
             "gates appliance-ha.service",
         ),
-        ("unit-not-enabled", "unit-wiring", "fail", "but not enabled"),
+        // Not enabled, but the HA unit's Requires= starts it, and After= first: gated.
+        (
+            "unit-not-enabled",
+            "unit-wiring",
+            "pass",
+            "no .wants/ link enables it, but the Requires= starts it with the HA unit",
+        ),
+        (
+            "unit-not-enabled-not-required",
+            "unit-wiring",
+            "fail",
+            "no unit in the image requires ha-preflight.service",
+        ),
         (
             "unit-missing",
             "unit-wiring",

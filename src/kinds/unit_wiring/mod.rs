@@ -1,40 +1,37 @@
-//! Kind `unit-wiring`: the gate is installed and enabled, and the HA unit it exists for
-//! is in the image and really gated by it: the HA unit requires the gate (`Requires=` or
-//! `BindsTo=` in its file or drop-ins, or a `.requires/` link) and is ordered after it
-//! (`After=` there, or `Before=` in the gate's). Requires= without ordering starts both
-//! at once, and ordering without Requires= starts the HA unit whatever the gate says
-//! (systemd.unit(5)). A gate wired to a unit the image does not have gates nothing.
+//! Kind `unit-wiring`: the gate is installed and not masked, and the HA unit it exists
+//! for is in the image and really gated by it: the HA unit requires the gate
+//! (`Requires=` or `BindsTo=` in its file or drop-ins, or a `.requires/` link) and is
+//! ordered after it (`After=` there, or `Before=` in the gate's). Requires= without
+//! ordering starts both at once, and ordering without Requires= starts the HA unit
+//! whatever the gate says (systemd.unit(5)). A gate wired to a unit the image does not
+//! have gates nothing.
+//!
+//! Enabled or not: a gate the HA unit requires and is ordered after is started by that
+//! Requires= whenever the HA unit starts, and the HA unit's start waits for it and fails
+//! when it fails (systemd.unit(5), Requires=: "If this unit gets activated, the units
+//! listed will be activated as well ... if one of the other units fails to activate, and
+//! an ordering dependency After= on the failing unit is set, this unit will not be
+//! started"). So such a gate gates, with or without a `.wants/` link: "not enabled" is
+//! a failure only while no HA unit requires the gate, when nothing would ever start it.
 //!
 //! Which unit is the HA unit: the spec's `ha_unit` when it names one; otherwise every
 //! unit that requires the gate, found in the image (the firmware installs the packaged
 //! drop-in for its HA unit, `ha-unit.service.d/10-ha-preflight.conf`), and there must be
-//! one. Units and drop-ins are looked up as systemd does: the first unit directory that
-//! has the unit file, then `NAME.d/`, `TYPE.d/` and prefix drop-ins (`a-b-.service.d`)
-//! in every unit directory, a drop-in in a higher directory hiding the same name lower.
+//! one. Units are resolved as systemd 252 resolves them ([`resolve`]): search path,
+//! aliases, templates, masks and drop-in precedence.
 
+mod resolve;
 mod unit_file;
 
 use super::{Context, Evaluate};
 use crate::config::{Params, SpecError};
 use crate::model::{Evidence, Outcome, summarize};
-use crate::world::read::FileKind;
 use crate::world::root::{GlobError, Root};
-use std::collections::BTreeMap;
+use resolve::{State, Unit, Units};
 use std::path::{Path, PathBuf};
-use unit_file::Deps;
 
 pub const PARAMS: &[&str] = &["unit", "ha_unit"];
 
-/// systemd's unit search path in an image, most specific first.
-const UNIT_DIRS: &[&str] = &[
-    "/etc/systemd/system",
-    "/usr/local/lib/systemd/system",
-    "/usr/lib/systemd/system",
-    "/lib/systemd/system",
-];
-
-/// Unit files and drop-ins are small; a larger one is not read.
-const MAX_UNIT_BYTES: usize = 256 << 10;
 /// Where the man page tells a firmware how to name its HA unit.
 const HOW: &str = "install the drop-in for the HA unit (see ha-preflight(8), UNIT WIRING; \
                    /usr/share/doc/ha-preflight/examples/ha-unit.service.d/)";
@@ -46,13 +43,20 @@ pub struct UnitWiring {
     pub ha_unit: Option<String>,
 }
 
+/// One thing wrong, with its own fix.
+struct Offender {
+    evidence: Evidence,
+    fix: String,
+}
+
 impl UnitWiring {
     pub fn parse(p: &mut Params) -> Result<Self, SpecError> {
         let unit_name = |p: &mut Params, key: &str| -> Result<Option<String>, SpecError> {
             let name: Option<String> = p.take(key)?;
             match name {
-                Some(n) if n.contains('/') || !n.contains('.') => Err(p.error_here(format!(
-                    "`{key}` is a unit name such as \"appliance-ha.service\", not {n:?}"
+                Some(n) if !resolve::valid_name(&n) => Err(p.error_here(format!(
+                    "`{key}` is a unit name such as \"appliance-ha.service\" or \
+                         \"drbd@r0.service\", not {n:?}"
                 ))),
                 other => Ok(other),
             }
@@ -64,119 +68,259 @@ impl UnitWiring {
     }
 
     fn wiring(&self, root: &Root) -> Result<Outcome, GlobError> {
+        let units = Units::read(root)?;
         let gate = &self.unit;
-        let Some(gate_unit) = Unit::load(root, gate)? else {
-            return Ok(Outcome::fail(format!(
-                "{gate} is not installed (not in {})",
-                UNIT_DIRS.join(", ")
-            )));
-        };
+        let gate_unit = units.load(gate)?;
+        let searched = units.searched();
+        match &gate_unit.state {
+            State::NotFound => {
+                return Ok(Outcome::fail(format!(
+                    "{gate} is not installed (no unit file in {searched})"
+                ))
+                .fix(format!(
+                    "Install ha-preflight's unit in the image (the Debian package does):\n    \
+                     install -m 644 ha-preflight.service $ROOT/usr/lib/systemd/system/{gate}"
+                )));
+            }
+            State::Masked(by) => {
+                return Ok(Outcome::fail(format!(
+                    "{gate} is masked ({}): systemd never starts it, and a unit that \
+                     requires it does not start either",
+                    masked_by(root, by)
+                ))
+                .with(Evidence::about(
+                    by,
+                    format!("mask: {}", masked_by(root, by)),
+                ))
+                .fix(unmask(gate, by)));
+            }
+            State::Loaded => {}
+        }
+        let fragment = gate_unit.fragment.clone().unwrap_or_default();
         let mut evidence = vec![Evidence::about(
-            &gate_unit.fragment,
-            format!("unit file: {}", gate_unit.shown()),
+            &fragment,
+            format!("unit file: {}", fragment.display()),
         )];
-        if gate_unit.masked {
-            return Ok(Outcome::fail(format!(
-                "{gate} is masked ({})",
-                gate_unit.shown()
-            )));
-        }
-        let mut offenders = Vec::new();
-        let wants = ["*.wants", "*.requires"].map(|d| format!("/etc/systemd/system/{d}/{gate}"));
-        let enabled = root.glob_all(&wants, 64)?;
-        if enabled.is_empty() {
-            offenders.push(Evidence::about(
-                &gate_unit.fragment,
-                format!(
-                    "{gate} is installed ({}) but not enabled: no .wants/.requires link in /etc/systemd/system",
-                    gate_unit.shown()
-                ),
-            ));
-        }
+        let enabled = units.pulled_in_by(&gate_unit.names);
         evidence.extend(
             enabled
                 .iter()
                 .map(|e| Evidence::about(e, format!("enabled by {}", e.display()))),
         );
+        let mut offenders: Vec<Offender> = Vec::new();
         let ha_units = match &self.ha_unit {
             Some(name) => vec![name.clone()],
-            None => requiring(root, gate)?,
+            None => units.requiring(&gate_unit)?,
         };
         if ha_units.is_empty() {
-            offenders.push(Evidence::about(
-                &gate_unit.fragment,
-                format!("no unit in the image requires {gate}, so it gates nothing: {HOW}"),
-            ));
+            offenders.push(Offender {
+                evidence: Evidence::about(
+                    &fragment,
+                    format!("no unit in the image requires {gate}, so it gates nothing: {HOW}"),
+                ),
+                fix: "Install the drop-in for the HA unit:\n    \
+                     install -D -m 644 $ROOT/usr/share/doc/ha-preflight/examples/ha-unit.service.d/10-ha-preflight.conf \
+                     $ROOT/usr/lib/systemd/system/YOUR-HA-UNIT.service.d/10-ha-preflight.conf\n\
+                     (or set ha_unit in the unit-wiring check to say which unit it is)"
+                    .to_string(),
+            });
         }
         let mut gated = Vec::new();
         for ha in &ha_units {
-            let named = if self.ha_unit.is_some() {
-                " (the spec's ha_unit)"
-            } else {
-                ""
-            };
-            let Some(ha_unit) = Unit::load(root, ha)? else {
-                offenders.push(Evidence::about(
-                    Path::new(UNIT_DIRS[0]).join(ha),
-                    format!(
-                        "the HA unit {ha}{named} is not installed (not in {}): nothing is gated",
-                        UNIT_DIRS.join(", ")
-                    ),
-                ));
-                continue;
-            };
-            if ha_unit.masked {
-                offenders.push(Evidence::about(
-                    &ha_unit.fragment,
-                    format!("the HA unit {ha} is masked ({})", ha_unit.shown()),
-                ));
-                continue;
+            let ha_unit = units.load(ha)?;
+            match self.judge(&gate_unit, &ha_unit, &searched, root) {
+                Ok(lines) => {
+                    evidence.extend(lines);
+                    gated.push(ha.clone());
+                }
+                Err(o) => offenders.push(o),
             }
-            evidence.push(Evidence::about(
-                &ha_unit.fragment,
-                format!("HA unit file: {}", ha_unit.shown()),
-            ));
-            evidence.extend(
-                ha_unit
-                    .dropins
-                    .iter()
-                    .map(|d| Evidence::about(d, format!("{ha} drop-in: {}", d.display()))),
-            );
-            let required = ha_unit.deps.requires.contains(gate);
-            let linked = ha_unit.requires_links.contains(gate);
-            if !required && !linked {
-                offenders.push(Evidence::about(
-                    &ha_unit.fragment,
-                    format!(
-                        "{ha}{named} does not require {gate}: no Requires= in it or its drop-ins, \
-                         no {ha}.requires/ link, so it starts whatever the gate says; {HOW}"
-                    ),
-                ));
-                continue;
-            }
-            let ordered = ha_unit.deps.after.contains(gate) || gate_unit.deps.before.contains(ha);
-            if !ordered {
-                offenders.push(Evidence::about(
-                    &ha_unit.fragment,
-                    format!(
-                        "{ha} requires {gate} but is not ordered after it (no After={gate} in it \
-                         or its drop-ins, no Before={ha} in {gate}): systemd starts both at once"
-                    ),
-                ));
-                continue;
-            }
-            gated.push(ha.clone());
         }
-        let mut outcome = summarize(
-            offenders,
-            Vec::new(),
+        if enabled.is_empty() && gated.is_empty() {
+            offenders.push(Offender {
+                evidence: Evidence::about(
+                    &fragment,
+                    format!(
+                        "{gate} is installed ({}) but not enabled: no .wants/ or .requires/ \
+                         link to it in {searched}, and no gated HA unit pulls it in",
+                        fragment.display()
+                    ),
+                ),
+                fix: format!(
+                    "Enable the gate in the build:\n    systemctl --root=$ROOT enable {gate}"
+                ),
+            });
+        }
+        let ok = if enabled.is_empty() {
+            format!(
+                "{gate} is installed and gates {} (Requires= and After=); no .wants/ link \
+                 enables it, but the Requires= starts it with the HA unit",
+                gated.join(", ")
+            )
+        } else {
             format!(
                 "{gate} is installed, enabled, and gates {} (Requires= and After=)",
                 gated.join(", ")
-            ),
+            )
+        };
+        let mut fixes: Vec<String> = Vec::new();
+        for o in &offenders {
+            if !fixes.contains(&o.fix) {
+                fixes.push(o.fix.clone());
+            }
+        }
+        let mut outcome = summarize(
+            offenders.into_iter().map(|o| o.evidence).collect(),
+            Vec::new(),
+            ok,
         );
+        if !fixes.is_empty() {
+            outcome = outcome.fix(fixes.join("\n"));
+        }
         outcome.evidence.splice(0..0, evidence);
         Ok(outcome)
+    }
+
+    /// Whether `ha` is gated by `gate`: its evidence when it is, else what is wrong.
+    fn judge(
+        &self,
+        gate: &Unit,
+        ha_unit: &Unit,
+        searched: &str,
+        root: &Root,
+    ) -> Result<Vec<Evidence>, Offender> {
+        let ha = &ha_unit.name;
+        let g = &gate.name;
+        let named = if self.ha_unit.is_some() {
+            " (the spec's ha_unit)"
+        } else {
+            ""
+        };
+        let first_dir = Path::new(resolve::SEARCH_PATH[4]).join(ha);
+        let fragment = ha_unit.fragment.clone().unwrap_or(first_dir);
+        match &ha_unit.state {
+            State::NotFound => {
+                return Err(Offender {
+                    evidence: Evidence::about(
+                        &fragment,
+                        format!(
+                            "the HA unit {ha}{named} is not installed (no unit file for it{} \
+                             in {searched}): nothing is gated",
+                            resolve::template_of(ha)
+                                .map(|t| format!(" or its template {t}"))
+                                .unwrap_or_default()
+                        ),
+                    ),
+                    fix: format!(
+                        "Install the HA unit {ha} in the image, or name the unit that is there \
+                         (the drop-in's folder $ROOT/usr/lib/systemd/system/UNIT.d/, or ha_unit)"
+                    ),
+                });
+            }
+            State::Masked(by) => {
+                return Err(Offender {
+                    evidence: Evidence::about(
+                        by,
+                        format!(
+                            "the HA unit {ha}{named} is masked ({}): it never starts, so the gate \
+                             gates nothing",
+                            masked_by(root, by)
+                        ),
+                    ),
+                    fix: unmask(ha, by),
+                });
+            }
+            State::Loaded => {}
+        }
+        let mut lines = vec![Evidence::about(
+            &fragment,
+            format!("HA unit file: {}", fragment.display()),
+        )];
+        let others: Vec<&String> = ha_unit.names.iter().filter(|n| *n != ha).collect();
+        if !others.is_empty() {
+            lines.push(Evidence::about(
+                &fragment,
+                format!(
+                    "{ha} is also named {}",
+                    others
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+        lines.extend(
+            ha_unit
+                .dropins
+                .iter()
+                .map(|d| Evidence::about(d, format!("{ha} drop-in: {}", d.display()))),
+        );
+        let names_gate = |list: &[String]| list.iter().any(|u| gate.has_name(u));
+        let required = names_gate(&ha_unit.deps.requires) || names_gate(&ha_unit.requires_links);
+        if !required {
+            return Err(Offender {
+                evidence: Evidence::about(
+                    &fragment,
+                    format!(
+                        "{ha}{named} does not require {g}: no Requires= in it or its drop-ins, \
+                         no {ha}.requires/ link, so it starts whatever the gate says; {HOW}"
+                    ),
+                ),
+                fix: format!(
+                    "Add Requires={g} and After={g} to {ha} with the packaged drop-in:\n    \
+                     install -D -m 644 $ROOT/usr/share/doc/ha-preflight/examples/ha-unit.service.d/10-ha-preflight.conf \
+                     $ROOT/usr/lib/systemd/system/{ha}.d/10-ha-preflight.conf"
+                ),
+            });
+        }
+        let ordered =
+            names_gate(&ha_unit.deps.after) || gate.deps.before.iter().any(|u| ha_unit.has_name(u));
+        if !ordered {
+            return Err(Offender {
+                evidence: Evidence::about(
+                    &fragment,
+                    format!(
+                        "{ha} requires {g} but is not ordered after it (no After={g} in it \
+                         or its drop-ins, no Before={ha} in {g}): systemd starts both at once"
+                    ),
+                ),
+                fix: format!(
+                    "Add After={g} next to the Requires= (the packaged drop-in \
+                     10-ha-preflight.conf has both), in $ROOT/usr/lib/systemd/system/{ha}.d/"
+                ),
+            });
+        }
+        Ok(lines)
+    }
+}
+
+/// How a mask is spelled, for a report: the link and its target, or an empty file.
+fn masked_by(root: &Root, by: &Path) -> String {
+    match root.read_link(by) {
+        Ok(target) => format!("{} -> {}", by.display(), target.display()),
+        Err(_) => match root.lstat(by) {
+            Ok(st) if st.size == 0 => format!("{} is an empty file", by.display()),
+            _ => format!("{} is a device node", by.display()),
+        },
+    }
+}
+
+/// The fix for a mask: systemctl removes its own links in /etc; any other mask is a file
+/// the build put there.
+fn unmask(unit: &str, by: &Path) -> String {
+    let etc: PathBuf = Path::new(resolve::SEARCH_PATH[4]).join(unit);
+    if by == etc {
+        format!(
+            "Unmask it in the build:\n    systemctl --root=$ROOT unmask {unit}\n\
+             (or remove $ROOT{}: an empty file or a link to /dev/null there masks the unit)",
+            by.display()
+        )
+    } else {
+        format!(
+            "Remove the mask $ROOT{} (an empty file or a link to /dev/null masks the unit)",
+            by.display()
+        )
     }
 }
 
@@ -186,171 +330,5 @@ impl Evaluate for UnitWiring {
             Ok(outcome) => outcome,
             Err(e) => Outcome::error(e.to_string()),
         }
-    }
-}
-
-/// A unit as systemd would load it from the image.
-struct Unit {
-    /// The unit file used: the first unit directory's.
-    fragment: PathBuf,
-    masked: bool,
-    /// Drop-ins applied, in the order systemd applies them.
-    dropins: Vec<PathBuf>,
-    deps: Deps,
-    /// Units linked from `NAME.requires/` in any unit directory.
-    requires_links: Vec<String>,
-}
-
-impl Unit {
-    /// None when no unit directory has the unit file.
-    fn load(root: &Root, name: &str) -> Result<Option<Unit>, GlobError> {
-        let Some(fragment) = UNIT_DIRS
-            .iter()
-            .map(|d| Path::new(d).join(name))
-            .find(|p| root.exists(p))
-        else {
-            return Ok(None);
-        };
-        let masked = is_masked(root, &fragment);
-        let mut deps = if masked {
-            Deps::default()
-        } else {
-            unit_file::parse(
-                &root
-                    .read_text(&fragment, MAX_UNIT_BYTES)
-                    .unwrap_or_default(),
-            )
-        };
-        // Drop-ins by file name; the first (most specific) directory's copy wins.
-        let mut by_name: BTreeMap<String, PathBuf> = BTreeMap::new();
-        for dir in UNIT_DIRS {
-            for folder in dropin_folders(name) {
-                for conf in root.glob(&format!("{dir}/{folder}/*.conf"), 256)? {
-                    let file = conf
-                        .file_name()
-                        .map(|n| n.to_string_lossy().into_owned())
-                        .unwrap_or_default();
-                    by_name.entry(file).or_insert(conf);
-                }
-            }
-        }
-        let dropins: Vec<PathBuf> = by_name
-            .into_values()
-            .filter(|p| !is_masked(root, p))
-            .collect();
-        for d in &dropins {
-            deps.add(unit_file::parse(
-                &root.read_text(d, MAX_UNIT_BYTES).unwrap_or_default(),
-            ));
-        }
-        let links = root.glob_all(
-            UNIT_DIRS.iter().map(|d| format!("{d}/{name}.requires/*")),
-            256,
-        )?;
-        let requires_links = links
-            .iter()
-            .filter_map(|l| l.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .collect();
-        Ok(Some(Unit {
-            fragment,
-            masked,
-            dropins,
-            deps,
-            requires_links,
-        }))
-    }
-
-    fn shown(&self) -> String {
-        self.fragment.display().to_string()
-    }
-}
-
-/// The drop-in folders that apply to `name`, least specific first: the type's
-/// (`service.d`), each dash prefix's (`a-.service.d`, `a-b-.service.d`), its own.
-fn dropin_folders(name: &str) -> Vec<String> {
-    let Some((stem, kind)) = name.rsplit_once('.') else {
-        return vec![format!("{name}.d")];
-    };
-    let mut folders = vec![format!("{kind}.d")];
-    let mut at = 0;
-    while let Some(i) = stem[at..].find('-') {
-        at += i + 1;
-        folders.push(format!("{}.{kind}.d", &stem[..at]));
-    }
-    folders.push(format!("{name}.d"));
-    folders
-}
-
-/// The units of the image that require `gate`: through a `.requires/` link, a drop-in
-/// or their own file.
-fn requiring(root: &Root, gate: &str) -> Result<Vec<String>, GlobError> {
-    let mut found: Vec<String> = Vec::new();
-    let mut add = |name: &str| {
-        if name != gate && !name.is_empty() && !found.iter().any(|f| f == name) {
-            found.push(name.to_string());
-        }
-    };
-    for link in root.glob_all(
-        UNIT_DIRS.iter().map(|d| format!("{d}/*.requires/{gate}")),
-        256,
-    )? {
-        if let Some(dir) = link.parent().and_then(Path::file_name) {
-            add(dir.to_string_lossy().trim_end_matches(".requires"));
-        }
-    }
-    let requires = |path: &Path| {
-        unit_file::parse(&root.read_text(path, MAX_UNIT_BYTES).unwrap_or_default())
-            .requires
-            .iter()
-            .any(|u| u == gate)
-    };
-    for conf in root.glob_all(UNIT_DIRS.iter().map(|d| format!("{d}/*.d/*.conf")), 4096)? {
-        let folder = conf
-            .parent()
-            .and_then(Path::file_name)
-            .map(|n| n.to_string_lossy().trim_end_matches(".d").to_string())
-            .unwrap_or_default();
-        // A unit's own drop-in folder names a unit; `service.d` and `a-.service.d` do
-        // not name one.
-        let names_a_unit = folder.contains('.') && !folder.contains("-.");
-        if names_a_unit && requires(&conf) {
-            add(&folder);
-        }
-    }
-    for file in root.glob_all(UNIT_DIRS.iter().map(|d| format!("{d}/*.service")), 4096)? {
-        let is_file = root.lstat(&file).is_ok_and(|st| st.kind == FileKind::File);
-        if is_file && requires(&file) {
-            add(&file
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default());
-        }
-    }
-    Ok(found)
-}
-
-fn is_masked(root: &Root, file: &Path) -> bool {
-    root.lstat(file)
-        .is_ok_and(|st| st.kind == FileKind::Symlink)
-        && root
-            .read_link(file)
-            .is_ok_and(|t| t == Path::new("/dev/null"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dropin_folders_follow_systemd() {
-        assert_eq!(
-            dropin_folders("appliance-ha.service"),
-            [
-                "service.d",
-                "appliance-.service.d",
-                "appliance-ha.service.d"
-            ]
-        );
-        assert_eq!(dropin_folders("ha.service"), ["service.d", "ha.service.d"]);
     }
 }
