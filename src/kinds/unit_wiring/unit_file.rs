@@ -2,7 +2,9 @@
 //! `[Unit]` section, `#` and `;` comments, a backslash continuing a line, and several
 //! names to a line. A dependency list cannot be reset by an empty assignment
 //! (systemd.unit(5): "Dependencies (After=, etc.) cannot be reset to an empty list"),
-//! so drop-ins only ever add to it, and reading is a plain union.
+//! so drop-ins only ever add to it, and reading is a plain union. systemd 252's parser
+//! agrees: `config_parse_unit_deps()` (src/core/load-fragment.c) adds each word and has
+//! no branch for an empty value, unlike the lists that reset (`ExecStart=`).
 
 /// The dependencies one unit file (or drop-in) adds.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -85,5 +87,15 @@ RequiredBy=ha.service
         assert_eq!(deps.requires, ["a.service", "b.service", "c.service"]);
         assert_eq!(deps.after, ["a.service"]);
         assert_eq!(deps.before, ["d.service"]);
+    }
+
+    /// An empty `Requires=` (in a drop-in, say) resets nothing: systemd.unit(5),
+    /// "Dependencies (After=, etc.) cannot be reset to an empty list".
+    #[test]
+    fn an_empty_assignment_resets_no_dependency() {
+        let mut deps = parse("[Unit]\nRequires=ha-preflight.service\nAfter=ha-preflight.service\n");
+        deps.add(parse("[Unit]\nRequires=\nAfter=\n"));
+        assert_eq!(deps.requires, ["ha-preflight.service"]);
+        assert_eq!(deps.after, ["ha-preflight.service"]);
     }
 }
