@@ -249,22 +249,27 @@ impl<'r> Units<'r> {
                 return Ok(unit);
             }
             Chased::Missing => return Ok(unit),
-            Chased::File(_) => unit.state = State::Loaded,
+            Chased::File => unit.state = State::Loaded,
         }
         unit.deps = self.parse(&fragment);
         // Drop-ins by file name; the first (most important) folder's file wins.
         let mut by_name: BTreeMap<String, PathBuf> = BTreeMap::new();
         for dir in self.folders(&unit.names, ".d") {
             for file in self.entries(&dir)? {
-                if file.ends_with(".conf") {
-                    by_name
-                        .entry(file.clone())
-                        .or_insert_with(|| dir.join(&file));
+                // Files and links only (`dirent_is_file_with_suffix()`): a folder named
+                // x.conf hides nothing.
+                let path = dir.join(&file);
+                let is_file = self
+                    .root
+                    .lstat(&path)
+                    .is_ok_and(|st| !matches!(st.kind, FileKind::Dir));
+                if file.ends_with(".conf") && is_file {
+                    by_name.entry(file).or_insert(path);
                 }
             }
         }
         for path in by_name.into_values() {
-            if let Chased::File(_) = self.chase(&path) {
+            if let Chased::File = self.chase(&path) {
                 unit.deps.add(self.parse(&path));
                 unit.dropins.push(path);
             }
@@ -397,7 +402,7 @@ impl<'r> Units<'r> {
                     at = lexical(&parent.join(target));
                 }
                 FileKind::File if st.size == 0 => return Chased::Masked(path.to_path_buf()),
-                FileKind::File => return Chased::File(at),
+                FileKind::File => return Chased::File,
                 FileKind::CharDevice | FileKind::BlockDevice => {
                     return Chased::Masked(path.to_path_buf());
                 }
@@ -490,10 +495,11 @@ impl<'r> Units<'r> {
     }
 }
 
+/// Where a unit file or drop-in's links end.
 enum Chased {
     Masked(PathBuf),
     Missing,
-    File(#[allow(dead_code)] PathBuf),
+    File,
 }
 
 fn absent(e: &io::Error) -> bool {
