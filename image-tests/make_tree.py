@@ -515,6 +515,30 @@ def case_ha_unit_requires_link(root: Path) -> None:
             f"/{UNIT_DIR}/ha-preflight.service")
 
 
+def case_unit_masked_empty_file(root: Path) -> None:
+    # An empty unit file in /etc masks the unit (systemd's null_or_empty()).
+    write(root, "etc/systemd/system/ha-preflight.service", "")
+
+
+def case_ha_unit_masked_relative_link(root: Path) -> None:
+    # A mask written by hand: relative, still /dev/null inside the image.
+    symlink(root, f"etc/systemd/system/{HA_UNIT}", "../../../dev/null")
+
+
+def case_ha_unit_template_instance(root: Path) -> None:
+    # The HA unit as a template instance: no file of its own, loaded from the template;
+    # the drop-in in the instance's folder, enabled as `systemctl enable` links one.
+    template = HA_UNIT.replace(".service", "@.service")
+    instance = HA_UNIT.replace(".service", "@main.service")
+    wants = "etc/systemd/system/multi-user.target.wants"
+    remove(root, f"{wants}/{HA_UNIT}")
+    remove(root, f"{UNIT_DIR}/{HA_UNIT}.d")
+    remove(root, f"{UNIT_DIR}/{HA_UNIT}")
+    write(root, f"{UNIT_DIR}/{template}", HA_SERVICE)
+    write(root, f"{UNIT_DIR}/{instance}.d/10-ha-preflight.conf", DROPIN_SOURCE.read_text())
+    symlink(root, f"{wants}/{instance}", f"/{UNIT_DIR}/{template}")
+
+
 # ---------------------------------------------------------------------------------------
 # The table.
 
@@ -614,6 +638,12 @@ CASES: dict[str, Case] = {
         "the gate enabled but no unit requires it (the .deb unpacked and enabled, no drop-in)"),
     "ha-unit-requires-link": Case(case_ha_unit_requires_link, (), False,
         "the HA unit requires the gate through a .requires/ link, ordered by its drop-in"),
+    "unit-masked-empty-file": Case(case_unit_masked_empty_file, ("unit-wiring",), False,
+        "an empty etc/systemd/system/ha-preflight.service: systemd treats it as masked"),
+    "ha-unit-masked-relative-link": Case(case_ha_unit_masked_relative_link, ("unit-wiring",), False,
+        "the HA unit masked by a link to ../../../dev/null written by hand"),
+    "ha-unit-template-instance": Case(case_ha_unit_template_instance, (), False,
+        "the HA unit an instance of a template, its drop-in in the instance's folder"),
 }
 
 

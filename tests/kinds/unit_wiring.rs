@@ -52,6 +52,24 @@ fn planted_in_image_trees() {
             "no unit in the image requires ha-preflight.service",
         ),
         (
+            "unit-masked-empty-file",
+            "unit-wiring",
+            "fail",
+            "ha-preflight.service is masked (/etc/systemd/system/ha-preflight.service is an empty file)",
+        ),
+        (
+            "ha-unit-masked-relative-link",
+            "unit-wiring",
+            "fail",
+            "the HA unit appliance-ha.service is masked (/etc/systemd/system/appliance-ha.service -> ../../../dev/null)",
+        ),
+        (
+            "ha-unit-template-instance",
+            "unit-wiring",
+            "pass",
+            "gates appliance-ha@main.service",
+        ),
+        (
             "ha-unit-not-required",
             "unit-wiring",
             "fail",
