@@ -297,10 +297,8 @@ impl<'r> Units<'r> {
             .and_then(Path::file_name)
             .and_then(|n| n.to_str())
             .map(|n| with_instance(n, name));
-        let mut targets = vec![name.to_string()];
         if let Some(base) = base {
-            add(base.clone(), &mut names);
-            targets.push(base);
+            add(base, &mut names);
         }
         // Every other name that leads to the same unit file is an alias of it.
         let mine = self
@@ -329,7 +327,11 @@ impl<'r> Units<'r> {
 
     /// The folders `NAME<suffix>` that apply to a unit with `names`, in precedence
     /// order: for each search folder, each name's own, its template's and its dash
-    /// prefixes'; then the type's (`service.d`) in each search folder.
+    /// prefixes'; then the type's (`service.d`) in each search folder. systemd walks the
+    /// names outermost, in its hash set's order, so which of two same-named drop-ins
+    /// under two names of one unit wins is not defined there; this takes the folder's
+    /// rank first, as systemd.unit(5) states the rule (/etc over /run over /usr/lib),
+    /// and is systemd's own order for a unit of one name.
     fn folders(&self, names: &[String], suffix: &str) -> Vec<PathBuf> {
         let mut out: Vec<PathBuf> = Vec::new();
         for dir in &self.dirs {
