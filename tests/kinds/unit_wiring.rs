@@ -515,3 +515,47 @@ fn each_failure_has_its_own_fix() {
         }
     }
 }
+
+/// Which file wins, as systemd 252 on Debian 12 ranks its folders: /lib/systemd/system
+/// before /usr/lib/systemd/system on an image that has not merged /usr, and a drop-in
+/// in /etc/systemd/system.control (where `systemctl set-property` writes) before one
+/// of the same name anywhere else; `systemctl --root is-enabled` agrees on the mask.
+#[test]
+fn search_path_and_drop_in_precedence() {
+    let Some(t) = debian("precedence", &[]) else {
+        return;
+    };
+    // Not merged: the package's unit in /lib, a stale mask of the same name in /usr/lib.
+    std::fs::remove_file(t.root.join("lib")).unwrap();
+    let lib = t.root.join("lib/systemd/system");
+    std::fs::create_dir_all(&lib).unwrap();
+    std::fs::copy(
+        crate::common::fixture("units/debian12/keepalived/lib/systemd/system/keepalived.service"),
+        lib.join("keepalived.service"),
+    )
+    .unwrap();
+    t.link("usr/lib/systemd/system/keepalived.service", "/dev/null");
+    t.systemctl(&["enable", "ha-preflight.service", "keepalived.service"]);
+    assert_eq!(
+        t.systemctl(&["is-enabled", "keepalived.service"]),
+        "enabled"
+    );
+    t.dropin("usr/lib/systemd/system", "keepalived.service");
+    expect(
+        &t.wiring(None),
+        "pass",
+        "gates keepalived.service",
+        "/lib before /usr/lib",
+    );
+    // The same drop-in name masked in system.control hides the packaged one.
+    t.link(
+        "etc/systemd/system.control/keepalived.service.d/10-ha-preflight.conf",
+        "/dev/null",
+    );
+    expect(
+        &t.wiring(Some("keepalived.service")),
+        "fail",
+        "keepalived.service (the spec's ha_unit) does not require ha-preflight.service",
+        "masked in system.control",
+    );
+}
