@@ -184,3 +184,52 @@ run absent-warn 192.0.2.99 warn
     let (c, _) = result("absent-warn");
     assert_eq!(c["status"], "warn", "{c:#}");
 }
+
+/// A leader that accepts the connection and never answers: the error names it every
+/// time. The check's network timeout and its deadline in the engine are the same
+/// instant; the engine gives a check 100 ms past it to report its own timeout. A socket
+/// timeout (SO_RCVTIMEO) rides the kernel's timer wheel, whose slots at a few seconds
+/// are 64 to 640 jiffies wide (HZ 1000 to 100 at 6 s): such a timeout fires up to a slot
+/// late, so it lost that race, and the engine's bare "abandoned" message without the
+/// leader's address won, two runs in three. Twelve runs started 45 ms apart land at
+/// every point of a slot; all of them must name the leader.
+#[test]
+fn a_leader_that_accepts_and_never_answers_is_named_every_time() {
+    let dir = scratch("seq-silent");
+    fs::write(dir.join("sequence"), "T7 5050\n").unwrap();
+    let port = free_port();
+    let _leader = xcbdaemon("127.0.0.1", port, "silent", &[]);
+    let spec = seq_spec(
+        &dir,
+        &format!("peer = \"http://127.0.0.1:{port}/RPC2\""),
+        "",
+    )
+    .replace("timeout = \"1s\"", "timeout = \"6s\"");
+    let path = dir.join("spec.toml");
+    fs::write(&path, spec).unwrap();
+    let runs: Vec<std::process::Child> = (0..12)
+        .map(|i| {
+            if i > 0 {
+                std::thread::sleep(std::time::Duration::from_millis(45));
+            }
+            Command::new(common::bin())
+                .args(["boot", "--format", "json", "--spec"])
+                .arg(&path)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut wrong = Vec::new();
+    for (i, child) in runs.into_iter().enumerate() {
+        let ran: Ran = child.wait_with_output().unwrap().into();
+        let report = ran.json();
+        let c = check(&report, "peer-sequence");
+        let want = format!("no answer from 127.0.0.1:{port} within the 6s timeout");
+        if c["status"] != "error" || !summary(c).contains(&want) {
+            wrong.push(format!("run {i}: {} {}", c["status"], summary(c)));
+        }
+    }
+    assert!(wrong.is_empty(), "\n{}", wrong.join("\n"));
+}
