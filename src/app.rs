@@ -146,7 +146,11 @@ fn run(cli: &Cli) -> Result<i32, Failed> {
         timeout: cli.timeout,
         wait: cli.wait,
     };
-    let run = engine::run(&spec, &selected, &target, &opts, &mut overrides);
+    let mut run = engine::run(&spec, &selected, &target, &opts, &mut overrides);
+    engine::add_skipped(
+        &mut run,
+        &engine::skipped(&spec, mode, &cli.only, &cli.skip),
+    );
     let about = origin.about(&target, run.verdict);
     for unused in overrides.unused() {
         log::warn!("override matched nothing: {unused}");
