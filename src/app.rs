@@ -146,7 +146,11 @@ fn run(cli: &Cli) -> Result<i32, Failed> {
         timeout: cli.timeout,
         wait: cli.wait,
     };
-    let run = engine::run(&spec, &selected, &target, &opts, &mut overrides);
+    let mut run = engine::run(&spec, &selected, &target, &opts, &mut overrides);
+    engine::add_skipped(
+        &mut run,
+        &engine::skipped(&spec, mode, &cli.only, &cli.skip),
+    );
     let about = origin.about(&target, run.verdict);
     for unused in overrides.unused() {
         log::warn!("override matched nothing: {unused}");
@@ -327,7 +331,16 @@ fn target_for(cli: &Cli, mode: Mode) -> Result<(Target, Origin), String> {
         return Ok((target, origin));
     }
     let target = if let Some(dir) = &cli.root {
-        Target::image(dir).map_err(|e| format!("--root {}: {e}", dir.display()))?
+        let target = Target::image(dir).map_err(|e| format!("--root {}: {e}", dir.display()))?;
+        if !target.root.is_root_tree() {
+            // A build that failed and left an empty rootfs, or a CI step pointed at the
+            // wrong folder: every image check would find nothing wrong in nothing.
+            return Err(format!(
+                "--root {}: not a root tree (no etc/ and no usr/ in it); is it the build's output?",
+                dir.display()
+            ));
+        }
+        target
     } else if cli.proc_dir.is_none() && cli.sys_dir.is_none() {
         Target::live(mode).map_err(|e| format!("cannot open /: {e}"))?
     } else {

@@ -141,6 +141,91 @@ fn skip_leaves_a_check_out_and_quiet_prints_one_line() {
     assert_eq!(ran.stdout, "ha-preflight boot: PASS\n");
 }
 
+/// A gate check turned off with --skip shows in every format, as skipped by the operator,
+/// and changes no verdict; a --skip of a check the spec does not have is an error.
+#[test]
+fn a_skipped_check_shows_in_every_format() {
+    let (_dir, spec) = warning_spec("skip-shown");
+    let with = |format: &str| {
+        run_captured(
+            "lo-up",
+            &["--spec", &spec, "--skip", "spare-link", "--format", format],
+        )
+    };
+    let said = "skipped by the operator (--skip)";
+
+    let ran = with("json");
+    assert_eq!(ran.code, 0, "{}", ran.stdout);
+    let report = ran.json();
+    assert_eq!(report["verdict"], "pass");
+    assert_eq!(
+        report["checks"].as_array().map(Vec::len),
+        Some(2),
+        "{report:#}"
+    );
+    let c = check(&report, "spare-link");
+    assert_eq!(
+        (c["status"].as_str(), c["summary"].as_str()),
+        (Some("skip"), Some(said))
+    );
+    assert!(c["fix"].is_null(), "{c:#}");
+
+    let ran = with("junit");
+    assert_eq!(ran.code, 0, "{}", ran.stdout);
+    assert!(ran.stdout.contains("tests=\"2\""), "{}", ran.stdout);
+    assert!(ran.stdout.contains("skipped=\"1\""), "{}", ran.stdout);
+    assert!(
+        ran.stdout.contains(&format!(
+            "name=\"spare-link\" time=\"0.000\">\n      <skipped message=\"{said}\"/>"
+        )),
+        "{}",
+        ran.stdout
+    );
+
+    let ran = with("human");
+    assert_eq!(ran.code, 0, "{}", ran.stdout);
+    assert!(
+        ran.stdout
+            .lines()
+            .any(|l| l.contains("spare-link") && l.contains(said)),
+        "{}",
+        ran.stdout
+    );
+
+    let ran = with("nagios");
+    assert_eq!(ran.code, 0, "{}", ran.stdout);
+    let first = ran.stdout.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with(&format!(
+            "HA-PREFLIGHT OK - 1 checks passed, 1 {said} | checks=2 "
+        )),
+        "{first}"
+    );
+    assert!(
+        ran.stdout.contains(&format!("skip    spare-link: {said}")),
+        "{}",
+        ran.stdout
+    );
+
+    let ran = with("prometheus");
+    assert_eq!(ran.code, 0, "{}", ran.stdout);
+    assert!(
+        ran.stdout.contains(
+            "ha_preflight_check_status{id=\"spare-link\",kind=\"interface\",status=\"skip\"} 1"
+        ),
+        "{}",
+        ran.stdout
+    );
+
+    let ran = run_captured("lo-up", &["--spec", &spec, "--skip", "spare-lnk"]);
+    assert_eq!(ran.code, 2, "{}", ran.stdout);
+    assert!(
+        ran.stderr.contains("no check named `spare-lnk`"),
+        "{}",
+        ran.stderr
+    );
+}
+
 #[test]
 fn when_conditions_skip_with_the_reason() {
     let dir = common::scratch("when");

@@ -7,6 +7,7 @@ mod common;
 
 use common::{Ran, bin, check, is_root, repo, scratch};
 use serde_json::Value;
+use std::fs;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -311,6 +312,74 @@ fn image_needs_a_root() {
     );
     let ran = common::run(&["image", "--root", "/nonexistent/rootfs"]);
     assert_eq!(ran.code, 2);
+}
+
+/// A CI step whose build failed and left an empty rootfs folder, or one pointed at the
+/// wrong folder, must not go green: a folder with neither etc/ nor usr/ is not a root
+/// tree, and that is a usage error naming it (exit 2; UNKNOWN for nagios), whatever
+/// the format and whatever checks are left.
+#[test]
+fn a_folder_that_is_not_a_root_tree_is_an_error_naming_it() {
+    let dir = scratch("image-not-a-root");
+    let empty = dir.join("rootfs");
+    let other = dir.join("build-output");
+    fs::create_dir_all(&empty).unwrap();
+    fs::create_dir_all(other.join("boot")).unwrap();
+    fs::write(other.join("build.log"), "E: debootstrap failed\n").unwrap();
+    fs::write(other.join("etc"), "a file, not a folder\n").unwrap();
+    for root in [&empty, &other] {
+        let shown = root.display().to_string();
+        for format in ["human", "json", "junit", "nagios", "prometheus"] {
+            let ran = common::run(&[
+                "image",
+                "--root",
+                &shown,
+                "--format",
+                format,
+                "--skip",
+                "unit-wiring",
+            ]);
+            let want = if format == "nagios" { 3 } else { 2 };
+            assert_eq!(
+                ran.code, want,
+                "{shown} {format}: {}{}",
+                ran.stdout, ran.stderr
+            );
+            assert!(
+                ran.stderr.contains(&format!(
+                    "--root {shown}: not a root tree (no etc/ and no usr/ in it)"
+                )),
+                "{shown} {format}: {}",
+                ran.stderr
+            );
+            assert!(!ran.stdout.contains("passed"), "{format}: {}", ran.stdout);
+            if format == "nagios" {
+                assert!(
+                    ran.stdout.starts_with("HA-PREFLIGHT UNKNOWN - "),
+                    "{}",
+                    ran.stdout
+                );
+                assert!(ran.stdout.contains(&shown), "{}", ran.stdout);
+            }
+        }
+    }
+    // Either of them is enough: a usr-merged tree being assembled has usr/ first.
+    let usr_only = dir.join("usr-only");
+    fs::create_dir_all(usr_only.join("usr")).unwrap();
+    let ran = common::run(&[
+        "image",
+        "--root",
+        &usr_only.display().to_string(),
+        "--format",
+        "json",
+    ]);
+    assert!(
+        [0, 1, 3].contains(&ran.code),
+        "{}{}",
+        ran.stdout,
+        ran.stderr
+    );
+    assert!(!ran.stderr.contains("not a root tree"), "{}", ran.stderr);
 }
 
 #[test]

@@ -74,6 +74,43 @@ pub fn select(
     Ok(selected)
 }
 
+/// The words of a check the operator left out (`--skip`), in every report.
+pub const SKIPPED_BY_OPERATOR: &str = "skipped by the operator (--skip)";
+
+/// The checks `--skip` leaves out of this run: those of `mode` (and of `only`, when it
+/// is given) that `skip` names. A check of another mode would not have run anyway.
+pub fn skipped(spec: &Spec, mode: Mode, only: &[String], skip: &[String]) -> Vec<usize> {
+    spec.checks
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.modes.contains(&mode))
+        .filter(|(_, c)| only.is_empty() || only.contains(&c.id))
+        .filter(|(_, c)| skip.contains(&c.id))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// Adds a `skip` result for each check the operator left out, in spec order among the
+/// others: a CI dashboard or a monitor must see that a gate check was turned off. It
+/// changes no verdict (a skip adds nothing), and nothing was run for it.
+pub fn add_skipped(run: &mut Run, skipped: &[usize]) {
+    for &index in skipped {
+        run.results.push(CheckResult {
+            index,
+            status: Status::Skip,
+            summary: SKIPPED_BY_OPERATOR.to_string(),
+            evidence: Vec::new(),
+            root_cause: None,
+            blocked_by: None,
+            duration: Duration::ZERO,
+            transient: false,
+            fix: None,
+            skipped_by_operator: true,
+        });
+    }
+    crate::model::sort::sort_by_key(&mut run.results, |r| r.index);
+}
+
 /// Runs the selected checks. With `--wait`, re-checks those still pending (`wait`, or a
 /// failure its kind calls transient) with backoff until they settle, the time is up, or
 /// another check has failed for good (then waiting could not change the verdict). The

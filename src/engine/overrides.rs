@@ -274,6 +274,7 @@ mod tests {
             duration: Duration::ZERO,
             transient: false,
             fix: None,
+            skipped_by_operator: false,
         };
         let overrides = || {
             Overrides(

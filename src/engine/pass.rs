@@ -501,6 +501,7 @@ fn result(
         root_cause: None,
         blocked_by,
         duration,
+        skipped_by_operator: false,
     }
 }
 

@@ -16,6 +16,15 @@
 //! configured to follow no one is `skip`. An unreachable leader is `error` by default,
 //! within the check's timeout; `unreachable = "warn"` lets a follower start while its
 //! leader is down, which an HA pair may well want.
+//!
+//! Two masters: seeds 000 and 001 began with a node converted to master whose config
+//! still named the leader it used to follow. Its numbers were in step at first, so the
+//! comparison alone passed. With `role_env` (the node's own role, a `KEY=value` line)
+//! a node in `leader_role` ("master") that names a leader fails, naming both settings,
+//! before anything is read or asked. With `leader_role_method` the leader is asked its
+//! role too (a method of its xcbdaemon that returns the role's name): a leader that is
+//! not in `leader_role` fails, since this node then replicates from a node that leads
+//! no one.
 
 use super::{Context, Evaluate};
 use crate::config::SpecError;
@@ -36,6 +45,9 @@ pub const PARAMS: &[&str] = &[
     "method",
     "max_lag",
     "unreachable",
+    "role_env",
+    "leader_role",
+    "leader_role_method",
 ];
 
 /// Where the leader's address comes from.
@@ -78,6 +90,20 @@ pub struct Sequence {
     pub max_lag: u64,
     /// The finding for a leader that cannot be asked.
     pub unreachable: Finding,
+    /// Where this node's own role is (`KEY=value`), to tell two masters.
+    pub role_env: Option<(PathBuf, String)>,
+    /// The role a leader has, and a node in it follows no one.
+    pub leader_role: String,
+    /// The leader's method that returns its role; None: it is not asked.
+    pub leader_role_method: Option<String>,
+}
+
+/// The leader as this node's config names it: the endpoint, the setting that names it
+/// (`XCB_MASTER=10.0.0.1`, or the spec's `peer`), and the file it is in.
+struct Leader {
+    endpoint: Endpoint,
+    setting: String,
+    file: Option<PathBuf>,
 }
 
 /// Sequence numbers by name.
@@ -111,6 +137,16 @@ impl Sequence {
                 ));
             }
         };
+        let role_env = match p.take_with("role_env", PeerEnv::read)? {
+            None => None,
+            Some(env) => {
+                let PeerEnv { path, key } = env.into_inner();
+                if !path.is_absolute() {
+                    return Err(p.error_here("`role_env`: `path` must be an absolute path"));
+                }
+                Some((path, key))
+            }
+        };
         let unreachable = match p.take::<String>("unreachable")?.as_deref() {
             None | Some("error") => Finding::Error,
             Some("warn") => Finding::Warn,
@@ -131,13 +167,155 @@ impl Sequence {
                 .unwrap_or_else(|| "xcb.sequence".to_string()),
             max_lag: p.take("max_lag")?.unwrap_or(1000),
             unreachable,
+            role_env,
+            leader_role: p.take("leader_role")?.unwrap_or_else(|| "master".into()),
+            leader_role_method: p.take("leader_role_method")?,
         })
     }
 
-    /// The leader's endpoint; None when the node's config names no leader.
-    fn endpoint(&self, cx: &Context) -> Result<Option<Endpoint>, String> {
+    /// This node's role from `role_env`, and the `KEY=value` it was read from; None when
+    /// no `role_env` is given, the file is absent or sets no role.
+    fn own_role(&self, cx: &Context) -> Result<Option<(String, String, PathBuf)>, String> {
+        let Some((path, key)) = &self.role_env else {
+            return Ok(None);
+        };
+        let text = match cx.target.root.read_text(path, 64 << 10) {
+            Ok(t) => t,
+            Err(e) if e.is_not_found() => return Ok(None),
+            Err(e) => return Err(format!("cannot read {e}")),
+        };
+        Ok(crate::world::envfile::value(&text, key)
+            .filter(|v| !v.is_empty())
+            .map(|role| (role.clone(), format!("{key}={role}"), path.clone())))
+    }
+
+    /// Calls `method` on the leader: the reply, or the outcome for a leader that cannot
+    /// be asked (`unreachable`) or whose answer is unusable.
+    fn ask(
+        &self,
+        cx: &Context,
+        endpoint: &Endpoint,
+        method: &str,
+        max_reply: usize,
+    ) -> Result<Value, Box<Outcome>> {
+        let call = format!("{method}() at {}", endpoint.url);
+        cx.target
+            .call(endpoint, method, &[], cx.deadline, max_reply)
+            .map_err(|e| {
+                Box::new(match e {
+                    rpc::CallError::Http(_)
+                    | rpc::CallError::Replayed {
+                        unreachable: true, ..
+                    } => Outcome::new(
+                        self.unreachable.clone(),
+                        format!("the leader cannot be asked: {}", e.summary()),
+                    )
+                    .with(format!("{call}: {e}")),
+                    e => {
+                        Outcome::error(format!("the leader's answer is unusable: {}", e.summary()))
+                            .with(format!("{call}: {e}"))
+                    }
+                })
+            })
+    }
+
+    /// The leader's role, as its `leader_role_method` answers; Err with the outcome when
+    /// it cannot be asked or answers no role name.
+    fn leader_role(
+        &self,
+        cx: &Context,
+        endpoint: &Endpoint,
+        method: &str,
+    ) -> Result<String, Box<Outcome>> {
+        match self.ask(cx, endpoint, method, 64 << 10)? {
+            Value::String(role) if !role.trim().is_empty() => Ok(role.trim().to_string()),
+            other => Err(Box::new(
+                Outcome::error(format!(
+                    "the leader's answer is unusable: {method}() answered {}, not a role name",
+                    rpc::show(&other)
+                ))
+                .with(format!("{method}() at {}", endpoint.url)),
+            )),
+        }
+    }
+
+    /// Two masters: this node is in the leader's role and its config names a leader.
+    fn two_masters(
+        &self,
+        cx: &Context,
+        (role, role_setting, role_file): (String, String, PathBuf),
+        leader: &Leader,
+    ) -> Outcome {
+        let (r, l) = (&role_setting, &leader.setting);
+        let wording = match &leader.file {
+            Some(file) if *file == role_file => {
+                format!(
+                    "({r}) yet follows {} ({l}), both in {}",
+                    leader.endpoint.addr,
+                    file.display()
+                )
+            }
+            Some(file) => format!(
+                "({r} in {}) yet follows {} ({l} in {})",
+                role_file.display(),
+                leader.endpoint.addr,
+                file.display()
+            ),
+            None => format!(
+                "({r} in {}) yet follows {} ({l})",
+                role_file.display(),
+                leader.endpoint.addr
+            ),
+        };
+        let mut summary = format!("two masters: this node is {role} {wording}");
+        let mut asked = None;
+        if let Some(method) = &self.leader_role_method {
+            let call = format!("{method}() at {}", leader.endpoint.url);
+            asked = Some(match self.leader_role(cx, &leader.endpoint, method) {
+                Ok(theirs) => {
+                    if theirs == role {
+                        summary.push_str(&format!("; the leader says it is {role} too"));
+                    } else {
+                        summary.push_str(&format!("; the leader says it is {theirs:?}"));
+                    }
+                    format!("{call}: {theirs:?}")
+                }
+                Err(o) => format!("{call}: not answered ({})", o.summary),
+            });
+        }
+        let mut o = Outcome::fail(summary)
+            .with(format!("{}: {role_setting}", role_file.display()))
+            .with(match &leader.file {
+                Some(file) => format!("{}: {}", file.display(), leader.setting),
+                None => leader.setting.clone(),
+            });
+        if let Some(line) = asked {
+            o = o.with(line);
+        }
+        let where_leader = match &leader.file {
+            Some(file) => format!("from $ROOT{}", file.display()),
+            None => "from the spec's `peer`".to_string(),
+        };
+        o.fix(format!(
+            "Only one node may be {role}, and it follows no one. If this node is the new \
+             {role} (a fail-over), remove the leader setting ({l}) {where_leader}. If it was \
+             demoted, set its role ({r} in $ROOT{}) to the one it has now, and drop the \
+             data and sequence files of its time as {role} before it rejoins (see \
+             role-leftovers). Then restart the HA services.",
+            role_file.display()
+        ))
+    }
+
+    /// The leader; None when the node's config names no leader.
+    fn leader(&self, cx: &Context) -> Result<Option<Leader>, String> {
         let (path, key) = match &self.peer {
-            Peer::Fixed(e) => return Ok(Some(e.clone())),
+            Peer::Fixed(e) => {
+                return Ok(Some(Leader {
+                    endpoint: e.clone(),
+                    setting: format!("the spec's `peer` {}", e.url),
+                    file: None,
+                }));
+            }
             Peer::Env { path, key } => (path, key),
         };
         let text = match cx.target.root.read_text(path, 64 << 10) {
@@ -160,14 +338,29 @@ impl Sequence {
                 path.display()
             ));
         };
-        Endpoint::parse(&url, true)
-            .map(Some)
-            .map_err(|e| format!("{}: {key}={value:?}: {e}", path.display()))
+        let endpoint = Endpoint::parse(&url, true)
+            .map_err(|e| format!("{}: {key}={value:?}: {e}", path.display()))?;
+        Ok(Some(Leader {
+            endpoint,
+            setting: format!("{key}={value}"),
+            file: Some(path.clone()),
+        }))
     }
 }
 
 impl Evaluate for Sequence {
     fn evaluate(&self, cx: &Context) -> Outcome {
+        // The config first: a master that names a leader is wrong whatever the numbers.
+        let leader = self.leader(cx);
+        match self.own_role(cx) {
+            Ok(Some(own)) if own.0 == self.leader_role => {
+                if let Ok(Some(leader)) = &leader {
+                    return self.two_masters(cx, own, leader);
+                }
+            }
+            Ok(_) => {}
+            Err(e) => return Outcome::error(e),
+        }
         let shown = self.local.display();
         let local = match cx.target.root.read_text(&self.local, 1 << 20) {
             Ok(text) => match parse_numbers(&text) {
@@ -181,8 +374,8 @@ impl Evaluate for Sequence {
             }
             Err(e) => return Outcome::error(format!("cannot read {e}")),
         };
-        let endpoint = match self.endpoint(cx) {
-            Ok(Some(e)) => e,
+        let leader = match leader {
+            Ok(Some(l)) => l,
             Ok(None) => {
                 let why = match &self.peer {
                     Peer::Env { path, key } => format!("{} sets no {key}", path.display()),
@@ -192,28 +385,42 @@ impl Evaluate for Sequence {
             }
             Err(e) => return Outcome::error(e),
         };
+        let endpoint = &leader.endpoint;
+        let mut asked = None;
+        if let Some(method) = &self.leader_role_method {
+            let theirs = match self.leader_role(cx, endpoint, method) {
+                Ok(role) => role,
+                Err(outcome) => return *outcome,
+            };
+            let said = format!("{method}() at {}: {theirs:?}", endpoint.url);
+            if theirs != self.leader_role {
+                let named = match &leader.file {
+                    Some(_) => leader
+                        .setting
+                        .split('=')
+                        .next()
+                        .unwrap_or_default()
+                        .to_string(),
+                    None => "the spec's `peer`".to_string(),
+                };
+                return Outcome::fail(format!(
+                    "the leader {} ({named}) says it is {theirs:?}, not {}",
+                    endpoint.addr, self.leader_role
+                ))
+                .with(said)
+                .fix(format!(
+                    "This node follows a node that is not {role}: point {named} at the \
+                     current {role} (ask each node: {method}), or make that node {role} \
+                     first. Then restart the HA services.",
+                    role = self.leader_role
+                ));
+            }
+            asked = Some(said);
+        }
         let call = format!("{}() at {}", self.method, endpoint.url);
-        let reply = match cx
-            .target
-            .call(&endpoint, &self.method, &[], cx.deadline, 4 << 20)
-        {
+        let reply = match self.ask(cx, endpoint, &self.method, 4 << 20) {
             Ok(v) => v,
-            Err(
-                e @ (rpc::CallError::Http(_)
-                | rpc::CallError::Replayed {
-                    unreachable: true, ..
-                }),
-            ) => {
-                return Outcome::new(
-                    self.unreachable.clone(),
-                    format!("the leader cannot be asked: {}", e.summary()),
-                )
-                .with(format!("{call}: {e}"));
-            }
-            Err(e) => {
-                return Outcome::error(format!("the leader's answer is unusable: {}", e.summary()))
-                    .with(format!("{call}: {e}"));
-            }
+            Err(outcome) => return *outcome,
         };
         let peer = match numbers_from_reply(&reply) {
             Ok(n) => n,
@@ -222,9 +429,13 @@ impl Evaluate for Sequence {
                     .with(format!("{call} answered {}", rpc::show(&reply)));
             }
         };
-        compare(&local, &peer, self.max_lag)
+        let mut o = compare(&local, &peer, self.max_lag)
             .with(format!("{shown}: {}", render(&local)))
-            .with(format!("{call}: {}", render(&peer)))
+            .with(format!("{call}: {}", render(&peer)));
+        if let Some(line) = asked {
+            o = o.with(line);
+        }
+        o
     }
 }
 

@@ -19,6 +19,9 @@ pub struct CheckResult {
     /// What to do about this result, for its own case, with `$ROOT` resolved: None for
     /// a pass, a skip or a blocked check (whose fix is its blocker's).
     pub fix: Option<String>,
+    /// Left out by the operator (`--skip`): not run, and reported as such, so that a
+    /// gate check turned off shows in every report (status `skip`).
+    pub skipped_by_operator: bool,
 }
 
 impl CheckResult {

@@ -171,13 +171,16 @@ pub fn render(
     // The default view: shrink the root cause's evidence, then the list, until the
     // report fits the screen; the first root cause and the verdict always stay.
     // Every check that did not pass and is not a root cause shown above; skips last,
-    // so that when the screen is short it is skips that are cut.
+    // so that when the screen is short it is skips that are cut: those not applicable
+    // first, before the checks the operator turned off (--skip).
     let mut others: Vec<&CheckResult> = run
         .results
         .iter()
         .filter(|r| r.status != Status::Pass && !roots.iter().any(|root| std::ptr::eq(*root, *r)))
         .collect();
-    crate::model::sort::sort_by_key(&mut others, |r| r.status == Status::Skip);
+    crate::model::sort::sort_by_key(&mut others, |r| {
+        (r.status == Status::Skip, !r.skipped_by_operator)
+    });
     let width = id_width(spec, others.iter().copied());
     let mut evidence = EVIDENCE;
     loop {

@@ -36,15 +36,15 @@ pub fn render(run: &Run, spec: &Spec) -> String {
         Some(root) => format!("{}: {}", check_of(spec, root).id, root.summary),
         None => {
             let skipped = count(|s| s == Status::Skip);
-            format!(
-                "{} checks passed{}",
-                run.results.len() - skipped,
-                if skipped > 0 {
-                    format!(", {skipped} not applicable")
-                } else {
-                    String::new()
-                }
-            )
+            let by_operator = run.results.iter().filter(|r| r.skipped_by_operator).count();
+            let mut line = format!("{} checks passed", run.results.len() - skipped);
+            if skipped > by_operator {
+                line.push_str(&format!(", {} not applicable", skipped - by_operator));
+            }
+            if by_operator > 0 {
+                line.push_str(&format!(", {by_operator} skipped by the operator (--skip)"));
+            }
+            line
         }
     };
     let mut out = format!(

@@ -4,12 +4,19 @@
 //! async runtime, and so that the one thing that matters here is explicit: the whole
 //! exchange ends by a deadline. Per-read timeouts alone do not do that, because a peer
 //! that sends one byte per second never trips them; each read's timeout is therefore the
-//! time left to the deadline. HTTP/1.0 makes the server close the connection after the
+//! time left to the deadline. And the wait for the socket is poll(2), not a socket timeout
+//! (SO_RCVTIMEO): a socket timeout rides the kernel's timer wheel, whose slots at a few
+//! seconds are 64 to 640 jiffies wide, so a 3 s read timeout fired up to a quarter of a
+//! second late (HZ 250), after the engine had given up on the check and reported it
+//! without the address it was waiting on. poll's timeout is a high-resolution timer: it
+//! fires at the deadline, inside the engine's grace. HTTP/1.0 makes the server close the connection after the
 //! reply, so there is no keep-alive or chunked encoding to handle; interim 1xx replies
 //! are skipped, and a body encoding we did not ask for is named, not misread as XML.
 
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 use thiserror::Error;
 
@@ -97,12 +104,13 @@ pub fn post(
         },
     };
 
+    // std's connect_timeout waits in poll(2) too.
     let mut stream = TcpStream::connect_timeout(&addr, remaining("connecting")?)
         .map_err(|e| io_err("connecting", e))?;
     let _ = stream.set_nodelay(true);
     stream
-        .set_write_timeout(Some(remaining("sending the request")?))
-        .map_err(|e| io_err("sending the request", e))?;
+        .set_nonblocking(true)
+        .map_err(|e| io_err("connecting", e))?;
     let head = format!(
         "POST {path} HTTP/1.0\r\nHost: {host}\r\nUser-Agent: ha-preflight/{}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
         env!("CARGO_PKG_VERSION"),
@@ -112,16 +120,28 @@ pub fn post(
     // once) and the server reads the whole request in one go.
     let mut request = head.into_bytes();
     request.extend_from_slice(body);
-    stream
-        .write_all(&request)
-        .map_err(|e| io_err("sending the request", e))?;
+    let mut rest = &request[..];
+    while !rest.is_empty() {
+        let phase = "sending the request";
+        match stream.write(rest) {
+            Ok(0) => return Err(io_err(phase, io::ErrorKind::WriteZero.into())),
+            Ok(n) => rest = &rest[n..],
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                wait_for(&stream, PollFlags::POLLOUT, remaining(phase)?)
+                    .map_err(|e| io_err(phase, e))?;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(io_err(phase, e)),
+        }
+    }
 
     let mut read = |buf: &mut [u8], phase: &'static str| -> Result<usize, HttpError> {
         loop {
-            stream
-                .set_read_timeout(Some(remaining(phase)?.max(Duration::from_millis(1))))
-                .map_err(|e| io_err(phase, e))?;
             match stream.read(buf) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    wait_for(&stream, PollFlags::POLLIN, remaining(phase)?)
+                        .map_err(|e| io_err(phase, e))?;
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 other => return other.map_err(|e| io_err(phase, e)),
             }
@@ -219,6 +239,19 @@ pub fn post(
             };
         }
         body.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// Waits until the socket is ready for `what`, or `left` has passed (then the caller's
+/// next `remaining` says the deadline is past). The timeout is rounded up to the next
+/// millisecond, so that it never ends just short of the deadline and spins.
+fn wait_for(stream: &TcpStream, what: PollFlags, left: Duration) -> io::Result<()> {
+    let millis = left.as_micros().div_ceil(1000);
+    let timeout = PollTimeout::try_from(millis).unwrap_or(PollTimeout::MAX);
+    let mut fds = [PollFd::new(stream.as_fd(), what)];
+    match poll(&mut fds, timeout) {
+        Ok(_) | Err(nix::errno::Errno::EINTR) => Ok(()),
+        Err(e) => Err(e.into()),
     }
 }
 

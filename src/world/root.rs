@@ -208,6 +208,15 @@ impl Root {
         )
     }
 
+    /// Whether this looks like a root tree at all: an etc/ or a usr/ folder (links
+    /// followed inside the root). An empty folder, or a build's output folder, is not.
+    pub fn is_root_tree(&self) -> bool {
+        ["/etc", "/usr"].iter().any(|d| {
+            self.stat(Path::new(d))
+                .is_ok_and(|st| st.kind == FileKind::Dir)
+        })
+    }
+
     /// lstat: the parent's links are followed inside the root, the last component's not.
     pub fn lstat(&self, path: &Path) -> io::Result<Stat> {
         self.taped(

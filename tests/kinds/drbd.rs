@@ -775,6 +775,38 @@ fn drbdsetup_that_fails_is_an_error_naming_it() {
     );
 }
 
+/// The real drbdsetup 9.22 on a kernel without the DRBD module (its stderr and exit code
+/// captured in tests/fixtures/drbd/drbdsetup-stderr/, see the README there): an error
+/// that says the module is not loaded, and a fix that says how to load it, not the
+/// generic "make what is named readable".
+#[test]
+fn drbdsetup_without_the_module_says_the_module_is_not_loaded() {
+    for name in ["no-genl-family-9.22.txt", "modprobe-fails-9.22.txt"] {
+        let stderr = fixture(&format!("drbd/drbdsetup-stderr/{name}"));
+        let Some((ran, _, _)) = drbd9(
+            "drbd9-no-module",
+            &format!("cat '{}' >&2; exit 20", stderr.display()),
+            "",
+        ) else {
+            return;
+        };
+        let report = ran.json();
+        let c = check(&report, "drbd-consistent");
+        let said = std::fs::read_to_string(&stderr).unwrap();
+        let last = said.trim().lines().last().unwrap_or_default();
+        assert_eq!(c["status"], "error", "{name}: {c:#}");
+        let summary = c["summary"].as_str().unwrap_or_default();
+        assert!(
+            summary.contains("the DRBD kernel module is not loaded"),
+            "{name}: {c:#}"
+        );
+        assert!(summary.contains(last), "{name}: {c:#}");
+        let fix = c["fix"].as_str().unwrap_or_default();
+        assert!(fix.contains("modprobe drbd"), "{name}: {c:#}");
+        assert!(!fix.contains("readable"), "{name}: {c:#}");
+    }
+}
+
 #[test]
 fn drbdsetup_that_never_exits_is_killed_with_its_children() {
     let dir = scratch("drbd9-hang-pids");

@@ -184,3 +184,206 @@ run absent-warn 192.0.2.99 warn
     let (c, _) = result("absent-warn");
     assert_eq!(c["status"], "warn", "{c:#}");
 }
+
+/// A leader that accepts the connection and never answers: the error names it every
+/// time. The check's network timeout and its deadline in the engine are the same
+/// instant; the engine gives a check 100 ms past it to report its own timeout. A socket
+/// timeout (SO_RCVTIMEO) rides the kernel's timer wheel, whose slots at a few seconds
+/// are 64 to 640 jiffies wide (HZ 1000 to 100 at 6 s): such a timeout fires up to a slot
+/// late, so it lost that race, and the engine's bare "abandoned" message without the
+/// leader's address won, two runs in three. Twelve runs started 45 ms apart land at
+/// every point of a slot; all of them must name the leader.
+#[test]
+fn a_leader_that_accepts_and_never_answers_is_named_every_time() {
+    let dir = scratch("seq-silent");
+    fs::write(dir.join("sequence"), "T7 5050\n").unwrap();
+    let port = free_port();
+    let _leader = xcbdaemon("127.0.0.1", port, "silent", &[]);
+    let spec = seq_spec(
+        &dir,
+        &format!("peer = \"http://127.0.0.1:{port}/RPC2\""),
+        "",
+    )
+    .replace("timeout = \"1s\"", "timeout = \"6s\"");
+    let path = dir.join("spec.toml");
+    fs::write(&path, spec).unwrap();
+    let runs: Vec<std::process::Child> = (0..12)
+        .map(|i| {
+            if i > 0 {
+                std::thread::sleep(std::time::Duration::from_millis(45));
+            }
+            Command::new(common::bin())
+                .args(["boot", "--format", "json", "--spec"])
+                .arg(&path)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut wrong = Vec::new();
+    for (i, child) in runs.into_iter().enumerate() {
+        let ran: Ran = child.wait_with_output().unwrap().into();
+        let report = ran.json();
+        let c = check(&report, "peer-sequence");
+        let want = format!("no answer from 127.0.0.1:{port} within the 6s timeout");
+        if c["status"] != "error" || !summary(c).contains(&want) {
+            wrong.push(format!("run {i}: {} {}", c["status"], summary(c)));
+        }
+    }
+    assert!(wrong.is_empty(), "\n{}", wrong.join("\n"));
+}
+
+/// role-leftovers and peer-sequence together, as checks/boot.toml has them, over one
+/// env file holding both the node's role and the leader it follows.
+fn two_checks(dir: &Path, extra: &str) -> String {
+    let d = dir.display();
+    format!(
+        r#"[[check]]
+id = "role-leftovers"
+kind = "role"
+modes = ["boot"]
+why = "test"
+fix = "test"
+source = "env"
+path = "{d}/xcbdaemon.env"
+key = "XCB_ROLE"
+leftovers.master = []
+leftovers.replica = ["{d}/master/*"]
+
+[[check]]
+id = "peer-sequence"
+kind = "sequence"
+modes = ["boot"]
+after = ["role-leftovers"]
+why = "test"
+fix = "test"
+local = "{d}/sequence"
+peer_env = {{ path = "{d}/xcbdaemon.env", key = "XCB_MASTER" }}
+role_env = {{ path = "{d}/xcbdaemon.env", key = "XCB_ROLE" }}
+timeout = "2s"
+{extra}
+"#
+    )
+}
+
+/// Seeds 000 and 001 began here: a node converted to master whose config still names the
+/// leader it used to follow (XCB_ROLE=master and XCB_MASTER in the same file). Its numbers
+/// are still in step, so the sequence comparison alone passes; two masters must not.
+#[test]
+fn a_master_that_follows_a_leader_is_two_masters() {
+    let dir = scratch("seq-two-masters");
+    fs::write(dir.join("master.json"), MASTER).unwrap();
+    fs::write(dir.join("sequence"), "T7 5053\nT9 7919\nT15 1865\n").unwrap();
+    let port = free_port();
+    let master_json = dir.join("master.json").display().to_string();
+    let _leader = xcbdaemon(
+        "127.0.0.1",
+        port,
+        "ok",
+        &["--sequence", &master_json, "--role", "master"],
+    );
+    let env = dir.join("xcbdaemon.env");
+    let leader = format!("127.0.0.1:{port}");
+    let spec = two_checks(&dir, "");
+    let report = |env_text: &str, spec: &str| {
+        fs::write(&env, env_text).unwrap();
+        crate::support::run_spec(&dir, spec, &[])
+    };
+
+    // A replica that follows its master: both pass.
+    let r = report(&format!("XCB_ROLE=replica\nXCB_MASTER={leader}\n"), &spec);
+    assert_eq!(r["verdict"], "pass", "{r:#}");
+
+    let r = report(&format!("XCB_ROLE=master\nXCB_MASTER={leader}\n"), &spec);
+    assert_eq!(r["verdict"], "fail", "{r:#}");
+    assert_eq!(check(&r, "role-leftovers")["status"], "pass", "{r:#}");
+    let c = check(&r, "peer-sequence");
+    assert_eq!(c["status"], "fail", "{c:#}");
+    let s = summary(c);
+    assert!(s.starts_with("two masters: "), "{s}");
+    assert!(s.contains("XCB_ROLE=master"), "{s}");
+    assert!(s.contains(&format!("XCB_MASTER={leader}")), "{s}");
+    assert!(
+        evidence(c).contains("xcbdaemon.env: XCB_ROLE=master"),
+        "{c:#}"
+    );
+    assert!(
+        evidence(c).contains(&format!("xcbdaemon.env: XCB_MASTER={leader}")),
+        "{c:#}"
+    );
+    assert!(
+        c["fix"].as_str().unwrap_or_default().contains("XCB_MASTER"),
+        "{c:#}"
+    );
+
+    // Even with no replicated data yet, and with the leader not asked.
+    fs::remove_file(dir.join("sequence")).unwrap();
+    let r = report(&format!("XCB_ROLE=master\nXCB_MASTER={leader}\n"), &spec);
+    assert_eq!(check(&r, "peer-sequence")["status"], "fail", "{r:#}");
+
+    // A master that follows no one skips as before.
+    let r = report("XCB_ROLE=master\n", &spec);
+    assert_eq!(check(&r, "peer-sequence")["status"], "skip", "{r:#}");
+
+    // Where the leader can be asked its role, its answer is said too.
+    let asked = two_checks(&dir, "leader_role_method = \"xcb.role\"");
+    let r = report(&format!("XCB_ROLE=master\nXCB_MASTER={leader}\n"), &asked);
+    let c = check(&r, "peer-sequence");
+    assert_eq!(c["status"], "fail", "{c:#}");
+    assert!(
+        summary(c).contains("the leader says it is master too"),
+        "{c:#}"
+    );
+    assert!(evidence(c).contains("xcb.role() at http://"), "{c:#}");
+}
+
+/// A node that follows a leader which, asked its role (`leader_role_method`), is not
+/// master: it replicates from a node that leads no one.
+#[test]
+fn a_leader_that_is_not_master_is_reported() {
+    let dir = scratch("seq-leader-role");
+    fs::write(dir.join("master.json"), MASTER).unwrap();
+    fs::write(dir.join("sequence"), "T7 5053\nT9 7919\nT15 1865\n").unwrap();
+    let master_json = dir.join("master.json").display().to_string();
+    let env = dir.join("xcbdaemon.env");
+    let spec = two_checks(&dir, "leader_role_method = \"xcb.role\"");
+    for (role, status) in [("master", "pass"), ("replica", "fail")] {
+        let port = free_port();
+        let _leader = xcbdaemon(
+            "127.0.0.1",
+            port,
+            "ok",
+            &["--sequence", &master_json, "--role", role],
+        );
+        fs::write(
+            &env,
+            format!("XCB_ROLE=replica\nXCB_MASTER=127.0.0.1:{port}\n"),
+        )
+        .unwrap();
+        let r = crate::support::run_spec(&dir, &spec, &[]);
+        let c = check(&r, "peer-sequence");
+        assert_eq!(c["status"], status, "{role}: {c:#}");
+        if status == "fail" {
+            assert_eq!(
+                summary(c),
+                format!(
+                    "the leader 127.0.0.1:{port} (XCB_MASTER) says it is \"replica\", not master"
+                ),
+                "{c:#}"
+            );
+            assert!(evidence(c).contains("xcb.role() at http://"), "{c:#}");
+        }
+    }
+    // A leader without that method: its answer is unusable, an error naming the method.
+    let port = free_port();
+    let _leader = xcbdaemon("127.0.0.1", port, "ok", &["--sequence", &master_json]);
+    fs::write(
+        &env,
+        format!("XCB_ROLE=replica\nXCB_MASTER=127.0.0.1:{port}\n"),
+    )
+    .unwrap();
+    let c = check(&crate::support::run_spec(&dir, &spec, &[]), "peer-sequence").clone();
+    assert_eq!(c["status"], "error", "{c:#}");
+    assert!(evidence(&c).contains("xcb.role()"), "{c:#}");
+}

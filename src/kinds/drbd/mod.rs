@@ -227,7 +227,7 @@ impl Drbd {
         let out = cx
             .target
             .run(&self.drbdsetup, args, cx.deadline, MAX_TOOL_OUTPUT)
-            .map_err(|e| Box::new(Outcome::error(format!("cannot read DRBD 9 state: {e}"))))?;
+            .map_err(|e| Box::new(drbdsetup_failed(&e)))?;
         let parsed = if self.events2 {
             events2::parse(&out)
         } else {
@@ -415,6 +415,34 @@ impl Evaluate for Drbd {
         outcome.transient = worst == Verdict::Fail && all_heal;
         outcome
     }
+}
+
+/// What drbdsetup's stderr says when the kernel has no DRBD to talk to (both exit 20;
+/// drbd-utils 9.22 as captured in tests/fixtures/drbd/drbdsetup-stderr/): /proc/drbd was
+/// there but no `drbd` generic netlink family is, or drbdsetup found no /proc/drbd and
+/// modprobe could not load the module.
+const NO_MODULE: &[&str] = &[
+    "Could not connect to 'drbd' generic netlink family",
+    "Failed to modprobe drbd",
+];
+
+/// The outcome of a drbdsetup that failed: a DRBD module that is not there is said so,
+/// with the fix for it, instead of the general "make what is named readable".
+fn drbdsetup_failed(e: &str) -> Outcome {
+    let outcome = Outcome::error(format!("cannot read DRBD 9 state: {e}"));
+    if !NO_MODULE.iter().any(|said| e.contains(said)) {
+        return outcome;
+    }
+    Outcome::error(format!(
+        "cannot read DRBD 9 state: the DRBD kernel module is not loaded ({e})"
+    ))
+    .fix(
+        "Load the DRBD module, `modprobe drbd`, and make it load at boot (a line `drbd` in \
+         /etc/modules-load.d/drbd.conf). If modprobe finds none, no module is built for the \
+         running kernel (`modinfo drbd`, `uname -r`): install the one of this kernel (drbd-dkms \
+         builds it). If /proc/drbd shows it loaded, ha-preflight runs in another network \
+         namespace (a container): DRBD's netlink family is only in the host's.",
+    )
 }
 
 /// True when a DRBD 9 kernel of this version tells drbdsetup its quorum (9.0.10 on).
