@@ -1,24 +1,34 @@
-//! Finding and parsing spec files.
+//! Finding and parsing spec files, layered as systemd layers its unit directories.
 //!
-//! The default search path is systemd's vendor/admin overlay: every `*.toml` in
-//! `/usr/lib/ha-preflight/checks.d/`, where a file of the same name in
-//! `/etc/ha-preflight/checks.d/` replaces the vendor one. If neither directory exists the
-//! copy of the repository's `checks/` compiled into the binary is used, so a bare binary
-//! dropped on a box still knows what to check.
+//! The default spec is three layers, lowest first: the copy of the repository's
+//! `checks/` compiled into the binary (so a bare binary dropped on a box still knows what
+//! to check), every `*.toml` of `/usr/lib/ha-preflight/checks.d/` (vendor), then of
+//! `/etc/ha-preflight/checks.d/` (admin). A file of the same name in a higher layer
+//! replaces the lower one whole. Within what is left, a higher layer's `[[check]]` whose
+//! id a lower layer defines replaces that check, a `[[change]]` sets some keys of one
+//! check without copying it, a `[[remove]]` takes one out with a reason. Every one of
+//! these is written down in [`Spec::overlay`], so that `--version`, `list` and every
+//! report can say what the layers did: nothing is dropped silently. Files are read in
+//! name order within their layer; ids stay unique within one layer.
 
-use super::{Check, Spec, When, graph};
+use super::{Check, FileEntry, Note, NoteKind, Spec, When, graph};
 use crate::config::{Params, RawTable, Source, SpecError};
 use crate::kinds::{self, KINDS};
 use crate::model::{Mode, Severity};
 use crate::world::read::FileKind;
 use crate::world::root::Root;
 use serde::Deserialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
 pub const VENDOR_DIR: &str = "/usr/lib/ha-preflight/checks.d";
 pub const ADMIN_DIR: &str = "/etc/ha-preflight/checks.d";
+
+/// The layers' names, as `--version`, `list` and the bundle's member names give them.
+pub const BUILT_IN: &str = "built-in";
+pub const VENDOR: &str = "vendor";
+pub const ADMIN: &str = "admin";
 
 /// The spec compiled into the binary: the repository's `checks/` folder.
 const BUILTIN: &[(&str, &str)] = &[
@@ -32,28 +42,93 @@ const MAX_SPEC_BYTES: usize = 1 << 20;
 /// Where to load the spec from.
 #[derive(Debug, Clone)]
 pub enum Location {
-    /// `--spec PATH`: a file, or a directory of `*.toml`.
+    /// `--spec PATH`: a file, or a directory of `*.toml`; one layer, the whole spec.
     Path(PathBuf),
-    /// The vendor/admin directories of the target's root (in image mode, the image's own
-    /// spec, read confined to the image), else the built-in copy.
+    /// The built-in, vendor and admin layers of the target's root (in image mode, the
+    /// image's own, read confined to the image).
     Default,
     /// Spec files already read, each with the name it is shown by: a support bundle's.
+    /// A file named `vendor@NAME` or `admin@NAME` is of that layer (see [`member_name`]),
+    /// any other of the lowest.
     Texts(Vec<(PathBuf, String)>),
+}
+
+/// One layer of the spec: its files in the order they are read.
+#[derive(Debug, Clone)]
+pub struct Layer {
+    pub name: &'static str,
+    pub sources: Vec<Source>,
+    /// Lower layers' files that a file of this one replaces by name.
+    pub shadowed: Vec<Shadowed>,
+}
+
+/// A lower layer's file that a higher layer's file of the same name replaces.
+#[derive(Debug, Clone)]
+pub struct Shadowed {
+    pub file: Source,
+    pub layer: &'static str,
+    /// The path of the file replacing it.
+    pub by: PathBuf,
+}
+
+impl Layer {
+    fn new(name: &'static str, sources: Vec<Source>) -> Layer {
+        Layer {
+            name,
+            sources,
+            shadowed: Vec::new(),
+        }
+    }
 }
 
 /// Loads the spec. `root` is the target's root: the default directories are looked up in
 /// it, so an image is checked with the spec it ships.
 pub fn load(location: &Location, root: &Root) -> Result<Spec, SpecError> {
-    parse_sources(&sources(location, root)?)
+    parse_layers(&layers(location, root)?)
 }
 
-/// Reads the spec files `load` would parse, for a support bundle to carry.
-pub fn sources(location: &Location, root: &Root) -> Result<Vec<Source>, SpecError> {
+/// The name a support bundle gives a spec file in its `spec/` folder: the file's own for
+/// the lowest layer, `LAYER@NAME` above it, so that a replay layers the files as the box
+/// did (an admin's check that replaces a built-in one by id is no duplicate there).
+pub fn member_name(layer: usize, layers: &[Layer], path: &Path) -> String {
+    // "built-in:boot.toml" is the compiled-in copy: its name is boot.toml.
+    let name = path
+        .file_name()
+        .map_or_else(|| "spec.toml".into(), |n| n.to_string_lossy().into_owned());
+    let name = name.rsplit(':').next().unwrap_or("spec.toml").to_string();
+    match layers.get(layer) {
+        Some(l) if layer > 0 => format!("{}@{name}", l.name),
+        _ => name,
+    }
+}
+
+/// Reads the spec files `load` would parse, layer by layer, for a support bundle to
+/// carry.
+pub fn layers(location: &Location, root: &Root) -> Result<Vec<Layer>, SpecError> {
     Ok(match location {
-        Location::Texts(texts) => texts
-            .iter()
-            .map(|(path, text)| Source::new(path.clone(), text.clone()))
-            .collect(),
+        Location::Texts(texts) => {
+            let mut layers = vec![
+                Layer::new("bundle", Vec::new()),
+                Layer::new(VENDOR, Vec::new()),
+                Layer::new(ADMIN, Vec::new()),
+            ];
+            for (path, text) in texts {
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let at = match name.split_once('@') {
+                    Some((VENDOR, _)) => 1,
+                    Some((ADMIN, _)) => 2,
+                    _ => 0,
+                };
+                layers[at]
+                    .sources
+                    .push(Source::new(path.clone(), text.clone()));
+            }
+            layers.retain(|l| !l.sources.is_empty());
+            layers
+        }
         Location::Path(path) => {
             let host = Root::open(Path::new("/")).map_err(|source| SpecError::Io {
                 path: PathBuf::from("/"),
@@ -67,32 +142,94 @@ pub fn sources(location: &Location, root: &Root) -> Result<Vec<Source>, SpecErro
                 path: path.clone(),
                 source,
             })?;
-            if st.kind == FileKind::Dir {
-                read_dir_sources(&host, std::slice::from_ref(&absolute))?
+            let sources = if st.kind == FileKind::Dir {
+                let found = read_dir_sources(&host, &absolute)?;
+                if found.is_empty() {
+                    return Err(SpecError::File {
+                        path: absolute,
+                        message: "no *.toml spec files in this directory".into(),
+                    });
+                }
+                found
             } else {
                 vec![read_source(&host, &absolute)?]
-            }
+            };
+            vec![Layer::new("--spec", sources)]
         }
         Location::Default => {
-            let dirs = [PathBuf::from(VENDOR_DIR), PathBuf::from(ADMIN_DIR)];
-            let present = dirs
+            let builtin = BUILTIN
                 .iter()
-                .any(|d| root.stat(d).is_ok_and(|st| st.kind == FileKind::Dir));
-            if present {
-                read_dir_sources(root, &dirs)?
-            } else {
-                BUILTIN
-                    .iter()
-                    .map(|(name, text)| {
-                        Source::new(
-                            PathBuf::from(format!("built-in:{name}")),
-                            (*text).to_string(),
-                        )
-                    })
-                    .collect()
+                .map(|(name, text)| {
+                    Source::new(
+                        PathBuf::from(format!("built-in:{name}")),
+                        (*text).to_string(),
+                    )
+                })
+                .collect();
+            let mut layers = vec![Layer::new(BUILT_IN, builtin)];
+            for (name, dir) in [(VENDOR, VENDOR_DIR), (ADMIN, ADMIN_DIR)] {
+                let dir = Path::new(dir);
+                // Absent (or not in a bundle's or capture's world): no layer. Present
+                // but no directory: a mistake to say, not a layer to skip.
+                let sources = match root.stat(dir) {
+                    Ok(st) if st.kind == FileKind::Dir => read_dir_sources(root, dir)?,
+                    Ok(_) => {
+                        return Err(SpecError::File {
+                            path: shown(root, dir),
+                            message: "not a directory (the spec layer is a directory of *.toml)"
+                                .into(),
+                        });
+                    }
+                    Err(_) => Vec::new(),
+                };
+                layers.push(Layer::new(name, sources));
             }
+            shadow(&mut layers);
+            layers.retain(|l| !l.sources.is_empty());
+            layers
         }
     })
+}
+
+/// The name a file is replaced and ordered by: "built-in:boot.toml" and a bundle's
+/// "admin@boot.toml" answer to boot.toml.
+fn file_name(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name = name.rsplit(':').next().unwrap_or_default();
+    let name = [VENDOR, ADMIN]
+        .iter()
+        .find_map(|l| name.strip_prefix(l)?.strip_prefix('@'))
+        .unwrap_or(name);
+    name.to_string()
+}
+
+/// A file of the same name in a higher layer replaces the lower one, as systemd's
+/// /etc/systemd/system/x.service replaces /usr/lib/systemd/system/x.service. A lower
+/// file with the very same text (a package's copy of the built-in spec) is replaced
+/// without a word: nothing changed.
+fn shadow(layers: &mut [Layer]) {
+    for high in (1..layers.len()).rev() {
+        let (lower, upper) = layers.split_at_mut(high);
+        let upper = &mut upper[0];
+        for source in &upper.sources {
+            let name = file_name(&source.path);
+            for low in lower.iter_mut() {
+                if let Some(i) = low.sources.iter().position(|s| file_name(&s.path) == name) {
+                    let gone = low.sources.remove(i);
+                    if gone.text != source.text {
+                        upper.shadowed.push(Shadowed {
+                            file: gone,
+                            layer: low.name,
+                            by: source.path.clone(),
+                        });
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Parses one spec file's text as if it had been read from `path`: what `load` does
@@ -110,36 +247,23 @@ fn shown(root: &Root, path: &Path) -> PathBuf {
     }
 }
 
-/// `*.toml` files of the directories, later directories replacing same-named files of
-/// earlier ones, read in file-name order.
-fn read_dir_sources(root: &Root, dirs: &[PathBuf]) -> Result<Vec<Source>, SpecError> {
+/// The `*.toml` files of a directory, in file-name order; none if it does not exist.
+fn read_dir_sources(root: &Root, dir: &Path) -> Result<Vec<Source>, SpecError> {
     let mut by_name: BTreeMap<String, PathBuf> = BTreeMap::new();
-    for dir in dirs {
-        let names = match root.read_dir(dir, 4096) {
-            Ok(names) => names,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(source) => {
-                return Err(SpecError::Io {
-                    path: shown(root, dir),
-                    source,
-                });
-            }
-        };
-        for name in names {
-            if name.ends_with(".toml") && !name.starts_with('.') {
-                by_name.insert(name.clone(), dir.join(&name));
-            }
+    let names = match root.read_dir(dir, 4096) {
+        Ok(names) => names,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => {
+            return Err(SpecError::Io {
+                path: shown(root, dir),
+                source,
+            });
         }
-    }
-    if by_name.is_empty() {
-        let listed: Vec<String> = dirs
-            .iter()
-            .map(|d| shown(root, d).display().to_string())
-            .collect();
-        return Err(SpecError::File {
-            path: dirs.first().map(|d| shown(root, d)).unwrap_or_default(),
-            message: format!("no *.toml spec files in {}", listed.join(" or ")),
-        });
+    };
+    for name in names {
+        if name.ends_with(".toml") && !name.starts_with('.') {
+            by_name.insert(name.clone(), dir.join(&name));
+        }
     }
     by_name.values().map(|p| read_source(root, p)).collect()
 }
@@ -159,6 +283,12 @@ fn read_source(root: &Root, path: &Path) -> Result<Source, SpecError> {
 struct SpecFile {
     #[serde(default)]
     check: Vec<Spanned<RawTable>>,
+    /// `[[change]]`: keys of one check of a lower layer (or an earlier file), set anew.
+    #[serde(default)]
+    change: Vec<Spanned<RawTable>>,
+    /// `[[remove]]`: one check taken out, with the reason.
+    #[serde(default)]
+    remove: Vec<Spanned<RawTable>>,
     /// `[bundle]`: settings of `collect` (`redact`).
     bundle: Option<Spanned<RawTable>>,
 }
@@ -171,36 +301,355 @@ pub(super) struct Parsed {
     pub edges: Vec<Spanned<String>>,
 }
 
-/// Parses spec files already read (see [`sources`]).
+/// Parses spec files already read, as one layer.
 pub fn parse_sources(sources: &[Source]) -> Result<Spec, SpecError> {
-    let mut parsed = Vec::new();
+    parse_layers(&[Layer::new("--spec", sources.to_vec())])
+}
+
+/// A check as the layers have left it so far.
+struct Def {
+    /// Its table as written, with the keys changes set: what a further change amends.
+    table: Spanned<RawTable>,
+    parsed: Parsed,
+    /// The layer that defined it (a change does not move it).
+    layer: usize,
+    /// Its defining file, an index into the spec's `layers` entries.
+    file: usize,
+    /// "FILE:LINE" of the `[[remove]]` that took it out.
+    removed: Option<String>,
+    /// Where it stands in the written order: its file's name among all files in force,
+    /// then its place in the file. A check replaced by id keeps its place.
+    order: (usize, usize),
+}
+
+/// Parses the layers' files, lowest first (see the module's doc).
+pub fn parse_layers(layers: &[Layer]) -> Result<Spec, SpecError> {
+    // Every text a check is parsed from: the files, and files joined with the changes
+    // made to one of their checks (so each error is placed in the file that wrote it).
+    let mut arena: Vec<Source> = Vec::new();
+    let mut defs: Vec<Def> = Vec::new();
+    let mut by_id: HashMap<String, usize> = HashMap::new();
+    let mut notes: Vec<Note> = Vec::new();
+    let mut entries: Vec<FileEntry> = Vec::new();
     let mut redact = Vec::new();
-    for (index, source) in sources.iter().enumerate() {
-        let file: SpecFile = toml::from_str(&source.text).map_err(|e| {
-            let at = e.span().map_or(0, |s| s.start);
-            let here = source.text.get(at..).unwrap_or_default();
-            source.error_at(at..at, crate::config::in_words(e.message(), here))
-        })?;
-        for table in file.check {
-            parsed.push(parse_check(source, index, table)?);
+    // The written order is by file name across the layers, as systemd orders drop-ins:
+    // an admin's copy of boot.toml keeps boot.toml's place.
+    let mut names: Vec<String> = layers
+        .iter()
+        .flat_map(|l| l.sources.iter().map(|s| file_name(&s.path)))
+        .collect();
+    crate::model::sort::sort(&mut names);
+    let rank = |path: &Path| names.partition_point(|n| *n < file_name(path));
+    for (li, layer) in layers.iter().enumerate() {
+        for lower in &layer.shadowed {
+            entries.push(FileEntry {
+                layer: lower.layer.to_string(),
+                path: lower.file.path.clone(),
+                checks: 0,
+                changes: 0,
+                removes: 0,
+                replaced_by: Some(lower.by.clone()),
+            });
         }
-        if let Some(table) = file.bundle {
-            parse_bundle(source, table, &mut redact)?;
+        for source in &layer.sources {
+            let file: SpecFile = toml::from_str(&source.text).map_err(|e| {
+                let at = e.span().map_or(0, |s| s.start);
+                let here = source.text.get(at..).unwrap_or_default();
+                source.error_at(at..at, crate::config::in_words(e.message(), here))
+            })?;
+            let index = arena.len();
+            arena.push(source.clone());
+            let entry = entries.len();
+            entries.push(FileEntry {
+                layer: layer.name.to_string(),
+                path: source.path.clone(),
+                checks: 0,
+                changes: file.change.len(),
+                removes: file.remove.len(),
+                replaced_by: None,
+            });
+            for (seq, table) in file.check.into_iter().enumerate() {
+                let raw = table.clone();
+                let parsed = parse_check(source, index, table)?;
+                let id = parsed.check.id.clone();
+                let def = Def {
+                    table: raw,
+                    parsed,
+                    layer: li,
+                    file: entry,
+                    removed: None,
+                    order: (rank(&source.path), seq),
+                };
+                match by_id.get(&id) {
+                    Some(&d) if defs[d].layer == li && defs[d].removed.is_none() => {
+                        return Err(source.error_at(
+                            def.parsed.id_span.clone(),
+                            format!(
+                                "duplicate check id `{id}` (first defined at {}; a file of a \
+                                 higher layer may replace it, one of the same layer may not)",
+                                defs[d].parsed.check.defined_at
+                            ),
+                        ));
+                    }
+                    Some(&d) => {
+                        let old = &defs[d].parsed.check;
+                        notes.push(Note {
+                            kind: NoteKind::Replaced,
+                            check: Some(id.clone()),
+                            by: def.parsed.check.defined_at.clone(),
+                            of: old.defined_at.clone(),
+                            reason: None,
+                            modes: def.parsed.check.modes.clone(),
+                        });
+                        let order = defs[d].order;
+                        defs[d] = Def { order, ..def };
+                    }
+                    None => {
+                        by_id.insert(id, defs.len());
+                        defs.push(def);
+                    }
+                }
+            }
+            for table in file.change {
+                change(&mut arena, source, table, &by_id, &mut defs, &mut notes)?;
+            }
+            for table in file.remove {
+                remove(source, table, &by_id, &mut defs, &mut notes)?;
+            }
+            if let Some(table) = file.bundle {
+                parse_bundle(source, table, &mut redact)?;
+            }
         }
     }
+    // The checks a replaced file defined that no file in force defines: gone, and said.
+    for layer in layers {
+        for lower in &layer.shadowed {
+            let gone: Vec<String> = ids_in(&lower.file.text)
+                .into_iter()
+                .filter(|id| !by_id.contains_key(id))
+                .collect();
+            notes.push(Note {
+                kind: NoteKind::FileReplaced,
+                check: None,
+                by: lower.by.display().to_string(),
+                of: lower.file.path.display().to_string(),
+                reason: (!gone.is_empty()).then(|| gone.join(", ")),
+                modes: Vec::new(),
+            });
+        }
+    }
+    let removed: HashMap<&str, &str> = defs
+        .iter()
+        .filter_map(|d| Some((d.parsed.check.id.as_str(), d.removed.as_deref()?)))
+        .collect();
+    for d in defs.iter().filter(|d| d.removed.is_none()) {
+        entries[d.file].checks += 1;
+        if let Some(edge) = d
+            .parsed
+            .edges
+            .iter()
+            .find(|e| removed.contains_key(e.get_ref().as_str()))
+        {
+            return Err(arena[d.parsed.source].error_at(
+                edge.span(),
+                format!(
+                    "check `{}` is ordered after `{}`, which {} removes (remove `{}` too, or \
+                     change its `requires` and `after`)",
+                    d.parsed.check.id,
+                    edge.get_ref(),
+                    removed[edge.get_ref().as_str()],
+                    d.parsed.check.id
+                ),
+            ));
+        }
+    }
+    crate::model::sort::sort_by_key(&mut defs, |d| d.order);
+    let parsed: Vec<Parsed> = defs
+        .into_iter()
+        .filter(|d| d.removed.is_none())
+        .map(|d| d.parsed)
+        .collect();
     if parsed.is_empty() {
-        let path = sources.first().map(|s| s.path.clone()).unwrap_or_default();
+        let path = arena.first().map(|s| s.path.clone()).unwrap_or_default();
         return Err(SpecError::File {
             path,
             message: "the spec defines no checks (a `[[check]]` table is needed)".into(),
         });
     }
-    let checks = graph::validate_and_order(sources, parsed)?;
+    let checks = graph::validate_and_order(&arena, parsed)?;
+    // Listed layer by layer, a replaced file among the files of its own layer.
+    crate::model::sort::sort_by_key(&mut entries, |e| match e.layer.as_str() {
+        VENDOR => 1,
+        ADMIN => 2,
+        _ => 0,
+    });
     Ok(Spec {
         checks,
-        files: sources.iter().map(|s| s.path.clone()).collect(),
+        files: layers
+            .iter()
+            .flat_map(|l| l.sources.iter().map(|s| s.path.clone()))
+            .collect(),
         redact,
+        overlay: notes,
+        layers: entries,
     })
+}
+
+/// The check ids a file's text defines, read as far as it can be: a replaced file is
+/// not in force, and a mistake in it is no error of the spec.
+fn ids_in(text: &str) -> Vec<String> {
+    let Ok(file) = toml::from_str::<SpecFile>(text) else {
+        return Vec::new();
+    };
+    file.check
+        .iter()
+        .filter_map(|t| Some(t.get_ref().get("id")?.get_ref().as_str()?.to_string()))
+        .collect()
+}
+
+/// The `id` of a `[[change]]` or `[[remove]]`, and the check of the layers so far it
+/// names: an unknown (or removed) one is an error at the id.
+fn target(
+    source: &Source,
+    what: &str,
+    span: std::ops::Range<usize>,
+    fields: &mut RawTable,
+    by_id: &HashMap<String, usize>,
+    defs: &[Def],
+) -> Result<usize, SpecError> {
+    let Some(id) = fields.remove("id") else {
+        return Err(source.error_at(
+            span,
+            format!("`[[{what}]]` needs the `id` of the check it {what}s"),
+        ));
+    };
+    let name = id.get_ref().as_str().unwrap_or_default();
+    match by_id.get(name) {
+        Some(&d) if defs[d].removed.is_none() => Ok(d),
+        _ => Err(source.error_at(
+            id.span(),
+            format!(
+                "`[[{what}]]` of `{name}`: no such check in the layers below or the files before \
+                 this one (see `ha-preflight list`)"
+            ),
+        )),
+    }
+}
+
+/// `[[change]] id = "ID"` and keys of a `[[check]]`: those keys of the check set anew,
+/// the check parsed again as a whole (so a changed key is checked as if written in the
+/// check), each error placed in the file that wrote the key.
+fn change(
+    arena: &mut Vec<Source>,
+    source: &Source,
+    table: Spanned<RawTable>,
+    by_id: &HashMap<String, usize>,
+    defs: &mut [Def],
+    notes: &mut Vec<Note>,
+) -> Result<(), SpecError> {
+    let span = table.span();
+    let mut fields = table.into_inner();
+    let d = target(source, "change", span.clone(), &mut fields, by_id, defs)?;
+    let id = defs[d].parsed.check.id.clone();
+    if fields.is_empty() {
+        return Err(source.error_at(
+            span,
+            format!("`[[change]]` of `{id}` changes nothing: add the keys to set, as its `[[check]]` writes them"),
+        ));
+    }
+    if let Some((key, _)) = fields.get_key_value("kind") {
+        return Err(source.error_at(
+            key.span(),
+            format!(
+                "`[[change]]` cannot set `kind`: write a whole `[[check]]` with id `{id}` to replace the check"
+            ),
+        ));
+    }
+    let (joined, offset) = arena[defs[d].parsed.source].joined(source);
+    let shift = |r: std::ops::Range<usize>| r.start + offset..r.end + offset;
+    let keys: Vec<String> = fields
+        .keys()
+        .map(|k| format!("`{}`", k.get_ref()))
+        .collect();
+    let mut merged = defs[d].table.get_ref().clone();
+    for (key, value) in fields {
+        merged.remove(key.get_ref().as_str());
+        let key = Spanned::new(shift(key.span()), key.into_inner());
+        merged.insert(key, Spanned::new(shift(value.span()), value.into_inner()));
+    }
+    let index = arena.len();
+    arena.push(joined);
+    let merged = Spanned::new(defs[d].table.span(), merged);
+    let mut parsed = parse_check(&arena[index], index, merged.clone())?;
+    let by = source.place(span.start);
+    let old = &defs[d].parsed.check;
+    parsed.check.defined_at = old.defined_at.clone();
+    parsed.check.changed_by = old.changed_by.clone();
+    parsed.check.changed_by.push(by.clone());
+    notes.push(Note {
+        kind: NoteKind::Changed,
+        check: Some(id),
+        by,
+        of: old.defined_at.clone(),
+        reason: Some(keys.join(", ")),
+        modes: parsed.check.modes.clone(),
+    });
+    defs[d].table = merged;
+    defs[d].parsed = parsed;
+    Ok(())
+}
+
+/// `[[remove]] id = "ID"` and `reason = "..."`: the check taken out, said in every
+/// report. The reason is required, as an override's is.
+fn remove(
+    source: &Source,
+    table: Spanned<RawTable>,
+    by_id: &HashMap<String, usize>,
+    defs: &mut [Def],
+    notes: &mut Vec<Note>,
+) -> Result<(), SpecError> {
+    let span = table.span();
+    let mut fields = table.into_inner();
+    let d = target(source, "remove", span.clone(), &mut fields, by_id, defs)?;
+    let id = defs[d].parsed.check.id.clone();
+    let reason = match fields.remove("reason") {
+        Some(r) => match r.get_ref().as_str().map(str::trim) {
+            Some(text) if !text.is_empty() => text.to_string(),
+            _ => {
+                return Err(source.error_at(
+                    r.span(),
+                    "`reason` must be a string saying why the check is removed",
+                ));
+            }
+        },
+        None => {
+            return Err(source.error_at(
+                span,
+                format!("`[[remove]]` of `{id}`: missing `reason` (why the check is removed, for the reports)"),
+            ));
+        }
+    };
+    if let Some((key, _)) = fields.iter().next() {
+        return Err(source.error_at(
+            key.span(),
+            format!(
+                "unknown key `{}` in `[[remove]]` (the keys here: `id`, `reason`)",
+                key.get_ref()
+            ),
+        ));
+    }
+    let by = source.place(span.start);
+    let check = &defs[d].parsed.check;
+    notes.push(Note {
+        kind: NoteKind::Removed,
+        check: Some(id),
+        by: by.clone(),
+        of: check.defined_at.clone(),
+        reason: Some(reason),
+        modes: check.modes.clone(),
+    });
+    defs[d].removed = Some(by);
+    Ok(())
 }
 
 /// `[bundle] redact = ["NAME", ...]`: setting names whose values a support bundle must
@@ -327,6 +776,7 @@ fn parse_check(
         why: why.trim().to_string(),
         fix: fix.trim().to_string(),
         defined_at: format!("{}:{line}", source.path.display()),
+        changed_by: Vec::new(),
     };
     Ok(Parsed {
         check,
