@@ -840,6 +840,310 @@ fn parse_when(p: &mut Params) -> Result<Option<When>, SpecError> {
 mod tests {
     use super::*;
 
+    /// A root tree whose /etc/ha-preflight/checks.d holds `admin` files (and
+    /// /usr/lib/ha-preflight/checks.d the `vendor` ones), loaded with the default layers.
+    fn layered(vendor: &[(&str, &str)], admin: &[(&str, &str)]) -> Result<Spec, SpecError> {
+        let dir = tempfile::tempdir().unwrap();
+        for (layer, files) in [(VENDOR_DIR, vendor), (ADMIN_DIR, admin)] {
+            let at = dir.path().join(layer.trim_start_matches('/'));
+            for (name, text) in files {
+                std::fs::create_dir_all(&at).unwrap();
+                std::fs::write(at.join(name), text).unwrap();
+            }
+        }
+        let root = Root::open(dir.path()).unwrap();
+        // Shown as the host sees them: strip the temporary prefix for the asserts.
+        let mut spec = load(&Location::Default, &root)?;
+        let tmp = format!("{}/", dir.path().display());
+        let strip = |s: &str| s.replace(&tmp, "/");
+        for c in &mut spec.checks {
+            c.defined_at = strip(&c.defined_at);
+            c.changed_by = c.changed_by.iter().map(|b| strip(b)).collect();
+        }
+        for n in &mut spec.overlay {
+            n.by = strip(&n.by);
+            n.of = strip(&n.of);
+        }
+        for f in &mut spec.layers {
+            f.path = strip(&f.path.display().to_string()).into();
+        }
+        Ok(spec)
+    }
+
+    fn error(vendor: &[(&str, &str)], admin: &[(&str, &str)]) -> String {
+        let e = layered(vendor, admin).unwrap_err().to_string();
+        // The error names the file as the host sees it, inside the tree.
+        match e
+            .find("/etc/ha-preflight/")
+            .or_else(|| e.find("/usr/lib/ha-preflight/"))
+        {
+            Some(at) if !e.starts_with("built-in") => e[at..].to_string(),
+            _ => e,
+        }
+    }
+
+    fn builtin() -> Spec {
+        layered(&[], &[]).unwrap()
+    }
+
+    const CORE: &str = "[[check]]\nid = \"no-core-files\"\nkind = \"path\"\nmodes = [\"image\"]\n\
+        rules = [{ paths = [\"/core\"], absent = true }]\nwhy = \"w\"\nfix = \"f\"\n";
+
+    #[test]
+    fn an_admin_file_adds_its_checks_to_the_built_in_ones() {
+        let all = builtin().checks.len();
+        let spec = layered(&[], &[("local.toml", CORE)]).unwrap();
+        assert_eq!(spec.checks.len(), all + 1);
+        assert!(spec.get("policy-rc-d").is_some());
+        let core = spec.get("no-core-files").unwrap();
+        assert_eq!(core.defined_at, "/etc/ha-preflight/checks.d/local.toml:2");
+        assert!(spec.overlay.is_empty(), "{:?}", spec.overlay);
+        let layers: Vec<(&str, String, usize)> = spec
+            .layers
+            .iter()
+            .map(|f| (f.layer.as_str(), f.path.display().to_string(), f.checks))
+            .collect();
+        assert_eq!(layers[0].0, BUILT_IN);
+        assert_eq!(
+            layers.last().unwrap(),
+            &(ADMIN, "/etc/ha-preflight/checks.d/local.toml".into(), 1)
+        );
+    }
+
+    #[test]
+    fn a_check_of_a_higher_layer_replaces_the_one_of_its_id_and_says_so() {
+        let mine = CORE.replace("no-core-files", "mtab-link");
+        let spec = layered(&[], &[("local.toml", &mine)]).unwrap();
+        assert_eq!(spec.checks.len(), builtin().checks.len());
+        let mtab = spec.get("mtab-link").unwrap();
+        assert_eq!(mtab.defined_at, "/etc/ha-preflight/checks.d/local.toml:2");
+        let [note] = spec.overlay.as_slice() else {
+            panic!("{:?}", spec.overlay)
+        };
+        assert_eq!(note.kind, NoteKind::Replaced);
+        assert!(note.of.starts_with("built-in:image.toml:"), "{}", note.of);
+        assert!(
+            note.text().starts_with(
+                "check mtab-link from /etc/ha-preflight/checks.d/local.toml:2 replaces the one from built-in:image.toml:"
+            ),
+            "{}",
+            note.text()
+        );
+        // Within one layer, the same id twice stays an error.
+        let e = error(&[], &[("a.toml", &mine), ("b.toml", &mine)]);
+        assert!(
+            e.starts_with("/etc/ha-preflight/checks.d/b.toml:2:6: duplicate check id `mtab-link`"),
+            "{e}"
+        );
+        // A vendor's check is replaced by the admin's in turn.
+        let spec = layered(&[("v.toml", &mine)], &[("a.toml", &mine)]).unwrap();
+        assert_eq!(spec.overlay.len(), 2);
+        assert_eq!(
+            spec.get("mtab-link").unwrap().defined_at,
+            "/etc/ha-preflight/checks.d/a.toml:2"
+        );
+    }
+
+    #[test]
+    fn a_change_sets_keys_of_one_check_and_its_mistakes_are_placed_in_its_file() {
+        let change = "[[change]]\nid = \"fs-errors\"\ntimeout = \"7s\"\n\
+            mounts = [{ path = \"/\", options = [\"rw\"] }, { path = \"/data\", required = true }]\n";
+        let spec = layered(&[], &[("fs.toml", change)]).unwrap();
+        let fs = spec.get("fs-errors").unwrap();
+        assert_eq!(fs.timeout, std::time::Duration::from_secs(7));
+        assert!(
+            fs.defined_at.starts_with("built-in:boot.toml:"),
+            "{}",
+            fs.defined_at
+        );
+        assert_eq!(fs.changed_by, ["/etc/ha-preflight/checks.d/fs.toml:1"]);
+        let params = format!("{:?}", fs.params);
+        assert!(
+            params.contains("\"/data\"") && params.contains("required: true"),
+            "{params}"
+        );
+        // The keys it did not set are the built-in's.
+        assert_eq!(fs.why, builtin().get("fs-errors").unwrap().why);
+        let [note] = spec.overlay.as_slice() else {
+            panic!("{:?}", spec.overlay)
+        };
+        assert_eq!(
+            (note.kind, note.reason.as_deref()),
+            (NoteKind::Changed, Some("`mounts`, `timeout`"))
+        );
+        // A second change of another layer amends the first.
+        let spec = layered(
+            &[("fs.toml", change)],
+            &[(
+                "more.toml",
+                "[[change]]\nid = \"fs-errors\"\nseverity = \"warning\"\n",
+            )],
+        )
+        .unwrap();
+        let fs = spec.get("fs-errors").unwrap();
+        assert_eq!((fs.timeout.as_secs(), fs.severity), (7, Severity::Warning));
+        assert_eq!(fs.changed_by.len(), 2);
+
+        // Mistakes: in the admin's file, at the admin's line and column, however far
+        // down the built-in file the check is.
+        let typo =
+            "\n[[change]]\nid = \"fs-errors\"\nmounts = [{ path = \"/\", optoins = [\"rw\"] }]\n";
+        let e = error(&[], &[("fs.toml", typo)]);
+        assert!(
+            e.starts_with(
+                "/etc/ha-preflight/checks.d/fs.toml:4:10: `mounts`: unknown key `optoins`"
+            ),
+            "{e}"
+        );
+        let e = error(
+            &[],
+            &[("fs.toml", "[[change]]\nid = \"fs-errors\"\nmin_free = 1\n")],
+        );
+        assert!(
+            e.starts_with("/etc/ha-preflight/checks.d/fs.toml:3:1: unknown parameter `min_free` for kind `filesystem`"),
+            "{e}"
+        );
+        let e = error(
+            &[],
+            &[(
+                "fs.toml",
+                "[[change]]\nid = \"fs-error\"\ntimeout = \"1s\"\n",
+            )],
+        );
+        assert!(
+            e.starts_with(
+                "/etc/ha-preflight/checks.d/fs.toml:2:6: `[[change]]` of `fs-error`: no such check"
+            ),
+            "{e}"
+        );
+        let e = error(
+            &[],
+            &[(
+                "fs.toml",
+                "[[change]]\nid = \"fs-errors\"\nafter = [\"nope\"]\n",
+            )],
+        );
+        assert!(
+            e.starts_with("/etc/ha-preflight/checks.d/fs.toml:3:9: check `fs-errors` refers to unknown check id `nope`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_removal_needs_a_reason_and_is_said() {
+        let remove = "[[remove]]\nid = \"sync-age\"\nreason = \"no standby on this model\"\n";
+        let spec = layered(&[], &[("r.toml", remove)]).unwrap();
+        assert!(spec.get("sync-age").is_none());
+        assert_eq!(spec.checks.len(), builtin().checks.len() - 1);
+        let [note] = spec.overlay.as_slice() else {
+            panic!("{:?}", spec.overlay)
+        };
+        assert_eq!(note.kind, NoteKind::Removed);
+        assert_eq!(note.modes, [Mode::Boot]);
+        assert!(
+            note.text().ends_with(
+                ") removed by /etc/ha-preflight/checks.d/r.toml:1: no standby on this model"
+            ),
+            "{}",
+            note.text()
+        );
+        let e = error(&[], &[("r.toml", "[[remove]]\nid = \"sync-age\"\n")]);
+        assert!(e.starts_with("/etc/ha-preflight/checks.d/r.toml:1:1: `[[remove]]` of `sync-age`: missing `reason`"), "{e}");
+        // lo-up is required by xcbdaemon-rpc: removing it alone is an error, at the edge.
+        let e = layered(
+            &[],
+            &[("r.toml", "[[remove]]\nid = \"lo-up\"\nreason = \"r\"\n")],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("built-in:boot.toml:"), "{e}");
+        assert!(
+            e.contains("check `xcbdaemon-rpc` is ordered after `lo-up`, which "),
+            "{e}"
+        );
+        assert!(
+            e.contains("/etc/ha-preflight/checks.d/r.toml:1 removes"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_file_of_the_same_name_replaces_the_lower_one_and_names_what_went_with_it() {
+        let spec = layered(&[], &[("image.toml", CORE)]).unwrap();
+        assert!(spec.get("policy-rc-d").is_none());
+        assert!(spec.get("lo-up").is_some());
+        let [note] = spec.overlay.as_slice() else {
+            panic!("{:?}", spec.overlay)
+        };
+        assert_eq!(note.kind, NoteKind::FileReplaced);
+        assert!(note.of == "built-in:image.toml", "{}", note.of);
+        let gone = note.reason.as_deref().unwrap_or_default();
+        assert!(gone.starts_with("policy-rc-d, dpkg-diversions,"), "{gone}");
+        let replaced = spec
+            .layers
+            .iter()
+            .find(|f| f.replaced_by.is_some())
+            .unwrap();
+        assert_eq!(replaced.path, Path::new("built-in:image.toml"));
+        // A package's copy of the built-in file, word for word, changes nothing.
+        let (_, same) = BUILTIN[1];
+        let spec = layered(&[("image.toml", same)], &[]).unwrap();
+        assert!(spec.overlay.is_empty(), "{:?}", spec.overlay);
+        assert_eq!(spec.checks.len(), builtin().checks.len());
+    }
+
+    #[test]
+    fn checks_keep_the_order_of_their_file_names_across_layers() {
+        // An admin's boot.toml keeps boot.toml's place, ahead of image.toml's checks.
+        let (_, boot) = BUILTIN[0];
+        let spec = layered(
+            &[],
+            &[(
+                "boot.toml",
+                &boot.replace("modes = [\"boot\"]\n", "modes = [\"boot\"]\n\n"),
+            )],
+        )
+        .unwrap();
+        assert_eq!(spec.checks[0].id, "shm-tmpfs");
+        assert!(
+            spec.checks[0]
+                .defined_at
+                .starts_with("/etc/ha-preflight/checks.d/boot.toml:")
+        );
+        let order: Vec<&str> = spec.checks.iter().map(|c| c.id.as_str()).collect();
+        let builtin = builtin();
+        let want: Vec<&str> = builtin.checks.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(order, want);
+    }
+
+    #[test]
+    fn a_bundle_replays_the_layers_it_was_taken_with() {
+        let (_, image) = BUILTIN[1];
+        let mine = CORE.replace("no-core-files", "mtab-link");
+        let texts = |name: &str| {
+            Location::Texts(vec![
+                ("b.tar:spec/image.toml".into(), image.to_string()),
+                (format!("b.tar:spec/{name}").into(), mine.clone()),
+            ])
+        };
+        let root = Root::open(Path::new("/")).unwrap();
+        let spec = load(&texts("admin@local.toml"), &root).unwrap();
+        assert_eq!(spec.overlay[0].kind, NoteKind::Replaced);
+        let e = load(&texts("local.toml"), &root).unwrap_err().to_string();
+        assert!(e.contains("duplicate check id `mtab-link`"), "{e}");
+        // And collect names them so.
+        let layers = layers(&Location::Default, &root).unwrap();
+        assert_eq!(
+            member_name(0, &layers, Path::new("built-in:boot.toml")),
+            "boot.toml"
+        );
+        let two = [layers[0].clone(), Layer::new(ADMIN, Vec::new())];
+        assert_eq!(
+            member_name(1, &two, Path::new("/etc/ha-preflight/checks.d/x.toml")),
+            "admin@x.toml"
+        );
+    }
+
     #[test]
     fn bundle_redact_lists_of_every_file_add_up() {
         let check = "[[check]]\nid = \"lo-up\"\nkind = \"interface\"\nmodes = [\"boot\"]\nname = \"lo\"\nwhy = \"w\"\nfix = \"f\"\n";
