@@ -419,6 +419,10 @@ fn an_option_the_command_does_not_take_is_a_usage_error() {
             "--root does not apply to the build-host command",
         ),
         (
+            vec!["collect", "--root", "/"],
+            "--root does not apply to the collect command",
+        ),
+        (
             vec!["explain", "lo-up", "--skip", "lo-up"],
             "--skip does not apply to the explain command",
         ),
