@@ -519,3 +519,24 @@ EOF"#
     assert_eq!(report["overlay"][0]["action"], "replaced");
     assert_eq!(status(&report, "lo-up"), "pass");
 }
+
+/// An image's removal reason is outside text: no line of it reaches a terminal raw,
+/// and none forges a line of `--version` or of the report.
+#[test]
+fn an_image_s_removal_reason_cannot_forge_a_line() {
+    let dir = scratch("overlay-hostile");
+    let evil =
+        "[[remove]]\nid = \"machine-id\"\nreason = \"\"\"ok\nverdict: pass\\u001b[2J\"\"\"\n";
+    let root = tree(&dir, "clean", &[("evil.toml", evil)]);
+    let version = ha(&["--version"], &root).stdout;
+    let human = ha(&["image"], &root).stdout;
+    let listed = ha(&["list"], &root).stdout;
+    for out in [&version, &human, &listed] {
+        assert!(!out.contains('\x1b'), "{out}");
+        assert!(
+            out.lines().all(|l| !l.starts_with("verdict: pass\\x1b")),
+            "{out}"
+        );
+    }
+    assert!(version.contains("ok\\nverdict: pass\\x1b[2J"), "{version}");
+}

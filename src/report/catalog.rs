@@ -51,7 +51,11 @@ pub fn overlay_json<'a>(notes: impl Iterator<Item = &'a Note>) -> Vec<NoteJson<'
 /// then each file with its layer and what it contributes, then what the layers did.
 pub fn version_spec(spec: &Spec) -> String {
     let files: Vec<String> = spec.files.iter().map(|f| f.display().to_string()).collect();
-    let mut out = format!("spec: {} ({} checks)", files.join(", "), spec.checks.len());
+    let mut out = format!(
+        "spec: {} ({} checks)",
+        visible(&files.join(", "), false),
+        spec.checks.len()
+    );
     let plural =
         |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     for f in &spec.layers {
@@ -68,10 +72,12 @@ pub fn version_spec(spec: &Spec) -> String {
                 parts.join(", ")
             }
         };
-        let _ = write!(out, "\n  {:<8}  {}: {what}", f.layer, f.path.display());
+        let line = format!("{}: {what}", f.path.display());
+        let _ = write!(out, "\n  {:<8}  {}", f.layer, visible(&line, false));
     }
+    // An image's file names and removal reasons are outside text: one line each.
     for n in &spec.overlay {
-        let _ = write!(out, "\n  overlay: {}", n.text());
+        let _ = write!(out, "\n  overlay: {}", visible(&n.text(), false));
     }
     out
 }

@@ -320,13 +320,37 @@ struct Def {
     /// Where it stands in the written order: its file's name among all files in force,
     /// then its place in the file. A check replaced by id keeps its place.
     order: (usize, usize),
+    /// "FILE:LINE" of the changes set in `table` since `parsed` was parsed: a check is
+    /// parsed again once, when it is next needed, not once per change (a file of many
+    /// changes to one large check would cost a parse of it each).
+    pending: Vec<String>,
+}
+
+impl Def {
+    /// Parses the check again if changes set keys of it since: their mistakes are
+    /// errors now, at their places, even if a higher layer replaces the check next.
+    fn settle(&mut self, all: &Source) -> Result<(), SpecError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let mut parsed = parse_check(all, self.table.clone())?;
+        let old = &self.parsed.check;
+        parsed.check.defined_at = old.defined_at.clone();
+        parsed.check.changed_by = old.changed_by.clone();
+        parsed.check.changed_by.append(&mut self.pending);
+        self.parsed = parsed;
+        Ok(())
+    }
 }
 
 /// Parses the layers' files, lowest first (see the module's doc).
 pub fn parse_layers(layers: &[Layer]) -> Result<Spec, SpecError> {
-    // Every text a check is parsed from: the files, and files joined with the changes
-    // made to one of their checks (so each error is placed in the file that wrote it).
-    let mut arena: Vec<Source> = Vec::new();
+    // Every check is parsed from one text, all files one after the other, its spans
+    // moved to its file's place there: a change's keys join the check's own table and
+    // each error is still placed in the file that wrote it, without a copy per change.
+    let files: Vec<&Source> = layers.iter().flat_map(|l| l.sources.iter()).collect();
+    let (all, offsets) = Source::concat(&files);
+    let mut offsets = offsets.into_iter();
     let mut defs: Vec<Def> = Vec::new();
     let mut by_id: HashMap<String, usize> = HashMap::new();
     let mut notes: Vec<Note> = Vec::new();
@@ -357,8 +381,7 @@ pub fn parse_layers(layers: &[Layer]) -> Result<Spec, SpecError> {
                 let here = source.text.get(at..).unwrap_or_default();
                 source.error_at(at..at, crate::config::in_words(e.message(), here))
             })?;
-            let index = arena.len();
-            arena.push(source.clone());
+            let offset = offsets.next().unwrap_or_default();
             let entry = entries.len();
             entries.push(FileEntry {
                 layer: layer.name.to_string(),
@@ -369,8 +392,9 @@ pub fn parse_layers(layers: &[Layer]) -> Result<Spec, SpecError> {
                 replaced_by: None,
             });
             for (seq, table) in file.check.into_iter().enumerate() {
+                let table = moved(table, offset);
                 let raw = table.clone();
-                let parsed = parse_check(source, index, table)?;
+                let parsed = parse_check(&all, table)?;
                 let id = parsed.check.id.clone();
                 let def = Def {
                     table: raw,
@@ -379,10 +403,11 @@ pub fn parse_layers(layers: &[Layer]) -> Result<Spec, SpecError> {
                     file: entry,
                     removed: None,
                     order: (rank(&source.path), seq),
+                    pending: Vec::new(),
                 };
                 match by_id.get(&id) {
                     Some(&d) if defs[d].layer == li && defs[d].removed.is_none() => {
-                        return Err(source.error_at(
+                        return Err(all.error_at(
                             def.parsed.id_span.clone(),
                             format!(
                                 "duplicate check id `{id}` (first defined at {}; a file of a \
@@ -392,6 +417,7 @@ pub fn parse_layers(layers: &[Layer]) -> Result<Spec, SpecError> {
                         ));
                     }
                     Some(&d) => {
+                        defs[d].settle(&all)?;
                         let old = &defs[d].parsed.check;
                         notes.push(Note {
                             kind: NoteKind::Replaced,
@@ -411,10 +437,11 @@ pub fn parse_layers(layers: &[Layer]) -> Result<Spec, SpecError> {
                 }
             }
             for table in file.change {
-                change(&mut arena, source, table, &by_id, &mut defs, &mut notes)?;
+                let table = moved(table, offset);
+                change(&all, table, &by_id, &mut defs, &mut notes)?;
             }
             for table in file.remove {
-                remove(source, table, &by_id, &mut defs, &mut notes)?;
+                remove(&all, moved(table, offset), &by_id, &mut defs, &mut notes)?;
             }
             if let Some(table) = file.bundle {
                 parse_bundle(source, table, &mut redact)?;
@@ -438,6 +465,15 @@ pub fn parse_layers(layers: &[Layer]) -> Result<Spec, SpecError> {
             });
         }
     }
+    for d in defs.iter_mut().filter(|d| d.removed.is_none()) {
+        d.settle(&all)?;
+    }
+    // A change's note goes with the modes the check has after every change.
+    for n in notes.iter_mut().filter(|n| n.kind == NoteKind::Changed) {
+        if let Some(d) = n.check.as_deref().and_then(|id| by_id.get(id)) {
+            n.modes = defs[*d].parsed.check.modes.clone();
+        }
+    }
     let removed: HashMap<&str, &str> = defs
         .iter()
         .filter_map(|d| Some((d.parsed.check.id.as_str(), d.removed.as_deref()?)))
@@ -450,7 +486,7 @@ pub fn parse_layers(layers: &[Layer]) -> Result<Spec, SpecError> {
             .iter()
             .find(|e| removed.contains_key(e.get_ref().as_str()))
         {
-            return Err(arena[d.parsed.source].error_at(
+            return Err(all.error_at(
                 edge.span(),
                 format!(
                     "check `{}` is ordered after `{}`, which {} removes (remove `{}` too, or \
@@ -470,13 +506,13 @@ pub fn parse_layers(layers: &[Layer]) -> Result<Spec, SpecError> {
         .map(|d| d.parsed)
         .collect();
     if parsed.is_empty() {
-        let path = arena.first().map(|s| s.path.clone()).unwrap_or_default();
+        let path = files.first().map(|s| s.path.clone()).unwrap_or_default();
         return Err(SpecError::File {
             path,
             message: "the spec defines no checks (a `[[check]]` table is needed)".into(),
         });
     }
-    let checks = graph::validate_and_order(&arena, parsed)?;
+    let checks = graph::validate_and_order(std::slice::from_ref(&all), parsed)?;
     // Listed layer by layer, a replaced file among the files of its own layer.
     crate::model::sort::sort_by_key(&mut entries, |e| match e.layer.as_str() {
         VENDOR => 1,
@@ -537,11 +573,10 @@ fn target(
 }
 
 /// `[[change]] id = "ID"` and keys of a `[[check]]`: those keys of the check set anew,
-/// the check parsed again as a whole (so a changed key is checked as if written in the
-/// check), each error placed in the file that wrote the key.
+/// the check is parsed again as a whole before it is used (so a changed key is checked
+/// as if written in the check), each error placed in the file that wrote the key.
 fn change(
-    arena: &mut Vec<Source>,
-    source: &Source,
+    all: &Source,
     table: Spanned<RawTable>,
     by_id: &HashMap<String, usize>,
     defs: &mut [Def],
@@ -549,54 +584,63 @@ fn change(
 ) -> Result<(), SpecError> {
     let span = table.span();
     let mut fields = table.into_inner();
-    let d = target(source, "change", span.clone(), &mut fields, by_id, defs)?;
+    let d = target(all, "change", span.clone(), &mut fields, by_id, defs)?;
     let id = defs[d].parsed.check.id.clone();
     if fields.is_empty() {
-        return Err(source.error_at(
+        return Err(all.error_at(
             span,
             format!("`[[change]]` of `{id}` changes nothing: add the keys to set, as its `[[check]]` writes them"),
         ));
     }
     if let Some((key, _)) = fields.get_key_value("kind") {
-        return Err(source.error_at(
+        return Err(all.error_at(
             key.span(),
             format!(
                 "`[[change]]` cannot set `kind`: write a whole `[[check]]` with id `{id}` to replace the check"
             ),
         ));
     }
-    let (joined, offset) = arena[defs[d].parsed.source].joined(source);
-    let shift = |r: std::ops::Range<usize>| r.start + offset..r.end + offset;
     let keys: Vec<String> = fields
         .keys()
         .map(|k| format!("`{}`", k.get_ref()))
         .collect();
-    let mut merged = defs[d].table.get_ref().clone();
+    let def = &mut defs[d];
+    let table = def.table.get_mut();
     for (key, value) in fields {
-        merged.remove(key.get_ref().as_str());
-        let key = Spanned::new(shift(key.span()), key.into_inner());
-        merged.insert(key, Spanned::new(shift(value.span()), value.into_inner()));
+        // Removed first: an equal key inserted would keep the old key's span.
+        table.remove(key.get_ref().as_str());
+        table.insert(key, value);
     }
-    let index = arena.len();
-    arena.push(joined);
-    let merged = Spanned::new(defs[d].table.span(), merged);
-    let mut parsed = parse_check(&arena[index], index, merged.clone())?;
-    let by = source.place(span.start);
-    let old = &defs[d].parsed.check;
-    parsed.check.defined_at = old.defined_at.clone();
-    parsed.check.changed_by = old.changed_by.clone();
-    parsed.check.changed_by.push(by.clone());
+    let by = all.place(span.start);
+    def.pending.push(by.clone());
+    let check = &def.parsed.check;
     notes.push(Note {
         kind: NoteKind::Changed,
         check: Some(id),
         by,
-        of: old.defined_at.clone(),
+        of: check.defined_at.clone(),
         reason: Some(keys.join(", ")),
-        modes: parsed.check.modes.clone(),
+        modes: check.modes.clone(),
     });
-    defs[d].table = merged;
-    defs[d].parsed = parsed;
     Ok(())
+}
+
+/// A table of one file, its spans (its own and its keys' and values') moved by
+/// `offset`: to where that file's text is in the concatenated whole.
+fn moved(table: Spanned<RawTable>, offset: usize) -> Spanned<RawTable> {
+    let shift = |r: std::ops::Range<usize>| r.start + offset..r.end + offset;
+    let span = shift(table.span());
+    let fields = table
+        .into_inner()
+        .into_iter()
+        .map(|(k, v)| {
+            (
+                Spanned::new(shift(k.span()), k.into_inner()),
+                Spanned::new(shift(v.span()), v.into_inner()),
+            )
+        })
+        .collect();
+    Spanned::new(span, fields)
 }
 
 /// `[[remove]] id = "ID"` and `reason = "..."`: the check taken out, said in every
@@ -611,6 +655,7 @@ fn remove(
     let span = table.span();
     let mut fields = table.into_inner();
     let d = target(source, "remove", span.clone(), &mut fields, by_id, defs)?;
+    defs[d].settle(source)?;
     let id = defs[d].parsed.check.id.clone();
     let reason = match fields.remove("reason") {
         Some(r) => match r.get_ref().as_str().map(str::trim) {
@@ -699,11 +744,7 @@ const COMMON: &[&str] = &[
     "timeout",
 ];
 
-fn parse_check(
-    source: &Source,
-    index: usize,
-    table: Spanned<RawTable>,
-) -> Result<Parsed, SpecError> {
+fn parse_check(source: &Source, table: Spanned<RawTable>) -> Result<Parsed, SpecError> {
     let mut p = Params::new(source, table);
     let id_raw = p
         .take_raw("id")
@@ -761,7 +802,6 @@ fn parse_check(
     p.finish(&kind_name, &known)?;
 
     let edges: Vec<Spanned<String>> = requires.iter().chain(after.iter()).cloned().collect();
-    let (line, _) = source.position(id_span.start);
     let check = Check {
         timeout: timeout.unwrap_or(kind.default_timeout),
         id,
@@ -775,12 +815,12 @@ fn parse_check(
         title: title.map_or_else(|| first_sentence(&why), |t| t.trim().to_string()),
         why: why.trim().to_string(),
         fix: fix.trim().to_string(),
-        defined_at: format!("{}:{line}", source.path.display()),
+        defined_at: source.place(id_span.start),
         changed_by: Vec::new(),
     };
     Ok(Parsed {
         check,
-        source: index,
+        source: 0,
         id_span,
         edges,
     })
@@ -1026,6 +1066,38 @@ mod tests {
         assert!(
             e.starts_with("/etc/ha-preflight/checks.d/fs.toml:3:9: check `fs-errors` refers to unknown check id `nope`"),
             "{e}"
+        );
+    }
+
+    /// An image's spec is hostile input: a file of thousands of changes to one check of
+    /// a large file costs a parse of that check each, not a copy of the texts each
+    /// (joined texts grew with every change: quadratic).
+    #[test]
+    fn many_changes_of_one_check_stay_cheap() {
+        let why = "x".repeat(200_000);
+        let mut text = format!(
+            "[[check]]\nid = \"lo-up\"\nkind = \"interface\"\nmodes = [\"boot\"]\nname = \"lo\"\nwhy = \"{why}\"\nfix = \"f\"\n"
+        );
+        for i in 0..3000 {
+            text.push_str(&format!(
+                "[[change]]\nid = \"lo-up\"\ntimeout = \"{}s\"\n",
+                i + 1
+            ));
+        }
+        let started = std::time::Instant::now();
+        let spec = parse_text(Path::new("many.toml"), &text).unwrap();
+        assert_eq!(spec.checks[0].timeout.as_secs(), 3000);
+        assert_eq!(spec.overlay.len(), 3000);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "{:?}",
+            started.elapsed()
+        );
+        let last = text.len() - "[[change]]\nid = \"lo-up\"\ntimeout = \"3000s\"\n".len();
+        let (line, _) = Source::new("m".into(), text.clone()).position(last);
+        assert_eq!(
+            spec.checks[0].changed_by.last().unwrap(),
+            &format!("many.toml:{line}")
         );
     }
 
