@@ -474,30 +474,29 @@ pub fn parse_layers(layers: &[Layer]) -> Result<Spec, SpecError> {
             n.modes = defs[*d].parsed.check.modes.clone();
         }
     }
-    let removed: HashMap<&str, &str> = defs
-        .iter()
-        .filter_map(|d| Some((d.parsed.check.id.as_str(), d.removed.as_deref()?)))
-        .collect();
+    // Where a check was removed, if it was: for the edges that still name it.
+    let removed = |id: &str| by_id.get(id).and_then(|&d| defs[d].removed.as_deref());
     for d in defs.iter().filter(|d| d.removed.is_none()) {
-        entries[d.file].checks += 1;
-        if let Some(edge) = d
+        let edge = d
             .parsed
             .edges
             .iter()
-            .find(|e| removed.contains_key(e.get_ref().as_str()))
-        {
+            .find_map(|e| Some((e, removed(e.get_ref())?)));
+        if let Some((edge, by)) = edge {
             return Err(all.error_at(
                 edge.span(),
                 format!(
-                    "check `{}` is ordered after `{}`, which {} removes (remove `{}` too, or \
+                    "check `{}` is ordered after `{}`, which {by} removes (remove `{}` too, or \
                      change its `requires` and `after`)",
                     d.parsed.check.id,
                     edge.get_ref(),
-                    removed[edge.get_ref().as_str()],
                     d.parsed.check.id
                 ),
             ));
         }
+    }
+    for d in defs.iter().filter(|d| d.removed.is_none()) {
+        entries[d.file].checks += 1;
     }
     crate::model::sort::sort_by_key(&mut defs, |d| d.order);
     let parsed: Vec<Parsed> = defs
