@@ -34,7 +34,7 @@ pub fn main(cli: &Cli) -> i32 {
             println!(
                 "ha-preflight {}\n{}",
                 env!("CARGO_PKG_VERSION"),
-                visible(&spec_source(cli), false)
+                visible(&spec_source(cli), true)
             );
             0
         }
@@ -253,7 +253,8 @@ fn panic_report(format: Format, mode: Mode, check: Option<&str>, what: &str) -> 
 }
 
 /// Where the spec of a run with these options would come from, for `--version`: the files
-/// it would load (loaded, so a broken spec shows here too).
+/// it would load, layer by layer, with what each contributes (loaded, so a broken spec
+/// shows here too).
 fn spec_source(cli: &Cli) -> String {
     let root = cli.root.as_deref().unwrap_or(std::path::Path::new("/"));
     let location = match &cli.spec {
@@ -264,10 +265,7 @@ fn spec_source(cli: &Cli) -> String {
         .map_err(|e| format!("{}: {e}", root.display()))
         .and_then(|r| spec::load(&location, &r).map_err(|e| e.to_string()));
     match loaded {
-        Ok(spec) => {
-            let files: Vec<String> = spec.files.iter().map(|f| f.display().to_string()).collect();
-            format!("spec: {} ({} checks)", files.join(", "), spec.checks.len())
-        }
+        Ok(spec) => report::catalog::version_spec(&spec),
         Err(e) => format!("spec: cannot be loaded: {e}"),
     }
 }
@@ -395,8 +393,21 @@ fn take_bundle(cli: &Cli, output: &std::path::Path) -> Result<String, Option<Fai
         eprintln!("ha-preflight collect: cannot open /: {e}");
         None
     })?;
-    let sources = spec::sources(&location, &unrecorded).map_err(spec_error)?;
-    let spec = Arc::new(spec::parse_sources(&sources).map_err(spec_error)?);
+    let layers = spec::layers(&location, &unrecorded).map_err(spec_error)?;
+    let spec = Arc::new(spec::parse_layers(&layers).map_err(spec_error)?);
+    // Each file under the name that keeps its layer (`spec::member_name`), so that the
+    // replay layers them as this box did.
+    let files: Vec<(String, String)> = layers
+        .iter()
+        .enumerate()
+        .flat_map(|(i, layer)| {
+            let layers = &layers;
+            layer
+                .sources
+                .iter()
+                .map(move |s| (spec::member_name(i, layers, &s.path), s.text.clone()))
+        })
+        .collect();
     tape.redact_also(spec.redact.clone());
     let selected =
         engine::select(&spec, Mode::Boot, &[], &[]).map_err(|e| Some(Failed::Usage(e)))?;
@@ -418,10 +429,7 @@ fn take_bundle(cli: &Cli, output: &std::path::Path) -> Result<String, Option<Fai
         host: host.clone(),
         taken_at,
         taken: clock::format_utc(taken_at),
-        spec: sources
-            .iter()
-            .map(|s| s.path.display().to_string())
-            .collect(),
+        spec: spec.files.iter().map(|f| f.display().to_string()).collect(),
         said: std::iter::once(run.verdict.as_str().to_string())
             .chain(roots.iter().map(|r| engine::check_of(&spec, r).id.clone()))
             .collect(),
@@ -440,18 +448,6 @@ fn take_bundle(cli: &Cli, output: &std::path::Path) -> Result<String, Option<Fai
         ),
         &tape.secret_values(),
     );
-    let files: Vec<(String, String)> = sources
-        .iter()
-        .map(|s| {
-            // "built-in:boot.toml" is the compiled-in copy: its member is boot.toml.
-            let name = s
-                .path
-                .file_name()
-                .map_or_else(|| "spec.toml".into(), |n| n.to_string_lossy().into_owned());
-            let name = name.rsplit(':').next().unwrap_or("spec.toml").to_string();
-            (name, s.text.clone())
-        })
-        .collect();
     let entries = tape.entries();
     let size = bundle::write(output, &meta, &entries, &files, &report, cli.timeout)
         .map_err(|e| Some(Failed::Write(e)))?;

@@ -17,16 +17,17 @@ usage: ha-preflight [boot] [OPTIONS]     check the running system (default)
        ha-preflight --bundle F           judge a support bundle, and nothing else
 
 options:
-  --spec PATH          a TOML file or a directory of *.toml
-                       (default: /usr/lib/ha-preflight/checks.d overlaid by
-                       /etc/ha-preflight/checks.d, else the built-in spec)
+  --spec PATH          a TOML file or a directory of *.toml (default: the built-in
+                       spec, overlaid by /usr/lib/ha-preflight/checks.d, then by
+                       /etc/ha-preflight/checks.d; see ha-preflight(8), SPEC OVERLAY)
   --format FMT         human (default) | json | junit | nagios | prometheus
   --output FILE        write the report to FILE instead of stdout: a file is replaced
                        whole (a new file in the same folder, then renamed; 0644), a
                        FIFO or terminal is written into within --timeout, a link to
                        a file, a socket or a folder is refused; with collect, the
                        bundle (0600): FILE.tar, or DIR/ for a directory
-  --root DIR           (image) the root tree to check; its own spec is used
+  --root DIR           (image, list, explain) the root tree to check; its own spec
+                       is used
   --overrides FILE     accepted findings, each with a reason (TOML [[override]])
   --only ID,...        run exactly these checks
   --skip ID,...        leave these out
@@ -132,7 +133,8 @@ impl Command {
             "--output" => {
                 runs || matches!(self, Command::List | Command::Explain(_) | Command::Collect)
             }
-            "--root" => *self == Command::Image,
+            // list and explain of an image show the spec the image ships.
+            "--root" => matches!(self, Command::Image | Command::List | Command::Explain(_)),
             "--wait" | "--proc" | "--sys" | "--bundle" => *self == Command::Boot,
             "--timeout" => runs || *self == Command::Collect,
             "--only" | "--skip" | "--overrides" | "--fail-on" => runs,

@@ -105,7 +105,7 @@ fn check_ids() -> BTreeSet<String> {
     let mut listed = BTreeMap::new();
     for line in ran.stdout.lines().filter(|l| !l.starts_with('#')) {
         let words: Vec<&str> = line.split_whitespace().collect();
-        if let [id, _kind, _severity, modes] = words[..] {
+        if let [id, _kind, _severity, modes, ..] = words[..] {
             if id != "ID" {
                 listed.insert(id.to_string(), modes.to_string());
             }

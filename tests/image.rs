@@ -206,11 +206,15 @@ fn the_image_ships_its_own_spec_and_overrides() {
         .as_array()
         .map(|cs| cs.iter().filter_map(|c| c["id"].as_str()).collect())
         .unwrap_or_default();
+    // The image's image.toml replaces the built-in one (said in the report); the
+    // built-in boot.toml's image checks stay, as the layer below.
     assert_eq!(
         ids,
-        vec!["resolv-conf"],
-        "the image's spec, not the built-in one"
+        vec!["netrun-layout", "netrun-stale", "resolv-conf"],
+        "the image's image.toml, not the built-in one"
     );
+    assert_eq!(report["overlay"][0]["action"], "file-replaced");
+    assert_eq!(report["overlay"][0]["of"], "built-in:image.toml");
     assert_eq!(check(&report, "resolv-conf")["status"], "warn");
 
     // An override shipped in the image accepts it, with its reason.

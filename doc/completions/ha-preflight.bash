@@ -7,20 +7,24 @@
 
 # The check ids of the spec ha-preflight would load: the first column of
 # `ha-preflight list`, without its "# spec:" comment and its "ID" header (ids start with
-# a lowercase letter). A --spec PATH already on the command line is passed along.
+# a lowercase letter). A --spec PATH or --root DIR already on the command line is passed
+# along (an image's ids are those of the spec it ships).
 _ha_preflight_ids()
 {
     # `words` and `cword` are _ha_preflight's (bash scoping is dynamic).
-    local prog=${words[0]} spec="" i
+    local prog=${words[0]} spec="" root="" i
     command -v -- "$prog" >/dev/null 2>&1 || prog=ha-preflight
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in
             --spec) ((i + 1 < cword)) && spec=${words[i + 1]} ;;
             --spec=*) spec=${words[i]#--spec=} ;;
+            --root) ((i + 1 < cword)) && root=${words[i + 1]} ;;
+            --root=*) root=${words[i]#--root=} ;;
         esac
     done
     local -a args=(list)
     [[ -n $spec ]] && args+=(--spec "$spec")
+    [[ -n $root ]] && args+=(--root "$root")
     local id _rest
     "$prog" "${args[@]}" 2>/dev/null | while read -r id _rest; do
         [[ $id == [a-z]* ]] && printf '%s\n' "$id"
@@ -157,7 +161,7 @@ _ha_preflight()
             "" | boot) opts+=" $run --wait --proc --sys --bundle" ;;
             build-host) opts+=" $run" ;;
             collect) opts="--spec --output --timeout -q --quiet -h --help" ;;
-            list | explain) ;;
+            list | explain) opts+=" --root" ;;
         esac
         COMPREPLY=($(compgen -W "$opts" -- "$cur"))
         [[ ${COMPREPLY-} == *= ]] && compopt -o nospace 2>/dev/null

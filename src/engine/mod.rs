@@ -228,6 +228,7 @@ mod tests {
             fix: String::new(),
             timeout,
             defined_at: "test".into(),
+            changed_by: Vec::new(),
         }
     }
 
@@ -236,6 +237,8 @@ mod tests {
             checks,
             files: Vec::new(),
             redact: Vec::new(),
+            overlay: Vec::new(),
+            layers: Vec::new(),
         });
         let selected: Vec<usize> = (0..spec.checks.len()).collect();
         let opts = Options {

@@ -132,6 +132,7 @@ pub fn render(
     if let Some(line) = about.line() {
         top.extend(wrap(&line, "", "  ", WIDTH).into_iter().map(Line::plain));
     }
+    top.extend(overlay_lines(spec, mode, verbosity));
     let last = verdict_line(run, spec, &roots);
     let passed = run
         .results
@@ -237,6 +238,27 @@ pub fn render(
         lines.push(Line::plain(last));
         return finish(&lines, screen);
     }
+}
+
+/// What the spec's layers did to the checks of this mode, under the header: a check
+/// replaced, changed or removed by a higher layer is never a silent difference. The
+/// default view shows three such lines at most, `-v` every one.
+fn overlay_lines(spec: &Spec, mode: Mode, verbosity: Verbosity) -> Vec<Line> {
+    const SHOWN: usize = 3;
+    let notes: Vec<String> = spec.overlay_for(mode).map(|n| n.text()).collect();
+    let cut = notes.len() > SHOWN && verbosity != Verbosity::Verbose;
+    let mut lines = Vec::new();
+    for text in notes.iter().take(if cut { SHOWN - 1 } else { notes.len() }) {
+        let text = format!("spec: {text}");
+        lines.extend(wrap(&text, "", "  ", WIDTH).into_iter().map(Line::plain));
+    }
+    if cut {
+        lines.push(Line::plain(format!(
+            "spec: and {} more changes by its layers (-v or `ha-preflight list` shows them)",
+            notes.len() - (SHOWN - 1)
+        )));
+    }
+    lines
 }
 
 fn finish(lines: &[Line], screen: &Screen) -> String {

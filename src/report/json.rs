@@ -23,6 +23,11 @@ struct Report<'a> {
     captured: Option<CapturedJson<'a>>,
     verdict: Status,
     duration_ms: f64,
+    /// What the spec's higher layers did to this mode's checks (`list --format json`
+    /// gives the same for every mode): replaced, changed, removed, files replaced.
+    /// Absent when the layers changed nothing, so a plain run keeps schema 1's keys.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    overlay: Vec<super::catalog::NoteJson<'a>>,
     checks: Vec<CheckJson<'a>>,
 }
 
@@ -103,6 +108,7 @@ pub fn render(run: &Run, spec: &Spec, mode: Mode, root: &str, about: &About) -> 
         root: root.to_string(),
         verdict: run.verdict,
         duration_ms: super::millis(run.duration),
+        overlay: super::catalog::overlay_json(spec.overlay_for(mode)),
         checks: run
             .results
             .iter()

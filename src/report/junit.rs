@@ -64,10 +64,19 @@ pub fn render(run: &Run, spec: &Spec, mode: Mode, fail_on: FailOn) -> String {
     );
     let _ = writeln!(
         out,
-        "    <properties>\n      <property name=\"fail-on\" value=\"{}\"/>\n      <property name=\"verdict\" value=\"{}\"/>\n    </properties>",
+        "    <properties>\n      <property name=\"fail-on\" value=\"{}\"/>\n      <property name=\"verdict\" value=\"{}\"/>",
         fail_on.name(),
         run.verdict.as_str()
     );
+    // What the spec's layers did to this mode's checks, one property each.
+    for note in spec.overlay_for(mode) {
+        let _ = writeln!(
+            out,
+            "      <property name=\"spec-overlay\" value=\"{}\"/>",
+            xml(&note.text())
+        );
+    }
+    out.push_str("    </properties>\n");
     for (r, case) in run.results.iter().zip(&cases) {
         let check = check_of(spec, r);
         let _ = write!(

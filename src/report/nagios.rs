@@ -62,6 +62,11 @@ pub fn render(run: &Run, spec: &Spec) -> String {
             plain(&r.summary)
         );
     }
+    // What the spec's layers did, as long output after the checks. Every mode's notes:
+    // the plugin's render does not know the mode, and a removed check matters to all.
+    for note in &spec.overlay {
+        let _ = writeln!(out, "spec    {}", plain(&note.text()));
+    }
     out
 }
 

@@ -6,7 +6,10 @@ mod graph;
 mod load;
 
 pub use crate::config::SpecError;
-pub use load::{ADMIN_DIR, Location, VENDOR_DIR, load, parse_sources, parse_text, sources};
+pub use load::{
+    ADMIN, ADMIN_DIR, BUILT_IN, Layer, Location, Shadowed, VENDOR, VENDOR_DIR, layers, load,
+    member_name, parse_layers, parse_sources, parse_text,
+};
 
 use crate::kinds::{Evaluate, KindDef};
 use crate::model::{Mode, Severity};
@@ -39,8 +42,11 @@ pub struct Check {
     pub fix: String,
     /// How long one evaluation may take; also the kind's own network timeout.
     pub timeout: Duration,
-    /// Where the check was defined, for `explain` and error messages.
+    /// Where the check was defined ("FILE:LINE"), for `list`, `explain` and error
+    /// messages.
     pub defined_at: String,
+    /// "FILE:LINE" of each `[[change]]` of a higher layer that set some of its keys.
+    pub changed_by: Vec<String>,
 }
 
 impl Check {
@@ -60,10 +66,95 @@ pub struct Spec {
     /// Setting names whose values `collect` redacts, beyond the secret-sounding ones
     /// (`[bundle] redact`).
     pub redact: Vec<String>,
+    /// What higher layers did to lower ones: files and checks replaced, checks changed
+    /// and removed, in the order the layers did it.
+    pub overlay: Vec<Note>,
+    /// Every file of the layers, layer by layer, with what it contributed (`--version`).
+    pub layers: Vec<FileEntry>,
 }
 
 impl Spec {
     pub fn get(&self, id: &str) -> Option<&Check> {
         self.checks.iter().find(|c| c.id == id)
     }
+
+    /// The overlay's notes a run in `mode` reports: those about its checks, and the
+    /// replaced files.
+    pub fn overlay_for(&self, mode: Mode) -> impl Iterator<Item = &Note> {
+        self.overlay
+            .iter()
+            .filter(move |n| n.modes.is_empty() || n.modes.contains(&mode))
+    }
+}
+
+/// What a higher layer did to a lower one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoteKind {
+    /// A file of the same name replaced a lower layer's file whole.
+    FileReplaced,
+    /// A `[[check]]` replaced the one of the same id.
+    Replaced,
+    /// A `[[change]]` set some of a check's keys.
+    Changed,
+    /// A `[[remove]]` took a check out.
+    Removed,
+}
+
+impl NoteKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoteKind::FileReplaced => "file-replaced",
+            NoteKind::Replaced => "replaced",
+            NoteKind::Changed => "changed",
+            NoteKind::Removed => "removed",
+        }
+    }
+}
+
+/// One line of the overlay, for `--version`, `list` and every report.
+#[derive(Debug, Clone)]
+pub struct Note {
+    pub kind: NoteKind,
+    /// The check concerned; None for a replaced file.
+    pub check: Option<String>,
+    /// Where it was done: "FILE:LINE" (a file, for a replaced file).
+    pub by: String,
+    /// What it was done to: the check's "FILE:LINE", or the replaced file.
+    pub of: String,
+    /// A removal's reason; a change's keys; the ids a replaced file took with it.
+    pub reason: Option<String>,
+    /// The modes of the check concerned (empty: every mode).
+    pub modes: Vec<Mode>,
+}
+
+impl Note {
+    /// The note in words, on one line.
+    pub fn text(&self) -> String {
+        let id = self.check.as_deref().unwrap_or_default();
+        let (by, of) = (&self.by, &self.of);
+        let reason = self.reason.as_deref().unwrap_or_default();
+        match self.kind {
+            NoteKind::FileReplaced if reason.is_empty() => format!("{by} replaces {of}"),
+            NoteKind::FileReplaced => {
+                format!("{by} replaces {of}; checks only it defined are gone: {reason}")
+            }
+            NoteKind::Replaced => format!("check {id} from {by} replaces the one from {of}"),
+            NoteKind::Changed => format!("check {id} ({of}): {reason} changed by {by}"),
+            NoteKind::Removed => format!("check {id} ({of}) removed by {by}: {reason}"),
+        }
+    }
+}
+
+/// One spec file of the layers, with what it contributed.
+#[derive(Debug, Clone)]
+pub struct FileEntry {
+    pub layer: String,
+    pub path: PathBuf,
+    /// Checks defined here and in force.
+    pub checks: usize,
+    /// Its `[[change]]` and `[[remove]]` tables.
+    pub changes: usize,
+    pub removes: usize,
+    /// The higher layer's file of the same name that replaces this one whole.
+    pub replaced_by: Option<PathBuf>,
 }
