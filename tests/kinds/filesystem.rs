@@ -235,3 +235,151 @@ fn an_ext4_error_remounts_read_only_and_is_reported() {
     );
     assert!(ev.contains("errors_count: 1"), "{ev}");
 }
+
+// --- real ext4 on loop devices (issue 22, points 3 and 4) -------------------------
+
+/// Detaches, when dropped (a failed assertion too), every loop device backed by the
+/// image: the mount namespace takes the mounts with it, the loop devices are global.
+struct Loops(std::path::PathBuf);
+
+impl Drop for Loops {
+    fn drop(&mut self) {
+        let Ok(out) = Command::new("losetup")
+            .args(["-n", "-O", "NAME", "-j"])
+            .arg(&self.0)
+            .output()
+        else {
+            return;
+        };
+        for dev in String::from_utf8_lossy(&out.stdout).split_whitespace() {
+            let _ = Command::new("losetup").args(["-d", dev]).status();
+        }
+    }
+}
+
+/// A real ext4 (or ext2) on a loop device, in a fresh mount namespace: `mkfs` makes
+/// $IMG, `prepare` runs on it before it is attached ($IMG), the loop device ($LOOP,
+/// `losetup_opts`) is mounted at $D/mnt with `mount_opts`, `$D/data` is a link to it,
+/// then `after` runs and the binary judges the spec's mounts. The check's result, and
+/// the scratch folder (live as long as it is held).
+struct Ext4<'a> {
+    name: &'a str,
+    mkfs: &'a str,
+    prepare: &'a str,
+    losetup_opts: &'a str,
+    mount_opts: &'a str,
+    after: &'a str,
+    /// The spec's `mounts` entry ($D is the scratch folder).
+    mounts: &'a str,
+    /// Extra arguments of the binary.
+    args: &'a str,
+}
+
+impl Default for Ext4<'_> {
+    fn default() -> Self {
+        Ext4 {
+            name: "fs-ext4-box",
+            mkfs: "mkfs.ext4 -q -F",
+            prepare: "",
+            losetup_opts: "",
+            mount_opts: "rw",
+            after: "",
+            mounts: r#"{ path = "$D/data", options = ["rw"] }"#,
+            args: "",
+        }
+    }
+}
+
+impl Ext4<'_> {
+    /// None (after saying why) when not root or when this machine has no loop devices.
+    fn run(&self) -> Option<(common::Scratch, Value, Ran)> {
+        if skip_unless_root(self.name, "loop devices and mount namespaces") {
+            return None;
+        }
+        let dir = scratch(self.name);
+        let img = dir.join("fs.img");
+        let _loops = Loops(img.clone());
+        let mounts = self.mounts.replace("$D", &dir.display().to_string());
+        fs::write(dir.join("spec.toml"), fs_spec(&dir, &mounts, "")).unwrap();
+        let script = format!(
+            "truncate -s 32M $IMG\n{mkfs} $IMG >/dev/null\n{prepare}\n\
+             LOOP=$(losetup -f --show {lo} $IMG)\nmkdir -p $D/mnt\n\
+             if ! mount -o {opts} $LOOP $D/mnt 2>$D/mount.err; then echo SKIP; cat $D/mount.err; exit 0; fi\n\
+             ln -sfn $D/mnt $D/data\n{after}\n\
+             \"$BIN\" boot --format json --spec $D/spec.toml {args} || true",
+            mkfs = self.mkfs,
+            prepare = self.prepare,
+            lo = self.losetup_opts,
+            opts = self.mount_opts,
+            after = self.after,
+            args = self.args,
+        );
+        let ran = Command::new("unshare")
+            .args(["-m", "sh", "-euc"])
+            .arg(format!("mount --make-rprivate /\n{script}"))
+            .env("D", dir.path())
+            .env("IMG", &img)
+            .env("BIN", common::bin())
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("unshare")
+            .into();
+        let ran: Ran = ran;
+        if ran.stdout.starts_with("SKIP") {
+            eprintln!("SKIP {}: no loop mount here: {}", self.name, ran.stdout);
+            return None;
+        }
+        let c = ran.json()["checks"][0].clone();
+        Some((dir, c, ran))
+    }
+}
+
+/// Point 4: the configured /data is a link to the real mount point. The kernel records
+/// an error on that filesystem (its own test hook); shipped as `required = false`, the
+/// old lookup of "/data" in the mount table found nothing and skipped it as "not
+/// configured on this box", hiding the damage.
+#[test]
+fn a_mount_point_reached_through_a_link_is_judged_with_its_errors() {
+    let Some((dir, c, ran)) = (Ext4 {
+        name: "fs-link-error",
+        after: "echo ha-preflight-test > /sys/fs/ext4/$(basename $LOOP)/trigger_fs_error",
+        ..Ext4::default()
+    })
+    .run() else {
+        return;
+    };
+    assert_eq!(c["status"], "fail", "{c:#}\n{}", ran.stderr);
+    let shown = format!("{d}/data -> {d}/mnt", d = dir.display());
+    assert!(
+        summary(&c).starts_with(&format!("{shown} has 1 recorded filesystem error")),
+        "{c:#}"
+    );
+    let ev = evidence(&c);
+    assert!(
+        ev.contains(&format!(
+            "{d}/data: a link, resolved to {d}/mnt",
+            d = dir.display()
+        )),
+        "{ev}"
+    );
+    assert!(ev.contains("errors_count: 1"), "{ev}");
+}
+
+/// Point 4, the other way: the same link to a healthy filesystem, `required = true`.
+/// Looked up by the link's name, it was "not mounted" and kept HA down.
+#[test]
+fn a_required_mount_point_reached_through_a_link_passes_when_healthy() {
+    let Some((dir, c, ran)) = (Ext4 {
+        name: "fs-link-healthy",
+        mounts: r#"{ path = "$D/data", options = ["rw"], required = true }"#,
+        ..Ext4::default()
+    })
+    .run() else {
+        return;
+    };
+    assert_eq!(c["status"], "pass", "{c:#}\n{}", ran.stderr);
+    assert!(
+        summary(&c).starts_with(&format!("{d}/data -> {d}/mnt: mounted", d = dir.display())),
+        "{c:#}"
+    );
+}

@@ -11,6 +11,10 @@
 //!   and shows in `/sys/fs/ext4/DEV/` (count, first and last error: time, function, line);
 //! - no free blocks or inodes (statfs; live only).
 //!
+//! A configured path is looked up where the kernel's path walk ends (every link followed,
+//! as for shm-tmpfs): `/data` that is a link to `/srv/data` is the mount at `/srv/data`,
+//! which mount(8) made from fstab's `/data` line.
+//!
 //! A filesystem that is neither mounted nor in /etc/fstab is not configured on this box (a
 //! standalone node without a data partition): its entry is skipped with that reason. One
 //! that fstab lists but that is not mounted failed to mount, and fails.
@@ -104,9 +108,17 @@ impl Evaluate for Filesystem {
         let mut evidence = Vec::new();
         let mut judged = Vec::new();
         for want in &self.mounts {
-            let shown = want.path.display();
-            let Some(m) = table.at(&want.path) else {
-                match fstab.lists(&want.path) {
+            // Looked up where the kernel's path walk ends, as mount(8) mounted it: a
+            // configured /data that is a link to /srv/data is the mount at /srv/data.
+            let (real, link) = resolved(cx.target, &want.path);
+            evidence.extend(link);
+            let shown = if real == want.path {
+                want.path.display().to_string()
+            } else {
+                format!("{} -> {}", want.path.display(), real.display())
+            };
+            let Some(m) = table.at(&real) else {
+                match fstab.lists(&want.path).or_else(|| fstab.lists(&real)) {
                     Some(line) => {
                         problems.push(format!("{shown} is not mounted"));
                         evidence.push(format!(
@@ -150,7 +162,7 @@ impl Evaluate for Filesystem {
                 }
             }
             if let Ok(live) = cx.target.probe() {
-                match live.space(&want.path) {
+                match live.space(&real) {
                     Ok(s) => {
                         evidence.push(format!(
                             "statfs {shown}: {} of {} bytes free, {} of {} inodes free",
@@ -193,6 +205,27 @@ impl Evaluate for Filesystem {
             judged.join(", ")
         ))
         .with_all(evidence)
+    }
+}
+
+/// `path` with every link followed inside the box's root, and a line of evidence when
+/// that changed it or could not be done. A path that does not exist is looked up as it
+/// is (nothing is mounted there); a captured /proc's paths are not looked up here at all.
+fn resolved(target: &Target, path: &Path) -> (PathBuf, Option<String>) {
+    if !target.has_the_boxs_files() {
+        return (path.to_path_buf(), None);
+    }
+    match target.root.resolve(path, true) {
+        Ok(real) if real == path => (real, None),
+        Ok(real) => {
+            let line = format!("{}: a link, resolved to {}", path.display(), real.display());
+            (real, Some(line))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => (path.to_path_buf(), None),
+        Err(e) => (
+            path.to_path_buf(),
+            Some(format!("{}: cannot resolve: {e}", path.display())),
+        ),
     }
 }
 
