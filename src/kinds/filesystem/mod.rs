@@ -19,6 +19,8 @@
 //! standalone node without a data partition): its entry is skipped with that reason. One
 //! that fstab lists but that is not mounted failed to mount, and fails.
 
+mod ext;
+
 use super::{Context, Evaluate};
 use crate::config::{Params, SpecError, fields};
 use crate::model::{Outcome, clock};
@@ -107,6 +109,8 @@ impl Evaluate for Filesystem {
         let mut problems = Vec::new();
         let mut evidence = Vec::new();
         let mut judged = Vec::new();
+        // One read of the kernel log for all the mounts, on first need.
+        let mut klog: Option<Result<Vec<String>, String>> = None;
         for want in &self.mounts {
             // Looked up where the kernel's path walk ends, as mount(8) mounted it: a
             // configured /data that is a link to /srv/data is the mount at /srv/data.
@@ -147,7 +151,10 @@ impl Evaluate for Filesystem {
             ));
             problems.extend(option_problems(m, &want.options));
             if matches!(m.fs_type.as_str(), "ext2" | "ext3" | "ext4") {
-                match ext4_errors(cx.target, m) {
+                let name = block_name(cx.target, m);
+                let counted = ext4_errors(cx.target, &name);
+                let sysfs_counted = counted.is_ok();
+                match counted {
                     Ok(record) if record.count == 0 => evidence.extend(record.evidence),
                     Ok(record) => {
                         problems.push(format!(
@@ -160,6 +167,9 @@ impl Evaluate for Filesystem {
                     }
                     Err(why) => evidence.push(why),
                 }
+                let found = ext_damage(cx, m, &name, sysfs_counted, &mut klog);
+                problems.extend(found.problems.into_iter().map(|p| format!("{shown}: {p}")));
+                evidence.extend(found.evidence);
             }
             if let Ok(live) = cx.target.probe() {
                 match live.space(&real) {
@@ -284,8 +294,7 @@ impl ErrorRecord {
 
 /// The record (a count of 0 when clean); Err with a line of evidence when it cannot be
 /// found (an old kernel, a captured bundle without it).
-fn ext4_errors(target: &Target, m: &Mount) -> Result<ErrorRecord, String> {
-    let name = block_name(target, m);
+fn ext4_errors(target: &Target, name: &str) -> Result<ErrorRecord, String> {
     let rel = format!("fs/ext4/{name}");
     let dir = target
         .sys_path(&rel)
@@ -344,6 +353,117 @@ fn ext4_errors(target: &Target, m: &Mount) -> Result<ErrorRecord, String> {
         last,
         evidence,
     })
+}
+
+/// Problems and evidence found beyond the error record.
+#[derive(Default)]
+struct Found {
+    problems: Vec<String>,
+    evidence: Vec<String>,
+}
+
+/// At most this many kernel log lines are quoted per filesystem (ext4 rate-limits its
+/// error lines, 10 in 5 s, but a long-running box can hold many).
+const QUOTED_LINES: usize = 6;
+
+/// The superblock's state and journal flags (one read of the block device) and the
+/// kernel log's lines about the device since it was last unmounted (see `ext`). Only on
+/// the running system or its bundle: a capture holds neither.
+fn ext_damage(
+    cx: &Context,
+    m: &Mount,
+    name: &str,
+    sysfs_counted: bool,
+    klog: &mut Option<Result<Vec<String>, String>>,
+) -> Found {
+    use crate::model::text::visible;
+    let mut found = Found::default();
+    let live = match cx.target.probe() {
+        Ok(live) => live,
+        Err(why) => {
+            found
+                .evidence
+                .push(format!("superblock and kernel log not read: {why}"));
+            return found;
+        }
+    };
+    // The device by the kernel's own name first (devtmpfs makes /dev/NAME), then by
+    // the mount's source; either must be the mount's device number to be read.
+    let mut paths = vec![PathBuf::from(format!("/dev/{}", name.replace('!', "/")))];
+    if m.source.starts_with("/dev/") && Path::new(&m.source) != paths[0] {
+        paths.push(PathBuf::from(&m.source));
+    }
+    let device = format!("{} ({})", m.source, m.majmin);
+    let how = ext::Mounted {
+        read_only: m
+            .super_options
+            .iter()
+            .any(|o| o == "ro" || o == "emergency_ro"),
+        emergency: m.super_options.iter().any(|o| o == "emergency_ro"),
+    };
+    let mut read = None;
+    match live.superblock(&m.majmin, &paths) {
+        Ok(bytes) => match ext::Superblock::parse(&bytes) {
+            Ok(sb) => {
+                found
+                    .evidence
+                    .push(format!("{device} superblock: {}", sb.describe()));
+                let (problems, note) = ext::judge_superblock(&sb, how);
+                found.problems.extend(problems);
+                found.evidence.extend(note);
+                if !sysfs_counted && sb.error_count > 0 {
+                    found.problems.push(format!(
+                        "{} recorded filesystem error{} (superblock's error count)",
+                        sb.error_count,
+                        if sb.error_count == 1 { "" } else { "s" }
+                    ));
+                }
+                read = Some(sb);
+            }
+            Err(e) => found
+                .evidence
+                .push(format!("{device} superblock not judged: {e}")),
+        },
+        Err(e) => found
+            .evidence
+            .push(format!("{device} superblock not read: {e}")),
+    }
+    match klog.get_or_insert_with(|| live.kernel_log(ext::KLOG_NEEDLES)) {
+        Ok(lines) => {
+            let log = ext::judge_kernel_log(lines, name, read.as_ref(), how);
+            if let Some(first) = log.damage.first() {
+                found
+                    .problems
+                    .push(format!("the kernel logged: {}", visible(first, false)));
+            }
+            let said = |prefix: &str, l: &String| format!("{prefix}{}", visible(l, false));
+            let all: Vec<String> = (log.damage.iter().skip(1).map(|l| said("kernel log: ", l)))
+                .chain(log.quoted.iter().map(|l| said("kernel log: ", l)))
+                .chain(log.earlier.iter().map(|l| {
+                    said(
+                        "kernel log, an earlier mount's (the superblock no longer shows it): ",
+                        l,
+                    )
+                }))
+                .collect();
+            found
+                .evidence
+                .extend(all.iter().take(QUOTED_LINES).cloned());
+            if all.len() > QUOTED_LINES {
+                found.evidence.push(format!(
+                    "kernel log: {} more lines about {name}",
+                    all.len() - QUOTED_LINES
+                ));
+            }
+            if log.damage.is_empty() && all.is_empty() {
+                found.evidence.push(format!(
+                    "kernel log: no damage reported for {name} since it was last unmounted"
+                ));
+            }
+        }
+        Err(e) => found.evidence.push(format!("kernel log not read: {e}")),
+    }
+    found
 }
 
 /// The kernel's name for a mount's block device (`vda1`, `dm-0`, `loop0`): the target of
