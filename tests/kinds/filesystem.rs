@@ -615,3 +615,28 @@ fn a_kernel_error_line_is_quoted_and_an_earlier_mounts_lines_are_not() {
     };
     assert_eq!(c["status"], "pass", "{c:#}\n{}", ran.stderr);
 }
+
+/// The new facts travel in a bundle: `collect` on a box whose ext4 is mounted unchecked
+/// (superblock "not clean", the kernel's warning), replayed with `--bundle` after the
+/// loop device is gone, gives the box's verdict, its summary and its quoted line.
+#[test]
+fn a_bundle_of_a_damaged_filesystem_replays_its_verdict() {
+    let Some((dir, live, ran)) = (Ext4 {
+        name: "fs-bundle",
+        prepare: "debugfs -w -R 'ssv state 0' $IMG 2>/dev/null",
+        after: "\"$BIN\" collect --spec $D/spec.toml --output $D/box.tar >/dev/null 2>&1 || true",
+        ..Ext4::default()
+    })
+    .run() else {
+        return;
+    };
+    assert_eq!(live["status"], "fail", "{live:#}\n{}", ran.stderr);
+    let tar = dir.join("box.tar").display().to_string();
+    let replay = common::run(&["--bundle", &tar, "--format", "json"]).json();
+    let c = common::check(&replay, "fs-errors");
+    assert_eq!(c["status"], "fail", "{c:#}");
+    assert_eq!(summary(c), summary(&live), "{c:#}");
+    let dev = loop_name(&live);
+    let quoted = format!("EXT4-fs ({dev}): warning: mounting unchecked fs");
+    assert!(evidence(c).contains(&quoted), "{c:#}");
+}

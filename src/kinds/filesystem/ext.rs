@@ -26,7 +26,7 @@
 //! (device DEV): ...` and `EXT4-fs warning (device DEV): ...` (EXT2-fs, EXT3-fs for the
 //! old drivers), DEV being the kernel's name of the block device (`loop3`, `vda1`,
 //! `dm-0`, a `/` in it written `!`). Only lines since the device was last unmounted
-//! ("unmounting filesystem", which Linux prints since 6.1) count: an earlier mount of
+//! ("unmounting filesystem", as this machine's Linux 6.18 prints it) count: an earlier mount of
 //! the same device may have been repaired since. Lines of a mount attempt that failed
 //! just before this mount do count (nothing the kernel logs tells fsck ran in between).
 //! Old kernels' lines that name no device ("EXT3-fs: recovery required on readonly file
