@@ -19,7 +19,7 @@
 //! standalone node without a data partition): its entry is skipped with that reason. One
 //! that fstab lists but that is not mounted failed to mount, and fails.
 
-mod ext;
+pub mod ext;
 
 use super::{Context, Evaluate};
 use crate::config::{Params, SpecError, fields};
