@@ -43,6 +43,16 @@ seeds() {
   seed drbd_events2 "$fx"/drbd/drbd-events2/*
   seed mountinfo "$fx"/mount/mountinfo/* "$fx"/captured/*/proc/self/mountinfo /proc/self/mountinfo
   seed accounts /etc/passwd /etc/group
+  # A real ext4 superblock (mkfs.ext4 of a scratch image) followed by real ext4 lines
+  # of this machine's kernel log, where they can be read.
+  local sbdir
+  sbdir=$(mktemp -d)
+  if truncate -s 8M "$sbdir/img" && mkfs.ext4 -q -F "$sbdir/img" >/dev/null 2>&1; then
+    dd if="$sbdir/img" bs=1024 skip=1 count=1 of="$sbdir/sb" 2>/dev/null
+    { cat "$sbdir/sb"; (dmesg 2>/dev/null | grep -E 'EXT[234]-fs' | head -200) || true; } > "$sbdir/sb-log"
+    seed ext_superblock "$sbdir/sb" "$sbdir/sb-log"
+  fi
+  rm -rf "$sbdir"
   seed dpkg /var/lib/dpkg/diversions
   # The appliance tree the image tests use holds real passwd, group, dpkg status and
   # diversions files (make_tree.py writes them as Debian does).

@@ -11,12 +11,14 @@
 //! another code path: every door then answers from the bundle's tape (`tape`).
 
 pub mod accounts;
+pub mod block;
 pub mod bundle;
 pub mod command;
 pub mod dpkg;
 pub mod envfile;
 pub mod facts;
 pub mod http;
+pub mod klog;
 pub mod links;
 pub mod mounts;
 pub mod notify;
@@ -518,6 +520,68 @@ impl Live<'_> {
         )
     }
 
+    /// The ext2/3/4 superblock of the mounted device `majmin` (see `block`): from the
+    /// first of `paths` that is that block device. Recorded as hex, and held to exactly
+    /// the live read's length when played.
+    pub fn superblock(self, majmin: &str, paths: &[PathBuf]) -> Result<Vec<u8>, String> {
+        self.target.taped(
+            || format!("superblock {majmin}"),
+            || {
+                let (major, minor) = block::parse_majmin(majmin)
+                    .ok_or_else(|| format!("{majmin:?} is not a device number"))?;
+                let mut why = Vec::new();
+                for path in paths {
+                    match block::read_superblock(path, major, minor) {
+                        Ok(bytes) => return Ok(bytes),
+                        Err(e) => why.push(e.to_string()),
+                    }
+                }
+                Err(why.join("; "))
+            },
+            |r| match r {
+                Ok(bytes) => json!({ "hex": hex(bytes) }),
+                Err(e) => json!({ "failed": e }),
+            },
+            |v| {
+                if let Some(e) = v.get("failed").and_then(Value::as_str) {
+                    return Some(Err(e.to_string()));
+                }
+                let bytes = unhex(v.get("hex")?.as_str()?)?;
+                (bytes.len() == block::SUPERBLOCK_LEN).then_some(Ok(bytes))
+            },
+            || Err(BUNDLE_MISS.to_string()),
+        )
+    }
+
+    /// The kernel log's lines that hold one of `needles` (see `klog`).
+    pub fn kernel_log(self, needles: &[&str]) -> Result<Vec<String>, String> {
+        self.target.taped(
+            || format!("klog {}", needles.join("|")),
+            || klog::lines_with(needles).map_err(|e| format!("syslog(2) READ_ALL: {e}")),
+            |r| match r {
+                Ok(lines) => json!({ "lines": lines }),
+                Err(e) => json!({ "failed": e }),
+            },
+            |v| {
+                if let Some(e) = v.get("failed").and_then(Value::as_str) {
+                    return Some(Err(e.to_string()));
+                }
+                let lines = v.get("lines")?.as_array()?;
+                // Held to the live limit: a bundle's log is no larger than a read's.
+                let size: usize = lines.iter().map(|l| l.as_str().map_or(0, str::len)).sum();
+                if size > klog::MAX_KLOG_BYTES {
+                    return None;
+                }
+                lines
+                    .iter()
+                    .map(|l| l.as_str().map(str::to_string))
+                    .collect::<Option<Vec<_>>>()
+                    .map(Ok)
+            },
+            || Err(BUNDLE_MISS.to_string()),
+        )
+    }
+
     /// access(2): whether this process may use `path` as `how` asks (build hosts only).
     pub fn access(self, path: &Path, how: nix::unistd::AccessFlags) -> bool {
         nix::unistd::access(path, how).is_ok()
@@ -579,4 +643,24 @@ pub struct Space {
     pub total_bytes: u64,
     pub free_inodes: u64,
     pub total_inodes: u64,
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            use std::fmt::Write;
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 2 != 0 {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
 }

@@ -11,9 +11,15 @@
 //!   and shows in `/sys/fs/ext4/DEV/` (count, first and last error: time, function, line);
 //! - no free blocks or inodes (statfs; live only).
 //!
+//! A configured path is looked up where the kernel's path walk ends (every link followed,
+//! as for shm-tmpfs): `/data` that is a link to `/srv/data` is the mount at `/srv/data`,
+//! which mount(8) made from fstab's `/data` line.
+//!
 //! A filesystem that is neither mounted nor in /etc/fstab is not configured on this box (a
 //! standalone node without a data partition): its entry is skipped with that reason. One
 //! that fstab lists but that is not mounted failed to mount, and fails.
+
+pub mod ext;
 
 use super::{Context, Evaluate};
 use crate::config::{Params, SpecError, fields};
@@ -103,10 +109,20 @@ impl Evaluate for Filesystem {
         let mut problems = Vec::new();
         let mut evidence = Vec::new();
         let mut judged = Vec::new();
+        // One read of the kernel log for all the mounts, on first need.
+        let mut klog: Option<Result<Vec<String>, String>> = None;
         for want in &self.mounts {
-            let shown = want.path.display();
-            let Some(m) = table.at(&want.path) else {
-                match fstab.lists(&want.path) {
+            // Looked up where the kernel's path walk ends, as mount(8) mounted it: a
+            // configured /data that is a link to /srv/data is the mount at /srv/data.
+            let (real, link) = resolved(cx.target, &want.path);
+            evidence.extend(link);
+            let shown = if real == want.path {
+                want.path.display().to_string()
+            } else {
+                format!("{} -> {}", want.path.display(), real.display())
+            };
+            let Some(m) = table.at(&real) else {
+                match fstab.lists(&want.path).or_else(|| fstab.lists(&real)) {
                     Some(line) => {
                         problems.push(format!("{shown} is not mounted"));
                         evidence.push(format!(
@@ -135,7 +151,10 @@ impl Evaluate for Filesystem {
             ));
             problems.extend(option_problems(m, &want.options));
             if matches!(m.fs_type.as_str(), "ext2" | "ext3" | "ext4") {
-                match ext4_errors(cx.target, m) {
+                let name = block_name(cx.target, m);
+                let counted = ext4_errors(cx.target, &name);
+                let sysfs_counted = counted.is_ok();
+                match counted {
                     Ok(record) if record.count == 0 => evidence.extend(record.evidence),
                     Ok(record) => {
                         problems.push(format!(
@@ -148,9 +167,12 @@ impl Evaluate for Filesystem {
                     }
                     Err(why) => evidence.push(why),
                 }
+                let found = ext_damage(cx, m, &name, sysfs_counted, &mut klog);
+                problems.extend(found.problems.into_iter().map(|p| format!("{shown}: {p}")));
+                evidence.extend(found.evidence);
             }
             if let Ok(live) = cx.target.probe() {
-                match live.space(&want.path) {
+                match live.space(&real) {
                     Ok(s) => {
                         evidence.push(format!(
                             "statfs {shown}: {} of {} bytes free, {} of {} inodes free",
@@ -193,6 +215,27 @@ impl Evaluate for Filesystem {
             judged.join(", ")
         ))
         .with_all(evidence)
+    }
+}
+
+/// `path` with every link followed inside the box's root, and a line of evidence when
+/// that changed it or could not be done. A path that does not exist is looked up as it
+/// is (nothing is mounted there); a captured /proc's paths are not looked up here at all.
+fn resolved(target: &Target, path: &Path) -> (PathBuf, Option<String>) {
+    if !target.has_the_boxs_files() {
+        return (path.to_path_buf(), None);
+    }
+    match target.root.resolve(path, true) {
+        Ok(real) if real == path => (real, None),
+        Ok(real) => {
+            let line = format!("{}: a link, resolved to {}", path.display(), real.display());
+            (real, Some(line))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => (path.to_path_buf(), None),
+        Err(e) => (
+            path.to_path_buf(),
+            Some(format!("{}: cannot resolve: {e}", path.display())),
+        ),
     }
 }
 
@@ -251,8 +294,7 @@ impl ErrorRecord {
 
 /// The record (a count of 0 when clean); Err with a line of evidence when it cannot be
 /// found (an old kernel, a captured bundle without it).
-fn ext4_errors(target: &Target, m: &Mount) -> Result<ErrorRecord, String> {
-    let name = block_name(target, m);
+fn ext4_errors(target: &Target, name: &str) -> Result<ErrorRecord, String> {
     let rel = format!("fs/ext4/{name}");
     let dir = target
         .sys_path(&rel)
@@ -311,6 +353,117 @@ fn ext4_errors(target: &Target, m: &Mount) -> Result<ErrorRecord, String> {
         last,
         evidence,
     })
+}
+
+/// Problems and evidence found beyond the error record.
+#[derive(Default)]
+struct Found {
+    problems: Vec<String>,
+    evidence: Vec<String>,
+}
+
+/// At most this many kernel log lines are quoted per filesystem (ext4 rate-limits its
+/// error lines, 10 in 5 s, but a long-running box can hold many).
+const QUOTED_LINES: usize = 6;
+
+/// The superblock's state and journal flags (one read of the block device) and the
+/// kernel log's lines about the device since it was last unmounted (see `ext`). Only on
+/// the running system or its bundle: a capture holds neither.
+fn ext_damage(
+    cx: &Context,
+    m: &Mount,
+    name: &str,
+    sysfs_counted: bool,
+    klog: &mut Option<Result<Vec<String>, String>>,
+) -> Found {
+    use crate::model::text::visible;
+    let mut found = Found::default();
+    let live = match cx.target.probe() {
+        Ok(live) => live,
+        Err(why) => {
+            found
+                .evidence
+                .push(format!("superblock and kernel log not read: {why}"));
+            return found;
+        }
+    };
+    // The device by the kernel's own name first (devtmpfs makes /dev/NAME), then by
+    // the mount's source; either must be the mount's device number to be read.
+    let mut paths = vec![PathBuf::from(format!("/dev/{}", name.replace('!', "/")))];
+    if m.source.starts_with("/dev/") && Path::new(&m.source) != paths[0] {
+        paths.push(PathBuf::from(&m.source));
+    }
+    let device = format!("{} ({})", m.source, m.majmin);
+    let how = ext::Mounted {
+        read_only: m
+            .super_options
+            .iter()
+            .any(|o| o == "ro" || o == "emergency_ro"),
+        emergency: m.super_options.iter().any(|o| o == "emergency_ro"),
+    };
+    let mut read = None;
+    match live.superblock(&m.majmin, &paths) {
+        Ok(bytes) => match ext::Superblock::parse(&bytes) {
+            Ok(sb) => {
+                found
+                    .evidence
+                    .push(format!("{device} superblock: {}", sb.describe()));
+                let (problems, note) = ext::judge_superblock(&sb, how);
+                found.problems.extend(problems);
+                found.evidence.extend(note);
+                if !sysfs_counted && sb.error_count > 0 {
+                    found.problems.push(format!(
+                        "{} recorded filesystem error{} (superblock's error count)",
+                        sb.error_count,
+                        if sb.error_count == 1 { "" } else { "s" }
+                    ));
+                }
+                read = Some(sb);
+            }
+            Err(e) => found
+                .evidence
+                .push(format!("{device} superblock not judged: {e}")),
+        },
+        Err(e) => found
+            .evidence
+            .push(format!("{device} superblock not read: {e}")),
+    }
+    match klog.get_or_insert_with(|| live.kernel_log(ext::KLOG_NEEDLES)) {
+        Ok(lines) => {
+            let log = ext::judge_kernel_log(lines, name, read.as_ref(), how);
+            if let Some(first) = log.damage.first() {
+                found
+                    .problems
+                    .push(format!("the kernel logged: {}", visible(first, false)));
+            }
+            let said = |prefix: &str, l: &String| format!("{prefix}{}", visible(l, false));
+            let all: Vec<String> = (log.damage.iter().skip(1).map(|l| said("kernel log: ", l)))
+                .chain(log.quoted.iter().map(|l| said("kernel log: ", l)))
+                .chain(log.earlier.iter().map(|l| {
+                    said(
+                        "kernel log, an earlier mount's (the superblock no longer shows it): ",
+                        l,
+                    )
+                }))
+                .collect();
+            found
+                .evidence
+                .extend(all.iter().take(QUOTED_LINES).cloned());
+            if all.len() > QUOTED_LINES {
+                found.evidence.push(format!(
+                    "kernel log: {} more lines about {name}",
+                    all.len() - QUOTED_LINES
+                ));
+            }
+            if log.damage.is_empty() && all.is_empty() {
+                found.evidence.push(format!(
+                    "kernel log: no damage reported for {name} since it was last unmounted"
+                ));
+            }
+        }
+        Err(e) => found.evidence.push(format!("kernel log not read: {e}")),
+    }
+    found
 }
 
 /// The kernel's name for a mount's block device (`vda1`, `dm-0`, `loop0`): the target of
