@@ -4,6 +4,10 @@
 #
 #   bash packaging/build-deb.sh [OUTPUT_DIR]      (default: target/debian)
 #
+# DEB_VERSION=V sets the package's version (with revision) instead of Cargo.toml's, as
+# cargo deb --deb-version does: image-tests/boot/run.sh builds a newer package that way
+# to upgrade to.
+#
 # The binary is static: musl when its Rust target is installed, else glibc linked with
 # crt-static (Rust's targets cannot be fetched from this network; glibc's static libc
 # comes with the toolchain's gcc). cargo-deb is installed from crates.io if missing.
@@ -26,5 +30,7 @@ fi
 
 mkdir -p "$out"
 # cargo-deb maps the assets' target/release/ paths to target/$target/release/.
-deb=$(cargo deb --quiet --target "$target" --output "$out" | tail -n1)
+version=()
+[ -z "${DEB_VERSION:-}" ] || version=(--deb-version "$DEB_VERSION")
+deb=$(cargo deb --quiet --target "$target" "${version[@]}" --output "$out" | tail -n1)
 echo "$deb"

@@ -114,6 +114,25 @@ fn the_deb_holds_what_a_firmware_team_installs() {
         postrm.contains("deb-systemd-helper purge ha-preflight.service"),
         "{postrm}"
     );
+    // No maintainer script stops, starts or restarts the gate (issue 22): the HA unit
+    // Requires= it, so systemd stops or restarts the HA unit with it. The only systemctl
+    // call allowed is daemon-reload, which keeps every unit's state. image-tests/boot
+    // (variant lifecycle) shows it on a running HA unit.
+    for name in ["preinst", "postinst", "prerm", "postrm"] {
+        let Ok(text) = fs::read_to_string(control.join(name)) else {
+            continue;
+        };
+        for line in text.lines().map(str::trim) {
+            if line.starts_with('#') {
+                continue;
+            }
+            assert!(
+                !line.contains("deb-systemd-invoke")
+                    && (!line.contains("systemctl") || line.contains("daemon-reload")),
+                "{name} acts on a unit: {line:?}\n{text}"
+            );
+        }
+    }
 
     // The file list.
     let list = dpkg_deb(&["-c"], &deb);
@@ -209,6 +228,12 @@ fn the_deb_holds_what_a_firmware_team_installs() {
     assert!(
         !unit.contains("ha.service") && !unit.contains("RequiredBy="),
         "{unit}"
+    );
+    // A manual stop or restart of the gate would reach the HA unit (issue 22): refused.
+    assert!(
+        unit.lines().any(|l| l.trim() == "RefuseManualStop=yes")
+            && !unit.contains("RefuseManualStart=yes"),
+        "the gate must refuse a manual stop/restart and allow a manual start:\n{unit}"
     );
 
     lintian_is_clean(&deb, &dir);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The systemd unit in a real boot: a debootstrapped Debian bookworm root with the
-# project's .deb installed by dpkg, booted under qemu (TCG) three times, the serial
+# project's .deb installed by dpkg, booted under qemu (TCG) four times, the serial
 # console read for what ha-preflight.service, the HA unit and systemd said.
 #
 #   healthy          standalone node: the gate passes at once and the HA unit starts
@@ -8,6 +8,11 @@
 #                    down: the gate fails naming netrun-layout, the HA unit never starts
 #   drbd-not-loaded  a DRBD resource configured, no DRBD module: the gate fails on
 #                    drbd-consistent, the HA unit never starts
+#   lifecycle        as drbd-not-loaded, then in the booted box: the admin's recovery
+#                    (fix, `systemctl start` the gate, then the HA unit, a long-running
+#                    stand-in), then an upgrade to a newer .deb, `systemctl restart`,
+#                    `try-restart` and `stop` of the gate, `dpkg -r`, `dpkg --purge`:
+#                    none may change the HA unit's MainPID or ActiveEnterTimestamp
 #
 # Every boot ends by itself (a test-only unit powers off) or is killed by `timeout`.
 # See image-tests/boot/README.md.
@@ -19,7 +24,8 @@
 #                             ${TMPDIR:-/var/tmp}/ha-preflight-boot.XXXXXX)
 #   HA_PREFLIGHT_BOOT_CACHE   where the tarball of the debootstrapped root is kept
 #                             (default: ${XDG_CACHE_HOME:-~/.cache}/ha-preflight/boot)
-#   VARIANTS                  which boots, in order (default: "healthy incident drbd-not-loaded")
+#   VARIANTS                  which boots, in order (default: "healthy incident
+#                             drbd-not-loaded lifecycle")
 #   BOOT_TIMEOUT              seconds one qemu boot may take before it is killed (300)
 #   QUIET=0                   no `quiet` on the kernel command line (kernel messages
 #                             and every systemd status line on the console; slower)
@@ -42,7 +48,7 @@ VARIANT=minbase
 # the ifupdown state the netrun checks look at; python3: the stand-in xcbdaemon.
 INCLUDE=systemd-sysv,udev,linux-image-amd64,ifupdown,iproute2,python3
 CACHE_DIR=${HA_PREFLIGHT_BOOT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ha-preflight/boot}
-VARIANTS=${VARIANTS:-healthy incident drbd-not-loaded}
+VARIANTS=${VARIANTS:-healthy incident drbd-not-loaded lifecycle}
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-300}
 APPLIANCE=appliance
 
@@ -130,6 +136,16 @@ prepare_root() {  # ROOT
     [ -f "$deb" ] || die "packaging/build-deb.sh printed no .deb path (got: $deb)"
     timed "build the .deb (packaging/build-deb.sh)" "$t"
     note "package: $deb"
+    if [[ " $VARIANTS " == *" lifecycle "* ]]; then
+        # The lifecycle boot upgrades to this one: the same files, a higher version.
+        t=$EPOCHREALTIME
+        NEWER_DEB=$(cd "$REPO" && DEB_VERSION="$(dpkg-deb -f "$deb" Version)+boottest1" \
+            bash packaging/build-deb.sh "$WORK/deb-newer" | tail -n1) \
+            || die "packaging/build-deb.sh (DEB_VERSION) failed"
+        [ -f "$NEWER_DEB" ] || die "no newer .deb (got: $NEWER_DEB)"
+        timed "build the newer .deb (DEB_VERSION=...+boottest1)" "$t"
+        note "newer package: $NEWER_DEB"
+    fi
     t=$EPOCHREALTIME
     cp "$deb" "$root/tmp/ha-preflight.deb"
     chroot "$root" dpkg -i /tmp/ha-preflight.deb > "$WORK/dpkg-i.out" 2>&1 \
@@ -158,6 +174,10 @@ prepare_root() {  # ROOT
     install -m 644 "$HERE/units/appliance-ha.service" "$HERE/units/xcbdaemon.service" \
         "$HERE/units/boottest-done.service" "$HERE/units/boottest-lo-down.service" "$units/"
     install -D -m 755 "$REPO/tests/xcbdaemon.py" "$root/usr/local/lib/xcbdaemon.py"
+    # More time for the stand-in to bind its port on a loaded host (the incident
+    # variant takes this away again: there it is meant to fail fast).
+    install -D -m 644 "$HERE/units/xcbdaemon-timeout.conf" \
+        "$units/xcbdaemon.service.d/20-boottest-timeout.conf"
     install -m 755 "$HERE/units/boottest-report.sh" "$root/usr/local/lib/boottest-report.sh"
     # The documented route: the firmware installs the packaged drop-in for its HA unit.
     install -D -m 644 \
@@ -197,12 +217,15 @@ apply_incident() {
     if [ "${INCIDENT_LO_DOWN:-1}" != 0 ]; then
         ln -s ../boottest-lo-down.service "$root/etc/systemd/system/multi-user.target.wants/boottest-lo-down.service"
     fi
+    # With lo down the stand-in's readiness probe can only time out: its own 8 s.
+    mv "$root/etc/systemd/system/xcbdaemon.service.d/20-boottest-timeout.conf" "$WORK/xcbdaemon-timeout.conf"
 }
 revert_incident() {
     local root=$1
     rm -rf "$root/etc/network/run"
     printf '%s' "$INTERFACES_LO" > "$root/etc/network/interfaces"
     rm -f "$root/etc/systemd/system/multi-user.target.wants/boottest-lo-down.service"
+    mv "$WORK/xcbdaemon-timeout.conf" "$root/etc/systemd/system/xcbdaemon.service.d/20-boottest-timeout.conf"
 }
 
 apply_drbd-not-loaded() {
@@ -228,6 +251,26 @@ EOF
 }
 revert_drbd-not-loaded() {
     rm -rf "$1/etc/drbd.d" "$1/etc/drbd.conf"
+}
+
+# The HA unit running, the gate wired to it: what an upgrade, a restart or stop of the
+# gate and a removal do to it (units/boottest-lifecycle.sh, run by the finisher). The
+# boot's gate fails as in drbd-not-loaded, so the same boot also shows the admin's
+# recovery: the box fixed, the gate and then the HA unit started by hand. The HA
+# stand-in is made a long-running daemon (a real MainPID) by a test-only drop-in.
+apply_lifecycle() {
+    local root=$1
+    apply_drbd-not-loaded "$root"
+    install -D -m 644 "$HERE/units/appliance-ha-lifecycle.conf" \
+        "$root/etc/systemd/system/appliance-ha.service.d/20-boottest-lifecycle.conf"
+    install -m 755 "$HERE/units/boottest-lifecycle.sh" "$root/usr/local/lib/boottest-lifecycle.sh"
+    install -m 644 "$NEWER_DEB" "$root/root/ha-preflight-newer.deb"
+}
+revert_lifecycle() {
+    local root=$1
+    revert_drbd-not-loaded "$root"
+    rm -rf "$root/etc/systemd/system/appliance-ha.service.d"
+    rm -f "$root/usr/local/lib/boottest-lifecycle.sh" "$root/root/ha-preflight-newer.deb"
 }
 
 # ---------------------------------------------------------------------------------------
@@ -376,6 +419,44 @@ check_drbd-not-loaded() {
     expect "$v" absent 'waiting for' "no waiting: not loaded is not a resync to wait for"
 }
 
+check_lifecycle() {
+    local v=lifecycle s
+    check_common "$v"
+    expect "$v" present 'BOOTTEST lifecycle END' "the lifecycle script ran to its end"
+    # The boot: the gate failed (DRBD configured, no module), the HA unit did not start.
+    expect "$v" present 'BOOTTEST is-active: ha-preflight.service=failed appliance-ha.service=inactive' "the boot's gate failed, the HA unit did not start"
+    # Recovery, as the man page and systemd/README.md tell the admin.
+    expect "$v" present 'BOOTTEST lifecycle recover-unfixed-ha: .* -> exit=[1-9]' "box not fixed: systemctl start appliance-ha fails"
+    expect "$v" present 'BOOTTEST lifecycle recover-unfixed-ha: gate=\[loaded/failed/failed .*ha=\[MainPID=0 .* inactive/dead\]' "... it pulled the gate in, which failed again; the HA unit stays down"
+    expect "$v" present 'BOOTTEST lifecycle recover-console: .*ha-preflight boot -q -> exit=0' "box fixed: ha-preflight boot on the console passes"
+    expect "$v" present 'BOOTTEST lifecycle recover-console: gate=\[loaded/failed/failed .*ha=\[MainPID=0 .* inactive/dead\]' "... and changes nothing in systemd (gate still failed, HA unit down)"
+    expect "$v" present 'BOOTTEST lifecycle recover-start-gate: .* -> exit=0' "systemctl start ha-preflight.service (a start of the failed gate) is allowed and passes"
+    expect "$v" present 'BOOTTEST lifecycle recover-start-gate: gate=\[loaded/active/exited .*result=success\] ha=\[MainPID=0 .* inactive/dead\]' "... the gate active, the HA unit not started by it"
+    expect "$v" present 'BOOTTEST lifecycle recover-start-ha: gate=\[loaded/active/exited .*ha=\[MainPID=[1-9][0-9]* .* active/running\]' "systemctl start appliance-ha.service: the HA unit runs (a real MainPID)"
+    # The HA unit running: none of these may touch it.
+    expect "$v" present 'BOOTTEST lifecycle upgraded: ha-preflight [^ ]*\+boottest1 install ok installed' "dpkg -i upgraded the package to the newer version"
+    for s in upgrade restart try-restart stop console remove purge; do
+        expect "$v" present "BOOTTEST lifecycle $s: ha=unchanged " "$s: the HA unit's MainPID and ActiveEnterTimestamp are unchanged, and it is active"
+        expect "$v" absent "BOOTTEST lifecycle $s: ha=CHANGED" "$s: the HA unit was not stopped or restarted"
+    done
+    expect "$v" present 'BOOTTEST lifecycle upgrade: .* -> exit=0' "dpkg -i of the newer .deb succeeds"
+    expect "$v" present 'BOOTTEST lifecycle upgrade: ha=unchanged .*gate=\[loaded/active/exited ' "... the gate stays active (not stopped, not re-run)"
+    expect "$v" present 'BOOTTEST lifecycle restart: .* -> exit=[1-9]' "systemctl restart ha-preflight.service is refused"
+    expect "$v" present 'BOOTTEST lifecycle restart output: .*Operation refused, unit ha-preflight.service may be requested by dependency only' "... with systemd's reason (RefuseManualStop=yes)"
+    expect "$v" present 'BOOTTEST lifecycle try-restart: .* -> exit=[1-9]' "systemctl try-restart ha-preflight.service is refused"
+    expect "$v" present 'BOOTTEST lifecycle stop: .* -> exit=[1-9]' "systemctl stop ha-preflight.service is refused"
+    expect "$v" present 'BOOTTEST lifecycle stop: ha=unchanged .*gate=\[loaded/active/exited ' "... the gate stays active"
+    expect "$v" present 'BOOTTEST lifecycle console: .* -> exit=0' "ha-preflight boot on the console re-runs the checks (pass)"
+    expect "$v" present 'BOOTTEST lifecycle remove: .* -> exit=0' "dpkg -r ha-preflight succeeds"
+    expect "$v" present 'BOOTTEST lifecycle remove: ha=unchanged .*gate=\[not-found/active/exited ' "... the gate's unit file is gone; it stays active (not-found)"
+    expect "$v" present 'BOOTTEST lifecycle purge: .* -> exit=0' "dpkg --purge ha-preflight succeeds"
+    # What is left: the drop-in Requires= a unit that is gone.
+    expect "$v" present 'BOOTTEST lifecycle after-stop-removed-gate: gate=\[not-found/inactive/dead .*ha=\[MainPID=0 .* inactive/dead\]' "a removed gate no longer refuses a stop, and its stop stops the HA unit (the docs warn)"
+    expect "$v" present 'BOOTTEST lifecycle after-restart-ha: .* -> exit=[1-9]' "package gone, drop-in still there: the HA unit's next start fails"
+    expect "$v" present 'BOOTTEST lifecycle after-dropin-removed: .* -> exit=0' "with the drop-in removed, the HA unit starts"
+    expect "$v" present 'BOOTTEST lifecycle after-dropin-removed: ha=\[MainPID=[1-9][0-9]* .* active/running\]' "... and runs"
+}
+
 # ---------------------------------------------------------------------------------------
 
 cleanup() {
@@ -386,7 +467,7 @@ cleanup() {
     fi
     if [ -n "$KEEP_IMAGES" ]; then echo "kept the tree and images in $WORK"; return; fi
     # Only the big parts: the console logs stay for reading.
-    rm -rf --one-file-system "$WORK/root" "$WORK/deb"
+    rm -rf --one-file-system "$WORK/root" "$WORK/deb" "$WORK/deb-newer"
     rm -f "$WORK"/*/root.img
 }
 
@@ -396,7 +477,7 @@ main() {
     [ "$KEEP_IMAGES" != 0 ] || KEEP_IMAGES=
     local v
     for v in $VARIANTS; do
-        declare -F "check_$v" >/dev/null || die "unknown variant $v (healthy, incident, drbd-not-loaded)"
+        declare -F "check_$v" >/dev/null || die "unknown variant $v (healthy, incident, drbd-not-loaded, lifecycle)"
     done
 
     t=$EPOCHREALTIME
@@ -407,7 +488,7 @@ main() {
         WORK=$HA_PREFLIGHT_BOOT_WORK
         mkdir -p "$WORK"
         WORK=$(cd "$WORK" && pwd)
-        rm -rf --one-file-system "$WORK/root" "$WORK/deb"
+        rm -rf --one-file-system "$WORK/root" "$WORK/deb" "$WORK/deb-newer"
     else
         WORK=$(mktemp -d "${TMPDIR:-/var/tmp}/ha-preflight-boot.XXXXXX")
     fi

@@ -28,4 +28,8 @@ echo "BOOTTEST lo: $(ip -brief address show dev lo | tr -s ' ')"
 # count), so ask once more, after the boot, for every check's status by id.
 echo "BOOTTEST checks again: $(/usr/sbin/ha-preflight boot --format json 2>/dev/null | python3 -c 'import json, sys; print(" ".join(c["id"] + "=" + c["status"] for c in json.load(sys.stdin)["checks"]))' 2>&1 | tail -n1)"
 echo "BOOTTEST failed units: $(systemctl list-units --failed --plain --no-legend --no-pager | awk '{print $1}' | tr '\n' ' ')"
+# The lifecycle variant's steps (run.sh installs the script only for it).
+if [ -f /usr/local/lib/boottest-lifecycle.sh ]; then
+    /bin/bash /usr/local/lib/boottest-lifecycle.sh
+fi
 echo "BOOTTEST DONE"
