@@ -720,8 +720,8 @@ fn unless_key(text: String, path: &Path) -> Result<String, ReadError> {
 }
 
 /// `path` with `.`, `..` and `//` resolved as names (`..` stops at the root): where a
-/// path with no links in it leads.
-fn lexical(path: &Path) -> PathBuf {
+/// path with no links in it leads. (unit-wiring cleans a unit link's target with it too.)
+pub(crate) fn lexical(path: &Path) -> PathBuf {
     let mut out = PathBuf::from("/");
     for c in path.components() {
         match c {

@@ -32,10 +32,12 @@
 
 use super::unit_file::{self, Deps};
 use crate::world::read::FileKind;
-use crate::world::root::{GlobError, Root};
+// `lexical`: `.` and `..` taken as names, as systemd's `chase_symlinks(CHASE_NOFOLLOW)`
+// cleans a link target.
+use crate::world::root::{GlobError, Root, lexical};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 /// The system manager's unit search path on Debian 12, most important first. In an image
 /// /run is normally empty, and /lib is usually a link to usr/lib.
@@ -510,22 +512,6 @@ fn absent(e: &io::Error) -> bool {
             e.raw_os_error(),
             Some(nix::libc::ENOTDIR) | Some(nix::libc::ELOOP)
         )
-}
-
-/// `path` with `.` and `..` taken as names (`..` stops at the root), as systemd's
-/// `chase_symlinks(CHASE_NOFOLLOW)` cleans a link target.
-fn lexical(path: &Path) -> PathBuf {
-    let mut out = PathBuf::from("/");
-    for c in path.components() {
-        match c {
-            Component::Normal(name) => out.push(name),
-            Component::ParentDir => {
-                out.pop();
-            }
-            _ => {}
-        }
-    }
-    out
 }
 
 /// `unit_name_is_valid(UNIT_NAME_ANY)`: a prefix of allowed characters, at most one
