@@ -606,3 +606,48 @@ fn man_page_names_every_kind_of_the_table() {
     }
     missing.assert_none();
 }
+
+/// doc/contracts.md's catalog section, "## The catalog shipped in checks/" up to the next
+/// section: every check `list` shows is named there, and every id in the first column of
+/// its tables is a check `list` shows. (It once missed `sync-age`, and nothing noticed.)
+#[test]
+fn the_contracts_catalog_names_every_check() {
+    const CONTRACTS: &str = "doc/contracts.md";
+    let text = read(CONTRACTS);
+    let catalog: String = text
+        .lines()
+        .skip_while(|l| !l.starts_with("## The catalog"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("## "))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        !catalog.is_empty(),
+        "{CONTRACTS}: no '## The catalog' section"
+    );
+    let quoted = |s: &str| -> BTreeSet<String> {
+        s.split('`')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_string)
+            .collect()
+    };
+    let named = quoted(&catalog);
+    let ids = check_ids();
+    let mut missing = Missing::default();
+    for id in &ids {
+        missing.check(named.contains(id), || {
+            format!("{CONTRACTS}: check `{id}` (from `ha-preflight list`) is not in the catalog")
+        });
+    }
+    for row in catalog.lines().filter(|l| l.starts_with("| `")) {
+        for id in quoted(row.split('|').nth(1).unwrap_or_default()) {
+            missing.check(ids.contains(&id), || {
+                format!(
+                    "{CONTRACTS}: the catalog lists `{id}`, which `ha-preflight list` does not show"
+                )
+            });
+        }
+    }
+    missing.assert_none();
+}
