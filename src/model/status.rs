@@ -33,6 +33,24 @@ impl Status {
         Status::Error,
     ];
 
+    /// The order a tally lists them (the human report's last line): the results of the
+    /// checks that ran, then those that did not (blocked, skipped).
+    pub const TALLY: [Status; 7] = [
+        Status::Pass,
+        Status::Warn,
+        Status::Fail,
+        Status::Wait,
+        Status::Error,
+        Status::Blocked,
+        Status::Skip,
+    ];
+
+    /// Whether a run's verdict can be this status: never skip or blocked, which count as
+    /// pass, or (blocked behind a warning) as a failure (engine::verdict::effective).
+    pub fn can_be_verdict(self) -> bool {
+        !matches!(self, Status::Skip | Status::Blocked)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Pass => "pass",

@@ -407,15 +407,7 @@ fn result_line(spec: &Spec, r: &CheckResult, width: usize, one_line: bool) -> Li
 /// The last line: the verdict, the first root cause by id, the tally; cut to fit.
 fn verdict_line(run: &Run, spec: &Spec, roots: &[&CheckResult]) -> String {
     let mut tally = Vec::new();
-    for s in [
-        Status::Pass,
-        Status::Warn,
-        Status::Fail,
-        Status::Wait,
-        Status::Error,
-        Status::Blocked,
-        Status::Skip,
-    ] {
+    for s in Status::TALLY {
         let n = run.results.iter().filter(|r| r.status == s).count();
         if n > 0 {
             tally.push(format!("{n} {}", s.as_str()));

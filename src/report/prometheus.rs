@@ -52,13 +52,7 @@ pub fn render(run: &Run, spec: &Spec, mode: Mode, now_unix: f64) -> String {
         "The last run's verdict, the worst of its checks: 1 for the verdict, 0 for the others.",
     );
     // A verdict is never skip or blocked: those count as pass (engine::verdict).
-    for s in [
-        Status::Pass,
-        Status::Warn,
-        Status::Fail,
-        Status::Wait,
-        Status::Error,
-    ] {
+    for s in Status::ALL.into_iter().filter(|s| s.can_be_verdict()) {
         let _ = writeln!(
             out,
             "ha_preflight_verdict{{mode=\"{mode}\",status=\"{}\"}} {}",
