@@ -155,7 +155,7 @@ mod tests {
     fn finds_a_cycle() {
         let cycle = topological(&[vec![1], vec![2], vec![0], vec![]]).unwrap_err();
         let mut sorted = cycle.clone();
-        sorted.sort();
+        crate::model::sort::sort(&mut sorted);
         assert_eq!(sorted, vec![0, 1, 2]);
     }
 }

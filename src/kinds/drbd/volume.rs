@@ -143,7 +143,7 @@ mod robustness {
                 ))
             })
             .collect();
-        out.sort();
+        crate::model::sort::sort(&mut out);
         assert!(!out.is_empty(), "no fixtures in {}", dir.display());
         out
     }
