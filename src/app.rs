@@ -106,10 +106,9 @@ pub fn usage_error(nagios: bool, e: &str) -> i32 {
 fn run(cli: &Cli) -> Result<i32, Failed> {
     let mode = mode_of(&cli.command);
     let (target, origin) = target_for(cli, mode)?;
-    let location = match (&origin, &cli.spec) {
-        (Origin::Bundle { spec, .. }, _) => Location::Texts(spec.clone()),
-        (_, Some(path)) => Location::Path(path.clone()),
-        (_, None) => Location::Default,
+    let location = match &origin {
+        Origin::Bundle { spec, .. } => Location::Texts(spec.clone()),
+        Origin::Here => spec_location(cli),
     };
     let spec =
         Arc::new(spec::load(&location, &target.root).map_err(|e| format!("spec error: {e}"))?);
@@ -138,23 +137,22 @@ fn run(cli: &Cli) -> Result<i32, Failed> {
         return Ok(0);
     }
     let mut overrides =
-        overrides::load_all(cli.overrides.as_deref(), &target).map_err(|e| e.to_string())?;
-    overrides.check_ids(&spec).map_err(|e| e.to_string())?;
-    let selected = engine::select(&spec, mode, &cli.only, &cli.skip)?;
+        overrides::for_run(cli.overrides.as_deref(), &target, &spec).map_err(|e| e.to_string())?;
     let target = Arc::new(target);
     let opts = engine::Options {
         timeout: cli.timeout,
         wait: cli.wait,
     };
-    let mut run = engine::run(&spec, &selected, &target, &opts, &mut overrides);
-    engine::add_skipped(
-        &mut run,
-        &engine::skipped(&spec, mode, &cli.only, &cli.skip),
-    );
+    let run = judge(
+        &spec,
+        &target,
+        mode,
+        (&cli.only, &cli.skip),
+        &opts,
+        &mut overrides,
+    )?;
     let about = origin.about(&target, run.verdict);
-    for unused in overrides.unused() {
-        log::warn!("override matched nothing: {unused}");
-    }
+    overrides.warn_unused();
     let root = target.root.dir.display().to_string();
     let text = match cli.format {
         Format::Json => report::json::render(&run, &spec, mode, &root, &about) + "\n",
@@ -178,6 +176,32 @@ fn run(cli: &Cli) -> Result<i32, Failed> {
         Format::Nagios => report::nagios::exit_code(&run),
         _ => report::exit_code(&run, &spec, cli.fail_on),
     })
+}
+
+/// Where the spec comes from on this machine: `--spec PATH`, or the layers in their
+/// folders (a bundle's replay brings its own, see `run`).
+fn spec_location(cli: &Cli) -> Location {
+    match &cli.spec {
+        Some(path) => Location::Path(path.clone()),
+        None => Location::Default,
+    }
+}
+
+/// The run itself, the same for every command that judges: the checks of `mode` that
+/// `--only`/`--skip` leave, run on the target, then those the operator skipped added as
+/// such. `run` reports it; `collect` bundles it.
+fn judge(
+    spec: &Arc<spec::Spec>,
+    target: &Arc<Target>,
+    mode: Mode,
+    (only, skip): (&[String], &[String]),
+    opts: &engine::Options,
+    overrides: &mut overrides::Overrides,
+) -> Result<crate::model::Run, Failed> {
+    let selected = engine::select(spec, mode, only, skip)?;
+    let mut run = engine::run(spec, &selected, target, opts, overrides);
+    engine::add_skipped(&mut run, &engine::skipped(spec, mode, only, skip));
+    Ok(run)
 }
 
 /// The mode a command judges in: `collect`, `list` and `explain` go with boot.
@@ -257,13 +281,9 @@ fn panic_report(format: Format, mode: Mode, check: Option<&str>, what: &str) -> 
 /// shows here too).
 fn spec_source(cli: &Cli) -> String {
     let root = cli.root.as_deref().unwrap_or(std::path::Path::new("/"));
-    let location = match &cli.spec {
-        Some(path) => Location::Path(path.clone()),
-        None => Location::Default,
-    };
     let loaded = Root::open(root)
         .map_err(|e| format!("{}: {e}", root.display()))
-        .and_then(|r| spec::load(&location, &r).map_err(|e| e.to_string()));
+        .and_then(|r| spec::load(&spec_location(cli), &r).map_err(|e| e.to_string()));
     match loaded {
         Ok(spec) => report::catalog::version_spec(&spec),
         Err(e) => format!("spec: cannot be loaded: {e}"),
@@ -382,10 +402,6 @@ fn take_bundle(cli: &Cli, output: &std::path::Path) -> Result<String, Option<Fai
         eprintln!("ha-preflight collect: cannot open /: {e}");
         None
     })?;
-    let location = match &cli.spec {
-        Some(path) => Location::Path(path.clone()),
-        None => Location::Default,
-    };
     let spec_error = |e: spec::SpecError| Some(Failed::Usage(format!("spec error: {e}")));
     // Read past the tape: the bundle carries the spec files whole (spec/), and the
     // values of their own `key = "..."` settings are no secrets to hunt in report.txt.
@@ -393,7 +409,7 @@ fn take_bundle(cli: &Cli, output: &std::path::Path) -> Result<String, Option<Fai
         eprintln!("ha-preflight collect: cannot open /: {e}");
         None
     })?;
-    let layers = spec::layers(&location, &unrecorded).map_err(spec_error)?;
+    let layers = spec::layers(&spec_location(cli), &unrecorded).map_err(spec_error)?;
     let spec = Arc::new(spec::parse_layers(&layers).map_err(spec_error)?);
     // Each file under the name that keeps its layer (`spec::member_name`), so that the
     // replay layers them as this box did.
@@ -409,8 +425,6 @@ fn take_bundle(cli: &Cli, output: &std::path::Path) -> Result<String, Option<Fai
         })
         .collect();
     tape.redact_also(spec.redact.clone());
-    let selected =
-        engine::select(&spec, Mode::Boot, &[], &[]).map_err(|e| Some(Failed::Usage(e)))?;
     let host = target
         .proc_text("sys/kernel/hostname", 256)
         .map(|h| h.trim().to_string())
@@ -421,7 +435,17 @@ fn take_bundle(cli: &Cli, output: &std::path::Path) -> Result<String, Option<Fai
         timeout: cli.timeout,
         wait: None,
     };
-    let run = engine::run(&spec, &selected, &target, &opts, &mut Default::default());
+    // Every boot check, whatever --only and --skip say: the bundle is the box's whole
+    // state, and no override file: a replay judges what the box had.
+    let run = judge(
+        &spec,
+        &target,
+        Mode::Boot,
+        (&[], &[]),
+        &opts,
+        &mut Default::default(),
+    )
+    .map_err(Some)?;
     let roots = engine::root_causes(&run);
     let meta = bundle::Meta {
         tool: "ha-preflight".into(),

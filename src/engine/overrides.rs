@@ -90,8 +90,16 @@ pub fn parse(source: &Source) -> Result<Vec<Override>, SpecError> {
     Ok(out)
 }
 
+/// The overrides of a run: those of `--overrides FILE` and (in an image) the image's
+/// own, each naming a check of `spec`.
+pub fn for_run(file: Option<&Path>, target: &Target, spec: &Spec) -> Result<Overrides, SpecError> {
+    let all = load_all(file, target)?;
+    all.check_ids(spec)?;
+    Ok(all)
+}
+
 /// `--overrides FILE` plus, in image mode, the image's own overrides.
-pub fn load_all(file: Option<&Path>, target: &Target) -> Result<Overrides, SpecError> {
+fn load_all(file: Option<&Path>, target: &Target) -> Result<Overrides, SpecError> {
     let mut all = Vec::new();
     if let Some(path) = file {
         let text = read_text(path, 1 << 20).map_err(|e| SpecError::File {
@@ -129,7 +137,14 @@ pub fn load_all(file: Option<&Path>, target: &Target) -> Result<Overrides, SpecE
 impl Overrides {
     /// An override for a check the spec does not have is an error, at its `id`: a typo
     /// there would otherwise accept nothing, silently (lintian makes it an error too).
-    pub fn check_ids(&self, spec: &Spec) -> Result<(), SpecError> {
+    /// Says on stderr each override that matched nothing in the run.
+    pub fn warn_unused(&self) {
+        for unused in self.unused() {
+            log::warn!("override matched nothing: {unused}");
+        }
+    }
+
+    fn check_ids(&self, spec: &Spec) -> Result<(), SpecError> {
         match self.0.iter().find(|o| spec.get(&o.id).is_none()) {
             None => Ok(()),
             Some(o) => {
