@@ -23,6 +23,7 @@ pub mod links;
 pub mod mounts;
 pub mod notify;
 pub mod output;
+pub mod question;
 pub mod read;
 pub mod redact;
 pub mod root;
