@@ -10,6 +10,7 @@ mod common;
 
 use common::ns::{Layout, Scenario, strs};
 use common::{scratch, status, verdicts};
+use ha_preflight::world::question::Question;
 
 /// The incident: /etc/network/run a real directory holding a stale lo=lo, lo down, no
 /// xcbdaemon.
@@ -344,7 +345,8 @@ fn recorded_values_get_the_limits_of_live_reads() {
     let mut tape: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&tape_path).expect("tape")).expect("JSON");
     let line = "36 35 98:0 / /mnt rw,noatime master:1 - ext3 /dev/root rw,errors=continue\n";
-    tape["proc self/mountinfo"] = serde_json::json!({ "ok": line.repeat(40_000_000 / line.len()) });
+    let mountinfo = Question::Proc("self/mountinfo".into()).to_string();
+    tape[mountinfo] = serde_json::json!({ "ok": line.repeat(40_000_000 / line.len()) });
     std::fs::write(&tape_path, serde_json::to_vec(&tape).expect("JSON")).expect("write");
     let (ran, took) = common::timed(
         &["--bundle", &dir.display().to_string(), "--format", "json"],

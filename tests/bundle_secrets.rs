@@ -14,6 +14,7 @@ mod common;
 
 use common::ns::{Layout, Scenario, strs};
 use common::{repo, scratch, verdicts};
+use ha_preflight::world::question::Question;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -188,7 +189,7 @@ fn no_secret_and_same_verdicts(
     let tape =
         std::fs::read_to_string(unpacked.join("ha-preflight-bundle/tape.json")).expect("tape");
     let tape: serde_json::Value = serde_json::from_str(&tape).expect("tape is JSON");
-    let env = tape["read /etc/default/xcbdaemon"]["ok"]
+    let env = tape[Question::Read("/etc/default/xcbdaemon".into()).to_string()]["ok"]
         .as_str()
         .expect("the env file is on the tape");
     assert!(

@@ -418,7 +418,7 @@ mod tests {
         };
         let mut tape = BTreeMap::new();
         tape.insert(
-            "proc drbd".to_string(),
+            super::super::question::Question::Proc("drbd".into()).to_string(),
             serde_json::json!({"ok": "version: 8.4.11\n"}),
         );
         let spec = vec![("boot.toml".to_string(), "[[check]]\n".to_string())];

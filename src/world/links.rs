@@ -8,6 +8,8 @@
 //! operstate is deliberately not used for "up": loopback has no operstate driver and
 //! reads "unknown" even when it works.
 
+use super::question::Question;
+use super::tape::taped;
 use super::{KernelError, Live, Target};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -55,8 +57,9 @@ pub struct Links {
 impl Links {
     pub fn load(target: &Target) -> Result<Self, LinkError> {
         match target.probe() {
-            Ok(live) => target.taped(
-                || "getifaddrs".to_string(),
+            Ok(live) => taped(
+                target.tape.as_deref(),
+                || Question::Links,
                 || Self::from_kernel(live),
                 |r| match r {
                     Ok(links) => links_to_value(links),

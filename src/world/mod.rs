@@ -23,6 +23,7 @@ pub mod links;
 pub mod mounts;
 pub mod notify;
 pub mod output;
+pub mod question;
 pub mod read;
 pub mod redact;
 pub mod root;
@@ -31,6 +32,7 @@ pub mod walk;
 pub mod xmlrpc;
 
 use crate::model::Mode;
+use question::Question;
 use read::ReadError;
 use root::Root;
 use serde_json::{Value, json};
@@ -38,7 +40,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
-use tape::Tape;
+use tape::{Tape, taped};
 use thiserror::Error;
 
 /// What the kernel state a run judges is.
@@ -204,34 +206,17 @@ impl Target {
         }
     }
 
-    /// Answers `key` through the tape (recorded or played), else by `real`; `missed`
-    /// is the answer when a played tape has none.
-    pub(crate) fn taped<T>(
-        &self,
-        key: impl FnOnce() -> String,
-        real: impl FnOnce() -> T,
-        to_value: impl Fn(&T) -> Value,
-        from_value: impl Fn(&Value) -> Option<T>,
-        missed: impl FnOnce() -> T,
-    ) -> T {
-        match &self.tape {
-            None => real(),
-            Some(tape) => tape
-                .answer(&key(), real, to_value, from_value)
-                .unwrap_or_else(missed),
-        }
-    }
-
     fn kernel_text(
         &self,
-        tree: &str,
+        ask: fn(String) -> Question,
         path: Result<PathBuf, NotLive>,
         rel: &str,
         limit: usize,
     ) -> Result<String, KernelError> {
         let path = path.map_err(KernelError::NotHere)?;
-        self.taped(
-            || format!("{tree} {rel}"),
+        taped(
+            self.tape.as_deref(),
+            || ask(rel.to_string()),
             || read::read_text(&path, limit),
             |r| root::read_to_value(r, |t| json!(t)),
             |v| root::text_from_value(v, &path, limit),
@@ -247,19 +232,20 @@ impl Target {
 
     /// At most `limit` bytes of `/proc/REL`, as text.
     pub fn proc_text(&self, rel: &str, limit: usize) -> Result<String, KernelError> {
-        self.kernel_text("proc", self.proc_path(rel), rel, limit)
+        self.kernel_text(Question::Proc, self.proc_path(rel), rel, limit)
     }
 
     /// At most `limit` bytes of `/sys/REL`, as text.
     pub fn sys_text(&self, rel: &str, limit: usize) -> Result<String, KernelError> {
-        self.kernel_text("sys", self.sys_path(rel), rel, limit)
+        self.kernel_text(Question::Sys, self.sys_path(rel), rel, limit)
     }
 
     /// The target of the link `/sys/REL`.
     pub fn sys_link(&self, rel: &str) -> Result<PathBuf, KernelError> {
         let path = self.sys_path(rel).map_err(KernelError::NotHere)?;
-        self.taped(
-            || format!("sys-link {rel}"),
+        taped(
+            self.tape.as_deref(),
+            || Question::SysLink(rel.to_string()),
             || std::fs::read_link(&path),
             |r| tape::io_result_to_value(r, |p| json!(p.display().to_string())),
             |v| tape::io_result_from_value(v, |p| p.as_str().map(PathBuf::from)),
@@ -271,8 +257,9 @@ impl Target {
     /// The names in the folder `/sys/REL`, sorted.
     pub fn sys_list(&self, rel: &str) -> Result<Vec<String>, KernelError> {
         let path = self.sys_path(rel).map_err(KernelError::NotHere)?;
-        self.taped(
-            || format!("sys-list {rel}"),
+        taped(
+            self.tape.as_deref(),
+            || Question::SysList(rel.to_string()),
             || {
                 let mut names: Vec<String> = std::fs::read_dir(&path)?
                     .filter_map(Result::ok)
@@ -301,8 +288,9 @@ impl Target {
         let Ok(path) = self.proc_path(rel) else {
             return false;
         };
-        self.taped(
-            || format!("exists /proc/{rel}"),
+        taped(
+            self.tape.as_deref(),
+            || Question::ProcExists(rel.to_string()),
             || path.exists(),
             |b| json!(b),
             Value::as_bool,
@@ -312,8 +300,9 @@ impl Target {
 
     /// The box's clock, in seconds since the epoch: now, or when a bundle was taken.
     pub fn now(&self) -> i64 {
-        self.taped(
-            || "clock".to_string(),
+        taped(
+            self.tape.as_deref(),
+            || Question::Clock,
             crate::model::clock::now,
             |t| json!(t),
             Value::as_i64,
@@ -330,20 +319,21 @@ impl Target {
         deadline: Instant,
         max_output: usize,
     ) -> Result<String, String> {
+        let question = || Question::Run {
+            program: program.to_path_buf(),
+            args: args.iter().map(|a| a.to_string()).collect(),
+        };
         if let World::Captured { .. } | World::Image = self.world {
-            tape::note_misses(&[format!(
-                "{CAPTURE_MISS}: run {} {}",
-                program.display(),
-                args.join(" ")
-            )]);
+            tape::note_misses(&[format!("{CAPTURE_MISS}: {}", question())]);
             return Err(format!(
                 "{} is not run here: {}",
                 program.display(),
                 NotLive::Captured
             ));
         }
-        self.taped(
-            || format!("run {} {}", program.display(), args.join(" ")),
+        taped(
+            self.tape.as_deref(),
+            question,
             || command::run(program, args, deadline, max_output).map_err(|e| e.to_string()),
             |r| match r {
                 Ok(out) => json!({ "stdout": out }),
@@ -393,13 +383,13 @@ impl Target {
         let Some(tape) = &self.tape else {
             return xmlrpc::call(endpoint, method, params, deadline, max_reply);
         };
-        let key = format!(
-            "call {} {method} {}",
-            endpoint.url,
-            xmlrpc::params_key(params)
-        );
+        let question = Question::Call {
+            url: endpoint.url.clone(),
+            method: method.to_string(),
+            params: xmlrpc::params_key(params),
+        };
         let recorded = tape.answer(
-            &key,
+            &question,
             || xmlrpc::call_raw(endpoint, method, params, deadline, max_reply),
             |r| match r {
                 Ok(body) => json!({ "reply": String::from_utf8_lossy(body) }),
@@ -450,8 +440,9 @@ impl Target {
 impl Live<'_> {
     /// statfs(2) of a path of the box.
     pub fn statfs(self, path: &Path) -> Result<FsStat, String> {
-        self.target.taped(
-            || format!("statfs {}", path.display()),
+        taped(
+            self.target.tape.as_deref(),
+            || Question::Statfs(path.to_path_buf()),
             || {
                 nix::sys::statfs::statfs(path)
                     .map(|st| {
@@ -468,7 +459,9 @@ impl Live<'_> {
                     .map_err(|e| e.to_string())
             },
             |r| match r {
-                Ok(st) => json!({ "magic": st.magic, "blocks": st.blocks, "block_size": st.block_size, "free": st.free }),
+                Ok(st) => {
+                    json!({ "magic": st.magic, "blocks": st.blocks, "block_size": st.block_size, "free": st.free })
+                }
                 Err(e) => json!({ "failed": e }),
             },
             |v| {
@@ -488,8 +481,9 @@ impl Live<'_> {
 
     /// statvfs(3): free bytes and inodes of the filesystem a path is on.
     pub fn space(self, path: &Path) -> Result<Space, String> {
-        self.target.taped(
-            || format!("statvfs {}", path.display()),
+        taped(
+            self.target.tape.as_deref(),
+            || Question::Statvfs(path.to_path_buf()),
             || {
                 let st = nix::sys::statvfs::statvfs(path).map_err(|e| e.to_string())?;
                 let frag = st.fragment_size().max(1) as u64;
@@ -501,7 +495,9 @@ impl Live<'_> {
                 })
             },
             |r| match r {
-                Ok(s) => json!({ "free_bytes": s.free_bytes, "total_bytes": s.total_bytes, "free_inodes": s.free_inodes, "total_inodes": s.total_inodes }),
+                Ok(s) => {
+                    json!({ "free_bytes": s.free_bytes, "total_bytes": s.total_bytes, "free_inodes": s.free_inodes, "total_inodes": s.total_inodes })
+                }
                 Err(e) => json!({ "failed": e }),
             },
             |v| {
@@ -524,8 +520,9 @@ impl Live<'_> {
     /// first of `paths` that is that block device. Recorded as hex, and held to exactly
     /// the live read's length when played.
     pub fn superblock(self, majmin: &str, paths: &[PathBuf]) -> Result<Vec<u8>, String> {
-        self.target.taped(
-            || format!("superblock {majmin}"),
+        taped(
+            self.target.tape.as_deref(),
+            || Question::Superblock(majmin.to_string()),
             || {
                 let (major, minor) = block::parse_majmin(majmin)
                     .ok_or_else(|| format!("{majmin:?} is not a device number"))?;
@@ -555,8 +552,9 @@ impl Live<'_> {
 
     /// The kernel log's lines that hold one of `needles` (see `klog`).
     pub fn kernel_log(self, needles: &[&str]) -> Result<Vec<String>, String> {
-        self.target.taped(
-            || format!("klog {}", needles.join("|")),
+        taped(
+            self.target.tape.as_deref(),
+            || Question::KernelLog(needles.iter().map(|n| n.to_string()).collect()),
             || klog::lines_with(needles).map_err(|e| format!("syslog(2) READ_ALL: {e}")),
             |r| match r {
                 Ok(lines) => json!({ "lines": lines }),
@@ -590,8 +588,9 @@ impl Live<'_> {
     /// Asks the filesystem whether a write lock on the whole file could be taken
     /// (F_GETLK): Some(holder's pid) when it could not. Takes no lock, changes nothing.
     pub fn lock_holder(self, path: &Path) -> Result<Option<i32>, String> {
-        self.target.taped(
-            || format!("getlk {}", path.display()),
+        taped(
+            self.target.tape.as_deref(),
+            || Question::LockHolder(path.to_path_buf()),
             || getlk(&self.target.root, path),
             |r| match r {
                 Ok(pid) => json!({ "holder": pid }),

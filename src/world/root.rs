@@ -22,8 +22,9 @@
 //!   firmware may not set the sysctl): else uid 65534, owning a daemon's data folder,
 //!   could point `sequence` at /etc/shadow for root to read.
 
+use super::question::Question;
 use super::read::{FileKind, ReadError, holds_private_key, read_bounded};
-use super::tape::{Tape, WITHHELD_FILES, io_result_from_value, io_result_to_value, missed};
+use super::tape::{Tape, WITHHELD_FILES, io_result_from_value, io_result_to_value, missed, taped};
 use nix::fcntl::{AtFlags, OFlag, OpenHow, ResolveFlag, openat2};
 use nix::sys::stat::{FileStat, SFlag, fstat, fstatat};
 use serde_json::{Value, json};
@@ -172,34 +173,15 @@ impl Root {
         Ok(Self::open(Path::new("/"))?.with_tape(tape))
     }
 
-    /// Asks the tape, when there is one, else the filesystem.
-    fn taped<T>(
-        &self,
-        key: impl FnOnce() -> String,
-        real: impl FnOnce() -> T,
-        to_value: impl Fn(&T) -> Value,
-        from_value: impl Fn(&Value) -> Option<T>,
-        missed: impl FnOnce() -> T,
-    ) -> T {
-        match &self.tape {
-            None => real(),
-            Some(tape) => tape
-                .answer(&key(), real, to_value, from_value)
-                .unwrap_or_else(missed),
-        }
-    }
-
     /// Resolves `path` inside the root: the in-image path with every link followed
     /// (the last one too when `follow_last`). An error when a component is missing, not a
     /// directory, or links loop.
     pub fn resolve(&self, path: &Path, follow_last: bool) -> io::Result<PathBuf> {
-        self.taped(
-            || {
-                format!(
-                    "resolve{} {}",
-                    if follow_last { "" } else { "-parent" },
-                    path.display()
-                )
+        taped(
+            self.tape.as_deref(),
+            || Question::Resolve {
+                path: path.to_path_buf(),
+                follow_last,
             },
             || self.resolve_real(path, follow_last),
             |r| io_result_to_value(r, |p| json!(p.display().to_string())),
@@ -219,8 +201,9 @@ impl Root {
 
     /// lstat: the parent's links are followed inside the root, the last component's not.
     pub fn lstat(&self, path: &Path) -> io::Result<Stat> {
-        self.taped(
-            || format!("lstat {}", path.display()),
+        taped(
+            self.tape.as_deref(),
+            || Question::Lstat(path.to_path_buf()),
             || self.lstat_real(path),
             |r| io_result_to_value(r, stat_to_value),
             |v| io_result_from_value(v, stat_from_value),
@@ -230,8 +213,9 @@ impl Root {
 
     /// stat: every link followed, inside the root.
     pub fn stat(&self, path: &Path) -> io::Result<Stat> {
-        self.taped(
-            || format!("stat {}", path.display()),
+        taped(
+            self.tape.as_deref(),
+            || Question::Stat(path.to_path_buf()),
             || self.stat_real(path),
             |r| io_result_to_value(r, stat_to_value),
             |v| io_result_from_value(v, stat_from_value),
@@ -241,8 +225,9 @@ impl Root {
 
     /// The target of a link, as written in the image.
     pub fn read_link(&self, path: &Path) -> io::Result<PathBuf> {
-        self.taped(
-            || format!("readlink {}", path.display()),
+        taped(
+            self.tape.as_deref(),
+            || Question::ReadLink(path.to_path_buf()),
             || self.read_link_real(path),
             |r| io_result_to_value(r, |p| json!(p.display().to_string())),
             |v| io_result_from_value(v, |p| p.as_str().map(PathBuf::from)),
@@ -253,8 +238,9 @@ impl Root {
     /// Names in a directory (following links to it inside the root), sorted, at most
     /// `limit` of them.
     pub fn read_dir(&self, path: &Path, limit: usize) -> io::Result<Vec<String>> {
-        self.taped(
-            || format!("readdir {}", path.display()),
+        taped(
+            self.tape.as_deref(),
+            || Question::ReadDir(path.to_path_buf()),
             || self.read_dir_real(path, limit),
             |r| io_result_to_value(r, |names| json!(names)),
             |v| {
@@ -274,8 +260,9 @@ impl Root {
     /// Reads at most `limit` bytes of a regular file, following links inside the root.
     /// Anything but a regular file is refused before it is opened.
     pub fn read_text(&self, path: &Path, limit: usize) -> Result<String, ReadError> {
-        self.taped(
-            || format!("read {}", path.display()),
+        taped(
+            self.tape.as_deref(),
+            || Question::Read(path.to_path_buf()),
             || self.read_text_real(path, limit),
             |r| read_to_value(r, |t| json!(t)),
             |v| text_from_value(v, path, limit),
@@ -290,8 +277,9 @@ impl Root {
 
     /// Reads the first `n` bytes of a regular file (to test for ELF magic, say).
     pub fn read_head(&self, path: &Path, n: usize) -> Result<Vec<u8>, ReadError> {
-        self.taped(
-            || format!("head {}", path.display()),
+        taped(
+            self.tape.as_deref(),
+            || Question::Head(path.to_path_buf()),
             || self.read_head_real(path, n),
             |r| read_to_value(r, |b| json!(b)),
             |v| {
@@ -315,8 +303,9 @@ impl Root {
 
     /// The last `limit` bytes of a regular file (a log), from a line boundary on.
     pub fn read_tail(&self, path: &Path, limit: usize) -> Result<String, ReadError> {
-        self.taped(
-            || format!("tail {}", path.display()),
+        taped(
+            self.tape.as_deref(),
+            || Question::Tail(path.to_path_buf()),
             || self.read_tail_real(path, limit),
             |r| read_to_value(r, |t| json!(t)),
             |v| text_from_value(v, path, limit),

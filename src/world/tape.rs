@@ -14,6 +14,7 @@
 //! secret values replaced (see `redact`): the check on the box reads the real text, the
 //! tape keeps the redacted one, and remembers which setting of which file it redacted.
 
+use super::question::Question;
 use serde_json::{Value, json};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -146,15 +147,10 @@ impl Tape {
     }
 
     /// Replaces the secret values in a recorded file text (`read`, `tail`) or program
-    /// output (`run`), and notes what it replaced.
-    fn redact(&self, key: &str, value: &mut Value) {
-        let Some((ask, what)) = key.split_once(' ') else {
+    /// output (`run`), and notes what it replaced, by the question's subject.
+    fn redact(&self, question: &Question, value: &mut Value) {
+        let (Some(field), Some(what)) = (question.redactable_field(), question.subject()) else {
             return;
-        };
-        let field = match ask {
-            "read" | "tail" => "ok",
-            "run" => "stdout",
-            _ => return,
         };
         let Some(Value::String(text)) = value.get_mut(field) else {
             return;
@@ -182,20 +178,22 @@ impl Tape {
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Answers `key` from the tape when playing (Some(answer), or None after noting a
-    /// miss), or asks `live` and records its answer when recording.
+    /// Answers `question` from the tape when playing (Some(answer), or None after
+    /// noting a miss), or asks `live` and records its answer when recording. The tape
+    /// files the answer under the question's key (its `Display`).
     pub fn answer<T>(
         &self,
-        key: &str,
+        question: &Question,
         live: impl FnOnce() -> T,
         to_value: impl Fn(&T) -> Value,
         from_value: impl Fn(&Value) -> Option<T>,
     ) -> Option<T> {
+        let key = question.to_string();
         match self.mode {
             Mode::Playing { miss } => {
                 // `{"withheld": true}` is a read's answer (`root::read_from_value` gives
                 // the error a live read gives); any other question's, a miss.
-                let found = self.lock().get(key).and_then(&from_value);
+                let found = self.lock().get(&key).and_then(&from_value);
                 if found.is_none() {
                     MISSES.with(|m| m.borrow_mut().push(format!("{miss}: {key}")));
                 }
@@ -206,17 +204,18 @@ impl Tape {
                 // `Root` refuses withheld files by what it opened; this catches a read
                 // by their plain names that came some other way. Only reads: an lstat of
                 // /etc/shadow is no secret, and a replay must answer it as the box did.
-                let read = ["read ", "head ", "tail "]
-                    .iter()
-                    .any(|w| key.starts_with(w));
-                let value = if read && key_path(key).is_some_and(withheld) {
+                // The path as the key spells it (lossy where it is not UTF-8).
+                let value = if question
+                    .reads_content_of()
+                    .is_some_and(|p| withheld(&p.display().to_string()))
+                {
                     json!({ "withheld": true })
                 } else {
                     let mut value = to_value(&answer);
-                    self.redact(key, &mut value);
+                    self.redact(question, &mut value);
                     value
                 };
-                self.record(key, value);
+                self.record(&key, value);
                 Some(answer)
             }
         }
@@ -235,11 +234,23 @@ impl Tape {
     }
 }
 
-/// The path a question is about: the text after the question's first word.
-fn key_path(key: &str) -> Option<&str> {
-    key.split_once(' ')
-        .map(|(_, p)| p)
-        .filter(|p| p.starts_with('/'))
+/// Answers `question` through `tape` (recorded or played), else by `real` when there is
+/// no tape; `missed` is the answer when a played tape has none. The one way every door
+/// (`Root`'s, `Target`'s) asks: the question is built only when there is a tape.
+pub fn taped<T>(
+    tape: Option<&Tape>,
+    question: impl FnOnce() -> Question,
+    real: impl FnOnce() -> T,
+    to_value: impl Fn(&T) -> Value,
+    from_value: impl Fn(&Value) -> Option<T>,
+    missed: impl FnOnce() -> T,
+) -> T {
+    match tape {
+        None => real(),
+        Some(tape) => tape
+            .answer(&question(), real, to_value, from_value)
+            .unwrap_or_else(missed),
+    }
 }
 
 /// An io::Error as the tape keeps it: its errno, else its kind's words.
@@ -286,19 +297,24 @@ pub fn missed() -> io::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
+
+    fn read(path: &str) -> Question {
+        Question::Read(PathBuf::from(path))
+    }
 
     #[test]
     fn records_then_plays_and_notes_misses() {
         let rec = Tape::recording();
         let got = rec.answer(
-            "read /etc/hostname",
+            &read("/etc/hostname"),
             || 7u32,
             |n| json!(n),
             |v| v.as_u64().map(|n| n as u32),
         );
         assert_eq!(got, Some(7));
         rec.answer(
-            "read /etc/shadow",
+            &read("/etc/shadow"),
             || 1u32,
             |n| json!(n),
             |v| v.as_u64().map(|n| n as u32),
@@ -309,7 +325,7 @@ mod tests {
         let _ = take_misses();
         assert_eq!(
             play.answer(
-                "read /etc/hostname",
+                &read("/etc/hostname"),
                 || 0u32,
                 |n| json!(n),
                 |v| v.as_u64().map(|n| n as u32)
@@ -317,7 +333,8 @@ mod tests {
             Some(7)
         );
         assert!(take_misses().is_empty());
-        for key in ["read /etc/shadow", "read /etc/other"] {
+        for path in ["/etc/shadow", "/etc/other"] {
+            let key = &read(path);
             assert_eq!(
                 play.answer(key, || 0u32, |n| json!(n), |v| v.as_u64().map(|n| n as u32)),
                 None
@@ -343,7 +360,7 @@ mod tests {
         let ok = |t: &String| json!({ "ok": t });
         let back = |v: &Value| v["ok"].as_str().map(str::to_string);
         let live = rec.answer(
-            "read /etc/default/xcbdaemon",
+            &read("/etc/default/xcbdaemon"),
             text("XCB_ROLE=master\nXCB_PASSWORD=pw-one\nXCB_PIN=4321\n"),
             ok,
             back,
@@ -353,13 +370,16 @@ mod tests {
             Some("XCB_ROLE=master\nXCB_PASSWORD=pw-one\nXCB_PIN=4321\n")
         );
         rec.answer(
-            "run /usr/sbin/drbdsetup show",
+            &Question::Run {
+                program: PathBuf::from("/usr/sbin/drbdsetup"),
+                args: vec!["show".into()],
+            },
             text("net { shared-secret \"s-two\"; }"),
             |t| json!({ "stdout": t }),
             |v| v["stdout"].as_str().map(str::to_string),
         );
         // Kernel state is not a file of the box: as it was.
-        rec.answer("proc cmdline", text("KEY=x\n"), ok, back);
+        rec.answer(&Question::Proc("cmdline".into()), text("KEY=x\n"), ok, back);
         let entries = rec.entries();
         assert_eq!(
             entries["read /etc/default/xcbdaemon"]["ok"],

@@ -476,14 +476,14 @@ fn drbd9_with(
 fn drbd9_bundle(name: &str, output: &str, params: &str, events2: bool) -> Ran {
     let version =
         std::fs::read_to_string(fixture("drbd/proc-drbd/drbd9-version-only.txt")).expect("fixture");
-    let command = if events2 {
-        "/usr/sbin/drbdsetup events2 --now all"
+    let args: &[&str] = if events2 {
+        &["events2", "--now", "all"]
     } else {
-        "/usr/sbin/drbdsetup status --json"
+        &["status", "--json"]
     };
     FakeBox::new()
         .proc("drbd", Some(&version))
-        .ran(command, Ok(output))
+        .ran("/usr/sbin/drbdsetup", args, Ok(output))
         .absent(&[
             "/etc/drbd.conf",
             "/etc/drbd.d",

@@ -2,9 +2,10 @@
 //! one check's result.
 
 use crate::common;
+use ha_preflight::world::question::Question;
 use serde_json::Value;
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Runs `boot --spec SPEC --format json` with `spec` written to `dir/spec.toml`.
 pub fn run_spec(dir: &Path, spec: &str, extra: &[&str]) -> Value {
@@ -90,9 +91,10 @@ pub fn assert_planted(rows: &[(&str, &str, &str, &str)]) {
 }
 
 /// A box as a support bundle holds it, written by hand: the answers to the questions
-/// the checks ask (the tape's keys, as `man ha-preflight` lists them under BUNDLES). A
-/// question the box has no answer for is "not in the bundle" on replay, and the check
-/// skips naming it, so a test missing an answer says which.
+/// the checks ask, keyed by the tool's own `Question` (as `man ha-preflight` lists them
+/// under SUPPORT BUNDLES), so this fake and a recorded bundle cannot spell a question
+/// differently. A question the box has no answer for is "not in the bundle" on replay,
+/// and the check skips naming it, so a test missing an answer says which.
 #[derive(Default)]
 pub struct FakeBox {
     tape: serde_json::Map<String, Value>,
@@ -109,7 +111,8 @@ impl FakeBox {
             Some(t) => serde_json::json!({ "ok": t }),
             None => serde_json::json!({ "errno": 2 }),
         };
-        self.tape.insert(format!("proc {rel}"), answer);
+        self.tape
+            .insert(Question::Proc(rel.to_string()).to_string(), answer);
         self
     }
 
@@ -119,20 +122,21 @@ impl FakeBox {
             "kind": "file", "mode": 0o644, "uid": 0, "gid": 0, "size": text.len(),
             "rdev": 0, "dev": 2049, "ino": 1000 + self.tape.len(), "mtime": 1_764_000_000,
         }});
-        for q in ["lstat", "stat"] {
-            self.tape.insert(format!("{q} {path}"), stat.clone());
+        let p = PathBuf::from(path);
+        for q in [Question::Lstat(p.clone()), Question::Stat(p.clone())] {
+            self.tape.insert(q.to_string(), stat.clone());
         }
-        for q in ["read", "tail"] {
+        for q in [Question::Read(p.clone()), Question::Tail(p.clone())] {
             self.tape
-                .insert(format!("{q} {path}"), serde_json::json!({ "ok": text }));
+                .insert(q.to_string(), serde_json::json!({ "ok": text }));
         }
         self.tape
-            .insert(format!("resolve {path}"), serde_json::json!({ "ok": path }));
+            .insert(resolve(&p).to_string(), serde_json::json!({ "ok": path }));
         let (dir, name) = path.rsplit_once('/').expect("an absolute path");
         let dir = if dir.is_empty() { "/" } else { dir };
         let listing = self
             .tape
-            .entry(format!("readdir {dir}"))
+            .entry(Question::ReadDir(PathBuf::from(dir)).to_string())
             .or_insert_with(|| serde_json::json!({ "ok": [] }));
         if let Some(names) = listing["ok"].as_array_mut() {
             names.push(Value::from(name));
@@ -144,23 +148,34 @@ impl FakeBox {
     /// Paths the box does not have (every question about them says ENOENT).
     pub fn absent(mut self, paths: &[&str]) -> Self {
         for path in paths {
+            let p = PathBuf::from(path);
             for q in [
-                "lstat", "stat", "read", "tail", "readdir", "resolve", "readlink",
+                Question::Lstat(p.clone()),
+                Question::Stat(p.clone()),
+                Question::Read(p.clone()),
+                Question::Tail(p.clone()),
+                Question::ReadDir(p.clone()),
+                resolve(&p),
+                Question::ReadLink(p.clone()),
             ] {
                 self.tape
-                    .insert(format!("{q} {path}"), serde_json::json!({ "errno": 2 }));
+                    .insert(q.to_string(), serde_json::json!({ "errno": 2 }));
             }
         }
         self
     }
 
-    /// What `PROGRAM ARGS` printed on the box (Ok) or how it failed (Err).
-    pub fn ran(mut self, command: &str, result: Result<&str, &str>) -> Self {
+    /// What `program args` printed on the box (Ok) or how it failed (Err).
+    pub fn ran(mut self, program: &str, args: &[&str], result: Result<&str, &str>) -> Self {
         let answer = match result {
             Ok(out) => serde_json::json!({ "stdout": out }),
             Err(e) => serde_json::json!({ "failed": e }),
         };
-        self.tape.insert(format!("run {command}"), answer);
+        let question = Question::Run {
+            program: PathBuf::from(program),
+            args: args.iter().map(|a| a.to_string()).collect(),
+        };
+        self.tape.insert(question.to_string(), answer);
         self
     }
 
@@ -181,5 +196,13 @@ impl FakeBox {
         let mut args = vec!["--bundle", bundle.as_str(), "--format", "json"];
         args.extend_from_slice(extra);
         common::run(&args)
+    }
+}
+
+/// Where a path leads, every link followed: what a read resolves first.
+fn resolve(path: &Path) -> Question {
+    Question::Resolve {
+        path: path.to_path_buf(),
+        follow_last: true,
     }
 }

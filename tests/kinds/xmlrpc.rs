@@ -191,8 +191,13 @@ fn a_reply_nested_20000_deep_is_an_error_naming_the_depth_in_every_format() {
         "spec": ["/etc/ha-preflight/checks.d/test.toml"],
     });
     std::fs::write(top.join("meta.json"), meta.to_string()).expect("write meta");
+    let listed = ha_preflight::world::question::Question::Call {
+        url: bundle_url.to_string(),
+        method: "system.listMethods".to_string(),
+        params: ha_preflight::world::xmlrpc::params_key(&[]),
+    };
     let tape = serde_json::json!({
-        format!("call {bundle_url} system.listMethods ()"): { "reply": deep_reply() },
+        listed.to_string(): { "reply": deep_reply() },
     });
     std::fs::write(top.join("tape.json"), tape.to_string()).expect("write tape");
     let tar = |name: &str| {
