@@ -5,9 +5,9 @@
 //! Why not the C library's alone: the release binary is static musl, and musl's malloc
 //! (mallocng) hands freed memory back to the kernel at once, so loading the spec and
 //! running the checks cost about 160 mmap/munmap calls; dlmalloc keeps freed blocks for
-//! the next allocation, and a boot run takes about three quarters of the time
-//! (bench/ab.sh). Why not dlmalloc alone: it has no mmap threshold, so a vector that
-//! doubles as it grows (the image walk's entries and names) is copied inside dlmalloc's
+//! the next allocation, and a boot run takes less time (bench/ab.sh measures by how
+//! much). Why not dlmalloc alone: it has no mmap threshold, so a vector that doubles as
+//! it grows (the image walk's entries and names) is copied inside dlmalloc's
 //! segments and every outgrown copy stays there: a 100k-file scan peaked at 8.8 MiB
 //! instead of 5.1. From [`LARGE`] bytes on, a block goes to the C library, which maps it
 //! on its own and grows it with mremap, without a copy; that is what glibc's malloc does

@@ -260,7 +260,7 @@ mod tests {
         assert!(root.majmin.contains(':'));
     }
 
-    /// The layouts of issue 12, as `unshare -m` makes them (the namespace tests build
+    /// A mount hidden by a later one, as `unshare -m` makes it (the namespace tests build
     /// them for real): a new mount on /dev hides the /dev/shm mounted before it.
     #[test]
     fn a_mount_covered_by_a_later_one_serves_nothing() {

@@ -239,7 +239,8 @@ fn served_by(table: &MountTable, real: &Path, m: &Entry) -> String {
     )
 }
 
-/// Evidence for entries at `path` that serve nothing: the trap of issue 12's layouts.
+/// Evidence for entries at `path` that serve nothing: a tmpfs mounted on /dev/shm and
+/// then hidden by a later mount on /dev still shows in the table, but nothing reaches it.
 fn hidden(table: &MountTable, path: &Path) -> Vec<Evidence> {
     table
         .covered_at(path)
