@@ -651,3 +651,37 @@ fn the_contracts_catalog_names_every_check() {
     }
     missing.assert_none();
 }
+
+/// The code's comments say why in their own words: a tracker number ("issue 12") means
+/// nothing to a reader without the tracker, and goes stale when it moves.
+#[test]
+fn no_comment_in_src_cites_a_tracker_number() {
+    fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).expect("src").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).expect("read");
+                for (n, line) in text.lines().enumerate() {
+                    let Some((_, comment)) = line.split_once("//") else {
+                        continue;
+                    };
+                    let words: Vec<&str> = comment.split_whitespace().collect();
+                    if words.windows(2).any(|w| {
+                        w[0].trim_start_matches('(').eq_ignore_ascii_case("issue")
+                            && w[1]
+                                .trim_end_matches([')', ',', '.', ':', ';', '\''])
+                                .parse::<u32>()
+                                .is_ok()
+                    }) {
+                        out.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
+                    }
+                }
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(&repo().join("src"), &mut found);
+    assert!(found.is_empty(), "\n{}\n", found.join("\n"));
+}
