@@ -3,7 +3,7 @@
 //!
 //! Why not `toml::from_str` into derived structs: each derived shape (the spec file,
 //! `Spanned` tables, the overrides) compiled its own copy of toml's serde Deserializer,
-//! and with `Params::take<T>` one per type read; 57 KiB of the release binary in all. The
+//! and with `Params::take<T>` one per type read; 52 KiB of the release binary in all. The
 //! parse tree already holds what the loader needs: every key and value with its span.
 //!
 //! The messages are the ones serde's derive gave, as [`in_words`] turns them: "unknown
