@@ -1,11 +1,16 @@
 //! A check table's fields, taken one by one so that every field is either used or
 //! reported as unknown, with its position. This is what makes a typo in a spec an error
 //! (`timout = "2s"`) instead of a silently ignored setting.
+//!
+//! Each field is read by a typed taker (`string`, `bool`, `integer`, `path`, `strings`,
+//! `word`, ...), not a generic one over serde's `DeserializeOwned`: that compiled toml's
+//! value deserializer once per type read. The takers' messages are the ones serde gave
+//! ("`writable`: found string \"yes\", where a boolean is expected (found string)").
 
 use super::error::{Source, SpecError};
-use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 use std::ops::Range;
+use std::path::PathBuf;
 use std::time::Duration;
 use toml::{Spanned, Value};
 
@@ -43,22 +48,94 @@ impl<'a> Params<'a> {
         self.fields.remove(key)
     }
 
-    /// Takes an optional field of type `T`; a value of the wrong type is an error at it.
-    pub fn take<T: DeserializeOwned>(&mut self, key: &str) -> Result<Option<T>, SpecError> {
+    /// Takes an optional field and reads it with `read`, a reader of this module: its
+    /// error is put at the field, after its name, with the TOML type found.
+    fn typed<T>(
+        &mut self,
+        key: &str,
+        read: impl FnOnce(Value) -> Result<T, String>,
+    ) -> Result<Option<T>, SpecError> {
         let Some(raw) = self.take_raw(key) else {
             return Ok(None);
         };
         let span = raw.span();
         let value = raw.into_inner();
         let type_name = value.type_str();
-        value.try_into::<T>().map(Some).map_err(|e| {
-            self.source.error_at(
-                span,
-                format!(
-                    "`{key}`: {} (found {type_name})",
-                    super::in_words(e.message(), "")
-                ),
-            )
+        read(value).map(Some).map_err(|e| {
+            self.source
+                .error_at(span, format!("`{key}`: {e} (found {type_name})"))
+        })
+    }
+
+    /// An optional string (a datetime is taken as written).
+    pub fn string(&mut self, key: &str) -> Result<Option<String>, SpecError> {
+        self.typed(key, |v| string(v, "a string"))
+    }
+
+    /// A required string; `what` says what it should hold.
+    pub fn require_string(&mut self, key: &str, what: &str) -> Result<String, SpecError> {
+        self.string(key)?.ok_or_else(|| self.missing(key, what))
+    }
+
+    pub fn bool(&mut self, key: &str) -> Result<Option<bool>, SpecError> {
+        self.typed(key, |v| match v {
+            Value::Boolean(b) => Ok(b),
+            other => Err(wrong(&other, "a boolean")),
+        })
+    }
+
+    /// An optional integer that fits `T`, named `name` ("u64") in the error.
+    pub fn integer<T: TryFrom<i64>>(
+        &mut self,
+        key: &str,
+        name: &str,
+    ) -> Result<Option<T>, SpecError> {
+        self.typed(key, |v| match v {
+            Value::Integer(i) => {
+                T::try_from(i).map_err(|_| format!("invalid value: integer `{i}`, expected {name}"))
+            }
+            other => Err(wrong(&other, name)),
+        })
+    }
+
+    pub fn path(&mut self, key: &str) -> Result<Option<PathBuf>, SpecError> {
+        self.typed(key, |v| string(v, "path string").map(PathBuf::from))
+    }
+
+    /// An optional list of strings.
+    pub fn strings(&mut self, key: &str) -> Result<Option<Vec<String>>, SpecError> {
+        self.typed(key, strings)
+    }
+
+    /// An optional table of lists of strings (`leftovers = { standby = ["/x"] }`).
+    pub fn string_lists(
+        &mut self,
+        key: &str,
+    ) -> Result<Option<BTreeMap<String, Vec<String>>>, SpecError> {
+        self.typed(key, |v| match v {
+            Value::Table(t) => t.into_iter().map(|(k, v)| Ok((k, strings(v)?))).collect(),
+            other => Err(wrong(&other, "a table")),
+        })
+    }
+
+    /// An optional word of `words` (`severity = "warning"`).
+    pub fn word<T: Copy>(
+        &mut self,
+        key: &str,
+        words: &[(&str, T)],
+    ) -> Result<Option<T>, SpecError> {
+        self.typed(key, |v| word(v, words))
+    }
+
+    /// An optional list of words of `words` (`modes = ["boot", "image"]`).
+    pub fn words<T: Copy>(
+        &mut self,
+        key: &str,
+        words: &[(&str, T)],
+    ) -> Result<Option<Vec<T>>, SpecError> {
+        self.typed(key, |v| match v {
+            Value::Array(items) => items.into_iter().map(|w| word(w, words)).collect(),
+            other => Err(wrong(&other, "a list [...]")),
         })
     }
 
@@ -79,11 +156,6 @@ impl<'a> Params<'a> {
         }
     }
 
-    /// Takes a required field.
-    pub fn require<T: DeserializeOwned>(&mut self, key: &str, what: &str) -> Result<T, SpecError> {
-        self.take(key)?.ok_or_else(|| self.missing(key, what))
-    }
-
     /// Takes a required field and reads it with `read`, as [`Params::take_with`].
     pub fn require_with<T>(
         &mut self,
@@ -96,7 +168,7 @@ impl<'a> Params<'a> {
     }
 
     /// A required field is not there: the error says what it should have held.
-    fn missing(&self, key: &str, what: &str) -> SpecError {
+    pub fn missing(&self, key: &str, what: &str) -> SpecError {
         self.error_here(format!("missing `{key}` ({what})"))
     }
 
@@ -123,7 +195,7 @@ impl<'a> Params<'a> {
             return Ok(Vec::new());
         };
         let span = raw.span();
-        let ids: Vec<String> = raw.into_inner().try_into().map_err(|_| {
+        let ids = strings(raw.into_inner()).map_err(|_| {
             self.source
                 .error_at(span.clone(), format!("`{key}` must be a list of check ids"))
         })?;
@@ -146,5 +218,143 @@ impl<'a> Params<'a> {
             ));
         }
         Ok(())
+    }
+}
+
+/// What a value is, as serde named what it found when these fields were read through it
+/// (the messages stay as they were): `string "x"`, `integer `1``, `floating point `1.0``,
+/// `list`, `a table`; a datetime as the string it is written as.
+fn found(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("string {s:?}"),
+        Value::Datetime(d) => format!("string \"{d}\""),
+        Value::Float(f) => format!("floating point `{}`", super::document::with_point(*f)),
+        other => super::fields::found(other),
+    }
+}
+
+/// "found X, where EXPECTED is expected".
+fn wrong(v: &Value, expected: &str) -> String {
+    format!("found {}, where {expected} is expected", found(v))
+}
+
+/// A string; a datetime is taken as written (`title = 1979-05-27`).
+fn string(v: Value, expected: &str) -> Result<String, String> {
+    match v {
+        Value::String(s) => Ok(s),
+        Value::Datetime(d) => Ok(d.to_string()),
+        other => Err(wrong(&other, expected)),
+    }
+}
+
+fn strings(v: Value) -> Result<Vec<String>, String> {
+    match v {
+        Value::Array(items) => items.into_iter().map(|s| string(s, "a string")).collect(),
+        other => Err(wrong(&other, "a list [...]")),
+    }
+}
+
+/// One of `words`, with serde's messages for an enum as toml handed it one: a word, or a
+/// table of one key naming it (`{ warning = {} }`).
+fn word<T: Copy>(v: Value, words: &[(&str, T)]) -> Result<T, String> {
+    let pick = |name: &str| {
+        words
+            .iter()
+            .find(|(w, _)| *w == name)
+            .map(|(_, t)| *t)
+            .ok_or_else(|| {
+                let names: Vec<String> = words.iter().map(|(w, _)| format!("`{w}`")).collect();
+                let expected = match names.as_slice() {
+                    [a, b] => format!("{a} or {b}"),
+                    _ => format!("one of {}", names.join(", ")),
+                };
+                format!("unknown variant `{name}`, expected {expected}")
+            })
+    };
+    match v {
+        Value::String(s) => pick(&s),
+        Value::Table(t) => match t.len() {
+            0 => Err("wanted exactly 1 element, found 0 elements".into()),
+            1 => {
+                let (name, inner) = t.iter().next().ok_or_else(String::new)?;
+                let word = pick(name)?;
+                match inner {
+                    Value::Table(_) => Ok(word),
+                    other => Err(format!("expected table, found {}", other.type_str())),
+                }
+            }
+            _ => Err("wanted exactly 1 element, more than 1 element".into()),
+        },
+        _ => Err("found unit variant, where string only is expected".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Severity;
+
+    /// Reads `key = value` of a `[[check]]` with `take`, the error as text.
+    fn read<T>(
+        value: &str,
+        take: impl FnOnce(&mut Params, &str) -> Result<Option<T>, SpecError>,
+    ) -> Result<Option<T>, String> {
+        let source = Source::new("p.toml".into(), format!("[[check]]\nk = {value}\n"));
+        let file = super::super::document::spec_file(&source).map_err(|e| e.to_string())?;
+        let table = file.check.into_iter().next().ok_or("no table")?;
+        let mut p = Params::new(&source, table);
+        take(&mut p, "k").map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_takers_say_what_they_found_as_serde_did() {
+        assert_eq!(
+            read("\"yes\"", |p, k| p.bool(k)),
+            Err(
+                "p.toml:2:5: `k`: found string \"yes\", where a boolean is expected (found string)"
+                    .into()
+            )
+        );
+        assert_eq!(
+            read("1979-05-27", |p, k| p.string(k)),
+            Ok(Some("1979-05-27".into()))
+        );
+        assert_eq!(
+            read("70000", |p, k| p.integer::<u16>(k, "u16")),
+            Err(
+                "p.toml:2:5: `k`: invalid value: integer `70000`, expected u16 (found integer)"
+                    .into()
+            )
+        );
+        assert_eq!(
+            read("8000", |p, k| p.integer::<u16>(k, "u16")),
+            Ok(Some(8000))
+        );
+        assert_eq!(
+            read("1.0", |p, k| p.path(k)),
+            Err("p.toml:2:5: `k`: found floating point `1.0`, where path string is expected (found float)".into())
+        );
+        assert_eq!(
+            read("[\"a\", 2]", |p, k| p.strings(k)),
+            Err(
+                "p.toml:2:5: `k`: found integer `2`, where a string is expected (found array)"
+                    .into()
+            )
+        );
+        assert_eq!(
+            read("\"fatal\"", |p, k| p.word(k, Severity::WORDS)),
+            Err("p.toml:2:5: `k`: unknown variant `fatal`, expected `critical` or `warning` (found string)".into())
+        );
+        assert_eq!(
+            read("{ warning = {} }", |p, k| p.word(k, Severity::WORDS)),
+            Ok(Some(Severity::Warning))
+        );
+        assert_eq!(
+            read("{ a = [\"/x\"] }", |p, k| p.string_lists(k)),
+            Ok(Some(BTreeMap::from([(
+                "a".to_string(),
+                vec!["/x".to_string()]
+            )])))
+        );
     }
 }

@@ -25,26 +25,9 @@ use crate::spec::Spec;
 use crate::spec::parse_text;
 use crate::world::read::read_text;
 use crate::world::{Target, World};
-use serde::Deserialize;
 use std::path::Path;
-use toml::Spanned;
 
 pub const IMAGE_DIR: &str = "/usr/lib/ha-preflight/overrides";
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct File {
-    #[serde(default, rename = "override")]
-    entries: Vec<Spanned<Entry>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Entry {
-    id: Spanned<String>,
-    path: Option<String>,
-    reason: String,
-}
 
 #[derive(Debug)]
 pub struct Override {
@@ -63,15 +46,9 @@ pub struct Overrides(Vec<Override>);
 
 /// Parses one overrides file.
 pub fn parse(source: &Source) -> Result<Vec<Override>, SpecError> {
-    let file: File = toml::from_str(&source.text).map_err(|e| {
-        let at = e.span().map_or(0, |s| s.start);
-        let here = source.text.get(at..).unwrap_or_default();
-        source.error_at(at..at, crate::config::in_words(e.message(), here))
-    })?;
     let mut out = Vec::new();
-    for spanned in file.entries {
-        let span = spanned.span();
-        let e = spanned.into_inner();
+    for e in crate::config::document::overrides(source)? {
+        let span = e.span;
         let id_pos = source.position(e.id.span().start);
         let id = e.id.into_inner();
         if e.reason.trim().is_empty() {

@@ -26,7 +26,7 @@ impl Diversions {
     pub fn parse(p: &mut Params) -> Result<Self, SpecError> {
         let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         Ok(Diversions {
-            binaries: p.take("binaries")?.unwrap_or_else(|| {
+            binaries: p.strings("binaries")?.unwrap_or_else(|| {
                 strings(&[
                     "/sbin/start-stop-daemon",
                     "/usr/sbin/start-stop-daemon",
@@ -39,9 +39,9 @@ impl Diversions {
                 ])
             }),
             packages: p
-                .take("packages")?
+                .strings("packages")?
                 .unwrap_or_else(|| strings(&["fai", "live-build", "fakechroot"])),
-            real_globs: p.take("real_globs")?.unwrap_or_else(|| {
+            real_globs: p.strings("real_globs")?.unwrap_or_else(|| {
                 strings(&[
                     "/sbin/*.REAL",
                     "/usr/sbin/*.REAL",

@@ -45,8 +45,8 @@ pub struct FileAge {
 impl FileAge {
     pub fn parse(p: &mut Params) -> Result<Self, SpecError> {
         let path = super::require_abs_path(p, "path")?;
-        let key: Option<String> = p.take("key")?;
-        let timestamp = match p.take::<String>("timestamp")?.as_deref() {
+        let key: Option<String> = p.string("key")?;
+        let timestamp = match p.string("timestamp")?.as_deref() {
             None if key.is_some() => Timestamp::Content { key },
             None | Some("mtime") => {
                 if key.is_some() {
@@ -64,7 +64,7 @@ impl FileAge {
         let max_age = p
             .take_duration("max_age")?
             .ok_or_else(|| p.error_here("missing `max_age` (such as \"26h\")"))?;
-        let missing_fails = match p.take::<String>("missing")?.as_deref() {
+        let missing_fails = match p.string("missing")?.as_deref() {
             None | Some("skip") => false,
             Some("fail") => true,
             Some(other) => {

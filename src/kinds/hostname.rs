@@ -24,7 +24,7 @@ pub struct Hostname {
 impl Hostname {
     pub fn parse(p: &mut Params) -> Result<Self, SpecError> {
         Ok(Hostname {
-            expected: p.take("expected")?,
+            expected: p.string("expected")?,
         })
     }
 }

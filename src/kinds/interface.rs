@@ -21,7 +21,7 @@ pub struct Interface {
 
 impl Interface {
     pub fn parse(p: &mut Params) -> Result<Self, SpecError> {
-        let name: String = p.require("name", "the interface name, such as lo")?;
+        let name: String = p.require_string("name", "the interface name, such as lo")?;
         let raw = p.take_raw("addresses");
         let mut addresses = Vec::new();
         if let Some(raw) = raw {

@@ -79,7 +79,7 @@ impl Locks {
             .take_with("pid_files", |v| fields::list(v, PidFile::read))?
             .map(|list| list.into_inner())
             .unwrap_or_default();
-        let lock_files: Vec<String> = p.take("lock_files")?.unwrap_or_default();
+        let lock_files: Vec<String> = p.strings("lock_files")?.unwrap_or_default();
         if pid_files.is_empty() && lock_files.is_empty() {
             return Err(p.error_here("give `pid_files` or `lock_files` (paths; globs allowed)"));
         }

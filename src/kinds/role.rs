@@ -54,16 +54,16 @@ pub struct Role {
 
 impl Role {
     pub fn parse(p: &mut Params) -> Result<Self, SpecError> {
-        let source = match p.take::<String>("source")?.as_deref().unwrap_or("file") {
+        let source = match p.string("source")?.as_deref().unwrap_or("file") {
             "file" => Source::File(super::require_abs_path(p, "path")?),
             "env" => Source::Env {
                 path: super::require_abs_path(p, "path")?,
-                key: p.require("key", "the variable that holds the role")?,
+                key: p.require_string("key", "the variable that holds the role")?,
             },
             "xmlrpc" => Source::Xmlrpc {
                 endpoint: super::require_endpoint(p)?,
-                method: p.require("method", "the daemon's method that returns the role")?,
-                field: p.take("field")?,
+                method: p.require_string("method", "the daemon's method that returns the role")?,
+                field: p.string("field")?,
             },
             other => {
                 return Err(p.error_here(format!(
@@ -71,10 +71,12 @@ impl Role {
                 )));
             }
         };
-        let leftovers: BTreeMap<String, Vec<String>> = p.require(
-            "leftovers",
-            "a table of role = [paths that must not exist in that role]",
-        )?;
+        let leftovers = p.string_lists("leftovers")?.ok_or_else(|| {
+            p.missing(
+                "leftovers",
+                "a table of role = [paths that must not exist in that role]",
+            )
+        })?;
         if let Some(bad) = leftovers.values().flatten().find(|g| !g.starts_with('/')) {
             return Err(p.error_here(format!("`leftovers`: `{bad}` is not an absolute path")));
         }

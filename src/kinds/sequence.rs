@@ -147,7 +147,7 @@ impl Sequence {
                 Some((path, key))
             }
         };
-        let unreachable = match p.take::<String>("unreachable")?.as_deref() {
+        let unreachable = match p.string("unreachable")?.as_deref() {
             None | Some("error") => Finding::Error,
             Some("warn") => Finding::Warn,
             Some("skip") => Finding::Skip,
@@ -160,16 +160,16 @@ impl Sequence {
         Ok(Sequence {
             local,
             peer,
-            port: p.take("port")?.unwrap_or(8000),
-            rpc_path: p.take("rpc_path")?.unwrap_or_else(|| "/RPC2".into()),
+            port: p.integer::<u16>("port", "u16")?.unwrap_or(8000),
+            rpc_path: p.string("rpc_path")?.unwrap_or_else(|| "/RPC2".into()),
             method: p
-                .take("method")?
+                .string("method")?
                 .unwrap_or_else(|| "xcb.sequence".to_string()),
-            max_lag: p.take("max_lag")?.unwrap_or(1000),
+            max_lag: p.integer::<u64>("max_lag", "u64")?.unwrap_or(1000),
             unreachable,
             role_env,
-            leader_role: p.take("leader_role")?.unwrap_or_else(|| "master".into()),
-            leader_role_method: p.take("leader_role_method")?,
+            leader_role: p.string("leader_role")?.unwrap_or_else(|| "master".into()),
+            leader_role_method: p.string("leader_role_method")?,
         })
     }
 

@@ -41,13 +41,13 @@ pub struct VolatileDir {
 impl VolatileDir {
     pub fn parse(p: &mut Params) -> Result<Self, SpecError> {
         let path = super::require_abs_path(p, "path")?;
-        let fstype = p.take("fstype")?.unwrap_or_else(|| "tmpfs".to_string());
-        let absent_dir = match p.take::<String>("absent_dir")? {
+        let fstype = p.string("fstype")?.unwrap_or_else(|| "tmpfs".to_string());
+        let absent_dir = match p.string("absent_dir")? {
             Some(d) if d.starts_with('/') => Some(PathBuf::from(d)),
             Some(_) => return Err(p.error_here("`absent_dir` must be an absolute path")),
             None => None,
         };
-        let targets: Vec<String> = p.take("targets")?.unwrap_or_default();
+        let targets: Vec<String> = p.strings("targets")?.unwrap_or_default();
         if targets.iter().any(|t| !t.starts_with('/')) {
             return Err(p.error_here("`targets` must be absolute paths"));
         }

@@ -39,7 +39,7 @@ impl Xmlrpc {
     pub fn parse(p: &mut Params) -> Result<Self, SpecError> {
         let endpoint = super::require_endpoint(p)?;
         let method = p
-            .take("method")?
+            .string("method")?
             .unwrap_or_else(|| "system.listMethods".to_string());
         let params = match p.take_raw("params") {
             None => Vec::new(),
@@ -73,7 +73,9 @@ impl Xmlrpc {
                 })
             }
         };
-        let max_reply_bytes = p.take::<usize>("max_reply_bytes")?.unwrap_or(1 << 20);
+        let max_reply_bytes = p
+            .integer::<usize>("max_reply_bytes", "usize")?
+            .unwrap_or(1 << 20);
         Ok(Xmlrpc {
             endpoint,
             method,

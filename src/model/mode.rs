@@ -2,16 +2,25 @@
 //! failure counts (`Severity`), and which findings fail a run (`FailOn`).
 
 use super::Status;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::fmt;
 
 /// Which of the three users a check serves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Mode {
     Boot,
     Image,
     BuildHost,
+}
+
+impl Mode {
+    /// The words a spec writes the modes with.
+    pub const WORDS: &[(&str, Mode)] = &[
+        ("boot", Mode::Boot),
+        ("image", Mode::Image),
+        ("build-host", Mode::BuildHost),
+    ];
 }
 
 impl fmt::Display for Mode {
@@ -24,11 +33,19 @@ impl fmt::Display for Mode {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Critical,
     Warning,
+}
+
+impl Severity {
+    /// The words a spec writes the severities with.
+    pub const WORDS: &[(&str, Severity)] = &[
+        ("critical", Severity::Critical),
+        ("warning", Severity::Warning),
+    ];
 }
 
 impl fmt::Display for Severity {

@@ -12,12 +12,11 @@
 //! name order within their layer; ids stay unique within one layer.
 
 use super::{Check, FileEntry, Note, NoteKind, Spec, When, graph};
-use crate::config::{Params, RawTable, Source, SpecError};
+use crate::config::{Params, RawTable, Source, SpecError, document};
 use crate::kinds::{self, KINDS};
 use crate::model::{Mode, Severity};
 use crate::world::read::FileKind;
 use crate::world::root::Root;
-use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use toml::Spanned;
@@ -278,21 +277,6 @@ fn read_source(root: &Root, path: &Path) -> Result<Source, SpecError> {
     Ok(Source::new(shown(root, path), text))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SpecFile {
-    #[serde(default)]
-    check: Vec<Spanned<RawTable>>,
-    /// `[[change]]`: keys of one check of a lower layer (or an earlier file), set anew.
-    #[serde(default)]
-    change: Vec<Spanned<RawTable>>,
-    /// `[[remove]]`: one check taken out, with the reason.
-    #[serde(default)]
-    remove: Vec<Spanned<RawTable>>,
-    /// `[bundle]`: settings of `collect` (`redact`).
-    bundle: Option<Spanned<RawTable>>,
-}
-
 /// A parsed check with the positions validation needs.
 pub(super) struct Parsed {
     pub check: Check,
@@ -376,11 +360,7 @@ pub fn parse_layers(layers: &[Layer]) -> Result<Spec, SpecError> {
             });
         }
         for source in &layer.sources {
-            let file: SpecFile = toml::from_str(&source.text).map_err(|e| {
-                let at = e.span().map_or(0, |s| s.start);
-                let here = source.text.get(at..).unwrap_or_default();
-                source.error_at(at..at, crate::config::in_words(e.message(), here))
-            })?;
+            let file = document::spec_file(source)?;
             let offset = offsets.next().unwrap_or_default();
             let entry = entries.len();
             entries.push(FileEntry {
@@ -533,7 +513,7 @@ pub fn parse_layers(layers: &[Layer]) -> Result<Spec, SpecError> {
 /// The check ids a file's text defines, read as far as it can be: a replaced file is
 /// not in force, and a mistake in it is no error of the spec.
 fn ids_in(text: &str) -> Vec<String> {
-    let Ok(file) = toml::from_str::<SpecFile>(text) else {
+    let Some(file) = document::spec_file_lenient(text) else {
         return Vec::new();
     };
     file.check
@@ -772,19 +752,23 @@ fn parse_check(source: &Source, table: Spanned<RawTable>) -> Result<Parsed, Spec
             ),
         ));
     };
-    let modes: Vec<Mode> = p.require("modes", "a list of boot, image, build-host")?;
+    let modes = p
+        .words("modes", Mode::WORDS)?
+        .ok_or_else(|| p.missing("modes", "a list of boot, image, build-host"))?;
     if modes.is_empty() {
         return Err(p.error_here(format!(
             "check `{id}`: `modes` is empty, so it would never run"
         )));
     }
-    let severity = p.take("severity")?.unwrap_or(Severity::Critical);
+    let severity = p
+        .word("severity", Severity::WORDS)?
+        .unwrap_or(Severity::Critical);
     let requires = p.take_ids("requires")?;
     let after = p.take_ids("after")?;
     let when = parse_when(&mut p)?;
-    let title: Option<String> = p.take("title")?;
-    let why: String = p.require("why", "why the check matters, for `explain`")?;
-    let fix: String = p.require("fix", "how to fix a failure, for `explain` and reports")?;
+    let title = p.string("title")?;
+    let why = p.require_string("why", "why the check matters, for `explain`")?;
+    let fix = p.require_string("fix", "how to fix a failure, for `explain` and reports")?;
     let timeout = p.take_duration("timeout")?;
     let params = (kind.parse)(&mut p)?;
     if let Some(mode) = modes.iter().find(|m| !kind.modes.contains(m)) {

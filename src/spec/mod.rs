@@ -23,8 +23,8 @@ pub struct When {
     pub exists: bool,
 }
 
-/// One check of the spec, validated.
-#[derive(Debug)]
+/// One check of the spec, validated. Its `Debug` shows the kind's name for its
+/// parameters (see [`Evaluate`] for why they are not `Debug`).
 pub struct Check {
     pub id: String,
     /// The kind, from the table of kinds.
@@ -47,6 +47,23 @@ pub struct Check {
     pub defined_at: String,
     /// "FILE:LINE" of each `[[change]]` of a higher layer that set some of its keys.
     pub changed_by: Vec<String>,
+}
+
+impl std::fmt::Debug for Check {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Check")
+            .field("id", &self.id)
+            .field("kind", &self.kind)
+            .field("modes", &self.modes)
+            .field("severity", &self.severity)
+            .field("after", &self.after)
+            .field("requires", &self.requires)
+            .field("when", &self.when)
+            .field("timeout", &self.timeout)
+            .field("defined_at", &self.defined_at)
+            .field("changed_by", &self.changed_by)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Check {

@@ -80,12 +80,13 @@ pub struct Drbd {
 
 impl Drbd {
     pub fn parse(p: &mut Params) -> Result<Self, SpecError> {
-        let source = match p.take::<String>("source")?.as_deref().unwrap_or("proc") {
+        let source = match p.string("source")?.as_deref().unwrap_or("proc") {
             "proc" => Source::Proc,
             "xmlrpc" => Source::Xmlrpc {
                 endpoint: super::require_endpoint(p)?,
-                method: p.require("method", "the xcbdaemon method that returns DRBD state")?,
-                reply: match p.take::<String>("reply")?.as_deref().unwrap_or("proc-drbd") {
+                method: p
+                    .require_string("method", "the xcbdaemon method that returns DRBD state")?,
+                reply: match p.string("reply")?.as_deref().unwrap_or("proc-drbd") {
                     "proc-drbd" => Reply::ProcText,
                     "struct" => Reply::Struct,
                     other => {
@@ -101,25 +102,21 @@ impl Drbd {
                 );
             }
         };
-        let config = p.take("config")?.unwrap_or_else(|| {
+        let config = p.strings("config")?.unwrap_or_else(|| {
             vec![
                 "/etc/drbd.conf".to_string(),
                 "/etc/drbd.d/*.res".to_string(),
             ]
         });
         let drbdsetup: String = p
-            .take("drbdsetup")?
+            .string("drbdsetup")?
             .unwrap_or_else(|| "/usr/sbin/drbdsetup".into());
         if !drbdsetup.starts_with('/') {
             return Err(
                 p.error_here("`drbdsetup` must be an absolute path (no PATH lookup at boot)")
             );
         }
-        let events2 = match p
-            .take::<String>("drbdsetup_output")?
-            .as_deref()
-            .unwrap_or("json")
-        {
+        let events2 = match p.string("drbdsetup_output")?.as_deref().unwrap_or("json") {
             "json" => false,
             "events2" => true,
             other => {
@@ -128,8 +125,10 @@ impl Drbd {
                 )));
             }
         };
-        let verdict = |p: &mut Params, key: &str, default: Verdict, allowed: &[(&str, Verdict)]| {
-            match p.take::<String>(key)? {
+        let verdict =
+            |p: &mut Params, key: &str, default: Verdict, allowed: &[(&str, Verdict)]| match p
+                .string(key)?
+            {
                 None => Ok(default),
                 Some(word) => allowed
                     .iter()
@@ -142,8 +141,7 @@ impl Drbd {
                             names.join(", ")
                         ))
                     }),
-            }
-        };
+            };
         let policy = Policy {
             degraded: verdict(
                 p,
@@ -163,7 +161,7 @@ impl Drbd {
             )?,
         };
         let kernel_log: Vec<String> = p
-            .take("kernel_log")?
+            .strings("kernel_log")?
             .unwrap_or_else(|| vec!["/var/log/kern.log".into(), "/var/log/messages".into()]);
         Ok(Drbd {
             source,

@@ -81,11 +81,9 @@ impl Filesystem {
         }
         Ok(Filesystem {
             mounts,
-            fstab: p
-                .take::<PathBuf>("fstab")?
-                .unwrap_or_else(|| "/etc/fstab".into()),
-            min_free_bytes: p.take("min_free_bytes")?.unwrap_or(1),
-            min_free_inodes: p.take("min_free_inodes")?.unwrap_or(1),
+            fstab: p.path("fstab")?.unwrap_or_else(|| "/etc/fstab".into()),
+            min_free_bytes: p.integer::<u64>("min_free_bytes", "u64")?.unwrap_or(1),
+            min_free_inodes: p.integer::<u64>("min_free_inodes", "u64")?.unwrap_or(1),
         })
     }
 }

@@ -45,7 +45,7 @@ pub struct Recorded {
 impl Ifstate {
     pub fn parse(p: &mut Params) -> Result<Self, SpecError> {
         let dirs: Vec<String> = p
-            .take("dirs")?
+            .strings("dirs")?
             .unwrap_or_else(|| vec!["/etc/network/run".into(), "/run/network".into()]);
         if dirs.iter().any(|d| !d.starts_with('/')) {
             return Err(p.error_here("`dirs` must be absolute paths"));

@@ -46,7 +46,7 @@ pub struct Mount {
 
 impl Mount {
     pub fn parse(p: &mut Params) -> Result<Self, SpecError> {
-        let build_host = match p.take::<String>("build_host")? {
+        let build_host = match p.string("build_host")? {
             None => None,
             Some(name) => Some(postinst::Script::named(&name).ok_or_else(|| {
                 p.error_here(format!(
@@ -57,9 +57,9 @@ impl Mount {
         };
         Ok(Mount {
             path: super::require_abs_path(p, "path")?,
-            fstype: p.take("fstype")?,
-            writable: p.take("writable")?.unwrap_or(true),
-            min_free_bytes: p.take("min_free_bytes")?.unwrap_or(1),
+            fstype: p.string("fstype")?,
+            writable: p.bool("writable")?.unwrap_or(true),
+            min_free_bytes: p.integer::<u64>("min_free_bytes", "u64")?.unwrap_or(1),
             build_host,
         })
     }

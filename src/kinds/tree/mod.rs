@@ -117,7 +117,7 @@ pub struct TreeCheck {
 
 impl TreeCheck {
     pub fn parse(p: &mut Params) -> Result<Self, SpecError> {
-        let name: String = p.require("rule", "which tree-wide rule")?;
+        let name: String = p.require_string("rule", "which tree-wide rule")?;
         let rule = match name.as_str() {
             "unknown-owners" => Rule::UnknownOwners,
             "runtime-leftovers" => Rule::RuntimeLeftovers,
@@ -130,7 +130,7 @@ impl TreeCheck {
                 )));
             }
         };
-        let system_dirs = p.take("system_dirs")?.unwrap_or_else(|| {
+        let system_dirs = p.strings("system_dirs")?.unwrap_or_else(|| {
             [
                 "/etc", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt",
                 "/var/lib", "/boot",
@@ -142,7 +142,7 @@ impl TreeCheck {
         Ok(TreeCheck {
             rule,
             system_dirs,
-            first_user_uid: p.take("first_user_uid")?.unwrap_or(1000),
+            first_user_uid: p.integer::<u32>("first_user_uid", "u32")?.unwrap_or(1000),
         })
     }
 }

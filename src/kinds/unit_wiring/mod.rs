@@ -52,7 +52,7 @@ struct Offender {
 impl UnitWiring {
     pub fn parse(p: &mut Params) -> Result<Self, SpecError> {
         let unit_name = |p: &mut Params, key: &str| -> Result<Option<String>, SpecError> {
-            let name: Option<String> = p.take(key)?;
+            let name: Option<String> = p.string(key)?;
             match name {
                 Some(n) if !resolve::valid_name(&n) => Err(p.error_here(format!(
                     "`{key}` is a unit name such as \"appliance-ha.service\" or \
