@@ -10,6 +10,7 @@
 mod fixes;
 pub mod overrides;
 mod pass;
+mod scheduler;
 mod verdict;
 mod when;
 
