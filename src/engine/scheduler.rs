@@ -166,18 +166,7 @@ impl<'a> Scheduler<'a> {
                 match self.readiness(pos) {
                     Readiness::NotYet => {}
                     Readiness::Blocked { dep, status } => {
-                        let outcome = Outcome::skip(format!(
-                            "not run: requires {dep}, which ended {}",
-                            status.as_str()
-                        ));
-                        self.slots[pos] = Some(result(
-                            check,
-                            self.target,
-                            (index, Status::Blocked),
-                            outcome,
-                            Some(dep),
-                            Duration::ZERO,
-                        ));
+                        self.slots[pos] = Some(blocked(check, self.target, index, dep, status));
                         changed = true;
                     }
                     Readiness::Ready if Instant::now() >= self.deadline => {
@@ -281,21 +270,8 @@ impl<'a> Scheduler<'a> {
                     deadline: own,
                 } if now >= own + GRACE => {
                     lane_stuck |= self.lane_queue.front() == Some(&pos);
-                    self.slots[pos] = Some(result(
-                        check,
-                        self.target,
-                        (index, Status::Error),
-                        Outcome::error(format!(
-                            "timed out after {}: the check was still running and was abandoned",
-                            show_duration(
-                                check
-                                    .timeout
-                                    .min(own.saturating_duration_since(started) + GRACE)
-                            )
-                        )),
-                        None,
-                        now.saturating_duration_since(started),
-                    ));
+                    let ran = (started, own, now);
+                    self.slots[pos] = Some(abandoned(check, self.target, index, ran));
                 }
                 Stage::Queued if now >= self.deadline + GRACE => {
                     self.slots[pos] = Some(too_late(check, self.target, index));
@@ -347,6 +323,56 @@ impl<'a> Scheduler<'a> {
         attribute_root_causes(spec, &mut results, &self.by_id);
         results
     }
+}
+
+/// The result of a check not run because `dep`, which it requires, ended `status`.
+fn blocked(
+    check: &Check,
+    target: &Target,
+    index: usize,
+    dep: String,
+    status: Status,
+) -> CheckResult {
+    let outcome = Outcome::skip(format!(
+        "not run: requires {dep}, which ended {}",
+        status.as_str()
+    ));
+    let duration = Duration::ZERO;
+    result(
+        check,
+        target,
+        (index, Status::Blocked),
+        outcome,
+        Some(dep),
+        duration,
+    )
+}
+
+/// The result of a check started at `started`, still running at `now`, past its
+/// deadline `own` and `GRACE`. It names the time it was given: its own timeout, or less
+/// when the run's deadline cut it short.
+fn abandoned(
+    check: &Check,
+    target: &Target,
+    index: usize,
+    (started, own, now): (Instant, Instant, Instant),
+) -> CheckResult {
+    let given = check
+        .timeout
+        .min(own.saturating_duration_since(started) + GRACE);
+    let outcome = Outcome::error(format!(
+        "timed out after {}: the check was still running and was abandoned",
+        show_duration(given)
+    ));
+    let duration = now.saturating_duration_since(started);
+    result(
+        check,
+        target,
+        (index, Status::Error),
+        outcome,
+        None,
+        duration,
+    )
 }
 
 /// The result of a check the run's deadline (--timeout) left no time for.
