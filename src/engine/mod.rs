@@ -1,7 +1,8 @@
 //! Running the checks: selection, order, deadlines, `requires`/`after`, root causes, the
 //! `--wait` loop, overrides, and the verdict, taken once, after the overrides.
 //!
-//! Each evaluation runs on its own thread and the engine waits for it only until that
+//! Each evaluation runs on a worker thread, not the engine's (see `pass`; what to start
+//! and what to give up on is `scheduler`'s), and the engine waits for it only until that
 //! check's deadline. A check stuck in the kernel (stat on a hung NFS mount) or on a peer
 //! that never answers is reported as an error and left behind; the process exits
 //! without waiting for it. That is what makes the run's deadline hold whatever a check
@@ -10,6 +11,7 @@
 mod fixes;
 pub mod overrides;
 mod pass;
+mod scheduler;
 mod verdict;
 mod when;
 

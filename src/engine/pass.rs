@@ -13,34 +13,27 @@
 //! No check runs on the engine's own thread, which only hands out work and collects
 //! results, each no later than its check's deadline. A check stuck in the kernel (a
 //! stat on a hung NFS mount) is reported as an error and left behind. A check that holds
-//! the lane longer than `PATIENCE` is left to finish there alone: the checks queued
-//! behind it move to a fresh lane.
+//! the lane longer than `scheduler::PATIENCE` is left to finish there alone: the checks
+//! queued behind it move to a fresh lane.
 //! That is what makes the run's deadline hold whatever a check runs into.
+//!
+//! This module holds the threads and the channel; what to start, when to wake up and
+//! what to give up on is decided by `scheduler::Scheduler`, one step per method.
 
-use super::verdict::{attribute_root_causes, status_of};
+use super::scheduler::{Placed, Scheduler};
 use super::when::unmet;
 use crate::kinds::Context;
-use crate::model::duration::display as show_duration;
-use crate::model::{CheckResult, Outcome, Status};
+use crate::model::{CheckResult, Outcome};
 use crate::spec::{Check, Spec};
 use crate::world::Target;
 use crate::world::facts::Facts;
 use crate::world::tape;
 use std::cell::RefCell;
-use std::collections::{HashMap, VecDeque};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
 use std::thread;
-use std::time::{Duration, Instant};
-
-/// Time a check is given past its own deadline to report its own, more precise timeout.
-const GRACE: Duration = Duration::from_millis(100);
-/// How long a check on the lane may run before the checks queued behind it move to a
-/// fresh lane. Local checks take microseconds; one that takes this long is stuck on
-/// something (a hung mount) and must not hold the others up. It keeps running and is
-/// collected, or abandoned at its own deadline, like any other.
-const PATIENCE: Duration = Duration::from_millis(50);
+use std::time::Instant;
 
 /// What workers tell the engine, by the check's position in the selection.
 enum Msg {
@@ -56,20 +49,6 @@ enum Msg {
         /// A thread of its own that is free now: it runs the next check sent here, and
         /// ends when this is dropped.
         free: Option<mpsc::Sender<usize>>,
-    },
-}
-
-/// Where a check that has no result yet stands.
-#[derive(Clone, Copy)]
-enum Stage {
-    Waiting,
-    /// Handed to the lane, not started yet.
-    Queued,
-    /// Started: on the lane when it heads `lane_queue`, else on a thread of its own (or
-    /// left alone on a lane given up).
-    Running {
-        started: Instant,
-        deadline: Instant,
     },
 }
 
@@ -91,6 +70,40 @@ struct Shared {
     tx: mpsc::Sender<Msg>,
 }
 
+/// The threads of one pass: the lane, if one was started, and the threads of their own
+/// that are free.
+struct Workers {
+    shared: Shared,
+    lane: Option<Lane>,
+    /// Threads of their own whose check is done, for the next check that waits: a
+    /// reused thread starts at once, and a new one costs a clone and its stack's
+    /// mappings while the lane is running the critical chain.
+    free: Vec<mpsc::Sender<usize>>,
+}
+
+impl Workers {
+    /// Hands the check at `pos` to a worker. One that does not wait goes to the lane;
+    /// one that waits, or one the lane cannot take (it has no thread), runs alone.
+    fn place(&mut self, pos: usize, waits: bool) -> Result<Placed, Outcome> {
+        let on_lane = !waits && {
+            let shared = &self.shared;
+            let on = self.lane.get_or_insert_with(|| start_lane(shared));
+            on.jobs.send(pos).is_ok()
+        };
+        if on_lane {
+            return Ok(Placed::Lane);
+        }
+        run_alone(&self.shared, pos, &mut self.free).map(|()| Placed::Alone)
+    }
+
+    /// Gives the lane up: it starts nothing more of what was sent to it.
+    fn give_up_lane(&mut self) {
+        if let Some(old) = self.lane.take() {
+            old.given_up.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
 /// Runs one pass. With the previous pass's results, only pending and blocked checks are
 /// evaluated again; the rest keep their result. Results stay in spec order, which is
 /// what root causes and reports go by.
@@ -102,277 +115,49 @@ pub(super) fn run_pass(
     previous: Option<&[CheckResult]>,
 ) -> Vec<CheckResult> {
     let (tx, rx) = mpsc::channel();
-    let shared = Shared {
-        spec: Arc::clone(spec),
-        selected: selected.into(),
-        target: Arc::clone(target),
-        facts: Arc::new(Facts::default()),
-        deadline,
-        tx,
+    let mut workers = Workers {
+        shared: Shared {
+            spec: Arc::clone(spec),
+            selected: selected.into(),
+            target: Arc::clone(target),
+            facts: Arc::new(Facts::default()),
+            deadline,
+            tx,
+        },
+        lane: None,
+        free: Vec::new(),
     };
-    let mut by_id: HashMap<&str, usize> = HashMap::new();
-    for (pos, &index) in selected.iter().enumerate() {
-        by_id.insert(&spec.checks[index].id, pos);
-    }
-    let mut slots: Vec<Option<CheckResult>> = vec![None; selected.len()];
-    let mut stages = vec![Stage::Waiting; selected.len()];
-    let mut lane: Option<Lane> = None;
-    // The lane's checks in the order handed to it: the first is running or next.
-    let mut lane_queue: VecDeque<usize> = VecDeque::new();
-    // Threads of their own whose check is done, for the next check that waits: a reused
-    // thread starts at once, and a new one costs a clone and its stack's mappings while
-    // the lane is running the critical chain.
-    let mut free: Vec<mpsc::Sender<usize>> = Vec::new();
+    let mut scheduler = Scheduler::new(spec, selected, target, deadline, previous);
     loop {
-        // Start what can start; a check settled at once (kept, blocked, too late) may
-        // free others, so go round until nothing changes.
-        let mut changed = true;
-        while changed {
-            changed = false;
-            for pos in 0..selected.len() {
-                if slots[pos].is_some() || !matches!(stages[pos], Stage::Waiting) {
-                    continue;
-                }
-                let check = &spec.checks[selected[pos]];
-                if let Some(old) = previous.and_then(|p| p.get(pos))
-                    && !old.is_pending()
-                    && old.status != Status::Blocked
-                {
-                    slots[pos] = Some(CheckResult {
-                        root_cause: None,
-                        ..old.clone()
-                    });
-                    changed = true;
-                    continue;
-                }
-                // A dep outside the selection (--only, --skip) does not hold a check back.
-                let dep_result = |dep: &String| by_id.get(dep.as_str()).map(|&j| &slots[j]);
-                if check
-                    .requires
-                    .iter()
-                    .any(|dep| dep_result(dep).is_some_and(Option::is_none))
-                {
-                    continue;
-                }
-                let blocker = check.requires.iter().find_map(|dep| {
-                    let r = dep_result(dep)?.as_ref()?;
-                    (!matches!(r.status, Status::Pass | Status::Skip))
-                        .then(|| (dep.clone(), r.status))
-                });
-                if let Some((dep, dep_status)) = blocker {
-                    let outcome = Outcome::skip(format!(
-                        "not run: requires {dep}, which ended {}",
-                        dep_status.as_str()
-                    ));
-                    let (index, status) = (selected[pos], Status::Blocked);
-                    slots[pos] = Some(result(
-                        check,
-                        target,
-                        (index, status),
-                        outcome,
-                        Some(dep),
-                        Duration::ZERO,
-                    ));
-                    changed = true;
-                } else if Instant::now() >= deadline {
-                    slots[pos] = Some(too_late(check, target, selected[pos]));
-                    changed = true;
-                } else {
-                    // A check that does not wait goes to the lane; one that waits, or
-                    // one the lane cannot take (it has no thread), runs alone.
-                    let on_lane = !check.kind.waits && {
-                        let on = lane.get_or_insert_with(|| start_lane(&shared));
-                        on.jobs.send(pos).is_ok()
-                    };
-                    if on_lane {
-                        lane_queue.push_back(pos);
-                        stages[pos] = Stage::Queued;
-                    } else if let Err(outcome) = run_alone(&shared, pos, &mut free) {
-                        slots[pos] = Some(judged(
-                            check,
-                            target,
-                            selected[pos],
-                            outcome,
-                            Duration::ZERO,
-                        ));
-                        changed = true;
-                    } else {
-                        stages[pos] = Stage::Queued;
-                    }
-                }
-            }
-        }
-        if slots.iter().all(Option::is_some) {
+        scheduler.start_ready(|pos, waits| workers.place(pos, waits));
+        if scheduler.all_done() {
             break;
         }
         // Wait for the next word from a worker, no later than the first deadline.
         let now = Instant::now();
-        let until = stages
-            .iter()
-            .zip(&slots)
-            .enumerate()
-            .filter(|(_, (_, s))| s.is_none())
-            .filter_map(|(pos, (stage, _))| match stage {
-                Stage::Running { started, deadline } => {
-                    let holds_up = lane_queue.front() == Some(&pos) && lane_queue.len() > 1;
-                    let own = *deadline + GRACE;
-                    Some(if holds_up {
-                        own.min(*started + PATIENCE)
-                    } else {
-                        own
-                    })
-                }
-                Stage::Queued => Some(deadline + GRACE),
-                Stage::Waiting => None,
-            })
-            .min();
-        let Some(until) = until else {
+        let Some(until) = scheduler.next_wake() else {
             // Nothing running and nothing can start: cannot happen with deps in spec
             // order; never spin if it did.
             break;
         };
         match rx.recv_timeout(until.saturating_duration_since(now)) {
-            Ok(Msg::Started { pos, at, deadline }) => {
-                if slots[pos].is_none() {
-                    stages[pos] = Stage::Running {
-                        started: at,
-                        deadline,
-                    };
-                }
-            }
+            Ok(Msg::Started { pos, at, deadline }) => scheduler.started(pos, at, deadline),
             Ok(Msg::Done {
                 pos,
                 outcome,
                 at,
-                free: thread,
+                free,
             }) => {
-                free.extend(thread);
-                if slots[pos].is_some() {
-                    continue; // given up on already
-                }
-                if lane_queue.front() == Some(&pos) {
-                    lane_queue.pop_front();
-                }
-                let started = match stages[pos] {
-                    Stage::Running { started, .. } => started,
-                    _ => at,
-                };
-                let check = &spec.checks[selected[pos]];
-                let outcome = outcome.unwrap_or_else(|panic| panicked(&*panic));
-                slots[pos] = Some(judged(
-                    check,
-                    target,
-                    selected[pos],
-                    outcome,
-                    at.saturating_duration_since(started),
-                ));
+                workers.free.extend(free);
+                scheduler.done(pos, outcome, at);
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {
-                let now = Instant::now();
-                let mut lane_stuck = false;
-                for pos in 0..selected.len() {
-                    if slots[pos].is_some() {
-                        continue;
-                    }
-                    let check = &spec.checks[selected[pos]];
-                    match stages[pos] {
-                        Stage::Running {
-                            started,
-                            deadline: own,
-                        } if now >= own + GRACE => {
-                            lane_stuck |= lane_queue.front() == Some(&pos);
-                            slots[pos] = Some(result(
-                                check,
-                                target,
-                                (selected[pos], Status::Error),
-                                Outcome::error(format!(
-                                    "timed out after {}: the check was still running and was abandoned",
-                                    show_duration(
-                                        check
-                                            .timeout
-                                            .min(own.saturating_duration_since(started) + GRACE)
-                                    )
-                                )),
-                                None,
-                                now.saturating_duration_since(started),
-                            ));
-                        }
-                        Stage::Queued if now >= deadline + GRACE => {
-                            slots[pos] = Some(too_late(check, target, selected[pos]));
-                        }
-                        _ => {}
-                    }
-                }
-                // The lane's head has held it too long: it finishes (or times out) on
-                // the old lane alone, and the queue moves on.
-                if let Some(&head) = lane_queue.front()
-                    && lane_queue.len() > 1
-                    && let Stage::Running { started, .. } = stages[head]
-                    && now >= started + PATIENCE
-                {
-                    lane_queue.pop_front();
-                    lane_stuck = true;
-                }
-                if lane_stuck {
-                    // The lane is held by a check given up on or left alone: it starts
-                    // nothing more, and what was queued behind it is placed again, on a
-                    // fresh lane (or alone, if no lane can start).
-                    if let Some(old) = lane.take() {
-                        old.given_up.store(true, Ordering::Relaxed);
-                    }
-                    for pos in lane_queue.drain(..) {
-                        if slots[pos].is_none() {
-                            stages[pos] = Stage::Waiting;
-                        }
-                    }
-                }
+                scheduler.timed_out(Instant::now(), || workers.give_up_lane());
             }
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
         }
     }
-    let mut results: Vec<CheckResult> = slots
-        .into_iter()
-        .enumerate()
-        .map(|(pos, slot)| {
-            slot.unwrap_or_else(|| {
-                let check = &spec.checks[selected[pos]];
-                result(
-                    check,
-                    target,
-                    (selected[pos], Status::Error),
-                    Outcome::error("internal error: the check ended without a result"),
-                    None,
-                    Duration::ZERO,
-                )
-            })
-        })
-        .collect();
-    attribute_root_causes(spec, &mut results, &by_id);
-    results
-}
-
-/// The result of a check the run's deadline (--timeout) left no time for.
-fn too_late(check: &Check, target: &Target, index: usize) -> CheckResult {
-    result(
-        check,
-        target,
-        (index, Status::Error),
-        Outcome::error("not run: the run's deadline (--timeout) had passed"),
-        None,
-        Duration::ZERO,
-    )
-}
-
-/// The outcome of a check that panicked: an error naming the panic, not a dead run.
-fn panicked(panic: &(dyn std::any::Any + Send)) -> Outcome {
-    let what = panic
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_default();
-    Outcome::error(format!(
-        "internal error: the check panicked ({what}); please report this"
-    ))
+    scheduler.finish()
 }
 
 thread_local! {
@@ -468,41 +253,6 @@ fn start_lane(shared: &Shared) -> Lane {
         log::warn!("cannot start the local checks' thread: {e}");
     }
     Lane { jobs, given_up }
-}
-
-/// The result of an outcome the check itself gave: its status is what the finding
-/// means at the check's severity.
-fn judged(
-    check: &Check,
-    target: &Target,
-    index: usize,
-    outcome: Outcome,
-    duration: Duration,
-) -> CheckResult {
-    let status = status_of(&outcome.finding, check.severity);
-    result(check, target, (index, status), outcome, None, duration)
-}
-
-fn result(
-    check: &Check,
-    target: &Target,
-    (index, status): (usize, Status),
-    outcome: Outcome,
-    blocked_by: Option<String>,
-    duration: Duration,
-) -> CheckResult {
-    CheckResult {
-        fix: super::fixes::fix_for(check, status, &outcome, target),
-        index,
-        status,
-        transient: outcome.transient && status != Status::Pass,
-        summary: outcome.summary,
-        evidence: outcome.evidence,
-        root_cause: None,
-        blocked_by,
-        duration,
-        skipped_by_operator: false,
-    }
 }
 
 /// Evaluates one check where it stands: its `when`, then its kind. A check that asked a
