@@ -25,6 +25,9 @@ pub mod unit_wiring;
 pub mod volatile_dir;
 pub mod xmlrpc;
 
+#[cfg(test)]
+mod tests;
+
 use crate::config::{Params, SpecError};
 use crate::model::{Mode, Outcome};
 use crate::world::Target;
