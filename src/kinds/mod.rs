@@ -1,12 +1,30 @@
 //! Check kinds: the Rust code a spec's `kind = "..."` names. One module (or folder) per
 //! kind, owning its parameters, its parsers of outside input, its verdict and its
-//! wording; each returns an [`Outcome`] and prints nothing.
+//! wording; each returns an [`Outcome`] and prints nothing. Each declares its own
+//! [`KindDef`] as `pub const DEF` (name, modes, default timeout, waits, params, parse),
+//! and [`KINDS`] lists references to them. The spec loader, `list`, the docs tests and
+//! the kinds' tests all read [`KINDS`]. Which check uses which kind is `ha-preflight list`
+//! (or `checks/*.toml`), and a kind's tests are `tests/kinds/<kind>.rs`.
 //!
-//! [`KINDS`] is the one table of them: a kind's name, the modes it can judge, its default
-//! timeout, its parameters and its parser. The spec loader, `list`, the docs tests and the
-//! "every check id has a test" test all read it; adding a kind is one module and one row.
-//! Which check uses which kind is `ha-preflight list` (or `checks/*.toml`), and a check's
-//! tests are `tests/kinds/<kind>.rs`.
+//! Adding a kind takes, and the tests fail until each is there:
+//!
+//! 1. `src/kinds/<kind>.rs`: the module, with its `DEF` (the shared `LOCAL`, `WALK` and
+//!    mode sets are here) and its `PARAMS` exactly the keys its `parse` asks for
+//!    (`kinds::tests` compares them).
+//! 2. Here, two lines: `pub mod <kind>;` and `&<kind>::DEF,` in [`KINDS`].
+//! 3. `doc/ha-preflight.8`: a `.TP` item in KINDS (tests/docs.rs).
+//! 4. `tests/kinds/<kind>.rs` and its `mod <kind>;` line in `tests/kinds.rs`
+//!    (tests/kinds.rs checks both); fixtures, if any, in `tests/fixtures/<kind>/`.
+//! 5. An example check: a shipped one in `checks/*.toml`, or else one in `EXTRA` of
+//!    `src/kinds/tests.rs`, covering every parameter (some key only conditionally asked
+//!    for, such as drbd's `url` when `source = "xmlrpc"`, needs one in `EXTRA`).
+//!
+//! Shipping a check of it takes, beyond the check in `checks/*.toml`: its `.TP` item in
+//! the man page's CHECKS, its row in doc/contracts.md's catalog (tests/docs.rs), its id
+//! named in `tests/kinds/<kind>.rs`, and, for a boot check, what makes it pass in the
+//! healthy box (`tests/common/ns.rs` and `tests/healthy-box.sh`); `tests/overlay.rs`
+//! still counts the built-in checks by hand. A kind reading a part of the system no kind
+//! reads yet also needs its door in `src/world/`.
 
 pub mod diversions;
 pub mod drbd;
