@@ -47,12 +47,21 @@ fn module_of(kind: &str) -> std::path::PathBuf {
 
 #[test]
 fn every_kind_has_its_test_module() {
+    // A file not declared below is never compiled: its tests would silently not run.
+    let this =
+        std::fs::read_to_string(common::repo().join("tests/kinds.rs")).expect("tests/kinds.rs");
     for kind in KINDS {
         assert!(
             module_of(kind.name).is_file(),
             "kind `{}` has no {}",
             kind.name,
             module_of(kind.name).display()
+        );
+        let line = format!("    mod {};", kind.name.replace('-', "_"));
+        assert!(
+            this.lines().any(|l| l == line),
+            "tests/kinds.rs does not declare `{}` in `mod kinds`",
+            line.trim()
         );
     }
 }

@@ -21,6 +21,10 @@ pub struct Params<'a> {
     /// The span of the `[[check]]` header, for errors about missing fields.
     table_span: Range<usize>,
     fields: RawTable,
+    /// Every key a parser asked for, there or not: the kinds' tests compare it with the
+    /// `params` their `KindDef` declares (only in unit tests; the binary keeps no list).
+    #[cfg(test)]
+    asked: Vec<String>,
 }
 
 impl<'a> Params<'a> {
@@ -30,7 +34,15 @@ impl<'a> Params<'a> {
             source,
             table_span,
             fields: table.into_inner(),
+            #[cfg(test)]
+            asked: Vec::new(),
         }
+    }
+
+    /// The keys asked for so far, in order, each once.
+    #[cfg(test)]
+    pub fn asked(&self) -> &[String] {
+        &self.asked
     }
 
     pub fn source(&self) -> &Source {
@@ -44,6 +56,10 @@ impl<'a> Params<'a> {
 
     /// Removes a field and returns its raw value and span.
     pub fn take_raw(&mut self, key: &str) -> Option<Spanned<Value>> {
+        #[cfg(test)]
+        if !self.asked.iter().any(|k| k == key) {
+            self.asked.push(key.to_string());
+        }
         // A `Spanned<String>` key is looked up by its text (it borrows as `str`).
         self.fields.remove(key)
     }

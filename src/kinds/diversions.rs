@@ -4,12 +4,22 @@
 //! divert the real one to `*.REAL`; an aborted or careless build ships the stub, and
 //! daemons then "start" without running.
 
-use super::{Context, Evaluate};
+use super::{ANY, Context, Evaluate, KindDef, LOCAL, boxed};
 use crate::config::{Params, SpecError};
 use crate::model::{Evidence, Outcome, summarize};
 use crate::world::dpkg;
 use crate::world::read::ReadError;
 use std::path::Path;
+
+/// What the spec loader knows of this kind; [`super::KINDS`] lists it.
+pub const DEF: KindDef = KindDef {
+    name: "diversions",
+    modes: ANY,
+    default_timeout: LOCAL,
+    waits: false,
+    params: PARAMS,
+    parse: |p| Diversions::parse(p).map(boxed),
+};
 
 pub const PARAMS: &[&str] = &["binaries", "packages", "real_globs"];
 

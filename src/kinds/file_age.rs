@@ -10,7 +10,7 @@
 //! A time in the future is `error`: the clock is wrong (an appliance without a battery-
 //! backed clock boots in 1970 or at its build date), so no age can be judged.
 
-use super::{Context, Evaluate};
+use super::{BOOT, Context, Evaluate, KindDef, LOCAL, boxed};
 use crate::config::Params;
 use crate::config::SpecError;
 use crate::model::Outcome;
@@ -18,6 +18,16 @@ use crate::model::clock;
 use crate::model::duration;
 use std::path::PathBuf;
 use std::time::Duration;
+
+/// What the spec loader knows of this kind; [`super::KINDS`] lists it.
+pub const DEF: KindDef = KindDef {
+    name: "file-age",
+    modes: BOOT,
+    default_timeout: LOCAL,
+    waits: false,
+    params: PARAMS,
+    parse: |p| FileAge::parse(p).map(boxed),
+};
 
 pub const PARAMS: &[&str] = &["path", "timestamp", "key", "max_age", "missing"];
 

@@ -7,11 +7,21 @@
 //! name anywhere in the image is the leftover. `expected`, when the spec gives the
 //! appliance's name, is checked too.
 
-use super::{Context, Evaluate};
+use super::{ANY, Context, Evaluate, KindDef, LOCAL, boxed};
 use crate::config::{Params, SpecError};
 use crate::model::{Evidence, Outcome, summarize};
 use crate::world::World;
 use std::path::Path;
+
+/// What the spec loader knows of this kind; [`super::KINDS`] lists it.
+pub const DEF: KindDef = KindDef {
+    name: "hostname",
+    modes: ANY,
+    default_timeout: LOCAL,
+    waits: false,
+    params: PARAMS,
+    parse: |p| Hostname::parse(p).map(boxed),
+};
 
 pub const PARAMS: &[&str] = &["expected"];
 

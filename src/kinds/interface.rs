@@ -4,11 +4,21 @@
 //!
 //! Flags, not operstate: lo's operstate reads "unknown" even when it works.
 
-use super::{Context, Evaluate};
+use super::{BOOT, Context, Evaluate, KindDef, LOCAL, boxed};
 use crate::config::Params;
 use crate::config::SpecError;
 use crate::model::Outcome;
 use std::net::Ipv4Addr;
+
+/// What the spec loader knows of this kind; [`super::KINDS`] lists it.
+pub const DEF: KindDef = KindDef {
+    name: "interface",
+    modes: BOOT,
+    default_timeout: LOCAL,
+    waits: false,
+    params: PARAMS,
+    parse: |p| Interface::parse(p).map(boxed),
+};
 
 pub const PARAMS: &[&str] = &["name", "addresses"];
 

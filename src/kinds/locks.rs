@@ -17,12 +17,22 @@
 //! Pid files are read and lock files probed on the check's worker thread, so a hung NFS
 //! mount costs this check its deadline and nothing more.
 
-use super::{Context, Evaluate};
+use super::{BOOT, Context, Evaluate, KindDef, LOCAL, boxed};
 use crate::config::{Params, SpecError, fields};
 use crate::model::{Evidence, Outcome, and_more};
 use crate::world::read::{FileKind, ReadError};
 use crate::world::{KernelError, Target};
 use std::path::{Path, PathBuf};
+
+/// What the spec loader knows of this kind; [`super::KINDS`] lists it.
+pub const DEF: KindDef = KindDef {
+    name: "locks",
+    modes: BOOT,
+    default_timeout: LOCAL,
+    waits: false,
+    params: PARAMS,
+    parse: |p| Locks::parse(p).map(boxed),
+};
 
 pub const PARAMS: &[&str] = &["pid_files", "lock_files"];
 

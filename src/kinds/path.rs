@@ -14,12 +14,22 @@
 //! ]
 //! ```
 
-use super::{Context, Evaluate};
+use super::{ANY, Context, Evaluate, KindDef, LOCAL, boxed};
 use crate::config::{Params, SpecError, fields};
 use crate::model::{Evidence, Outcome, summarize};
 use crate::world::read::{FileKind, ReadError};
 use crate::world::root::Root;
 use std::path::Path;
+
+/// What the spec loader knows of this kind; [`super::KINDS`] lists it.
+pub const DEF: KindDef = KindDef {
+    name: "path",
+    modes: ANY,
+    default_timeout: LOCAL,
+    waits: false,
+    params: PARAMS,
+    parse: |p| PathRules::parse(p).map(boxed),
+};
 
 pub const PARAMS: &[&str] = &["rules"];
 

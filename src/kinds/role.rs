@@ -9,13 +9,23 @@
 //! exist on a node in that role. A role the table does not name fails: it is a typo or a
 //! role this spec was not written for, and either way nothing could be checked.
 
-use super::{Context, Evaluate};
+use super::{BOOT, Context, Evaluate, KindDef, LOCAL, boxed};
 use crate::config::Params;
 use crate::config::SpecError;
 use crate::model::{Evidence, Outcome};
 use crate::world::xmlrpc::{self as rpc, Endpoint};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+/// What the spec loader knows of this kind; [`super::KINDS`] lists it.
+pub const DEF: KindDef = KindDef {
+    name: "role",
+    modes: BOOT,
+    default_timeout: LOCAL,
+    waits: false,
+    params: PARAMS,
+    parse: |p| Role::parse(p).map(boxed),
+};
 
 pub const PARAMS: &[&str] = &[
     "source",

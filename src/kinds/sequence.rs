@@ -26,7 +26,7 @@
 //! not in `leader_role` fails, since this node then replicates from a node that leads
 //! no one.
 
-use super::{Context, Evaluate};
+use super::{BOOT, Context, Evaluate, KindDef, boxed};
 use crate::config::SpecError;
 use crate::config::{Params, fields};
 use crate::model::{Finding, Outcome};
@@ -35,6 +35,18 @@ use crate::world::xmlrpc::{self as rpc, Endpoint};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+
+/// What the spec loader knows of this kind; [`super::KINDS`] lists it.
+pub const DEF: KindDef = KindDef {
+    name: "sequence",
+    modes: BOOT,
+    // Another machine, over the network: long enough for a busy leader, short
+    // enough that a dead one costs little.
+    default_timeout: std::time::Duration::from_secs(3),
+    waits: true,
+    params: PARAMS,
+    parse: |p| Sequence::parse(p).map(boxed),
+};
 
 pub const PARAMS: &[&str] = &[
     "local",

@@ -17,7 +17,7 @@
 //! target (as written, normalised) is one of `targets`, passes; a real directory or any
 //! other link fails. Links resolve inside the image.
 
-use super::{Context, Evaluate};
+use super::{BOOT_IMAGE, Context, Evaluate, KindDef, LOCAL, boxed};
 use crate::config::{Params, SpecError};
 use crate::model::Outcome;
 use crate::world::World;
@@ -26,6 +26,16 @@ use crate::world::read::FileKind;
 use crate::world::root::Root;
 use std::io::ErrorKind;
 use std::path::{Component, Path, PathBuf};
+
+/// What the spec loader knows of this kind; [`super::KINDS`] lists it.
+pub const DEF: KindDef = KindDef {
+    name: "volatile-dir",
+    modes: BOOT_IMAGE,
+    default_timeout: LOCAL,
+    waits: false,
+    params: PARAMS,
+    parse: |p| VolatileDir::parse(p).map(boxed),
+};
 
 pub const PARAMS: &[&str] = &["path", "fstype", "absent_dir", "targets"];
 

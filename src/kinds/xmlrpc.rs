@@ -9,12 +9,22 @@
 //! Only loopback URLs are accepted: a boot gate must not wait on another machine, and a
 //! name lookup could hang on DNS, so hosts are IP literals or `localhost`.
 
-use super::{Context, Evaluate};
+use super::{BOOT, Context, Evaluate, KindDef, boxed};
 use crate::config::Params;
 use crate::config::SpecError;
 use crate::model::Outcome;
 use crate::world::xmlrpc::{CallError, Endpoint, Value, show};
 use std::collections::BTreeMap;
+
+/// What the spec loader knows of this kind; [`super::KINDS`] lists it.
+pub const DEF: KindDef = KindDef {
+    name: "xmlrpc",
+    modes: BOOT,
+    default_timeout: std::time::Duration::from_secs(2),
+    waits: true,
+    params: PARAMS,
+    parse: |p| Xmlrpc::parse(p).map(boxed),
+};
 
 pub const PARAMS: &[&str] = &["url", "method", "params", "expect", "max_reply_bytes"];
 

@@ -718,7 +718,7 @@ fn parse_bundle(
 
 const BUNDLE_KEYS: &str = "`[bundle]` takes one setting: `redact = [\"NAME\", ...]`";
 
-const COMMON: &[&str] = &[
+pub(crate) const COMMON: &[&str] = &[
     "id", "kind", "title", "modes", "severity", "after", "requires", "when", "why", "fix",
     "timeout",
 ];

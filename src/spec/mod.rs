@@ -6,6 +6,9 @@ mod graph;
 mod load;
 
 pub use crate::config::SpecError;
+/// The keys every check takes; the kinds' tests keep them out of a kind's own.
+#[cfg(test)]
+pub(crate) use load::COMMON;
 pub use load::{
     ADMIN, ADMIN_DIR, BUILT_IN, Layer, Location, Shadowed, VENDOR, VENDOR_DIR, layers, load,
     member_name, parse_layers, parse_sources, parse_text,

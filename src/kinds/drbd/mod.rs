@@ -25,13 +25,23 @@ mod volume;
 
 pub use volume::{Eta, ParseError, Progress, Volume, parse_error};
 
-use super::{Context, Evaluate};
+use super::{BOOT, Context, Evaluate, KindDef, LOCAL, boxed};
 use crate::config::{Params, SpecError};
 use crate::model::{Finding, Outcome, and_more};
 use crate::world::root::Root;
 use crate::world::xmlrpc::{self as rpc, Endpoint};
 use judge::{Policy, Verdict, judge};
 use std::path::{Path, PathBuf};
+
+/// What the spec loader knows of this kind; [`super::KINDS`] lists it.
+pub const DEF: KindDef = KindDef {
+    name: "drbd",
+    modes: BOOT,
+    default_timeout: LOCAL,
+    waits: true,
+    params: PARAMS,
+    parse: |p| Drbd::parse(p).map(boxed),
+};
 
 pub const PARAMS: &[&str] = &[
     "source",

@@ -21,12 +21,22 @@
 
 pub mod ext;
 
-use super::{Context, Evaluate};
+use super::{BOOT, Context, Evaluate, KindDef, LOCAL, boxed};
 use crate::config::{Params, SpecError, fields};
 use crate::model::{Outcome, clock};
 use crate::world::Target;
 use crate::world::mounts::Mount;
 use std::path::{Path, PathBuf};
+
+/// What the spec loader knows of this kind; [`super::KINDS`] lists it.
+pub const DEF: KindDef = KindDef {
+    name: "filesystem",
+    modes: BOOT,
+    default_timeout: LOCAL,
+    waits: false,
+    params: PARAMS,
+    parse: |p| Filesystem::parse(p).map(boxed),
+};
 
 pub const PARAMS: &[&str] = &["mounts", "fstab", "min_free_bytes", "min_free_inodes"];
 

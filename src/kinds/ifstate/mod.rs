@@ -15,13 +15,23 @@ pub mod parse;
 
 pub use parse::{parse_line, valid_ifname};
 
-use super::{Context, Evaluate};
+use super::{BOOT_IMAGE, Context, Evaluate, KindDef, LOCAL, boxed};
 use crate::config::{Params, SpecError};
 use crate::model::{Evidence, Outcome};
 use crate::world::World;
 use crate::world::root::Root;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+/// What the spec loader knows of this kind; [`super::KINDS`] lists it.
+pub const DEF: KindDef = KindDef {
+    name: "ifstate",
+    modes: BOOT_IMAGE,
+    default_timeout: LOCAL,
+    waits: false,
+    params: PARAMS,
+    parse: |p| Ifstate::parse(p).map(boxed),
+};
 
 pub const PARAMS: &[&str] = &["dirs"];
 

@@ -20,7 +20,7 @@
 
 mod postinst;
 
-use super::{Context, Evaluate};
+use super::{BOOT_BUILD_HOST, Context, Evaluate, KindDef, LOCAL, boxed};
 use crate::config::{Params, SpecError};
 use crate::model::{Evidence, Mode, Outcome};
 use crate::world::mounts::{Mount as Entry, MountTable};
@@ -28,6 +28,16 @@ use crate::world::read::FileKind;
 use crate::world::{FsStat, World};
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
+
+/// What the spec loader knows of this kind; [`super::KINDS`] lists it.
+pub const DEF: KindDef = KindDef {
+    name: "mount",
+    modes: BOOT_BUILD_HOST,
+    default_timeout: LOCAL,
+    waits: false,
+    params: PARAMS,
+    parse: |p| Mount::parse(p).map(boxed),
+};
 
 pub const PARAMS: &[&str] = &["path", "fstype", "writable", "min_free_bytes", "build_host"];
 

@@ -22,7 +22,7 @@ mod runtime_leftovers;
 mod tmp_leftovers;
 mod unknown_owners;
 
-use super::{Context, Evaluate};
+use super::{Context, Evaluate, IMAGE, KindDef, WALK, boxed};
 use crate::config::{Params, SpecError};
 use crate::model::{Evidence, Outcome};
 use crate::world::walk::{Entry, Tree};
@@ -35,6 +35,16 @@ fn left_by_build(path: &Path, e: &Entry) -> Evidence {
         format!("{} ({}) left by the build", path.display(), e.kind.name()),
     )
 }
+
+/// What the spec loader knows of this kind; [`super::KINDS`] lists it.
+pub const DEF: KindDef = KindDef {
+    name: "tree",
+    modes: IMAGE,
+    default_timeout: WALK,
+    waits: false,
+    params: PARAMS,
+    parse: |p| TreeCheck::parse(p).map(boxed),
+};
 
 pub const PARAMS: &[&str] = &["rule", "system_dirs", "first_user_uid"];
 

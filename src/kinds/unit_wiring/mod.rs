@@ -23,12 +23,22 @@
 mod resolve;
 mod unit_file;
 
-use super::{Context, Evaluate};
+use super::{ANY, Context, Evaluate, KindDef, LOCAL, boxed};
 use crate::config::{Params, SpecError};
 use crate::model::{Evidence, Outcome, summarize};
 use crate::world::root::{GlobError, Root};
 use resolve::{State, Unit, Units};
 use std::path::{Path, PathBuf};
+
+/// What the spec loader knows of this kind; [`super::KINDS`] lists it.
+pub const DEF: KindDef = KindDef {
+    name: "unit-wiring",
+    modes: ANY,
+    default_timeout: LOCAL,
+    waits: false,
+    params: PARAMS,
+    parse: |p| UnitWiring::parse(p).map(boxed),
+};
 
 pub const PARAMS: &[&str] = &["unit", "ha_unit"];
 
