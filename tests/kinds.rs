@@ -1,11 +1,13 @@
 //! The kinds' tests: one module per kind in tests/kinds/, named after it (kind
 //! `volatile-dir` is tests/kinds/volatile_dir.rs), its fixtures as files in
-//! tests/fixtures/<kind>/ where it has any. From a check id: `ha-preflight list` (or
+//! tests/fixtures/<kind>/ where it has any. These run the binary; what needs no real
+//! namespace, server, program or clock runs in-process instead, in
+//! src/kinds/<kind>/run_tests.rs (`cargo test --lib kinds`, see `ha_preflight::testing`). From a check id: `ha-preflight list` (or
 //! checks/*.toml) gives its kind, and the kind gives the file. End-to-end suites (a whole
 //! boot in namespaces, images, the package, qemu) are the other files of tests/.
 //!
 //! `every_check_id_is_named_by_its_kinds_tests` holds the map honest: a check the
-//! shipped spec has and its kind's tests do not name fails here.
+//! shipped spec has and its kind's tests (either file) do not name fails here.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -42,6 +44,14 @@ fn module_of(kind: &str) -> std::path::PathBuf {
         .join(format!("{}.rs", kind.replace('-', "_")))
 }
 
+/// A kind's in-process tests (`ha_preflight::testing`), where it has them.
+fn run_tests_of(kind: &str) -> std::path::PathBuf {
+    common::repo()
+        .join("src/kinds")
+        .join(kind.replace('-', "_"))
+        .join("run_tests.rs")
+}
+
 #[test]
 fn every_kind_has_its_test_module() {
     for kind in KINDS {
@@ -62,14 +72,19 @@ fn every_check_id_is_named_by_its_kinds_tests() {
         let text = std::fs::read_to_string(&path).expect("a shipped spec file");
         let spec = ha_preflight::spec::parse_text(&path, &text).expect("the shipped spec loads");
         for check in &spec.checks {
-            let tests = module_of(check.kind.name);
-            let text = std::fs::read_to_string(&tests).unwrap_or_default();
-            if !text.contains(&format!("\"{}\"", check.id)) {
+            let files = [module_of(check.kind.name), run_tests_of(check.kind.name)];
+            let named = files.iter().any(|tests| {
+                std::fs::read_to_string(tests)
+                    .unwrap_or_default()
+                    .contains(&format!("\"{}\"", check.id))
+            });
+            if !named {
                 missing.push(format!(
-                    "check `{}` ({file}, kind {}) is named by no test in {}",
+                    "check `{}` ({file}, kind {}) is named by no test in {} or {}",
                     check.id,
                     check.kind.name,
-                    tests.display()
+                    files[0].display(),
+                    files[1].display()
                 ));
             }
         }

@@ -6,7 +6,8 @@
 //! timeout, its parameters and its parser. The spec loader, `list`, the docs tests and the
 //! "every check id has a test" test all read it; adding a kind is one module and one row.
 //! Which check uses which kind is `ha-preflight list` (or `checks/*.toml`), and a check's
-//! tests are `tests/kinds/<kind>.rs`.
+//! tests are `tests/kinds/<kind>.rs` (end-to-end, the binary) and
+//! `src/kinds/<kind>/run_tests.rs` (in-process, through `crate::testing`).
 
 pub mod diversions;
 pub mod drbd;

@@ -1,5 +1,5 @@
 //! What the kind tests share: running the binary on a spec of their own, and reading the
-//! one check's result.
+//! one check's result. (A fake box for in-process tests is `ha_preflight::testing`.)
 
 use crate::common;
 use serde_json::Value;
@@ -87,99 +87,4 @@ pub fn assert_planted(rows: &[(&str, &str, &str, &str)]) {
         }
     }
     assert!(wrong.is_empty(), "\n{}", wrong.join("\n"));
-}
-
-/// A box as a support bundle holds it, written by hand: the answers to the questions
-/// the checks ask (the tape's keys, as `man ha-preflight` lists them under BUNDLES). A
-/// question the box has no answer for is "not in the bundle" on replay, and the check
-/// skips naming it, so a test missing an answer says which.
-#[derive(Default)]
-pub struct FakeBox {
-    tape: serde_json::Map<String, Value>,
-}
-
-impl FakeBox {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// `/proc/REL` holds `text`, or does not exist.
-    pub fn proc(mut self, rel: &str, text: Option<&str>) -> Self {
-        let answer = match text {
-            Some(t) => serde_json::json!({ "ok": t }),
-            None => serde_json::json!({ "errno": 2 }),
-        };
-        self.tape.insert(format!("proc {rel}"), answer);
-        self
-    }
-
-    /// A regular file of the box, with its folder listing it.
-    pub fn file(mut self, path: &str, text: &str) -> Self {
-        let stat = serde_json::json!({ "ok": {
-            "kind": "file", "mode": 0o644, "uid": 0, "gid": 0, "size": text.len(),
-            "rdev": 0, "dev": 2049, "ino": 1000 + self.tape.len(), "mtime": 1_764_000_000,
-        }});
-        for q in ["lstat", "stat"] {
-            self.tape.insert(format!("{q} {path}"), stat.clone());
-        }
-        for q in ["read", "tail"] {
-            self.tape
-                .insert(format!("{q} {path}"), serde_json::json!({ "ok": text }));
-        }
-        self.tape
-            .insert(format!("resolve {path}"), serde_json::json!({ "ok": path }));
-        let (dir, name) = path.rsplit_once('/').expect("an absolute path");
-        let dir = if dir.is_empty() { "/" } else { dir };
-        let listing = self
-            .tape
-            .entry(format!("readdir {dir}"))
-            .or_insert_with(|| serde_json::json!({ "ok": [] }));
-        if let Some(names) = listing["ok"].as_array_mut() {
-            names.push(Value::from(name));
-            names.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
-        }
-        self
-    }
-
-    /// Paths the box does not have (every question about them says ENOENT).
-    pub fn absent(mut self, paths: &[&str]) -> Self {
-        for path in paths {
-            for q in [
-                "lstat", "stat", "read", "tail", "readdir", "resolve", "readlink",
-            ] {
-                self.tape
-                    .insert(format!("{q} {path}"), serde_json::json!({ "errno": 2 }));
-            }
-        }
-        self
-    }
-
-    /// What `PROGRAM ARGS` printed on the box (Ok) or how it failed (Err).
-    pub fn ran(mut self, command: &str, result: Result<&str, &str>) -> Self {
-        let answer = match result {
-            Ok(out) => serde_json::json!({ "stdout": out }),
-            Err(e) => serde_json::json!({ "failed": e }),
-        };
-        self.tape.insert(format!("run {command}"), answer);
-        self
-    }
-
-    /// Writes the bundle (a folder) with `spec` as its spec, and replays it with
-    /// `--bundle --format json` and `extra` arguments.
-    pub fn replay(self, dir: &Path, spec: &str, extra: &[&str]) -> common::Ran {
-        let top = dir.join("bundle/ha-preflight-bundle");
-        fs::create_dir_all(top.join("spec")).expect("mkdir bundle");
-        fs::write(top.join("spec/test.toml"), spec).expect("write spec");
-        let meta = serde_json::json!({
-            "tool": "ha-preflight", "version": "0.1.0", "host": "fake-box",
-            "taken_at": 1_764_000_000, "taken": "2025-11-24 16:00:00 UTC",
-            "spec": ["/etc/ha-preflight/checks.d/test.toml"],
-        });
-        fs::write(top.join("meta.json"), meta.to_string()).expect("write meta");
-        fs::write(top.join("tape.json"), Value::Object(self.tape).to_string()).expect("write tape");
-        let bundle = dir.join("bundle").display().to_string();
-        let mut args = vec!["--bundle", bundle.as_str(), "--format", "json"];
-        args.extend_from_slice(extra);
-        common::run(&args)
-    }
 }
