@@ -292,3 +292,85 @@ fn run(spec: Spec, only: &[&str], target: Target) -> Ran {
         .collect();
     Ran { checks, code }
 }
+
+/// An image tree image-tests/make_tree.py planted `case` in, at `root` in a scratch
+/// folder that lives as long as the guard.
+#[cfg(test)]
+pub struct Planted {
+    _dir: tempfile::TempDir,
+    pub root: PathBuf,
+}
+
+/// The tree of `case`; None, after saying why, for a case that needs root (chown,
+/// mknod) when not root.
+#[cfg(test)]
+#[track_caller]
+pub fn planted(case: &str) -> Option<Planted> {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("planted-{case}-"))
+        .tempdir()
+        .unwrap_or_else(|e| panic!("a scratch folder for {case}: {e}"));
+    let root = dir.path().join("root");
+    let out = std::process::Command::new("python3")
+        .arg(repo.join("image-tests/make_tree.py"))
+        .arg(case)
+        .arg(&root)
+        .output()
+        .unwrap_or_else(|e| panic!("python3 image-tests/make_tree.py: {e}"));
+    if out.status.code() == Some(77) {
+        eprintln!("SKIP planted case {case}: needs root (chown or mknod)");
+        return None;
+    }
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "make_tree.py {case}: {err}");
+    Some(Planted { _dir: dir, root })
+}
+
+/// An image tree as `image --root DIR` looks at it.
+#[track_caller]
+pub fn image(root: &Path) -> Target {
+    Target::image(root).unwrap_or_else(|e| panic!("{}: {e}", root.display()))
+}
+
+/// For each (planted case, check id, status, words of its summary): the check ends so,
+/// in a run of every built-in image check over the case's tree, as `image --root`.
+/// Every row is looked at, and the wrong ones reported together.
+#[cfg(test)]
+#[track_caller]
+pub fn assert_planted(rows: &[(&str, &str, &str, &str)]) {
+    let mut runs: BTreeMap<&str, Option<Ran>> = BTreeMap::new();
+    let mut wrong = Vec::new();
+    for &(case, id, want, words) in rows {
+        let ran = runs
+            .entry(case)
+            .or_insert_with(|| planted(case).map(|tree| shipped(&[], image(&tree.root))));
+        let Some(ran) = ran else { continue };
+        let c = ran.check(id);
+        if c.status.as_str() != want || !c.summary.contains(words) {
+            wrong.push(format!(
+                "{case}: {id} expected {want} with {words:?}, got {} {:?}",
+                c.status.as_str(),
+                c.summary
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "\n{}", wrong.join("\n"));
+}
+
+/// A file or folder of tests/fixtures/.
+#[cfg(test)]
+pub fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
+}
+
+/// The kernel state captured in tests/fixtures/captured/NAME, as `--proc NAME/proc --sys
+/// NAME/sys`.
+#[cfg(test)]
+#[track_caller]
+pub fn captured_fixture(name: &str) -> Target {
+    let base = fixture(&format!("captured/{name}"));
+    captured(Some(&base.join("proc")), Some(&base.join("sys")))
+}

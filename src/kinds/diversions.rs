@@ -118,3 +118,6 @@ impl Evaluate for Diversions {
         )
     }
 }
+
+#[cfg(test)]
+mod run_tests;

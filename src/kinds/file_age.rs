@@ -173,3 +173,6 @@ impl FileAge {
         .with(clock_line)
     }
 }
+
+#[cfg(test)]
+mod run_tests;

@@ -525,6 +525,9 @@ fn parse_fstab(text: &str) -> Vec<(PathBuf, String)> {
 }
 
 #[cfg(test)]
+mod run_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

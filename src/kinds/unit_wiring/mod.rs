@@ -332,3 +332,6 @@ impl Evaluate for UnitWiring {
         }
     }
 }
+
+#[cfg(test)]
+mod run_tests;
