@@ -374,3 +374,21 @@ pub fn captured_fixture(name: &str) -> Target {
     let base = fixture(&format!("captured/{name}"));
     captured(Some(&base.join("proc")), Some(&base.join("sys")))
 }
+
+/// A scratch folder named after the test (`name-XXXXXX` in the temporary folder), removed
+/// when the guard drops, also when the test fails.
+#[cfg(test)]
+#[track_caller]
+pub fn scratch(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("{name}-"))
+        .tempdir()
+        .unwrap_or_else(|e| panic!("a scratch folder for {name}: {e}"))
+}
+
+/// The one check of `toml`, run on this machine as `boot --spec` runs it.
+#[cfg(test)]
+#[track_caller]
+pub fn on_this_machine(toml: &str) -> Checked {
+    check(toml, live()).only().clone()
+}

@@ -418,6 +418,9 @@ fn cause(e: &ReadError) -> String {
 }
 
 #[cfg(test)]
+mod run_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
