@@ -171,3 +171,6 @@ impl FileAge {
         .with(clock_line)
     }
 }
+
+#[cfg(test)]
+mod run_tests;

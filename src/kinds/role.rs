@@ -250,3 +250,6 @@ fn list(paths: &[PathBuf]) -> String {
         _ => shown.join(", "),
     }
 }
+
+#[cfg(test)]
+mod run_tests;

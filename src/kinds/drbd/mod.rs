@@ -490,6 +490,9 @@ fn volume_from_struct(name: &str, fields: &rpc::Value) -> Result<Volume, String>
 }
 
 #[cfg(test)]
+mod run_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
