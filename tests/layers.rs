@@ -113,15 +113,17 @@ fn uses(text: &str) -> BTreeSet<String> {
     found
 }
 
-/// The in-process harness of the kinds' tests (`src/testing.rs`, the top floor).
-const TESTING: &str = "testing";
+/// What the kinds' own tests may use beyond their floor: the in-process harness
+/// (`src/testing.rs`, the top floor) and the spec loader that reads their examples.
+const FOR_TESTS: &[&str] = &["testing", "spec"];
 
-/// Whether a file is a kind's in-process tests, `src/kinds/<kind>/run_tests.rs` (a
-/// `#[cfg(test)]` module, never in the binary): the one place a lower floor may use
-/// `testing`, the harness that runs its checks the way the binary does.
+/// Whether a file is the kinds' tests: a kind's in-process tests,
+/// `src/kinds/<kind>/run_tests.rs`, or `src/kinds/tests.rs` (each a `#[cfg(test)]`
+/// module, never in the binary): the one place a lower floor may use [`FOR_TESTS`].
 fn is_run_tests(rel: &Path) -> bool {
     let parts: Vec<_> = rel.components().map(|c| c.as_os_str()).collect();
     matches!(parts.as_slice(), [k, _, f] if *k == "kinds" && *f == "run_tests.rs")
+        || matches!(parts.as_slice(), [k, f] if *k == "kinds" && *f == "tests.rs")
 }
 
 /// Whether the kind that holds `run_tests.rs` declares it for tests only: in its
@@ -130,10 +132,17 @@ fn declared_for_tests_only(run_tests: &Path) -> bool {
     let Some(dir) = run_tests.parent() else {
         return false;
     };
-    let parents = [dir.join("mod.rs"), dir.with_extension("rs")];
-    parents.iter().any(|p| {
-        std::fs::read_to_string(p).is_ok_and(|t| t.contains("#[cfg(test)]\nmod run_tests;"))
-    })
+    let (parents, line) = if run_tests.ends_with("kinds/tests.rs") {
+        (vec![dir.join("mod.rs")], "#[cfg(test)]\nmod tests;")
+    } else {
+        (
+            vec![dir.join("mod.rs"), dir.with_extension("rs")],
+            "#[cfg(test)]\nmod run_tests;",
+        )
+    };
+    parents
+        .iter()
+        .any(|p| std::fs::read_to_string(p).is_ok_and(|t| t.contains(line)))
 }
 
 #[test]
@@ -142,6 +151,8 @@ fn only_a_kinds_run_tests_may_use_the_harness() {
     assert!(!is_run_tests(Path::new("kinds/drbd/mod.rs")));
     assert!(!is_run_tests(Path::new("engine/run_tests.rs")));
     assert!(!is_run_tests(Path::new("kinds/run_tests.rs")));
+    assert!(is_run_tests(Path::new("kinds/tests.rs")));
+    assert!(!is_run_tests(Path::new("world/tests.rs")));
 }
 
 #[test]
@@ -185,7 +196,7 @@ fn every_import_runs_down_the_floors() {
             ));
         }
         for used in uses(&text) {
-            if run_tests && used == TESTING {
+            if run_tests && FOR_TESTS.contains(&used.as_str()) {
                 continue;
             }
             match floor(&floors, &used) {
