@@ -8,7 +8,7 @@
 //!
 //! Needs root (namespaces, mounts). Without it, each test prints why and returns.
 
-mod common;
+use crate::common;
 
 use common::ns::{Layout, Scenario, strs};
 use common::{check, repo, scratch, status};

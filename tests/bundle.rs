@@ -6,7 +6,7 @@
 //!
 //! Needs root (namespaces) and strace; without root each test says why and returns.
 
-mod common;
+use crate::common;
 
 use common::ns::{Layout, Scenario, strs};
 use common::{scratch, status, verdicts};

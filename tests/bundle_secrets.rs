@@ -10,7 +10,7 @@
 //!
 //! Needs root (namespaces); without root each test says why and returns.
 
-mod common;
+use crate::common;
 
 use common::ns::{Layout, Scenario, strs};
 use common::{repo, scratch, verdicts};

@@ -1,10 +1,7 @@
 //! The command line without root: list, explain, usage errors, JSON shape, and boot mode
 //! over captured /proc and /sys (as from a support bundle).
 
-// std's sorts are fine in tests: clippy.toml keeps them out of the binary only.
-#![allow(clippy::disallowed_methods)]
-
-mod common;
+use crate::common;
 
 use common::{check, fixture, run, run_captured, status};
 

@@ -4,7 +4,7 @@
 //! xcbdaemon). tmux draws the screen as a terminal would, so what is on it is what the
 //! person sees; `script` gives the raw bytes a serial console would get.
 
-mod common;
+use crate::common;
 
 use common::{bin, repo};
 use std::process::Command;

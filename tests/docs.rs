@@ -4,7 +4,7 @@
 //! doc/completions/ha-preflight.bash and doc/completions/_ha-preflight. A new option
 //! added to `USAGE` without docs fails here, naming what is missing from which file.
 
-mod common;
+use crate::common;
 
 use common::{bin, repo, run};
 use std::collections::{BTreeMap, BTreeSet};

@@ -5,7 +5,7 @@
 //! the tree is image-tests/make_tree.py's clean tree with hostile text planted in it.
 //! That the terminal itself is left alone (title, screen) is in tests/console.rs.
 
-mod common;
+use crate::common;
 
 use common::{EVIL, Ran, SHOWN, bundle, bundle_named, python, repo, run, scratch};
 use serde_json::Value;

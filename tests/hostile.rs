@@ -17,7 +17,7 @@
 //!   of thousands of files. (The chain found that loading was quadratic in the number of
 //!   checks: 19 s for 5000.)
 
-mod common;
+use crate::common;
 
 use common::{check, problems, repo, scratch, timed};
 use std::fmt::Write as _;

@@ -3,10 +3,7 @@
 //! image-tests/hostile.py are in tests/hostile.rs. No root needed, except
 //! for the cases that chown or mknod, which say why they skip.
 
-// std's sorts are fine in tests: clippy.toml keeps them out of the binary only.
-#![allow(clippy::disallowed_methods)]
-
-mod common;
+use crate::common;
 
 use common::{Ran, bin, check, is_root, repo, scratch};
 use serde_json::Value;

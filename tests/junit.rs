@@ -7,7 +7,7 @@
 //! Without xmllint, junitparser or the schema the test says which is missing and
 //! returns; under CI it fails instead, since CI installs them.
 
-mod common;
+use crate::common;
 
 use common::{Ran, repo, scratch};
 use serde_json::Value;

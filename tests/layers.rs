@@ -3,7 +3,7 @@
 //! command line, and no two floors import each other. The floors are the table in
 //! src/lib.rs. A plain reading of the source text, no compiler needed.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::Path;

@@ -6,7 +6,7 @@
 //! a fresh file passes, an old one fails (or warns at warning severity), a timestamp in
 //! the future cannot be judged (error). No root needed.
 
-mod common;
+use crate::common;
 
 use common::{Ran, repo, scratch};
 use serde_json::Value;

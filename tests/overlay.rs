@@ -5,10 +5,7 @@
 //! id, changes keys of one, removes one with a reason; each is said by `--version`,
 //! `list` and every report format, and a mistake in it is placed in it.
 
-// std's sorts are fine in tests: clippy.toml keeps them out of the binary only.
-#![allow(clippy::disallowed_methods)]
-
-mod common;
+use crate::common;
 
 use common::ns::{Scenario, strs};
 use common::{Ran, bin, check, repo, run, scratch, status};

@@ -6,7 +6,7 @@
 //! Needs cargo-deb and dpkg-deb; without them the test says so and returns (CI installs
 //! cargo-deb). The real install into a booted Debian is image-tests/boot/run.sh.
 
-mod common;
+use crate::common;
 
 use common::{repo, scratch};
 use std::fs;

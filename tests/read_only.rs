@@ -11,7 +11,7 @@
 //!   (fresh tmpfs) of tests/healthy-box.sh, with xcbdaemon answering, around boot, `--wait`,
 //!   build-host, image of `/`, list, explain and --version.
 
-mod common;
+use crate::common;
 
 use common::{Ran, bin, fingerprint, first_difference, fixture, is_root, repo, scratch};
 use std::path::Path;

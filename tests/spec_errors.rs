@@ -2,10 +2,7 @@
 //! a silently dropped check. Each fixture in tests/specs/bad/ names its expected error in
 //! its first line: `# expect: LINE:COL: fragment` (0:0 for errors about the whole file).
 
-// std's sorts are fine in tests: clippy.toml keeps them out of the binary only.
-#![allow(clippy::disallowed_methods)]
-
-mod common;
+use crate::common;
 
 use common::{repo, run};
 

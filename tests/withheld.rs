@@ -7,7 +7,7 @@
 //!
 //! Needs root (namespaces, setpriv); without root each test says why and returns.
 
-mod common;
+use crate::common;
 
 use common::ns::{Scenario, strs};
 use common::{Scratch, check, run, scratch};

@@ -5,10 +5,7 @@
 //! byte for byte and mode for mode as they went in. FIFOs and sockets are made in the
 //! scratch folder too, never a device node or /dev/stdout.
 
-// std's sorts are fine in tests: clippy.toml keeps them out of the binary only.
-#![allow(clippy::disallowed_methods)]
-
-mod common;
+use crate::common;
 
 use common::{Ran, bin, fingerprint, first_difference, is_root, repo, scratch};
 use std::fs;

@@ -1,5 +1,4 @@
 //! Helpers shared by the integration tests: run the built binary, read its JSON.
-#![allow(dead_code)] // each test crate uses a different subset
 
 pub mod ns;
 

@@ -5,7 +5,7 @@
 //! src/kinds/drbd/run_tests.rs.
 
 use crate::common::{Ran, Scratch, bin, check, fixture, scratch};
-use crate::support::skip_unless_root;
+use crate::kinds::support::skip_unless_root;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

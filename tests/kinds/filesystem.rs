@@ -4,7 +4,7 @@
 //! are judged in-process, in src/kinds/filesystem/run_tests.rs.
 
 use crate::common::{self, Ran, scratch};
-use crate::support::{evidence, skip_unless_root, summary};
+use crate::kinds::support::{evidence, skip_unless_root, summary};
 use serde_json::Value;
 use std::fs;
 use std::path::Path;

@@ -5,7 +5,7 @@
 //! in-process, in src/kinds/locks/run_tests.rs.
 
 use crate::common::{self, Ran, Running, scratch};
-use crate::support::{evidence, only, skip_unless_root, summary};
+use crate::kinds::support::{evidence, only, skip_unless_root, summary};
 use std::fs;
 use std::path::Path;
 use std::process::Command;

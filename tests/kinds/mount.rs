@@ -5,7 +5,7 @@
 
 use crate::common::ns::{Layout, Scenario, Shm, strs};
 use crate::common::{check, status};
-use crate::support::summary;
+use crate::kinds::support::summary;
 
 #[test]
 fn dev_shm_on_a_plain_directory_fails() {

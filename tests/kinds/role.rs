@@ -3,7 +3,7 @@
 //! src/kinds/role/run_tests.rs.
 
 use crate::common::{free_port, scratch, xcbdaemon};
-use crate::support::{evidence, only, summary};
+use crate::kinds::support::{evidence, only, summary};
 use std::fs;
 use std::path::Path;
 

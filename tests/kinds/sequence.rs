@@ -3,7 +3,7 @@
 //! is not there.
 
 use crate::common::{self, Ran, check, free_port, repo, scratch, xcbdaemon};
-use crate::support::{evidence, only, skip_unless_root, summary};
+use crate::kinds::support::{evidence, only, skip_unless_root, summary};
 use serde_json::Value;
 use std::fs;
 use std::path::Path;
@@ -288,7 +288,7 @@ fn a_master_that_follows_a_leader_is_two_masters() {
     let spec = two_checks(&dir, "");
     let report = |env_text: &str, spec: &str| {
         fs::write(&env, env_text).unwrap();
-        crate::support::run_spec(&dir, spec, &[])
+        crate::kinds::support::run_spec(&dir, spec, &[])
     };
 
     // A replica that follows its master: both pass.
@@ -361,7 +361,7 @@ fn a_leader_that_is_not_master_is_reported() {
             format!("XCB_ROLE=replica\nXCB_MASTER=127.0.0.1:{port}\n"),
         )
         .unwrap();
-        let r = crate::support::run_spec(&dir, &spec, &[]);
+        let r = crate::kinds::support::run_spec(&dir, &spec, &[]);
         let c = check(&r, "peer-sequence");
         assert_eq!(c["status"], status, "{role}: {c:#}");
         if status == "fail" {
@@ -383,7 +383,11 @@ fn a_leader_that_is_not_master_is_reported() {
         format!("XCB_ROLE=replica\nXCB_MASTER=127.0.0.1:{port}\n"),
     )
     .unwrap();
-    let c = check(&crate::support::run_spec(&dir, &spec, &[]), "peer-sequence").clone();
+    let c = check(
+        &crate::kinds::support::run_spec(&dir, &spec, &[]),
+        "peer-sequence",
+    )
+    .clone();
     assert_eq!(c["status"], "error", "{c:#}");
     assert!(evidence(&c).contains("xcb.role()"), "{c:#}");
 }

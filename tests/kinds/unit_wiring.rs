@@ -4,7 +4,7 @@
 //! trees of image-tests/make_tree.py are judged in-process, in
 //! src/kinds/unit_wiring/run_tests.rs.
 
-use crate::support::{evidence, summary};
+use crate::kinds::support::{evidence, summary};
 use serde_json::Value;
 
 /// An image tree holding Debian 12's own HA units (tests/fixtures/units/debian12,
