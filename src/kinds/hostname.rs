@@ -132,3 +132,6 @@ impl Evaluate for Hostname {
         summarize(offenders, Vec::new(), ok)
     }
 }
+
+#[cfg(test)]
+mod run_tests;

@@ -264,3 +264,6 @@ fn read_state_dir(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod run_tests;
