@@ -158,7 +158,7 @@ fn run(cli: &Cli) -> Result<i32, Failed> {
         Format::Json => report::json::render(&run, &spec, mode, &root, &about) + "\n",
         Format::Junit => report::junit::render(&run, &spec, mode, cli.fail_on),
         Format::Nagios => report::nagios::render(&run, &spec),
-        Format::Prometheus => report::prometheus::render(&run, &spec, mode, clock::now_f64()),
+        Format::Prometheus => report::prometheus::render(&run, mode, clock::now_f64()),
         Format::Human => {
             let verbosity = if cli.quiet {
                 Verbosity::Quiet
@@ -174,7 +174,7 @@ fn run(cli: &Cli) -> Result<i32, Failed> {
     emit(cli, &text)?;
     Ok(match cli.format {
         Format::Nagios => report::nagios::exit_code(&run),
-        _ => report::exit_code(&run, &spec, cli.fail_on),
+        _ => report::exit_code(&run, cli.fail_on),
     })
 }
 
@@ -190,17 +190,17 @@ fn spec_location(cli: &Cli) -> Location {
 /// The run itself, the same for every command that judges: the checks of `mode` that
 /// `--only`/`--skip` leave, run on the target, then those the operator skipped added as
 /// such. `run` reports it; `collect` bundles it.
-fn judge(
-    spec: &Arc<spec::Spec>,
+fn judge<'a>(
+    spec: &'a Arc<spec::Spec>,
     target: &Arc<Target>,
     mode: Mode,
     (only, skip): (&[String], &[String]),
     opts: &engine::Options,
     overrides: &mut overrides::Overrides,
-) -> Result<crate::model::Run, Failed> {
+) -> Result<engine::Run<'a>, Failed> {
     let selected = engine::select(spec, mode, only, skip)?;
     let mut run = engine::run(spec, &selected, target, opts, overrides);
-    engine::add_skipped(&mut run, &engine::skipped(spec, mode, only, skip));
+    engine::add_skipped(&mut run, spec, &engine::skipped(spec, mode, only, skip));
     Ok(run)
 }
 
@@ -455,7 +455,7 @@ fn take_bundle(cli: &Cli, output: &std::path::Path) -> Result<String, Option<Fai
         taken: clock::format_utc(taken_at),
         spec: spec.files.iter().map(|f| f.display().to_string()).collect(),
         said: std::iter::once(run.verdict.as_str().to_string())
-            .chain(roots.iter().map(|r| engine::check_of(&spec, r).id.clone()))
+            .chain(roots.iter().map(|r| r.check.id.clone()))
             .collect(),
         redacted: tape.redactions(),
     };
@@ -477,7 +477,7 @@ fn take_bundle(cli: &Cli, output: &std::path::Path) -> Result<String, Option<Fai
         .map_err(|e| Some(Failed::Write(e)))?;
     let cause = roots
         .first()
-        .map(|r| format!(", root cause {}", engine::check_of(&spec, r).id))
+        .map(|r| format!(", root cause {}", r.check.id))
         .unwrap_or_default();
     Ok(format!(
         "ha-preflight collect: {} written ({} answers, {}) on {host} at {}\n\

@@ -7,12 +7,12 @@
 //! | floor | module | what |
 //! |---|---|---|
 //! | 1 | `heap` | the binary's allocator: dlmalloc for small blocks, the C library's for large |
-//! | 1 | `model` | shared words: mode, severity, finding, outcome, status, run, patterns, durations |
+//! | 1 | `model` | shared words: mode, severity, finding, outcome, status, patterns, durations |
 //! | 2 | `config` | TOML with positions: sources, spec errors, a check table's parameters |
 //! | 3 | `world` | where facts come from: the root, the kernel door, caches, parsers of system files, HTTP and XML-RPC, subprocesses |
 //! | 4 | `kinds` | one room per check kind, and the table of them |
 //! | 5 | `spec` | loading and ordering the checks |
-//! | 6 | `engine` | running them: each check as soon as its `requires` are done, deadlines, `when`, `--wait`, overrides, the verdict |
+//! | 6 | `engine` | running them: each check as soon as its `requires` are done, deadlines, `when`, `--wait`, overrides, the verdict; a run's results, each carrying its check |
 //! | 7 | `report` | human, JSON, JUnit, Nagios, Prometheus; list and explain; exit codes |
 //! | 8 | `cli`, `logger` | the command line, and log lines on stderr |
 //! | 9 | `app` | the pipeline: load, select, run, render |

@@ -266,17 +266,17 @@ fn run(spec: Spec, only: &[&str], target: Target) -> Ran {
         &opts,
         &mut Overrides::default(),
     );
-    let code = crate::report::exit_code(&run, &spec, FailOn::default());
+    let code = crate::report::exit_code(&run, FailOn::default());
     let checks = run
         .results
         .iter()
         .map(|r| Checked {
-            id: engine::check_of(&spec, r).id.clone(),
+            id: r.check.id.clone(),
             status: r.status,
-            summary: r.summary.clone(),
-            evidence: r.evidence.iter().map(|e| e.text.clone()).collect(),
-            fix: r.fix.clone(),
-            root_cause: r.root_cause.clone(),
+            summary: r.outcome.summary.clone(),
+            evidence: r.outcome.evidence.iter().map(|e| e.text.clone()).collect(),
+            fix: r.outcome.fix.clone(),
+            root_cause: r.root_cause.map(|c| c.id.clone()),
         })
         .collect();
     Ran { checks, code }

@@ -11,17 +11,19 @@
 mod fixes;
 pub mod overrides;
 mod pass;
+mod run;
 mod scheduler;
 mod verdict;
 mod when;
 
 pub use overrides::Overrides;
 pub use pass::running_check;
+pub use run::{CheckResult, Run};
 pub use verdict::{effective, root_causes, verdict};
 
 use crate::model::duration::display as show_duration;
-use crate::model::{CheckResult, Mode, Run, Status};
-use crate::spec::{Check, Spec};
+use crate::model::{Mode, Outcome, Status};
+use crate::spec::Spec;
 use crate::world::Target;
 use pass::run_pass;
 use std::sync::Arc;
@@ -95,22 +97,28 @@ pub fn skipped(spec: &Spec, mode: Mode, only: &[String], skip: &[String]) -> Vec
 /// Adds a `skip` result for each check the operator left out, in spec order among the
 /// others: a CI dashboard or a monitor must see that a gate check was turned off. It
 /// changes no verdict (a skip adds nothing), and nothing was run for it.
-pub fn add_skipped(run: &mut Run, skipped: &[usize]) {
-    for &index in skipped {
-        run.results.push(CheckResult {
-            index,
-            status: Status::Skip,
-            summary: SKIPPED_BY_OPERATOR.to_string(),
-            evidence: Vec::new(),
-            root_cause: None,
-            blocked_by: None,
-            duration: Duration::ZERO,
-            transient: false,
-            fix: None,
-            skipped_by_operator: true,
-        });
+pub fn add_skipped<'a>(run: &mut Run<'a>, spec: &'a Spec, skipped: &[usize]) {
+    if skipped.is_empty() {
+        return;
     }
-    crate::model::sort::sort_by_key(&mut run.results, |r| r.index);
+    // The results are in spec order: merged with the skipped ones, they stay so.
+    let mut ran = std::mem::take(&mut run.results).into_iter().peekable();
+    for (index, check) in spec.checks.iter().enumerate() {
+        if ran.peek().is_some_and(|r| r.is_of(check)) {
+            run.results.extend(ran.next());
+        } else if skipped.contains(&index) {
+            run.results.push(CheckResult {
+                check,
+                status: Status::Skip,
+                outcome: Outcome::skip(SKIPPED_BY_OPERATOR),
+                root_cause: None,
+                blocked_by: None,
+                duration: Duration::ZERO,
+                skipped_by_operator: true,
+            });
+        }
+    }
+    run.results.extend(ran);
 }
 
 /// Runs the selected checks. With `--wait`, re-checks those still pending (`wait`, or a
@@ -118,13 +126,13 @@ pub fn add_skipped(run: &mut Run, skipped: &[usize]) {
 /// another check has failed for good (then waiting could not change the verdict). The
 /// overrides are applied to every pass, so an accepted finding neither gates nor ends
 /// the waiting; the verdict is taken once, at the end.
-pub fn run(
-    spec: &Arc<Spec>,
+pub fn run<'a>(
+    spec: &'a Arc<Spec>,
     selected: &[usize],
     target: &Arc<Target>,
     opts: &Options,
     overrides: &mut Overrides,
-) -> Run {
+) -> Run<'a> {
     let started = Instant::now();
     let wait_until = opts.wait.map(|w| started + w);
     let mut previous: Option<Vec<CheckResult>> = None;
@@ -140,7 +148,7 @@ pub fn run(
             Instant::now() + opts.timeout,
             previous.as_deref(),
         );
-        overrides.apply(spec, &mut results);
+        overrides.apply(&mut results);
         let pending: Vec<&CheckResult> = results.iter().filter(|r| r.is_pending()).collect();
         let settled_failure = results
             .iter()
@@ -149,7 +157,7 @@ pub fn run(
         let keep_waiting =
             wait_until.filter(|&u| now < u && !pending.is_empty() && !settled_failure);
         let Some(until) = keep_waiting else {
-            let verdict = verdict(spec, &results);
+            let verdict = verdict(&results);
             return Run {
                 results,
                 verdict,
@@ -159,7 +167,7 @@ pub fn run(
         };
         let line = pending
             .iter()
-            .map(|r| format!("{}: {}", spec.checks[r.index].id, r.summary))
+            .map(|r| format!("{}: {}", r.check.id, r.outcome.summary))
             .collect::<Vec<_>>()
             .join("; ");
         let left = show_duration(Duration::from_secs((until - now).as_secs().max(1)));
@@ -174,17 +182,13 @@ pub fn run(
     }
 }
 
-/// The checks of a result set, for reports.
-pub fn check_of<'a>(spec: &'a Spec, r: &CheckResult) -> &'a Check {
-    &spec.checks[r.index]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     use crate::kinds::{Context, Evaluate, KindDef};
-    use crate::model::{Outcome, Severity};
+    use crate::model::Severity;
+    use crate::spec::Check;
 
     /// Blocks for its duration, ignoring its deadline, as a check stuck in the kernel on
     /// a hung mount would: the engine's abandonment is tested for real.
@@ -234,14 +238,16 @@ mod tests {
         }
     }
 
-    fn run_checks(checks: Vec<Check>, pass_timeout: Duration) -> (Run, Duration) {
-        let spec = Arc::new(Spec {
+    /// The spec is leaked, so the run that borrows it can be returned: a test's few
+    /// checks, for the test process's life.
+    fn run_checks(checks: Vec<Check>, pass_timeout: Duration) -> (Run<'static>, Duration) {
+        let spec: &'static Arc<Spec> = Box::leak(Box::new(Arc::new(Spec {
             checks,
             files: Vec::new(),
             redact: Vec::new(),
             overlay: Vec::new(),
             layers: Vec::new(),
-        });
+        })));
         let selected: Vec<usize> = (0..spec.checks.len()).collect();
         let opts = Options {
             timeout: pass_timeout,
@@ -250,7 +256,7 @@ mod tests {
         let started = Instant::now();
         let target = Target::live(Mode::Boot).expect("/ opens");
         let run = run(
-            &spec,
+            spec,
             &selected,
             &Arc::new(target),
             &opts,
@@ -275,9 +281,12 @@ mod tests {
         );
         assert_eq!(run.results[0].status, Status::Error);
         assert!(
-            run.results[0].summary.starts_with("timed out after 200ms"),
+            run.results[0]
+                .outcome
+                .summary
+                .starts_with("timed out after 200ms"),
             "{}",
-            run.results[0].summary
+            run.results[0].outcome.summary
         );
         assert_eq!(
             run.results[1].status,
@@ -323,10 +332,13 @@ mod tests {
             run.results[2].status,
             Status::Pass,
             "{}",
-            run.results[2].summary
+            run.results[2].outcome.summary
         );
         assert_eq!(run.results[3].status, Status::Blocked);
-        assert_eq!(run.results[3].root_cause.as_deref(), Some("slow"));
+        assert_eq!(
+            run.results[3].root_cause.map(|c| c.id.as_str()),
+            Some("slow")
+        );
         assert_eq!(run.verdict, Status::Error);
         assert!(took < Duration::from_secs(5), "took {took:?}");
     }

@@ -17,9 +17,10 @@
 //! Read from `--overrides FILE` and, in image mode, from the image's own
 //! `/usr/lib/ha-preflight/overrides/*.toml` (confined to the image).
 
+use super::CheckResult;
 use crate::config::{Source, SpecError};
 use crate::model::pattern::path_matches;
-use crate::model::{CheckResult, Evidence, Status};
+use crate::model::{Evidence, Status};
 use crate::spec::Spec;
 #[cfg(test)]
 use crate::spec::parse_text;
@@ -139,27 +140,29 @@ impl Overrides {
     }
 
     /// Marks the failing results an override covers.
-    pub fn apply(&mut self, spec: &Spec, results: &mut [CheckResult]) {
+    pub fn apply(&mut self, results: &mut [CheckResult]) {
         for r in results {
             if !matches!(r.status, Status::Fail | Status::Warn) {
                 continue;
             }
-            let id = &spec.checks[r.index].id;
+            let id = &r.check.id;
             let Some(o) = self
                 .0
                 .iter_mut()
-                .find(|o| &o.id == id && covers(o, &r.evidence))
+                .find(|o| &o.id == id && covers(o, &r.outcome.evidence))
             else {
                 continue;
             };
             o.used = true;
-            r.summary = format!(
+            r.outcome.summary = format!(
                 "overridden: {} (was {}: {})",
                 o.reason,
                 r.status.as_str(),
-                r.summary
+                r.outcome.summary
             );
-            r.evidence.push(format!("override at {}", o.at).into());
+            r.outcome
+                .evidence
+                .push(format!("override at {}", o.at).into());
             r.status = Status::Skip;
         }
     }
@@ -248,7 +251,8 @@ mod tests {
     /// another finding is not matched.
     #[test]
     fn an_override_follows_the_path_not_the_words() {
-        use crate::model::{CheckResult, Evidence, Status};
+        use crate::engine::CheckResult;
+        use crate::model::{Evidence, Outcome, Status};
         use std::time::Duration;
         let spec = parse_text(
             std::path::Path::new("s.toml"),
@@ -257,15 +261,12 @@ mod tests {
         )
         .unwrap();
         let result = |evidence: Evidence| CheckResult {
-            index: 0,
+            check: &spec.checks[0],
             status: Status::Warn,
-            summary: evidence.text.clone(),
-            evidence: vec![evidence],
+            outcome: Outcome::fail(evidence.text.clone()).with(evidence),
             root_cause: None,
             blocked_by: None,
             duration: Duration::ZERO,
-            transient: false,
-            fix: None,
             skipped_by_operator: false,
         };
         let overrides = || {
@@ -281,13 +282,13 @@ mod tests {
             "the build host's name servers are baked in",
         ] {
             let mut results = vec![result(Evidence::about("/etc/resolv.conf", words))];
-            overrides().apply(&spec, &mut results);
+            overrides().apply(&mut results);
             assert_eq!(results[0].status, Status::Skip, "{words}");
         }
         let mut results = vec![result(Evidence::from(
             "/etc/resolv.conf is named here, but the finding is about another file",
         ))];
-        overrides().apply(&spec, &mut results);
+        overrides().apply(&mut results);
         assert_eq!(results[0].status, Status::Warn);
     }
 }

@@ -20,10 +20,11 @@
 //! This module holds the threads and the channel; what to start, when to wake up and
 //! what to give up on is decided by `scheduler::Scheduler`, one step per method.
 
+use super::CheckResult;
 use super::scheduler::{Placed, Scheduler};
 use super::when::unmet;
 use crate::kinds::Context;
-use crate::model::{CheckResult, Outcome};
+use crate::model::Outcome;
 use crate::spec::{Check, Spec};
 use crate::world::Target;
 use crate::world::facts::Facts;
@@ -107,13 +108,13 @@ impl Workers {
 /// Runs one pass. With the previous pass's results, only pending and blocked checks are
 /// evaluated again; the rest keep their result. Results stay in spec order, which is
 /// what root causes and reports go by.
-pub(super) fn run_pass(
-    spec: &Arc<Spec>,
+pub(super) fn run_pass<'a>(
+    spec: &'a Arc<Spec>,
     selected: &[usize],
     target: &Arc<Target>,
     deadline: Instant,
-    previous: Option<&[CheckResult]>,
-) -> Vec<CheckResult> {
+    previous: Option<&[CheckResult<'a>]>,
+) -> Vec<CheckResult<'a>> {
     let (tx, rx) = mpsc::channel();
     let mut workers = Workers {
         shared: Shared {

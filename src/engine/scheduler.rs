@@ -6,9 +6,10 @@
 //! driven and checked on its own, without a check ever running: the decisions that make
 //! the run's deadline hold are the ones most in need of a test that can fail.
 
+use super::CheckResult;
 use super::verdict::{attribute_root_causes, status_of};
 use crate::model::duration::display as show_duration;
-use crate::model::{CheckResult, Outcome, Status};
+use crate::model::{Outcome, Status};
 use crate::spec::{Check, Spec};
 use crate::world::Target;
 use std::collections::{HashMap, VecDeque};
@@ -53,35 +54,38 @@ enum Readiness {
     NotYet,
     /// A check it requires ended neither pass nor skip: it is not run.
     Blocked {
-        dep: String,
+        /// Its position in the selection.
+        dep: usize,
         status: Status,
     },
     Ready,
 }
 
-/// The state of one pass, by the check's position in the selection.
-pub(super) struct Scheduler<'a> {
+/// The state of one pass, by the check's position in the selection. Its results borrow
+/// the spec (`'a`); an earlier pass's, kept from one pass to the next, are borrowed for
+/// this pass only (`'p`), as are the selection and the target.
+pub(super) struct Scheduler<'a, 'p> {
     spec: &'a Spec,
-    selected: &'a [usize],
-    target: &'a Target,
+    selected: &'p [usize],
+    target: &'p Target,
     /// The pass's deadline: no check starts at or after it.
     deadline: Instant,
     /// The earlier pass's results under `--wait`, to keep those that are settled.
-    previous: Option<&'a [CheckResult]>,
+    previous: Option<&'p [CheckResult<'a>]>,
     by_id: HashMap<&'a str, usize>,
-    slots: Vec<Option<CheckResult>>,
+    slots: Vec<Option<CheckResult<'a>>>,
     stages: Vec<Stage>,
     /// The lane's checks in the order handed to it: the first is running or next.
     lane_queue: VecDeque<usize>,
 }
 
-impl<'a> Scheduler<'a> {
+impl<'a, 'p> Scheduler<'a, 'p> {
     pub(super) fn new(
         spec: &'a Spec,
-        selected: &'a [usize],
-        target: &'a Target,
+        selected: &'p [usize],
+        target: &'p Target,
         deadline: Instant,
-        previous: Option<&'a [CheckResult]>,
+        previous: Option<&'p [CheckResult<'a>]>,
     ) -> Self {
         let mut by_id: HashMap<&str, usize> = HashMap::new();
         for (pos, &index) in selected.iter().enumerate() {
@@ -113,7 +117,7 @@ impl<'a> Scheduler<'a> {
     /// The earlier pass's result for the check at `pos`, if it is to be kept: one that
     /// is settled. A pending one is what `--wait` checks again, and a blocked one may
     /// run now that its blocker is checked again.
-    fn reuse(&self, pos: usize) -> Option<CheckResult> {
+    fn reuse(&self, pos: usize) -> Option<CheckResult<'a>> {
         let old = self.previous?.get(pos)?;
         (!old.is_pending() && old.status != Status::Blocked).then(|| CheckResult {
             root_cause: None,
@@ -125,16 +129,17 @@ impl<'a> Scheduler<'a> {
     /// outside the selection (--only, --skip) does not hold a check back.
     fn readiness(&self, pos: usize) -> Readiness {
         let requires = &self.check(pos).requires;
-        let dep_result = |dep: &String| self.by_id.get(dep.as_str()).map(|&j| &self.slots[j]);
+        let dep_result = |dep: &String| self.by_id.get(dep.as_str()).map(|&j| (j, &self.slots[j]));
         if requires
             .iter()
-            .any(|dep| dep_result(dep).is_some_and(Option::is_none))
+            .any(|dep| dep_result(dep).is_some_and(|(_, r)| r.is_none()))
         {
             return Readiness::NotYet;
         }
         let blocker = requires.iter().find_map(|dep| {
-            let r = dep_result(dep)?.as_ref()?;
-            (!matches!(r.status, Status::Pass | Status::Skip)).then(|| (dep.clone(), r.status))
+            let (j, r) = dep_result(dep)?;
+            let r = r.as_ref()?;
+            (!matches!(r.status, Status::Pass | Status::Skip)).then_some((j, r.status))
         });
         match blocker {
             Some((dep, status)) => Readiness::Blocked { dep, status },
@@ -162,15 +167,16 @@ impl<'a> Scheduler<'a> {
                     changed = true;
                     continue;
                 }
-                let (check, index) = (self.check(pos), self.selected[pos]);
+                let check = self.check(pos);
                 match self.readiness(pos) {
                     Readiness::NotYet => {}
                     Readiness::Blocked { dep, status } => {
-                        self.slots[pos] = Some(blocked(check, self.target, index, dep, status));
+                        self.slots[pos] =
+                            Some(blocked(check, self.target, self.check(dep), status));
                         changed = true;
                     }
                     Readiness::Ready if Instant::now() >= self.deadline => {
-                        self.slots[pos] = Some(too_late(check, self.target, index));
+                        self.slots[pos] = Some(too_late(check, self.target));
                         changed = true;
                     }
                     Readiness::Ready => match place(pos, check.kind.waits) {
@@ -182,7 +188,7 @@ impl<'a> Scheduler<'a> {
                         }
                         Err(outcome) => {
                             self.slots[pos] =
-                                Some(judged(check, self.target, index, outcome, Duration::ZERO));
+                                Some(judged(check, self.target, outcome, Duration::ZERO));
                             changed = true;
                         }
                     },
@@ -245,7 +251,6 @@ impl<'a> Scheduler<'a> {
         self.slots[pos] = Some(judged(
             self.check(pos),
             self.target,
-            self.selected[pos],
             outcome,
             at.saturating_duration_since(started),
         ));
@@ -263,7 +268,7 @@ impl<'a> Scheduler<'a> {
             if self.slots[pos].is_some() {
                 continue;
             }
-            let (check, index) = (self.check(pos), self.selected[pos]);
+            let check = self.check(pos);
             match self.stages[pos] {
                 Stage::Running {
                     started,
@@ -271,10 +276,10 @@ impl<'a> Scheduler<'a> {
                 } if now >= own + GRACE => {
                     lane_stuck |= self.lane_queue.front() == Some(&pos);
                     let ran = (started, own, now);
-                    self.slots[pos] = Some(abandoned(check, self.target, index, ran));
+                    self.slots[pos] = Some(abandoned(check, self.target, ran));
                 }
                 Stage::Queued if now >= self.deadline + GRACE => {
-                    self.slots[pos] = Some(too_late(check, self.target, index));
+                    self.slots[pos] = Some(too_late(check, self.target));
                 }
                 _ => {}
             }
@@ -301,7 +306,7 @@ impl<'a> Scheduler<'a> {
 
     /// The results in spec order, with root causes. A check without a result (the
     /// workers went away) is an internal error, never a silent gap.
-    pub(super) fn finish(self) -> Vec<CheckResult> {
+    pub(super) fn finish(self) -> Vec<CheckResult<'a>> {
         let (spec, selected, target) = (self.spec, self.selected, self.target);
         let mut results: Vec<CheckResult> = self
             .slots
@@ -312,7 +317,7 @@ impl<'a> Scheduler<'a> {
                     result(
                         &spec.checks[selected[pos]],
                         target,
-                        (selected[pos], Status::Error),
+                        Status::Error,
                         Outcome::error("internal error: the check ended without a result"),
                         None,
                         Duration::ZERO,
@@ -320,43 +325,35 @@ impl<'a> Scheduler<'a> {
                 })
             })
             .collect();
-        attribute_root_causes(spec, &mut results, &self.by_id);
+        attribute_root_causes(&mut results, &self.by_id);
         results
     }
 }
 
 /// The result of a check not run because `dep`, which it requires, ended `status`.
-fn blocked(
-    check: &Check,
+fn blocked<'a>(
+    check: &'a Check,
     target: &Target,
-    index: usize,
-    dep: String,
+    dep: &'a Check,
     status: Status,
-) -> CheckResult {
+) -> CheckResult<'a> {
     let outcome = Outcome::skip(format!(
-        "not run: requires {dep}, which ended {}",
+        "not run: requires {}, which ended {}",
+        dep.id,
         status.as_str()
     ));
     let duration = Duration::ZERO;
-    result(
-        check,
-        target,
-        (index, Status::Blocked),
-        outcome,
-        Some(dep),
-        duration,
-    )
+    result(check, target, Status::Blocked, outcome, Some(dep), duration)
 }
 
 /// The result of a check started at `started`, still running at `now`, past its
 /// deadline `own` and `GRACE`. It names the time it was given: its own timeout, or less
 /// when the run's deadline cut it short.
-fn abandoned(
-    check: &Check,
+fn abandoned<'a>(
+    check: &'a Check,
     target: &Target,
-    index: usize,
     (started, own, now): (Instant, Instant, Instant),
-) -> CheckResult {
+) -> CheckResult<'a> {
     let given = check
         .timeout
         .min(own.saturating_duration_since(started) + GRACE);
@@ -365,22 +362,15 @@ fn abandoned(
         show_duration(given)
     ));
     let duration = now.saturating_duration_since(started);
-    result(
-        check,
-        target,
-        (index, Status::Error),
-        outcome,
-        None,
-        duration,
-    )
+    result(check, target, Status::Error, outcome, None, duration)
 }
 
 /// The result of a check the run's deadline (--timeout) left no time for.
-fn too_late(check: &Check, target: &Target, index: usize) -> CheckResult {
+fn too_late<'a>(check: &'a Check, target: &Target) -> CheckResult<'a> {
     result(
         check,
         target,
-        (index, Status::Error),
+        Status::Error,
         Outcome::error("not run: the run's deadline (--timeout) had passed"),
         None,
         Duration::ZERO,
@@ -401,32 +391,32 @@ fn panicked(panic: &(dyn std::any::Any + Send)) -> Outcome {
 
 /// The result of an outcome the check itself gave: its status is what the finding
 /// means at the check's severity.
-fn judged(
-    check: &Check,
+fn judged<'a>(
+    check: &'a Check,
     target: &Target,
-    index: usize,
     outcome: Outcome,
     duration: Duration,
-) -> CheckResult {
+) -> CheckResult<'a> {
     let status = status_of(&outcome.finding, check.severity);
-    result(check, target, (index, status), outcome, None, duration)
+    result(check, target, status, outcome, None, duration)
 }
 
-fn result(
-    check: &Check,
+/// The result of `outcome` as `status`: the fix to show chosen and resolved, and
+/// `transient` kept only for a result that did not pass.
+fn result<'a>(
+    check: &'a Check,
     target: &Target,
-    (index, status): (usize, Status),
-    outcome: Outcome,
-    blocked_by: Option<String>,
+    status: Status,
+    mut outcome: Outcome,
+    blocked_by: Option<&'a Check>,
     duration: Duration,
-) -> CheckResult {
+) -> CheckResult<'a> {
+    outcome.fix = super::fixes::fix_for(check, status, &outcome, target);
+    outcome.transient &= status != Status::Pass;
     CheckResult {
-        fix: super::fixes::fix_for(check, status, &outcome, target),
-        index,
+        check,
         status,
-        transient: outcome.transient && status != Status::Pass,
-        summary: outcome.summary,
-        evidence: outcome.evidence,
+        outcome,
         root_cause: None,
         blocked_by,
         duration,
@@ -504,17 +494,14 @@ mod tests {
         Instant::now() + Duration::from_secs(3600)
     }
 
-    fn settled(index: usize, status: Status, summary: &str) -> CheckResult {
+    fn settled<'a>(check: &'a Check, status: Status, summary: &str) -> CheckResult<'a> {
         CheckResult {
-            index,
+            check,
             status,
-            summary: summary.into(),
-            evidence: Vec::new(),
+            outcome: Outcome::new(crate::model::Finding::Pass, summary),
             root_cause: None,
             blocked_by: None,
             duration: Duration::from_millis(7),
-            transient: false,
-            fix: None,
             skipped_by_operator: false,
         }
     }
@@ -538,23 +525,23 @@ mod tests {
         let mut s = Scheduler::new(&spec, &selected, &target, far(), None);
         assert_eq!(s.readiness(0), Readiness::Ready);
         assert_eq!(s.readiness(2), Readiness::NotYet);
-        s.slots[0] = Some(settled(0, Status::Pass, "ok"));
+        s.slots[0] = Some(settled(&spec.checks[0], Status::Pass, "ok"));
         assert_eq!(s.readiness(2), Readiness::NotYet, "b has no result yet");
-        s.slots[1] = Some(settled(1, Status::Skip, "n/a"));
+        s.slots[1] = Some(settled(&spec.checks[1], Status::Skip, "n/a"));
         assert_eq!(s.readiness(2), Readiness::Ready, "a skip does not block");
-        s.slots[1] = Some(settled(1, Status::Warn, "meh"));
+        s.slots[1] = Some(settled(&spec.checks[1], Status::Warn, "meh"));
         assert_eq!(
             s.readiness(2),
             Readiness::Blocked {
-                dep: "b".into(),
+                dep: 1,
                 status: Status::Warn
             }
         );
-        s.slots[0] = Some(settled(0, Status::Fail, "bad"));
+        s.slots[0] = Some(settled(&spec.checks[0], Status::Fail, "bad"));
         assert_eq!(
             s.readiness(2),
             Readiness::Blocked {
-                dep: "a".into(),
+                dep: 0,
                 status: Status::Fail
             },
             "the first blocker in `requires` order is named"
@@ -587,7 +574,7 @@ mod tests {
         assert!(!s.all_done());
         // Once its dep has its result, the waiting check goes to the lane too; the
         // ones placed already are not placed again.
-        s.slots[0] = Some(settled(0, Status::Pass, "ok"));
+        s.slots[0] = Some(settled(&spec.checks[0], Status::Pass, "ok"));
         s.lane_queue.pop_front();
         let mut log = Vec::new();
         s.start_ready(placer(&mut log));
@@ -616,17 +603,20 @@ mod tests {
         let results = s.finish();
         assert_eq!(results[0].status, Status::Error);
         assert_eq!(
-            results[0].summary,
+            results[0].outcome.summary,
             "cannot start a thread for the check: EAGAIN"
         );
         assert_eq!(results[1].status, Status::Blocked);
-        assert_eq!(results[1].summary, "not run: requires a, which ended error");
-        assert_eq!(results[1].blocked_by.as_deref(), Some("a"));
         assert_eq!(
-            results[2].summary,
+            results[1].outcome.summary,
+            "not run: requires a, which ended error"
+        );
+        assert_eq!(results[1].blocked_by.map(|c| c.id.as_str()), Some("a"));
+        assert_eq!(
+            results[2].outcome.summary,
             "not run: requires b, which ended blocked"
         );
-        assert_eq!(results[2].root_cause.as_deref(), Some("a"));
+        assert_eq!(results[2].root_cause.map(|c| c.id.as_str()), Some("a"));
         assert_eq!(results[2].duration, Duration::ZERO);
     }
 
@@ -641,7 +631,7 @@ mod tests {
         let results = s.finish();
         assert_eq!(results[0].status, Status::Error);
         assert_eq!(
-            results[0].summary,
+            results[0].outcome.summary,
             "not run: the run's deadline (--timeout) had passed"
         );
         // Its dep's error blocks it before the deadline is even looked at.
@@ -658,22 +648,28 @@ mod tests {
         ]);
         let previous = [
             CheckResult {
-                root_cause: Some("stale".into()),
-                ..settled(0, Status::Pass, "kept")
+                root_cause: Some(&spec.checks[3]),
+                ..settled(&spec.checks[0], Status::Pass, "kept")
             },
-            settled(1, Status::Wait, "resyncing"),
+            settled(&spec.checks[1], Status::Wait, "resyncing"),
             CheckResult {
-                transient: true,
-                ..settled(2, Status::Fail, "peer down")
+                outcome: Outcome {
+                    transient: true,
+                    ..Outcome::fail("peer down")
+                },
+                ..settled(&spec.checks[2], Status::Fail, "peer down")
             },
-            settled(3, Status::Blocked, "not run"),
+            settled(&spec.checks[3], Status::Blocked, "not run"),
         ];
         let (selected, target) = ([0, 1, 2, 3], target());
         let mut s = Scheduler::new(&spec, &selected, &target, far(), Some(&previous));
         let kept = s.reuse(0).expect("a pass is kept");
-        assert_eq!(kept.summary, "kept");
+        assert_eq!(kept.outcome.summary, "kept");
         assert_eq!(kept.duration, Duration::from_millis(7));
-        assert_eq!(kept.root_cause, None, "root causes are attributed afresh");
+        assert!(
+            kept.root_cause.is_none(),
+            "root causes are attributed afresh"
+        );
         assert!(s.reuse(1).is_none());
         assert!(s.reuse(2).is_none());
         assert!(s.reuse(3).is_none());
@@ -685,7 +681,7 @@ mod tests {
             "the blocked one waits for its dep"
         );
         assert_eq!(
-            s.slots[0].as_ref().map(|r| r.summary.as_str()),
+            s.slots[0].as_ref().map(|r| r.outcome.summary.as_str()),
             Some("kept")
         );
     }
@@ -749,7 +745,7 @@ mod tests {
         let results = s.finish();
         assert_eq!(results[0].status, Status::Error);
         assert_eq!(
-            results[0].summary,
+            results[0].outcome.summary,
             "internal error: the check panicked (index out of bounds); please report this"
         );
     }
@@ -770,7 +766,7 @@ mod tests {
         let r = s.slots[0].as_ref().expect("abandoned");
         assert_eq!(r.status, Status::Error);
         assert_eq!(
-            r.summary,
+            r.outcome.summary,
             "timed out after 200ms: the check was still running and was abandoned"
         );
         assert_eq!(r.duration, Duration::from_millis(300));
@@ -799,7 +795,7 @@ mod tests {
         s.timed_out(t0 + Duration::from_secs(1), || {});
         let r = s.slots[0].as_ref().expect("abandoned");
         assert_eq!(
-            r.summary,
+            r.outcome.summary,
             "timed out after 150ms: the check was still running and was abandoned"
         );
     }
@@ -815,7 +811,7 @@ mod tests {
         assert!(s.slots[0].is_none());
         s.timed_out(pass_deadline + GRACE, || {});
         assert_eq!(
-            s.slots[0].as_ref().map(|r| r.summary.as_str()),
+            s.slots[0].as_ref().map(|r| r.outcome.summary.as_str()),
             Some("not run: the run's deadline (--timeout) had passed")
         );
     }
@@ -894,16 +890,16 @@ mod tests {
         let spec = spec(vec![check("a", &LOCAL, &[]), check("b", &LOCAL, &["a"])]);
         let (selected, target) = ([0, 1], target());
         let mut s = Scheduler::new(&spec, &selected, &target, far(), None);
-        s.slots[1] = Some(settled(1, Status::Fail, "bad"));
+        s.slots[1] = Some(settled(&spec.checks[1], Status::Fail, "bad"));
         let results = s.finish();
         assert_eq!(results.len(), 2);
-        assert_eq!(results[0].index, 0);
+        assert!(results[0].is_of(&spec.checks[0]));
         assert_eq!(results[0].status, Status::Error);
         assert_eq!(
-            results[0].summary,
+            results[0].outcome.summary,
             "internal error: the check ended without a result"
         );
-        assert_eq!(results[1].summary, "bad");
-        assert_eq!(results[1].root_cause.as_deref(), Some("a"));
+        assert_eq!(results[1].outcome.summary, "bad");
+        assert_eq!(results[1].root_cause.map(|c| c.id.as_str()), Some("a"));
     }
 }

@@ -2,8 +2,8 @@
 //! causes along `after`/`requires`, which failures a report names first, each result's
 //! effective status, and the one verdict.
 
-use crate::model::{CheckResult, Finding, Run, Severity, Status};
-use crate::spec::Spec;
+use super::{CheckResult, Run};
+use crate::model::{Finding, Severity, Status};
 use std::collections::HashMap;
 
 pub(super) fn status_of(finding: &Finding, severity: Severity) -> Status {
@@ -20,38 +20,31 @@ pub(super) fn status_of(finding: &Finding, severity: Severity) -> Status {
 
 /// A failing check whose `after`/`requires` dep failed too is attributed to that dep's
 /// root cause (or to the dep itself); with several, to the one that ran first.
-pub(super) fn attribute_root_causes(
-    spec: &Spec,
-    results: &mut [CheckResult],
-    by_id: &HashMap<&str, usize>,
-) {
+pub(super) fn attribute_root_causes(results: &mut [CheckResult], by_id: &HashMap<&str, usize>) {
     for i in 0..results.len() {
         if !results[i].status.is_failure() {
             continue;
         }
-        let check = &spec.checks[results[i].index];
-        let root = check
+        let root = results[i]
+            .check
             .deps()
             .filter_map(|dep| by_id.get(dep.as_str()).copied())
             .filter(|&j| j < i && results[j].status.is_failure())
             .map(|j| {
-                let root_id = results[j]
-                    .root_cause
-                    .clone()
-                    .unwrap_or_else(|| spec.checks[results[j].index].id.clone());
-                let order = by_id.get(root_id.as_str()).copied().unwrap_or(j);
-                (order, root_id)
+                let root = results[j].root_cause.unwrap_or(results[j].check);
+                let order = by_id.get(root.id.as_str()).copied().unwrap_or(j);
+                (order, root)
             })
-            .min();
-        results[i].root_cause = root.map(|(_, id)| id);
+            .min_by_key(|&(order, _)| order);
+        results[i].root_cause = root.map(|(_, check)| check);
     }
 }
 
 /// The worst effective status (see [`effective`]).
-pub fn verdict(spec: &Spec, results: &[CheckResult]) -> Status {
+pub fn verdict(results: &[CheckResult]) -> Status {
     results
         .iter()
-        .map(|r| effective(spec, results, r))
+        .map(|r| effective(results, r))
         .max_by_key(|s| s.rank())
         .unwrap_or(Status::Pass)
 }
@@ -60,17 +53,14 @@ pub fn verdict(spec: &Spec, results: &[CheckResult]) -> Status {
 /// blocked check adds nothing when its blocker is itself counted as a failure, but a
 /// critical check blocked behind a mere warning did not run, and that must not pass
 /// quietly.
-pub fn effective(spec: &Spec, results: &[CheckResult], r: &CheckResult) -> Status {
+pub fn effective(results: &[CheckResult], r: &CheckResult) -> Status {
     match r.status {
         Status::Blocked => {
-            let blocker = r.blocked_by.as_deref().and_then(|id| {
-                results
-                    .iter()
-                    .find(|o| spec.checks[o.index].id == id)
-                    .map(|o| o.status)
-            });
+            let blocker = r
+                .blocked_by
+                .and_then(|dep| results.iter().find(|o| o.is_of(dep)).map(|o| o.status));
             match blocker {
-                Some(Status::Warn) => status_of(&Finding::Fail, spec.checks[r.index].severity),
+                Some(Status::Warn) => status_of(&Finding::Fail, r.check.severity),
                 _ => Status::Pass,
             }
         }
@@ -81,7 +71,7 @@ pub fn effective(spec: &Spec, results: &[CheckResult], r: &CheckResult) -> Statu
 
 /// The failures no other failure explains, the worst first (a failure before a warning),
 /// then in run order: what a report names first.
-pub fn root_causes(run: &Run) -> Vec<&CheckResult> {
+pub fn root_causes<'r, 'a>(run: &'r Run<'a>) -> Vec<&'r CheckResult<'a>> {
     let mut roots: Vec<&CheckResult> = run
         .results
         .iter()

@@ -1,8 +1,8 @@
 //! The shared words, at the bottom of the house: every other floor may use them, and
 //! they use nothing of the crate. What a check is for (`Mode`, `Severity`), what it found
-//! (`Finding`, `Outcome`, `Evidence`), how it ended (`Status`), a run (`CheckResult`,
-//! `Run`), patterns, durations and clock times, and outside text made safe to show
-//! (`text::visible`).
+//! (`Finding`, `Outcome`, `Evidence`), how it ended (`Status`), patterns, durations and
+//! clock times, and outside text made safe to show (`text::visible`). A run's results
+//! carry their checks, so they live with the engine (`crate::engine::CheckResult`).
 
 mod bytes;
 pub mod clock;
@@ -10,7 +10,6 @@ pub mod duration;
 mod mode;
 mod outcome;
 pub mod pattern;
-mod run;
 pub mod sort;
 mod status;
 pub mod text;
@@ -18,5 +17,4 @@ pub mod text;
 pub use bytes::human_bytes;
 pub use mode::{FailOn, Mode, Severity};
 pub use outcome::{Evidence, Finding, Outcome, SHOWN, and_more, summarize};
-pub use run::{CheckResult, Run};
 pub use status::Status;

@@ -67,7 +67,8 @@ pub struct Outcome {
     /// The fix for this case, when the kind knows it better than the check's general
     /// `fix` text (an absent directory is not fixed as a real one is). Paths of the box
     /// are written `$ROOT/...`: in image mode `$ROOT` is the tree being checked, so a fix
-    /// pasted into a build job acts on the image, never on the build host.
+    /// pasted into a build job acts on the image, never on the build host. In a run's
+    /// result the engine has replaced it with the fix to show, `$ROOT` resolved.
     pub fix: Option<String>,
 }
 

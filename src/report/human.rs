@@ -10,9 +10,9 @@
 //! NO_COLOR is set (no-color.org).
 
 use super::About;
-use crate::engine::check_of;
+use crate::engine::{CheckResult, Run};
 use crate::model::text::visible;
-use crate::model::{CheckResult, Mode, Run, Status};
+use crate::model::{Mode, Status};
 use crate::spec::Spec;
 use std::io::IsTerminal;
 
@@ -123,7 +123,7 @@ pub fn render(
     if verbosity == Verbosity::Quiet {
         let cause = roots
             .first()
-            .map(|r| format!(": {}: {}", check_of(spec, r).id, r.summary))
+            .map(|r| format!(": {}: {}", r.check.id, r.outcome.summary))
             .unwrap_or_default();
         return truncate(&format!("{head}{cause}"), WIDTH) + "\n";
     }
@@ -133,7 +133,7 @@ pub fn render(
         top.extend(wrap(&line, "", "  ", WIDTH).into_iter().map(Line::plain));
     }
     top.extend(overlay_lines(spec, mode, verbosity));
-    let last = verdict_line(run, spec, &roots);
+    let last = verdict_line(run, &roots);
     let passed = run
         .results
         .iter()
@@ -145,17 +145,16 @@ pub fn render(
         for (i, root) in roots.iter().enumerate() {
             lines.extend(root_block(
                 run,
-                spec,
                 root,
                 i == 0 && roots.len() == 1,
                 usize::MAX,
             ));
             lines.push(Line::plain(String::new()));
         }
-        let width = id_width(spec, run.results.iter());
+        let width = id_width(run.results.iter());
         for r in &run.results {
-            lines.push(result_line(spec, r, width, false));
-            for e in &r.evidence {
+            lines.push(result_line(r, width, false));
+            for e in &r.outcome.evidence {
                 let pad = " ".repeat(width + 13);
                 lines.extend(
                     wrap(&e.text, &pad, &pad, WIDTH)
@@ -182,7 +181,7 @@ pub fn render(
     crate::model::sort::sort_by_key(&mut others, |r| {
         (r.status == Status::Skip, !r.skipped_by_operator)
     });
-    let width = id_width(spec, others.iter().copied());
+    let width = id_width(others.iter().copied());
     let mut evidence = EVIDENCE;
     loop {
         let mut lines: Vec<Line> = top
@@ -193,10 +192,10 @@ pub fn render(
             })
             .collect();
         if let Some(first) = roots.first() {
-            lines.extend(root_block(run, spec, first, roots.len() == 1, evidence));
+            lines.extend(root_block(run, first, roots.len() == 1, evidence));
             for more in &roots[1..] {
                 let label = label(more.status, false);
-                let text = format!("{label}: {}: {}", check_of(spec, more).id, more.summary);
+                let text = format!("{label}: {}: {}", more.check.id, more.outcome.summary);
                 lines.push(Line::painted(truncate(&text, WIDTH), label.len() + 1, "1"));
             }
             lines.push(Line::plain(String::new()));
@@ -214,7 +213,7 @@ pub fn render(
             room.saturating_sub(1)
         };
         for r in &others[..shown] {
-            lines.push(result_line(spec, r, width, true));
+            lines.push(result_line(r, width, true));
         }
         if shown < others.len() {
             let cut = &others[shown..];
@@ -284,17 +283,11 @@ fn label(status: Status, only: bool) -> &'static str {
 
 /// The block for one root cause: what, what it leads to, evidence, the fix for its own
 /// case, and where to read why it matters.
-fn root_block(
-    run: &Run,
-    spec: &Spec,
-    root: &CheckResult,
-    only: bool,
-    evidence: usize,
-) -> Vec<Line> {
-    let check = check_of(spec, root);
+fn root_block(run: &Run, root: &CheckResult, only: bool, evidence: usize) -> Vec<Line> {
+    let check = root.check;
     let label = label(root.status, only);
     let mut lines: Vec<Line> = Vec::new();
-    let head = format!("{label}: {}: {}", check.id, root.summary);
+    let head = format!("{label}: {}: {}", check.id, root.outcome.summary);
     for (i, text) in wrap(&head, "", "  ", WIDTH).into_iter().enumerate() {
         lines.push(if i == 0 {
             Line::painted(text, label.len() + 1, "1")
@@ -305,9 +298,9 @@ fn root_block(
     let chain: Vec<String> = run
         .results
         .iter()
-        .filter(|r| r.root_cause.as_deref() == Some(check.id.as_str()))
+        .filter(|r| r.root_cause.is_some_and(|c| std::ptr::eq(c, check)))
         .map(|r| {
-            let id = &check_of(spec, r).id;
+            let id = &r.check.id;
             if r.status == Status::Blocked {
                 format!("{id} (blocked)")
             } else {
@@ -323,21 +316,21 @@ fn root_block(
                 .map(Line::plain),
         );
     }
-    for e in root.evidence.iter().take(evidence) {
+    for e in root.outcome.evidence.iter().take(evidence) {
         lines.extend(
             wrap(&e.text, "  evidence: ", "            ", WIDTH)
                 .into_iter()
                 .map(Line::plain),
         );
     }
-    if root.evidence.len() > evidence {
-        let more = root.evidence.len() - evidence;
+    if root.outcome.evidence.len() > evidence {
+        let more = root.outcome.evidence.len() - evidence;
         lines.push(Line::plain(format!(
             "  ({more} more line{} of evidence with -v)",
             if more == 1 { "" } else { "s" }
         )));
     }
-    if let Some(fix) = &root.fix {
+    if let Some(fix) = &root.outcome.fix {
         lines.extend(fix_lines(fix).into_iter().map(Line::plain));
     }
     lines.push(Line::plain(format!(
@@ -375,21 +368,18 @@ fn fix_lines(fix: &str) -> Vec<String> {
     out
 }
 
-fn id_width<'a>(spec: &Spec, results: impl Iterator<Item = &'a CheckResult>) -> usize {
-    results
-        .map(|r| check_of(spec, r).id.len())
-        .max()
-        .unwrap_or(0)
+fn id_width<'r, 'a: 'r>(results: impl Iterator<Item = &'r CheckResult<'a>>) -> usize {
+    results.map(|r| r.check.id.len()).max().unwrap_or(0)
 }
 
 /// `  FAIL    lo-up        lo is down ...  [root cause: netrun-stale]`, one line (cut to
 /// the width) in the default view, wrapped under -v.
-fn result_line(spec: &Spec, r: &CheckResult, width: usize, one_line: bool) -> Line {
-    let check = check_of(spec, r);
+fn result_line(r: &CheckResult, width: usize, one_line: bool) -> Line {
+    let check = r.check;
     let word = format!("{:<7}", status_word(r.status));
-    let mut rest = r.summary.clone();
-    if let Some(root) = &r.root_cause {
-        rest.push_str(&format!(" [root cause: {root}]"));
+    let mut rest = r.outcome.summary.clone();
+    if let Some(root) = r.root_cause {
+        rest.push_str(&format!(" [root cause: {}]", root.id));
     }
     let lead = format!("  {word} {:<width$}  ", check.id);
     let text = if one_line {
@@ -405,7 +395,7 @@ fn result_line(spec: &Spec, r: &CheckResult, width: usize, one_line: bool) -> Li
 }
 
 /// The last line: the verdict, the first root cause by id, the tally; cut to fit.
-fn verdict_line(run: &Run, spec: &Spec, roots: &[&CheckResult]) -> String {
+fn verdict_line(run: &Run, roots: &[&CheckResult]) -> String {
     let mut tally = Vec::new();
     for s in Status::TALLY {
         let n = run.results.iter().filter(|r| r.status == s).count();
@@ -420,7 +410,7 @@ fn verdict_line(run: &Run, spec: &Spec, roots: &[&CheckResult]) -> String {
             } else {
                 "root cause"
             };
-            format!(", {word} {}", check_of(spec, r).id)
+            format!(", {word} {}", r.check.id)
         }
         _ => String::new(),
     };

@@ -1,9 +1,8 @@
 //! `--format json`: one object, schema 1, exactly as doc/contracts.md shows it.
 
 use super::About;
-use crate::engine::check_of;
+use crate::engine::Run;
 use crate::model::Mode;
-use crate::model::Run;
 use crate::model::Status;
 use crate::spec::Spec;
 use serde::Serialize;
@@ -113,17 +112,17 @@ pub fn render(run: &Run, spec: &Spec, mode: Mode, root: &str, about: &About) -> 
             .results
             .iter()
             .map(|r| {
-                let check = check_of(spec, r);
+                let check = r.check;
                 CheckJson {
                     id: &check.id,
                     kind: check.kind.name,
                     severity: check.severity.to_string(),
                     status: r.status,
-                    summary: &r.summary,
-                    evidence: r.evidence.iter().map(|e| e.text.as_str()).collect(),
-                    root_cause: r.root_cause.as_deref(),
-                    blocked_by: r.blocked_by.as_deref(),
-                    fix: r.fix.as_deref(),
+                    summary: &r.outcome.summary,
+                    evidence: r.outcome.evidence.iter().map(|e| e.text.as_str()).collect(),
+                    root_cause: r.root_cause.map(|c| c.id.as_str()),
+                    blocked_by: r.blocked_by.map(|c| c.id.as_str()),
+                    fix: r.outcome.fix.as_deref(),
                     duration_ms: super::millis(r.duration),
                 }
             })

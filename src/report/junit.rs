@@ -6,9 +6,8 @@
 //! `status` property and `<system-out>`). Errors are `<error>`; skip, and blocked behind
 //! a failure, are `<skipped>`. Evidence and fix go to `<system-out>`.
 
-use crate::engine::{check_of, effective};
+use crate::engine::{Run, effective};
 use crate::model::Mode;
-use crate::model::Run;
 use crate::model::{FailOn, Status};
 use crate::spec::Spec;
 use std::fmt::Write;
@@ -29,7 +28,7 @@ pub fn render(run: &Run, spec: &Spec, mode: Mode, fail_on: FailOn) -> String {
         .results
         .iter()
         .map(|r| {
-            let counted = effective(spec, &run.results, r);
+            let counted = effective(&run.results, r);
             if fail_on.fails(counted) {
                 Case::Failed
             } else {
@@ -78,7 +77,7 @@ pub fn render(run: &Run, spec: &Spec, mode: Mode, fail_on: FailOn) -> String {
     }
     out.push_str("    </properties>\n");
     for (r, case) in run.results.iter().zip(&cases) {
-        let check = check_of(spec, r);
+        let check = r.check;
         let _ = write!(
             out,
             "    <testcase classname=\"ha-preflight.{mode}.{}\" name=\"{}\" time=\"{}\">",
@@ -86,7 +85,7 @@ pub fn render(run: &Run, spec: &Spec, mode: Mode, fail_on: FailOn) -> String {
             xml(&check.id),
             seconds(r.duration)
         );
-        let summary = xml(&r.summary);
+        let summary = xml(&r.outcome.summary);
         let status = r.status.as_str();
         match case {
             Case::Passed => {}
@@ -109,15 +108,19 @@ pub fn render(run: &Run, spec: &Spec, mode: Mode, fail_on: FailOn) -> String {
         }
         let mut body = String::new();
         if *case == Case::Warned {
-            let _ = writeln!(body, "{status} (does not fail the run): {}", r.summary);
+            let _ = writeln!(
+                body,
+                "{status} (does not fail the run): {}",
+                r.outcome.summary
+            );
         }
-        let lines: Vec<&str> = r.evidence.iter().map(|e| e.text.as_str()).collect();
+        let lines: Vec<&str> = r.outcome.evidence.iter().map(|e| e.text.as_str()).collect();
         body.push_str(&lines.join("\n"));
-        if let Some(root) = &r.root_cause {
-            body.push_str(&format!("\nroot cause: {root}"));
+        if let Some(root) = r.root_cause {
+            body.push_str(&format!("\nroot cause: {}", root.id));
         }
         if !matches!(r.status, Status::Pass | Status::Skip) {
-            if let Some(fix) = &r.fix {
+            if let Some(fix) = &r.outcome.fix {
                 body.push_str(&format!("\nfix: {fix}"));
             }
         }

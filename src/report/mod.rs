@@ -9,10 +9,9 @@ pub mod junit;
 pub mod nagios;
 pub mod prometheus;
 
+use crate::engine::Run;
 use crate::engine::effective;
-use crate::model::Run;
 use crate::model::{FailOn, Status};
-use crate::spec::Spec;
 
 /// What a run judged, when it is not simply the machine it runs on: the report's header
 /// says so, so that nobody takes a replayed bundle for the analyst's own machine.
@@ -90,8 +89,8 @@ impl About {
 /// The exit code of a run in which a check could not be evaluated and none failed.
 pub const COULD_NOT_CHECK: i32 = 3;
 
-pub fn exit_code(run: &Run, spec: &Spec, fail_on: FailOn) -> i32 {
-    let statuses = || run.results.iter().map(|r| effective(spec, &run.results, r));
+pub fn exit_code(run: &Run, fail_on: FailOn) -> i32 {
+    let statuses = || run.results.iter().map(|r| effective(&run.results, r));
     if statuses().any(|s| fail_on.fails(s)) {
         1
     } else if statuses().any(|s| s == Status::Error) {

@@ -3,8 +3,7 @@
 //! one line per check as long output; the exit code is the plugin's (0 OK, 1 WARNING,
 //! 2 CRITICAL, 3 UNKNOWN), so Nagios, Icinga and their kin can run it as it is.
 
-use crate::engine::check_of;
-use crate::model::Run;
+use crate::engine::Run;
 use crate::model::Status;
 use crate::spec::Spec;
 use std::fmt::Write;
@@ -33,7 +32,7 @@ pub fn render(run: &Run, spec: &Spec) -> String {
     let failed = count(|s| matches!(s, Status::Fail | Status::Wait | Status::Error));
     let warned = count(|s| s == Status::Warn);
     let headline = match crate::engine::root_causes(run).first() {
-        Some(root) => format!("{}: {}", check_of(spec, root).id, root.summary),
+        Some(root) => format!("{}: {}", root.check.id, root.outcome.summary),
         None => {
             let skipped = count(|s| s == Status::Skip);
             let by_operator = run.results.iter().filter(|r| r.skipped_by_operator).count();
@@ -58,8 +57,8 @@ pub fn render(run: &Run, spec: &Spec) -> String {
             out,
             "{:<7} {}: {}",
             r.status.as_str(),
-            check_of(spec, r).id,
-            plain(&r.summary)
+            r.check.id,
+            plain(&r.outcome.summary)
         );
     }
     // What the spec's layers did, as long output after the checks. Every mode's notes:

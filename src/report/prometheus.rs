@@ -5,14 +5,12 @@
 //! == 1` and a dashboard can count by status. Written with `--output`, the file is
 //! replaced atomically (see `crate::report::write_atomic`).
 
-use crate::engine::check_of;
+use crate::engine::Run;
 use crate::model::Mode;
-use crate::model::Run;
 use crate::model::Status;
-use crate::spec::Spec;
 use std::fmt::Write;
 
-pub fn render(run: &Run, spec: &Spec, mode: Mode, now_unix: f64) -> String {
+pub fn render(run: &Run, mode: Mode, now_unix: f64) -> String {
     let mut out = String::new();
     let mode = mode.to_string();
     header(
@@ -21,7 +19,7 @@ pub fn render(run: &Run, spec: &Spec, mode: Mode, now_unix: f64) -> String {
         "Status of each check in the last run: 1 for the status it ended with, 0 for the others.",
     );
     for r in &run.results {
-        let check = check_of(spec, r);
+        let check = r.check;
         for s in Status::ALL {
             let _ = writeln!(
                 out,
@@ -42,7 +40,7 @@ pub fn render(run: &Run, spec: &Spec, mode: Mode, now_unix: f64) -> String {
         let _ = writeln!(
             out,
             "ha_preflight_check_duration_seconds{{id=\"{}\"}} {}",
-            escape(&check_of(spec, r).id),
+            escape(&r.check.id),
             r.duration.as_secs_f64()
         );
     }
