@@ -22,10 +22,10 @@ mod postinst;
 
 use super::{BOOT_BUILD_HOST, Context, Evaluate, KindDef, LOCAL, boxed};
 use crate::config::{Params, SpecError};
-use crate::model::{Evidence, Mode, Outcome};
+use crate::model::{Evidence, Outcome};
+use crate::world::FsStat;
 use crate::world::mounts::{Mount as Entry, MountTable};
 use crate::world::read::FileKind;
-use crate::world::{FsStat, World};
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
@@ -84,7 +84,7 @@ The mount table is read from /proc/self/mountinfo: mount /proc (`mount -t proc p
 
 impl Evaluate for Mount {
     fn evaluate(&self, cx: &Context) -> Outcome {
-        if cx.target.mode == Mode::BuildHost
+        if cx.target.is_build_host()
             && let Some(script) = self.build_host
         {
             return postinst::evaluate(script, &self.path, cx);
@@ -93,7 +93,7 @@ impl Evaluate for Mount {
             Ok(t) => t,
             // On a running system, no /proc/self/mountinfo means /proc is not mounted:
             // that is a finding (a chroot build without /proc), not an inability to look.
-            Err(e) if cx.target.world == World::Live && !cx.target.proc_exists("self") => {
+            Err(e) if cx.target.is_running() && !cx.target.proc_exists("self") => {
                 return Outcome::fail(format!(
                     "/proc is not mounted, so nothing can see the mounts: {e}"
                 ))
@@ -107,8 +107,8 @@ impl Evaluate for Mount {
         let path = self.path.display();
         // A captured mount table belongs to another box: its paths are not looked up
         // here, so links are not followed and statfs is not run.
-        let live = cx.target.probe();
-        let real = if cx.target.has_the_boxs_files() {
+        let live = cx.target.kernel();
+        let real = if cx.target.has_box_files() {
             match resolve(&cx.target.root, &self.path) {
                 Ok(real) => real,
                 Err(outcome) => return outcome.with_all(hidden(&table, &self.path)),

@@ -207,7 +207,7 @@ pub fn evaluate(script: Script, path: &Path, cx: &Context) -> Outcome {
     match script {
         Script::IfupdownPostinst => {
             // A build host is judged live: build-host mode has no other world.
-            let live = match cx.target.probe() {
+            let live = match cx.target.kernel() {
                 Ok(live) => live,
                 Err(why) => {
                     return Outcome::error(format!("cannot run the postinst's tests: {why}"));
