@@ -14,9 +14,13 @@
 //! full.
 //!
 //! In build-host mode a check can instead ask what a package's maintainer script will
-//! conclude (`build_host = "ifupdown-postinst"`, see `postinst`): the build host is judged
-//! by the tests that script really runs, because those, not the kernel's view, decide what
-//! gets baked into the image.
+//! conclude (`build_host = "ifupdown-postinst"`): the build host is judged by the tests
+//! that script really runs, because those, not the kernel's view, decide what gets baked
+//! into the image. That judgment is an evaluator of its own, [`postinst::Postinst`], with
+//! its own parameters and `evaluate`; [`Mount::evaluate`] hands over to it in one place,
+//! its first lines. It is not a kind of its own because a check names one kind for all
+//! its modes: shm-tmpfs is one check, of kind `mount`, in boot and build-host mode, and
+//! splitting it would change its id or what a spec's `kind` means.
 
 mod postinst;
 
@@ -51,12 +55,12 @@ pub struct Mount {
     pub writable: bool,
     pub min_free_bytes: u64,
     /// In build-host mode, judge by a maintainer script's tests instead.
-    pub build_host: Option<postinst::Script>,
+    pub build_host: Option<postinst::Postinst>,
 }
 
 impl Mount {
     pub fn parse(p: &mut Params) -> Result<Self, SpecError> {
-        let build_host = match p.string("build_host")? {
+        let script = match p.string("build_host")? {
             None => None,
             Some(name) => Some(postinst::Script::named(&name).ok_or_else(|| {
                 p.error_here(format!(
@@ -65,12 +69,16 @@ impl Mount {
                 ))
             })?),
         };
+        let path = super::require_abs_path(p, "path")?;
         Ok(Mount {
-            path: super::require_abs_path(p, "path")?,
             fstype: p.string("fstype")?,
             writable: p.bool("writable")?.unwrap_or(true),
             min_free_bytes: p.integer::<u64>("min_free_bytes", "u64")?.unwrap_or(1),
-            build_host,
+            build_host: script.map(|script| postinst::Postinst {
+                script,
+                path: path.clone(),
+            }),
+            path,
         })
     }
 }
@@ -84,10 +92,11 @@ The mount table is read from /proc/self/mountinfo: mount /proc (`mount -t proc p
 
 impl Evaluate for Mount {
     fn evaluate(&self, cx: &Context) -> Outcome {
+        // The one place build-host mode is judged apart (see the module's doc).
         if cx.target.is_build_host()
-            && let Some(script) = self.build_host
+            && let Some(postinst) = &self.build_host
         {
-            return postinst::evaluate(script, &self.path, cx);
+            return postinst.evaluate(cx);
         }
         let table = match cx.facts.mounts(cx.target) {
             Ok(t) => t,
