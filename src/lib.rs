@@ -16,6 +16,7 @@
 //! | 7 | `report` | human, JSON, JUnit, Nagios, Prometheus; list and explain; exit codes |
 //! | 8 | `cli`, `logger` | the command line, and log lines on stderr |
 //! | 9 | `app` | the pipeline: load, select, run, render |
+//! | 10 | `testing` | the kinds' in-process tests: a fake box, and one check run by the real loader and engine |
 
 pub mod app;
 pub mod cli;
@@ -27,4 +28,5 @@ pub mod logger;
 pub mod model;
 pub mod report;
 pub mod spec;
+pub mod testing;
 pub mod world;

@@ -113,6 +113,48 @@ fn uses(text: &str) -> BTreeSet<String> {
     found
 }
 
+/// What the kinds' own tests may use beyond their floor: the in-process harness
+/// (`src/testing.rs`, the top floor) and the spec loader that reads their examples.
+const FOR_TESTS: &[&str] = &["testing", "spec"];
+
+/// Whether a file is the kinds' tests: a kind's in-process tests,
+/// `src/kinds/<kind>/run_tests.rs`, or `src/kinds/tests.rs` (each a `#[cfg(test)]`
+/// module, never in the binary): the one place a lower floor may use [`FOR_TESTS`].
+fn is_run_tests(rel: &Path) -> bool {
+    let parts: Vec<_> = rel.components().map(|c| c.as_os_str()).collect();
+    matches!(parts.as_slice(), [k, _, f] if *k == "kinds" && *f == "run_tests.rs")
+        || matches!(parts.as_slice(), [k, f] if *k == "kinds" && *f == "tests.rs")
+}
+
+/// Whether the kind that holds `run_tests.rs` declares it for tests only: in its
+/// folder's mod.rs, or in `kinds/<kind>.rs` beside the folder.
+fn declared_for_tests_only(run_tests: &Path) -> bool {
+    let Some(dir) = run_tests.parent() else {
+        return false;
+    };
+    let (parents, line) = if run_tests.ends_with("kinds/tests.rs") {
+        (vec![dir.join("mod.rs")], "#[cfg(test)]\nmod tests;")
+    } else {
+        (
+            vec![dir.join("mod.rs"), dir.with_extension("rs")],
+            "#[cfg(test)]\nmod run_tests;",
+        )
+    };
+    parents
+        .iter()
+        .any(|p| std::fs::read_to_string(p).is_ok_and(|t| t.contains(line)))
+}
+
+#[test]
+fn only_a_kinds_run_tests_may_use_the_harness() {
+    assert!(is_run_tests(Path::new("kinds/drbd/run_tests.rs")));
+    assert!(!is_run_tests(Path::new("kinds/drbd/mod.rs")));
+    assert!(!is_run_tests(Path::new("engine/run_tests.rs")));
+    assert!(!is_run_tests(Path::new("kinds/run_tests.rs")));
+    assert!(is_run_tests(Path::new("kinds/tests.rs")));
+    assert!(!is_run_tests(Path::new("world/tests.rs")));
+}
+
 #[test]
 fn a_grouped_import_names_each_module() {
     let found = uses(
@@ -146,7 +188,17 @@ fn every_import_runs_down_the_floors() {
         };
         seen_floors.insert(module.clone());
         let text = std::fs::read_to_string(file).expect("read");
+        let run_tests = is_run_tests(rel);
+        if run_tests && !declared_for_tests_only(file) {
+            wrong.push(format!(
+                "src/{}: not declared `#[cfg(test)] mod run_tests;` by its kind",
+                rel.display()
+            ));
+        }
         for used in uses(&text) {
+            if run_tests && FOR_TESTS.contains(&used.as_str()) {
+                continue;
+            }
             match floor(&floors, &used) {
                 None => wrong.push(format!(
                     "src/{}: uses crate::{used}, on no floor",

@@ -143,6 +143,38 @@ impl<'a> Params<'a> {
         self.typed(key, |v| word(v, words))
     }
 
+    /// An optional string that must be one of `choices` (`source = "proc"`), each word
+    /// with what it means to the kind. Any other word is an error at the value: "`source`
+    /// is \"proc\" or \"xmlrpc\", not \"file\"". (`word` is for the common keys, whose
+    /// messages are serde's.)
+    pub fn choice<T: Copy>(
+        &mut self,
+        key: &str,
+        choices: &[(&str, T)],
+    ) -> Result<Option<T>, SpecError> {
+        let Some(raw) = self.take_raw(key) else {
+            return Ok(None);
+        };
+        let span = raw.span();
+        let value = raw.into_inner();
+        let type_name = value.type_str();
+        let text = string(value, "a string").map_err(|e| {
+            self.source
+                .error_at(span.clone(), format!("`{key}`: {e} (found {type_name})"))
+        })?;
+        if let Some((_, t)) = choices.iter().find(|(w, _)| *w == text) {
+            return Ok(Some(*t));
+        }
+        let words: Vec<String> = choices.iter().map(|(w, _)| format!("{w:?}")).collect();
+        let listed = match words.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+            _ => words.join(""),
+        };
+        Err(self
+            .source
+            .error_at(span, format!("`{key}` is {listed}, not {text:?}")))
+    }
+
     /// An optional list of words of `words` (`modes = ["boot", "image"]`).
     pub fn words<T: Copy>(
         &mut self,
@@ -320,6 +352,24 @@ mod tests {
         let table = file.check.into_iter().next().ok_or("no table")?;
         let mut p = Params::new(&source, table);
         take(&mut p, "k").map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_choice_is_one_of_its_words_and_a_wrong_one_is_an_error_at_the_value() {
+        let words = &[("proc", 1), ("xmlrpc", 2), ("file", 3)];
+        assert_eq!(read("\"xmlrpc\"", |p, k| p.choice(k, words)), Ok(Some(2)));
+        assert_eq!(
+            read("[]", |p, k| p.choice(k, &words[..1])).map_err(|e| e.contains("found list")),
+            Err(true)
+        );
+        assert_eq!(
+            read("\"env\"", |p, k| p.choice(k, words)),
+            Err("p.toml:2:5: `k` is \"proc\", \"xmlrpc\" or \"file\", not \"env\"".into())
+        );
+        assert_eq!(
+            read("\"env\"", |p, k| p.choice(k, &words[..2])),
+            Err("p.toml:2:5: `k` is \"proc\" or \"xmlrpc\", not \"env\"".into())
+        );
     }
 
     #[test]

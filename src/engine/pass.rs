@@ -4,11 +4,11 @@
 //! Where a check runs depends on what it may wait for. A check of a kind that waits on
 //! something outside (a daemon, a peer, a program: `KindDef::waits`) gets a thread of
 //! its own, so nothing queues behind it; a thread whose check is done takes the next
-//! such check rather than a new thread being started (a boot run 0.95-0.97x, bench/ab.sh:
-//! a clone and its stack's mappings cost the lane time while it runs the critical
-//! chain). The others read a few files and are done in
-//! microseconds, so they run one after another on one worker, the local lane: a thread
-//! started per check cost more than the check (about 60 µs each, 11 of them at boot).
+//! such check rather than a new thread being started (bench/ab.sh shows the boot run
+//! faster so: a clone and its stack's mappings cost the lane time while it runs the
+//! critical chain). The others read a few files and are done in microseconds, so they
+//! run one after another on one worker, the local lane: a thread started per check cost
+//! more than the check.
 //!
 //! No check runs on the engine's own thread, which only hands out work and collects
 //! results, each no later than its check's deadline. A check stuck in the kernel (a

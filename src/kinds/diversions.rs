@@ -128,3 +128,6 @@ impl Evaluate for Diversions {
         )
     }
 }
+
+#[cfg(test)]
+mod run_tests;

@@ -56,33 +56,21 @@ impl FileAge {
     pub fn parse(p: &mut Params) -> Result<Self, SpecError> {
         let path = super::require_abs_path(p, "path")?;
         let key: Option<String> = p.string("key")?;
-        let timestamp = match p.string("timestamp")?.as_deref() {
+        let content = p.choice("timestamp", &[("mtime", false), ("content", true)])?;
+        let timestamp = match content {
+            Some(true) => Timestamp::Content { key },
             None if key.is_some() => Timestamp::Content { key },
-            None | Some("mtime") => {
-                if key.is_some() {
-                    return Err(p.error_here("`key` needs timestamp = \"content\""));
-                }
-                Timestamp::Mtime
+            Some(false) if key.is_some() => {
+                return Err(p.error_here("`key` needs timestamp = \"content\""));
             }
-            Some("content") => Timestamp::Content { key },
-            Some(other) => {
-                return Err(p.error_here(format!(
-                    "`timestamp` is \"mtime\" or \"content\", not {other:?}"
-                )));
-            }
+            _ => Timestamp::Mtime,
         };
         let max_age = p
             .take_duration("max_age")?
             .ok_or_else(|| p.error_here("missing `max_age` (such as \"26h\")"))?;
-        let missing_fails = match p.string("missing")?.as_deref() {
-            None | Some("skip") => false,
-            Some("fail") => true,
-            Some(other) => {
-                return Err(
-                    p.error_here(format!("`missing` is \"skip\" or \"fail\", not {other:?}"))
-                );
-            }
-        };
+        let missing_fails = p
+            .choice("missing", &[("skip", false), ("fail", true)])?
+            .unwrap_or(false);
         Ok(FileAge {
             path,
             timestamp,
@@ -182,3 +170,6 @@ impl FileAge {
         .with(clock_line)
     }
 }
+
+#[cfg(test)]
+mod run_tests;

@@ -133,3 +133,6 @@ impl Evaluate for Hostname {
         summarize(offenders, Vec::new(), ok)
     }
 }
+
+#[cfg(test)]
+mod run_tests;

@@ -161,3 +161,6 @@ fn parse_cidr(text: &str) -> Option<(Ipv4Addr, u8)> {
     let prefix: u8 = prefix.parse().ok()?;
     (prefix <= 32).then_some((addr.parse().ok()?, prefix))
 }
+
+#[cfg(test)]
+mod run_tests;

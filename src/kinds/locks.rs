@@ -428,6 +428,9 @@ fn cause(e: &ReadError) -> String {
 }
 
 #[cfg(test)]
+mod run_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

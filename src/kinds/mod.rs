@@ -4,7 +4,9 @@
 //! [`KindDef`] as `pub const DEF` (name, modes, default timeout, waits, params, parse),
 //! and [`KINDS`] lists references to them. The spec loader, `list`, the docs tests and
 //! the kinds' tests all read [`KINDS`]. Which check uses which kind is `ha-preflight list`
-//! (or `checks/*.toml`), and a kind's tests are `tests/kinds/<kind>.rs`.
+//! (or `checks/*.toml`). A kind's tests are `src/kinds/<kind>/run_tests.rs` (in-process,
+//! through `crate::testing`'s fake box and one-check harness) and, for what needs the
+//! real thing (namespaces, servers, loop devices, wall time), `tests/kinds/<kind>.rs`.
 //!
 //! Adding a kind takes, and the tests fail until each is there:
 //!
@@ -13,15 +15,17 @@
 //!    (`kinds::tests` compares them).
 //! 2. Here, two lines: `pub mod <kind>;` and `&<kind>::DEF,` in [`KINDS`].
 //! 3. `doc/ha-preflight.8`: a `.TP` item in KINDS (tests/docs.rs).
-//! 4. `tests/kinds/<kind>.rs` and its `mod <kind>;` line in `tests/kinds.rs`
-//!    (tests/kinds.rs checks both); fixtures, if any, in `tests/fixtures/<kind>/`.
+//! 4. Its tests: `run_tests.rs` beside the module (declared `#[cfg(test)] mod run_tests;`)
+//!    and/or `tests/kinds/<kind>.rs` with its `mod <kind>;` line in `tests/kinds.rs`
+//!    (tests/kinds.rs and tests/layers.rs check these); fixtures, if any, in
+//!    `tests/fixtures/<kind>/`.
 //! 5. An example check: a shipped one in `checks/*.toml`, or else one in `EXTRA` of
 //!    `src/kinds/tests.rs`, covering every parameter (some key only conditionally asked
 //!    for, such as drbd's `url` when `source = "xmlrpc"`, needs one in `EXTRA`).
 //!
 //! Shipping a check of it takes, beyond the check in `checks/*.toml`: its `.TP` item in
 //! the man page's CHECKS, its row in doc/contracts.md's catalog (tests/docs.rs), its id
-//! named in `tests/kinds/<kind>.rs`, and, for a boot check, what makes it pass in the
+//! named in the kind's tests, and, for a boot check, what makes it pass in the
 //! healthy box (`tests/common/ns.rs` and `tests/healthy-box.sh`); `tests/overlay.rs`
 //! still counts the built-in checks by hand. A kind reading a part of the system no kind
 //! reads yet also needs its door in `src/world/`.

@@ -298,3 +298,6 @@ fn read(root: &Root, path: &Path) -> Result<Option<String>, String> {
         Err(e) => Err(e.to_string()),
     }
 }
+
+#[cfg(test)]
+mod run_tests;

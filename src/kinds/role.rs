@@ -64,22 +64,33 @@ pub struct Role {
 
 impl Role {
     pub fn parse(p: &mut Params) -> Result<Self, SpecError> {
-        let source = match p.string("source")?.as_deref().unwrap_or("file") {
-            "file" => Source::File(super::require_abs_path(p, "path")?),
-            "env" => Source::Env {
+        #[derive(Clone, Copy)]
+        enum From {
+            File,
+            Env,
+            Xmlrpc,
+        }
+        let from = p
+            .choice(
+                "source",
+                &[
+                    ("file", From::File),
+                    ("env", From::Env),
+                    ("xmlrpc", From::Xmlrpc),
+                ],
+            )?
+            .unwrap_or(From::File);
+        let source = match from {
+            From::File => Source::File(super::require_abs_path(p, "path")?),
+            From::Env => Source::Env {
                 path: super::require_abs_path(p, "path")?,
                 key: p.require_string("key", "the variable that holds the role")?,
             },
-            "xmlrpc" => Source::Xmlrpc {
+            From::Xmlrpc => Source::Xmlrpc {
                 endpoint: super::require_endpoint(p)?,
                 method: p.require_string("method", "the daemon's method that returns the role")?,
                 field: p.string("field")?,
             },
-            other => {
-                return Err(p.error_here(format!(
-                    "`source` is \"file\", \"env\" or \"xmlrpc\", not {other:?}"
-                )));
-            }
         };
         let leftovers = p.string_lists("leftovers")?.ok_or_else(|| {
             p.missing(
@@ -239,3 +250,6 @@ fn list(paths: &[PathBuf]) -> String {
         _ => shown.join(", "),
     }
 }
+
+#[cfg(test)]
+mod run_tests;

@@ -159,16 +159,16 @@ impl Sequence {
                 Some((path, key))
             }
         };
-        let unreachable = match p.string("unreachable")?.as_deref() {
-            None | Some("error") => Finding::Error,
-            Some("warn") => Finding::Warn,
-            Some("skip") => Finding::Skip,
-            Some(other) => {
-                return Err(p.error_here(format!(
-                    "`unreachable` is \"error\", \"warn\" or \"skip\", not {other:?}"
-                )));
-            }
-        };
+        let unreachable = p
+            .choice(
+                "unreachable",
+                &[
+                    ("error", Finding::Error),
+                    ("warn", Finding::Warn),
+                    ("skip", Finding::Skip),
+                ],
+            )?
+            .unwrap_or(Finding::Error);
         Ok(Sequence {
             local,
             peer,
@@ -219,7 +219,7 @@ impl Sequence {
                     | rpc::CallError::Replayed {
                         unreachable: true, ..
                     } => Outcome::new(
-                        self.unreachable.clone(),
+                        self.unreachable,
                         format!("the leader cannot be asked: {}", e.summary()),
                     )
                     .with(format!("{call}: {e}")),

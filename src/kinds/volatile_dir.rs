@@ -360,6 +360,9 @@ fn normalize(dir: &Path, link: &Path) -> PathBuf {
 }
 
 #[cfg(test)]
+mod run_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

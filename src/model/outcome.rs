@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 /// What a check kind reports; the engine turns it into a [`Status`] using the check's
 /// severity (a failed warning-severity check is `warn`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Finding {
     Pass,
     /// A failure that is only a warning whatever the check's severity (a degraded DRBD

@@ -35,6 +35,26 @@ const BUILTIN: &[(&str, &str)] = &[
     ("image.toml", include_str!("../../checks/image.toml")),
 ];
 
+/// The built-in layer: `checks/*.toml` as compiled in.
+fn built_in_layer() -> Layer {
+    let sources = BUILTIN
+        .iter()
+        .map(|(name, text)| {
+            Source::new(
+                PathBuf::from(format!("built-in:{name}")),
+                (*text).to_string(),
+            )
+        })
+        .collect();
+    Layer::new(BUILT_IN, sources)
+}
+
+/// The built-in spec alone, as a box without vendor or admin layers has it: what the
+/// in-process kind tests (`testing::shipped`) run the shipped checks from.
+pub fn built_in() -> Result<Spec, SpecError> {
+    parse_layers(&[built_in_layer()])
+}
+
 /// Spec files are small; a larger one is a mistake, not something to read into memory.
 const MAX_SPEC_BYTES: usize = 1 << 20;
 
@@ -156,16 +176,7 @@ pub fn layers(location: &Location, root: &Root) -> Result<Vec<Layer>, SpecError>
             vec![Layer::new("--spec", sources)]
         }
         Location::Default => {
-            let builtin = BUILTIN
-                .iter()
-                .map(|(name, text)| {
-                    Source::new(
-                        PathBuf::from(format!("built-in:{name}")),
-                        (*text).to_string(),
-                    )
-                })
-                .collect();
-            let mut layers = vec![Layer::new(BUILT_IN, builtin)];
+            let mut layers = vec![built_in_layer()];
             for (name, dir) in [(VENDOR, VENDOR_DIR), (ADMIN, ADMIN_DIR)] {
                 let dir = Path::new(dir);
                 // Absent (or not in a bundle's or capture's world): no layer. Present

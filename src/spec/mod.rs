@@ -10,8 +10,8 @@ pub use crate::config::SpecError;
 #[cfg(test)]
 pub(crate) use load::COMMON;
 pub use load::{
-    ADMIN, ADMIN_DIR, BUILT_IN, Layer, Location, Shadowed, VENDOR, VENDOR_DIR, layers, load,
-    member_name, parse_layers, parse_sources, parse_text,
+    ADMIN, ADMIN_DIR, BUILT_IN, Layer, Location, Shadowed, VENDOR, VENDOR_DIR, built_in, layers,
+    load, member_name, parse_layers, parse_sources, parse_text,
 };
 
 use crate::kinds::{Evaluate, KindDef};

@@ -283,7 +283,7 @@ impl Target {
             self.tape.as_deref(),
             || ask(rel.to_string()),
             || read::read_text(&path, limit),
-            |r| root::read_to_value(r, |t| json!(t)),
+            root::text_to_value,
             |v| root::text_from_value(v, &path, limit),
             || {
                 Err(ReadError::Io {
@@ -312,7 +312,7 @@ impl Target {
             self.tape.as_deref(),
             || Question::SysLink(rel.to_string()),
             || std::fs::read_link(&path),
-            |r| tape::io_result_to_value(r, |p| json!(p.display().to_string())),
+            root::path_to_value,
             |v| tape::io_result_from_value(v, |p| p.as_str().map(PathBuf::from)),
             || Err(tape::missed()),
         )
@@ -400,10 +400,7 @@ impl Target {
             self.tape.as_deref(),
             question,
             || command::run(program, args, deadline, max_output).map_err(|e| e.to_string()),
-            |r| match r {
-                Ok(out) => json!({ "stdout": out }),
-                Err(e) => json!({ "failed": e }),
-            },
+            run_to_value,
             |v| {
                 // Held to the live limit: a bundle's output is no larger than a run's.
                 if let Some(out) = v.get("stdout").and_then(Value::as_str) {
@@ -670,6 +667,14 @@ impl Live<'_> {
             },
             || Err(BUNDLE_MISS.to_string()),
         )
+    }
+}
+
+/// A program's run on tape: `{"stdout": ..}`, or `{"failed": why}`.
+pub(crate) fn run_to_value(r: &Result<String, String>) -> Value {
+    match r {
+        Ok(out) => json!({ "stdout": out }),
+        Err(e) => json!({ "failed": e }),
     }
 }
 

@@ -184,7 +184,7 @@ impl Root {
                 follow_last,
             },
             || self.resolve_real(path, follow_last),
-            |r| io_result_to_value(r, |p| json!(p.display().to_string())),
+            path_to_value,
             |v| io_result_from_value(v, |p| p.as_str().map(PathBuf::from)),
             || Err(missed()),
         )
@@ -205,7 +205,7 @@ impl Root {
             self.tape.as_deref(),
             || Question::Lstat(path.to_path_buf()),
             || self.lstat_real(path),
-            |r| io_result_to_value(r, stat_to_value),
+            stat_result_to_value,
             |v| io_result_from_value(v, stat_from_value),
             || Err(missed()),
         )
@@ -217,7 +217,7 @@ impl Root {
             self.tape.as_deref(),
             || Question::Stat(path.to_path_buf()),
             || self.stat_real(path),
-            |r| io_result_to_value(r, stat_to_value),
+            stat_result_to_value,
             |v| io_result_from_value(v, stat_from_value),
             || Err(missed()),
         )
@@ -229,7 +229,7 @@ impl Root {
             self.tape.as_deref(),
             || Question::ReadLink(path.to_path_buf()),
             || self.read_link_real(path),
-            |r| io_result_to_value(r, |p| json!(p.display().to_string())),
+            path_to_value,
             |v| io_result_from_value(v, |p| p.as_str().map(PathBuf::from)),
             || Err(missed()),
         )
@@ -242,7 +242,7 @@ impl Root {
             self.tape.as_deref(),
             || Question::ReadDir(path.to_path_buf()),
             || self.read_dir_real(path, limit),
-            |r| io_result_to_value(r, |names| json!(names)),
+            names_to_value,
             |v| {
                 io_result_from_value(v, |n| {
                     n.as_array().map(|a| {
@@ -264,7 +264,7 @@ impl Root {
             self.tape.as_deref(),
             || Question::Read(path.to_path_buf()),
             || self.read_text_real(path, limit),
-            |r| read_to_value(r, |t| json!(t)),
+            text_to_value,
             |v| text_from_value(v, path, limit),
             || {
                 Err(ReadError::Io {
@@ -307,7 +307,7 @@ impl Root {
             self.tape.as_deref(),
             || Question::Tail(path.to_path_buf()),
             || self.read_tail_real(path, limit),
-            |r| read_to_value(r, |t| json!(t)),
+            text_to_value,
             |v| text_from_value(v, path, limit),
             || {
                 Err(ReadError::Io {
@@ -736,6 +736,7 @@ fn kind_name(kind: FileKind) -> &'static str {
     }
 }
 
+/// A stat on tape (inside `{"ok": ..}`).
 fn stat_to_value(st: &Stat) -> Value {
     json!({
         "kind": kind_name(st.kind), "mode": st.mode, "uid": st.uid, "gid": st.gid,
@@ -766,6 +767,27 @@ fn stat_from_value(v: &Value) -> Option<Stat> {
         ino: n("ino")?,
         mtime: v.get("mtime")?.as_i64()?,
     })
+}
+
+/// A stat's answer on tape (lstat, stat): `{"ok": {kind, mode, ..}}` or the error. The
+/// recorder and `testing`'s fake box both write it, so they cannot drift.
+pub(crate) fn stat_result_to_value(r: &io::Result<Stat>) -> Value {
+    io_result_to_value(r, stat_to_value)
+}
+
+/// A path's answer on tape (resolve, readlink): `{"ok": "/the/path"}` or the error.
+pub(crate) fn path_to_value(r: &io::Result<PathBuf>) -> Value {
+    io_result_to_value(r, |p| json!(p.display().to_string()))
+}
+
+/// A folder listing on tape: `{"ok": [names]}` or the error.
+pub(crate) fn names_to_value(r: &io::Result<Vec<String>>) -> Value {
+    io_result_to_value(r, |names| json!(names))
+}
+
+/// A text read on tape (a file's `read` and `tail`, a kernel file's `proc`/`sys`).
+pub(crate) fn text_to_value(r: &Result<String, ReadError>) -> Value {
+    read_to_value(r, |t| json!(t))
 }
 
 /// A read's result on tape: `{"ok": ...}`, or what kept it from being read.

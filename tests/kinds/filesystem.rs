@@ -1,9 +1,10 @@
 //! Kind `filesystem` (check fs-errors): real mounts in mount namespaces (a ro tmpfs, a
-//! missing option, a full tmpfs, fstab-listed but not mounted), a real ext4 on a loop
-//! device given an error by the kernel's own hook, and a captured bundle's error record.
+//! missing option, a full tmpfs), a real ext4 on a loop device given an error by the
+//! kernel's own hook. fstab-listed but not mounted, and a captured bundle's error record,
+//! are judged in-process, in src/kinds/filesystem/run_tests.rs.
 
 use crate::common::{self, Ran, scratch};
-use crate::support::{evidence, only, skip_unless_root, summary};
+use crate::support::{evidence, skip_unless_root, summary};
 use serde_json::Value;
 use std::fs;
 use std::path::Path;
@@ -25,70 +26,6 @@ fstab = "{d}/fstab"
 "#,
         d = dir.display()
     )
-}
-
-#[test]
-fn a_filesystem_in_fstab_but_not_mounted_fails_and_one_not_configured_skips() {
-    let dir = scratch("fs-fstab");
-    let data = dir.join("data");
-    fs::create_dir_all(&data).unwrap();
-    let spec = fs_spec(
-        &dir,
-        &format!(r#"{{ path = "{}", options = ["rw"] }}"#, data.display()),
-        "",
-    );
-    let c = only(&dir, &spec, &[]);
-    assert_eq!(c["status"], "skip", "{c:#}");
-    assert!(evidence(&c).contains("not configured on this box"), "{c:#}");
-
-    fs::write(
-        dir.join("fstab"),
-        format!("LABEL=data {} ext4 defaults 0 2\n", data.display()),
-    )
-    .unwrap();
-    let c = only(&dir, &spec, &[]);
-    assert_eq!(c["status"], "fail", "{c:#}");
-    assert_eq!(summary(&c), format!("{} is not mounted", data.display()));
-
-    fs::write(
-        dir.join("fstab"),
-        format!("LABEL=data {} ext4 noauto 0 2\n", data.display()),
-    )
-    .unwrap();
-    assert_eq!(only(&dir, &spec, &[])["status"], "skip");
-}
-
-#[test]
-fn recorded_ext4_errors_from_a_captured_bundle() {
-    let dir = scratch("fs-captured");
-    let bundle = common::fixture("captured/ext4-errors");
-    let spec = fs_spec(
-        &dir,
-        r#"{ path = "/", options = ["rw"] }, { path = "/data", options = ["rw"] }"#,
-        "",
-    );
-    let proc_dir = bundle.join("proc").display().to_string();
-    let sys_dir = bundle.join("sys").display().to_string();
-    let c = only(&dir, &spec, &["--proc", &proc_dir, "--sys", &sys_dir]);
-    assert_eq!(c["status"], "fail", "{c:#}");
-    assert_eq!(
-        summary(&c),
-        "/data: rw expected, found ro: the superblock is read-only while the mount says rw, \
-         the kernel's errors=remount-ro fallback after a filesystem error (and 1 more)"
-    );
-    let ev = evidence(&c);
-    assert!(
-        ev.contains(
-            "/data has 3 recorded filesystem errors (first 2026-11-19 03:12:45 UTC in \
-             ext4_lookup:1855, inode 131074; last 2026-11-20 21:40:02 UTC in \
-             ext4_journal_check_start:83)"
-        ),
-        "{ev}"
-    );
-    assert!(
-        !ev.contains("statfs"),
-        "a captured bundle is not statfs-ed: {ev}"
-    );
 }
 
 /// Runs `script` (sh) in a new mount namespace with the scratch dir as $D.

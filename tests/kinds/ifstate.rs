@@ -1,11 +1,11 @@
 //! Kind `ifstate` (check netrun-stale): ifupdown's state files, as files in
 //! tests/fixtures/ifstate/<case>/, read back by the parser; and the state compared with a
 //! real kernel's links in a network namespace (an interface recorded up that is down, 0.8's
-//! per-interface files).
+//! per-interface files). State baked into image trees is judged in-process, in
+//! src/kinds/ifstate/run_tests.rs.
 
 use crate::common::ns::{Layout, Scenario, strs};
 use crate::common::{check, fixture, status};
-use crate::support::assert_planted;
 use ha_preflight::kinds::ifstate::parse;
 
 /// What an `ifstate` file records: (interface, logical name) pairs.
@@ -83,35 +83,4 @@ fn modern_per_interface_state_is_read_too() {
     let Some((ran, _)) = s.run() else { return };
     let stale = ran.json();
     assert_eq!(status(&stale, "netrun-stale"), "fail", "{}", ran.stdout);
-}
-
-/// In an image there is no kernel to compare with: any recorded interface is baked in.
-#[test]
-fn state_baked_into_an_image_fails() {
-    assert_planted(&[
-        (
-            "ifstate-baked-run",
-            "netrun-stale",
-            "fail",
-            "ifupdown state is baked into the image: lo recorded as configured",
-        ),
-        (
-            "ifstate-0.8-per-iface",
-            "netrun-stale",
-            "fail",
-            "lo recorded as configured",
-        ),
-        (
-            "netrun-real-dir-with-lo",
-            "netrun-stale",
-            "fail",
-            "so ifup will skip lo at every boot",
-        ),
-        (
-            "clean",
-            "netrun-stale",
-            "pass",
-            "no interface is recorded as configured",
-        ),
-    ]);
 }

@@ -1,9 +1,10 @@
 //! Kind `mount` (checks shm-tmpfs and host-proc): /dev/shm laid out for real in mount
 //! namespaces and judged as the kernel resolves it at boot, and as ifupdown 0.6's postinst
-//! tests it on a build host; /proc missing on a build host; a captured mount table.
+//! tests it on a build host; /proc missing on a build host. A captured mount table is
+//! judged in-process, in src/kinds/mount/run_tests.rs.
 
 use crate::common::ns::{Layout, Scenario, Shm, strs};
-use crate::common::{check, fixture, run, status};
+use crate::common::{check, status};
 use crate::support::summary;
 
 #[test]
@@ -194,28 +195,4 @@ fn dev_shm_is_judged_as_the_kernel_and_the_postinst_see_it() {
         }
     }
     assert!(wrong.is_empty(), "\n{}", wrong.join("\n\n"));
-}
-
-/// A captured mount table belongs to another box: its /dev/shm is judged from the table,
-/// and nothing of this machine is statfs'ed.
-#[test]
-fn a_captured_mount_table_is_judged_without_statfs() {
-    let base = fixture("captured/lo-down");
-    let ran = run(&[
-        "--proc",
-        &base.join("proc").display().to_string(),
-        "--sys",
-        &base.join("sys").display().to_string(),
-        "--only",
-        "shm-tmpfs",
-        "--format",
-        "json",
-    ]);
-    let report = ran.json();
-    let shm = check(&report, "shm-tmpfs");
-    assert_eq!(shm["status"], "pass", "{shm:#}");
-    assert!(
-        shm["evidence"].to_string().contains("statfs not run"),
-        "{shm:#}"
-    );
 }

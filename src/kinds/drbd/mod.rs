@@ -90,27 +90,23 @@ pub struct Drbd {
 
 impl Drbd {
     pub fn parse(p: &mut Params) -> Result<Self, SpecError> {
-        let source = match p.string("source")?.as_deref().unwrap_or("proc") {
-            "proc" => Source::Proc,
-            "xmlrpc" => Source::Xmlrpc {
+        let xmlrpc = p
+            .choice("source", &[("proc", false), ("xmlrpc", true)])?
+            .unwrap_or(false);
+        let source = if xmlrpc {
+            Source::Xmlrpc {
                 endpoint: super::require_endpoint(p)?,
                 method: p
                     .require_string("method", "the xcbdaemon method that returns DRBD state")?,
-                reply: match p.string("reply")?.as_deref().unwrap_or("proc-drbd") {
-                    "proc-drbd" => Reply::ProcText,
-                    "struct" => Reply::Struct,
-                    other => {
-                        return Err(p.error_here(format!(
-                            "`reply` is \"proc-drbd\" or \"struct\", not {other:?}"
-                        )));
-                    }
-                },
-            },
-            other => {
-                return Err(
-                    p.error_here(format!("`source` is \"proc\" or \"xmlrpc\", not {other:?}"))
-                );
+                reply: p
+                    .choice(
+                        "reply",
+                        &[("proc-drbd", Reply::ProcText), ("struct", Reply::Struct)],
+                    )?
+                    .unwrap_or(Reply::ProcText),
             }
+        } else {
+            Source::Proc
         };
         let config = p.strings("config")?.unwrap_or_else(|| {
             vec![
@@ -126,32 +122,12 @@ impl Drbd {
                 p.error_here("`drbdsetup` must be an absolute path (no PATH lookup at boot)")
             );
         }
-        let events2 = match p.string("drbdsetup_output")?.as_deref().unwrap_or("json") {
-            "json" => false,
-            "events2" => true,
-            other => {
-                return Err(p.error_here(format!(
-                    "`drbdsetup_output` is \"json\" or \"events2\", not {other:?}"
-                )));
-            }
+        let events2 = p
+            .choice("drbdsetup_output", &[("json", false), ("events2", true)])?
+            .unwrap_or(false);
+        let verdict = |p: &mut Params, key: &str, default: Verdict, allowed: &[(&str, Verdict)]| {
+            p.choice(key, allowed).map(|v| v.unwrap_or(default))
         };
-        let verdict =
-            |p: &mut Params, key: &str, default: Verdict, allowed: &[(&str, Verdict)]| match p
-                .string(key)?
-            {
-                None => Ok(default),
-                Some(word) => allowed
-                    .iter()
-                    .find(|(w, _)| *w == word)
-                    .map(|(_, v)| *v)
-                    .ok_or_else(|| {
-                        let names: Vec<&str> = allowed.iter().map(|(w, _)| *w).collect();
-                        p.error_here(format!(
-                            "`{key}` is one of {}, not {word:?}",
-                            names.join(", ")
-                        ))
-                    }),
-            };
         let policy = Policy {
             degraded: verdict(
                 p,
@@ -512,6 +488,9 @@ fn volume_from_struct(name: &str, fields: &rpc::Value) -> Result<Volume, String>
         ..Volume::default()
     })
 }
+
+#[cfg(test)]
+mod run_tests;
 
 #[cfg(test)]
 mod tests {

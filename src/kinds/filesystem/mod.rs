@@ -533,6 +533,9 @@ fn parse_fstab(text: &str) -> Vec<(PathBuf, String)> {
 }
 
 #[cfg(test)]
+mod run_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -263,3 +263,6 @@ fn read_state_dir(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod run_tests;

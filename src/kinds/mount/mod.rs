@@ -296,3 +296,6 @@ fn magic_of(fstype: &str) -> Option<i64> {
         _ => return None,
     })
 }
+
+#[cfg(test)]
+mod run_tests;

@@ -173,3 +173,6 @@ impl Evaluate for TreeCheck {
         blind_spots(outcome, &tree, self.rule.scope())
     }
 }
+
+#[cfg(test)]
+mod run_tests;

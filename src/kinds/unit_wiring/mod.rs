@@ -342,3 +342,6 @@ impl Evaluate for UnitWiring {
         }
     }
 }
+
+#[cfg(test)]
+mod run_tests;

@@ -1,7 +1,9 @@
 //! Kind `path` (checks policy-rc-d, machine-id, ssh-host-keys, resolv-conf, apt-proxy,
 //! mtab-link): each planted in an image tree by image-tests/make_tree.py.
+//! In-process (`crate::testing`): the built-in image checks over each tree, as
+//! `image --root`.
 
-use crate::support::assert_planted;
+use crate::testing::assert_planted;
 
 #[test]
 fn planted_in_image_trees() {

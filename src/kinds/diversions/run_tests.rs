@@ -1,7 +1,9 @@
 //! Kind `diversions` (check dpkg-diversions): a build's fake start-stop-daemon and a
 //! build tool's diversion, planted in image trees.
+//! In-process (`crate::testing`): the built-in image checks over each tree, as
+//! `image --root`.
 
-use crate::support::assert_planted;
+use crate::testing::assert_planted;
 
 #[test]
 fn planted_in_image_trees() {

@@ -1,8 +1,8 @@
 //! Kind `hostname` (check build-hostname): the build host's name in hostname, hosts,
-//! mailname and key comments, planted in image trees.
+//! mailname and key comments, planted in image trees, judged in-process
+//! (`crate::testing`) as `image --root` judges them.
 
-use crate::common::check;
-use crate::support::{assert_planted, planted};
+use crate::testing::{self, assert_planted, planted};
 
 #[test]
 fn planted_in_image_trees() {
@@ -33,29 +33,18 @@ fn planted_in_image_trees() {
 fn the_build_hosts_own_name_in_the_image_is_caught() {
     // CI runs image mode on the build host: its name in the image is the leftover.
     let Ok(host) = nix_hostname() else { return };
-    let Some((dir, _)) = planted("clean") else {
+    let Some(tree) = planted("clean") else {
         return;
     };
-    let root = dir.join("root");
-    std::fs::write(root.join("etc/hostname"), format!("{host}\n")).expect("write");
-    let report = crate::common::run(&[
-        "image",
-        "--root",
-        root.to_str().unwrap_or_default(),
-        "--only",
-        "build-hostname",
-        "--format",
-        "json",
-    ])
-    .json();
-    let c = check(&report, "build-hostname");
-    assert_eq!(c["status"], "warn", "{c:#}");
+    std::fs::write(tree.root.join("etc/hostname"), format!("{host}\n"))
+        .unwrap_or_else(|e| panic!("etc/hostname: {e}"));
+    let ran = testing::shipped(&["build-hostname"], testing::image(&tree.root));
+    let c = ran.check("build-hostname");
+    assert_eq!(c.status.as_str(), "warn", "{c:#?}");
     assert!(
-        c["summary"]
-            .as_str()
-            .unwrap_or_default()
+        c.summary
             .contains("the name of the machine that built the image"),
-        "{c:#}"
+        "{c:#?}"
     );
 }
 

@@ -2,8 +2,10 @@
 //! qemu-user-static, dev-nodes): one planted image tree per leftover. The walk's own
 //! hostile cases (links out, FIFOs, deep trees) are tests/hostile.rs; what an ordinary
 //! user cannot walk, tests/image.rs.
+//! In-process (`crate::testing`): the built-in image checks over each tree, as
+//! `image --root`.
 
-use crate::support::assert_planted;
+use crate::testing::assert_planted;
 
 #[test]
 fn planted_in_image_trees() {

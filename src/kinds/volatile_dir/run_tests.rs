@@ -1,8 +1,10 @@
 //! Kind `volatile-dir` (check netrun-layout): /etc/network/run as image trees lay it out
 //! (a real directory, links to tmpfs targets and to /etc); the running system's layouts
 //! are judged in tests/boot_ns.rs, whose boxes have real filesystems.
+//! In-process (`crate::testing`): the built-in image checks over each tree, as
+//! `image --root`.
 
-use crate::support::assert_planted;
+use crate::testing::assert_planted;
 
 #[test]
 fn planted_in_image_trees() {
