@@ -312,7 +312,7 @@ impl Origin {
                 said: meta.said.clone(),
                 replayed: verdict.as_str(),
             },
-            Origin::Here => match &target.world {
+            Origin::Here => match target.world() {
                 World::Captured { proc, sys } => report::About::Captured {
                     proc: proc.as_ref().map(|p| p.display().to_string()),
                     sys: sys.as_ref().map(|p| p.display().to_string()),
@@ -360,7 +360,11 @@ fn target_for(cli: &Cli, mode: Mode) -> Result<(Target, Origin), String> {
         }
         target
     } else if cli.proc_dir.is_none() && cli.sys_dir.is_none() {
-        Target::live(mode).map_err(|e| format!("cannot open /: {e}"))?
+        match mode {
+            Mode::BuildHost => Target::build_host(),
+            _ => Target::live(),
+        }
+        .map_err(|e| format!("cannot open /: {e}"))?
     } else {
         for (option, dir) in [("--proc", &cli.proc_dir), ("--sys", &cli.sys_dir)] {
             if let Some(dir) = dir

@@ -178,7 +178,7 @@ pub fn captured(proc: Option<&Path>, sys: Option<&Path>) -> Target {
 /// This machine, as `boot` sees it.
 #[track_caller]
 pub fn live() -> Target {
-    Target::live(crate::model::Mode::Boot).unwrap_or_else(|e| panic!("cannot open /: {e}"))
+    Target::live().unwrap_or_else(|e| panic!("cannot open /: {e}"))
 }
 
 /// One check's result, as the binary's report gives it.
@@ -253,7 +253,7 @@ const TIMEOUT: Duration = Duration::from_secs(30);
 fn run(spec: Spec, only: &[&str], target: Target) -> Ran {
     let spec = Arc::new(spec);
     let only: Vec<String> = only.iter().map(|s| s.to_string()).collect();
-    let selected = engine::select(&spec, target.mode, &only, &[])
+    let selected = engine::select(&spec, target.mode(), &only, &[])
         .unwrap_or_else(|e| panic!("selecting the checks: {e}"));
     let opts = engine::Options {
         timeout: TIMEOUT,

@@ -22,7 +22,7 @@ pub fn fix_for(
         Status::Error => outcome
             .fix
             .clone()
-            .unwrap_or_else(|| could_not_look(&outcome.summary, target.mode)),
+            .unwrap_or_else(|| could_not_look(&outcome.summary, target.mode())),
         Status::Fail | Status::Warn | Status::Wait => {
             outcome.fix.clone().unwrap_or_else(|| check.fix.clone())
         }
@@ -32,9 +32,10 @@ pub fn fix_for(
 
 /// Replaces `$ROOT` with the tree an image run checks (shell-quoted), or with nothing.
 pub fn resolve_root(text: &str, target: &Target) -> String {
-    let root = match target.mode {
-        Mode::Image => shell_quote(&target.root.dir.display().to_string()),
-        _ => String::new(),
+    let root = if target.is_image() {
+        shell_quote(&target.root.dir.display().to_string())
+    } else {
+        String::new()
     };
     text.replace("$ROOT", root.trim_end_matches('/'))
 }

@@ -254,7 +254,7 @@ mod tests {
             wait: None,
         };
         let started = Instant::now();
-        let target = Target::live(Mode::Boot).expect("/ opens");
+        let target = Target::live().expect("/ opens");
         let run = run(
             spec,
             &selected,

@@ -24,8 +24,8 @@ use crate::model::{Evidence, Status};
 use crate::spec::Spec;
 #[cfg(test)]
 use crate::spec::parse_text;
+use crate::world::Target;
 use crate::world::read::read_text;
-use crate::world::{Target, World};
 use std::path::Path;
 
 pub const IMAGE_DIR: &str = "/usr/lib/ha-preflight/overrides";
@@ -86,7 +86,7 @@ fn load_all(file: Option<&Path>, target: &Target) -> Result<Overrides, SpecError
         })?;
         all.extend(parse(&Source::new(path.to_path_buf(), text))?);
     }
-    if target.world == World::Image {
+    if target.is_image() {
         let found = target
             .root
             .glob(&format!("{IMAGE_DIR}/*.toml"), 256)

@@ -486,7 +486,7 @@ mod tests {
     }
 
     fn target() -> Target {
-        Target::live(Mode::Boot).expect("/ opens")
+        Target::live().expect("/ opens")
     }
 
     /// A deadline no test reaches.

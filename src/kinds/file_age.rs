@@ -136,14 +136,13 @@ impl FileAge {
         };
         let now = cx.target.now();
         let evidence = format!("{source} {}", clock::format_utc(at));
-        let clock_line = match cx.target.world {
-            crate::world::World::Bundle => {
-                format!(
-                    "clock when the bundle was taken: {}",
-                    clock::format_utc(now)
-                )
-            }
-            _ => format!("clock now: {}", clock::format_utc(now)),
+        let clock_line = if cx.target.is_bundle() {
+            format!(
+                "clock when the bundle was taken: {}",
+                clock::format_utc(now)
+            )
+        } else {
+            format!("clock now: {}", clock::format_utc(now))
         };
         if at > now + FUTURE_SLACK {
             return Outcome::error(format!(

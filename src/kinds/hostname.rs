@@ -10,7 +10,6 @@
 use super::{ANY, Context, Evaluate, KindDef, LOCAL, boxed};
 use crate::config::{Params, SpecError};
 use crate::model::{Evidence, Outcome, summarize};
-use crate::world::World;
 use std::path::Path;
 
 /// What the spec loader knows of this kind; [`super::KINDS`] lists it.
@@ -50,7 +49,9 @@ impl Evaluate for Hostname {
             Err(e) => return Outcome::error(e.to_string()),
         };
         // In image mode, this machine is the build host (CI runs us right after the build).
-        let build_host = (cx.target.world == World::Image)
+        let build_host = cx
+            .target
+            .is_image()
             .then(|| nix::unistd::gethostname().ok())
             .flatten()
             .map(|h| h.to_string_lossy().into_owned())

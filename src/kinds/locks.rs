@@ -391,7 +391,7 @@ fn lock_file(target: &Target, path: &Path, held: &Result<Vec<HeldLock>, KernelEr
         return FileState::Live(format!("{} lock held by {by}", lock.class));
     }
     // Beyond /proc/locks, only this machine's kernel can be asked (F_GETLK).
-    let Ok(live) = target.probe() else {
+    let Ok(live) = target.kernel() else {
         return FileState::Stale(format!(
             "no process holds a lock on it (/proc/locks lists none for inode {major:x}:{minor:x}:{})",
             st.ino

@@ -20,7 +20,6 @@
 use super::{BOOT_IMAGE, Context, Evaluate, KindDef, LOCAL, boxed};
 use crate::config::{Params, SpecError};
 use crate::model::Outcome;
-use crate::world::World;
 use crate::world::mounts::MountTable;
 use crate::world::read::FileKind;
 use crate::world::root::Root;
@@ -301,9 +300,10 @@ impl VolatileDir {
 impl Evaluate for VolatileDir {
     fn evaluate(&self, cx: &Context) -> Outcome {
         // An image has no filesystems to look at, only the layout of its tree.
-        let outcome = match cx.target.world {
-            World::Image => self.evaluate_image(&cx.target.root),
-            _ => self.evaluate_live(cx),
+        let outcome = if cx.target.is_image() {
+            self.evaluate_image(&cx.target.root)
+        } else {
+            self.evaluate_live(cx)
         };
         outcome.about(&self.path)
     }

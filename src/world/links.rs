@@ -56,7 +56,7 @@ pub struct Links {
 
 impl Links {
     pub fn load(target: &Target) -> Result<Self, LinkError> {
-        match target.probe() {
+        match target.kernel() {
             Ok(live) => taped(
                 target.tape.as_deref(),
                 || Question::Links,

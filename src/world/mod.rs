@@ -6,9 +6,17 @@
 //! kernel reads go through the target's one door ([`Target::proc_text`],
 //! [`Target::sys_text`], ...), which knows which world it is in; what only a running
 //! kernel or the box's daemons can answer (statfs, a lock probe, drbdsetup, an XML-RPC
-//! call) goes through [`Target::probe`] and its siblings, which say why not when they
-//! cannot. So no kind branches on flags, and a bundle replay is another world, not
-//! another code path: every door then answers from the bundle's tape (`tape`).
+//! call) goes through [`Target::kernel`], which says why not when it cannot. So no kind
+//! branches on flags, and a bundle replay is another world, not another code path: every
+//! door then answers from the bundle's tape (`tape`).
+//!
+//! What a kind needs to know of the world it is in, it asks the target in plain
+//! questions, the same in every kind, and never matches on [`World`] itself:
+//! [`Target::kernel`] (may the kernel be asked), [`Target::has_box_files`] (are the
+//! box's own files here), [`Target::is_image`], [`Target::is_build_host`],
+//! [`Target::is_running`] (this machine, now) and [`Target::is_bundle`]. The run's mode
+//! is not stored beside the world: [`Target::mode`] derives it, so the two cannot
+//! disagree.
 
 pub mod accounts;
 pub mod block;
@@ -43,11 +51,16 @@ use std::time::Instant;
 use tape::{Tape, taped};
 use thiserror::Error;
 
-/// What the kernel state a run judges is.
+/// What the kernel state a run judges is, and whose.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum World {
-    /// The running system: /proc, /sys and the kernel's own answers.
+    /// The running system of the appliance (boot mode, and `collect`): /proc, /sys and
+    /// the kernel's own answers.
     Live,
+    /// The running system of a machine an image is being built on (build-host mode):
+    /// read as [`World::Live`] is, but it is not the appliance, so a check may judge it
+    /// by what the build will conclude from it rather than by what a booted box needs.
+    BuildHost,
     /// Captured copies of /proc and /sys (`--proc`, `--sys`): read from there, and never
     /// from this machine; what a capture does not hold (the box's files, its daemons) is
     /// not looked at, and the checks that need it skip.
@@ -64,11 +77,12 @@ pub enum World {
 /// The system a run looks at.
 #[derive(Debug)]
 pub struct Target {
-    pub mode: Mode,
     /// The root every file path resolves in: "/" for the running system, the image's
     /// directory in image mode (see `root`).
     pub root: Root,
-    pub world: World,
+    /// Private: kinds ask the questions below instead of matching on it, and
+    /// [`Target::world`] gives it to the report, which names a capture's folders.
+    world: World,
     /// The tape every door records to (collect) or answers from (a bundle).
     tape: Option<Arc<Tape>>,
 }
@@ -112,12 +126,20 @@ const CAPTURE_MISS: &str =
 pub const BUNDLE_MISS: &str = "not in the bundle";
 
 impl Target {
-    /// The running system (boot and build-host modes).
-    pub fn live(mode: Mode) -> io::Result<Self> {
+    /// The running system, as the appliance (boot mode).
+    pub fn live() -> io::Result<Self> {
+        Self::running(World::Live)
+    }
+
+    /// The running system, as a machine an image is built on (build-host mode).
+    pub fn build_host() -> io::Result<Self> {
+        Self::running(World::BuildHost)
+    }
+
+    fn running(world: World) -> io::Result<Self> {
         Ok(Target {
-            mode,
             root: Root::open(Path::new("/"))?,
-            world: World::Live,
+            world,
             tape: None,
         })
     }
@@ -125,7 +147,6 @@ impl Target {
     /// The running system, recording every answer for a support bundle.
     pub fn recording(tape: Arc<Tape>) -> io::Result<Self> {
         Ok(Target {
-            mode: Mode::Boot,
             root: Root::open(Path::new("/"))?.with_tape(Arc::clone(&tape)),
             world: World::Live,
             tape: Some(tape),
@@ -135,7 +156,6 @@ impl Target {
     /// A support bundle's box: every answer from its tape.
     pub fn bundle(tape: Arc<Tape>) -> io::Result<Self> {
         Ok(Target {
-            mode: Mode::Boot,
             root: Root::played(Arc::clone(&tape))?,
             world: World::Bundle,
             tape: Some(tape),
@@ -145,7 +165,6 @@ impl Target {
     /// A root tree looked at from outside (image mode): no kernel state applies.
     pub fn image(dir: &Path) -> io::Result<Self> {
         Ok(Target {
-            mode: Mode::Image,
             root: Root::open(dir)?,
             world: World::Image,
             tape: None,
@@ -157,7 +176,6 @@ impl Target {
     pub fn captured(proc: Option<PathBuf>, sys: Option<PathBuf>) -> io::Result<Self> {
         let nothing = Arc::new(Tape::playing(Default::default(), CAPTURE_MISS));
         Ok(Target {
-            mode: Mode::Boot,
             root: Root::played(nothing)?,
             world: World::Captured { proc, sys },
             tape: None,
@@ -169,25 +187,72 @@ impl Target {
         self.tape.as_ref()
     }
 
-    /// Whether the root holds the box the kernel state belongs to (its fstab, its
-    /// /dev/shm): on the running system and in a bundle; not in a capture, not an image.
-    pub fn has_the_boxs_files(&self) -> bool {
-        matches!(self.world, World::Live | World::Bundle)
+    /// The world, for the report's account of what was looked at (a capture's folders,
+    /// an image's root). Kinds ask the questions below instead.
+    pub fn world(&self) -> &World {
+        &self.world
     }
 
-    /// Leave to ask the running kernel, or why there is none to ask.
-    pub fn probe(&self) -> Result<Live<'_>, NotLive> {
+    /// The mode the target is judged in: image for an image, build-host for a build
+    /// host, boot for the rest (the running box, a bundle of it, a capture of it).
+    pub fn mode(&self) -> Mode {
         match self.world {
-            World::Live | World::Bundle => Ok(Live { target: self }),
+            World::Image => Mode::Image,
+            World::BuildHost => Mode::BuildHost,
+            World::Live | World::Bundle | World::Captured { .. } => Mode::Boot,
+        }
+    }
+
+    /// Leave to ask the running kernel (statfs, a lock probe, the kernel log), or why
+    /// there is none to ask: on the running system (boot or build host) and in a bundle,
+    /// which answers what the kernel answered when it was taken; not in a capture of
+    /// another box's /proc and /sys, not in an image.
+    pub fn kernel(&self) -> Result<Live<'_>, NotLive> {
+        match self.world {
+            World::Live | World::BuildHost | World::Bundle => Ok(Live { target: self }),
             World::Captured { .. } => Err(NotLive::Captured),
             World::Image => Err(NotLive::Image),
         }
     }
 
+    /// Whether the root holds the files of the box the kernel state belongs to (its
+    /// fstab, its /dev/shm, its kernel log): on the running system (boot or build host)
+    /// and in a bundle; not in a capture, whose files are not here, and not in an image,
+    /// which has files but no kernel state for them to belong to.
+    pub fn has_box_files(&self) -> bool {
+        matches!(self.world, World::Live | World::BuildHost | World::Bundle)
+    }
+
+    /// Whether the target is a root tree looked at from outside (image mode): nothing
+    /// runs in it and there is no kernel, only the layout of its files. The machine
+    /// running us is then the one that built it.
+    pub fn is_image(&self) -> bool {
+        self.world == World::Image
+    }
+
+    /// Whether the running system is a machine an image is being built on (build-host
+    /// mode), not the appliance itself.
+    pub fn is_build_host(&self) -> bool {
+        self.world == World::BuildHost
+    }
+
+    /// Whether the target is this machine's running system, looked at now (boot,
+    /// `collect` or build host): not a bundle's replay, a capture or an image. Only then
+    /// does a missing /proc file say something about /proc itself.
+    pub fn is_running(&self) -> bool {
+        matches!(self.world, World::Live | World::BuildHost)
+    }
+
+    /// Whether every answer comes from a support bundle's tape: what the box said when
+    /// the bundle was taken, its clock included, not what it says now.
+    pub fn is_bundle(&self) -> bool {
+        self.world == World::Bundle
+    }
+
     /// Where `/proc/REL` is read from, for evidence.
     pub fn proc_path(&self, rel: &str) -> Result<PathBuf, NotLive> {
         match &self.world {
-            World::Live | World::Bundle => Ok(Path::new("/proc").join(rel)),
+            World::Live | World::BuildHost | World::Bundle => Ok(Path::new("/proc").join(rel)),
             World::Captured {
                 proc: Some(dir), ..
             } => Ok(dir.join(rel)),
@@ -199,7 +264,7 @@ impl Target {
     /// Where `/sys/REL` is read from.
     pub fn sys_path(&self, rel: &str) -> Result<PathBuf, NotLive> {
         match &self.world {
-            World::Live | World::Bundle => Ok(Path::new("/sys").join(rel)),
+            World::Live | World::BuildHost | World::Bundle => Ok(Path::new("/sys").join(rel)),
             World::Captured { sys: Some(dir), .. } => Ok(dir.join(rel)),
             World::Captured { sys: None, .. } => Err(NotLive::NotCaptured("/sys")),
             World::Image => Err(NotLive::Image),

@@ -365,7 +365,7 @@ impl Evaluate for Drbd {
             // The kernel log is evidence, not input: a capture of /proc and /sys does not
             // hold it, and the verdict stands without it.
             if v.conn == "StandAlone"
-                && cx.target.has_the_boxs_files()
+                && cx.target.has_box_files()
                 && let Some(line) = self.split_brain_line(&cx.target.root, v)
             {
                 evidence.push(format!("  kernel log: {line}"));

@@ -105,7 +105,7 @@ impl Evaluate for Filesystem {
             Err(e) => return Outcome::error(format!("cannot read the mount table: {e}")),
         };
         // fstab belongs to the box; a captured /proc comes from another one.
-        let fstab = if !cx.target.has_the_boxs_files() {
+        let fstab = if !cx.target.has_box_files() {
             Fstab::NotConsulted
         } else {
             match cx.target.root.read_text(&self.fstab, 1 << 20) {
@@ -179,7 +179,7 @@ impl Evaluate for Filesystem {
                 problems.extend(found.problems.into_iter().map(|p| format!("{shown}: {p}")));
                 evidence.extend(found.evidence);
             }
-            if let Ok(live) = cx.target.probe() {
+            if let Ok(live) = cx.target.kernel() {
                 match live.space(&real) {
                     Ok(s) => {
                         evidence.push(format!(
@@ -230,7 +230,7 @@ impl Evaluate for Filesystem {
 /// that changed it or could not be done. A path that does not exist is looked up as it
 /// is (nothing is mounted there); a captured /proc's paths are not looked up here at all.
 fn resolved(target: &Target, path: &Path) -> (PathBuf, Option<String>) {
-    if !target.has_the_boxs_files() {
+    if !target.has_box_files() {
         return (path.to_path_buf(), None);
     }
     match target.root.resolve(path, true) {
@@ -386,7 +386,7 @@ fn ext_damage(
 ) -> Found {
     use crate::model::text::visible;
     let mut found = Found::default();
-    let live = match cx.target.probe() {
+    let live = match cx.target.kernel() {
         Ok(live) => live,
         Err(why) => {
             found

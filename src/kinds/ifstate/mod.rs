@@ -18,7 +18,6 @@ pub use parse::{parse_line, valid_ifname};
 use super::{BOOT_IMAGE, Context, Evaluate, KindDef, LOCAL, boxed};
 use crate::config::{Params, SpecError};
 use crate::model::{Evidence, Outcome};
-use crate::world::World;
 use crate::world::root::Root;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -90,7 +89,7 @@ impl Evaluate for Ifstate {
                 .with(format!("looked in {}", looked.join(", ")))
                 .with_all(evidence);
         }
-        if cx.target.world == World::Image {
+        if cx.target.is_image() {
             return baked(&recorded).with_all(evidence);
         }
         let links = match cx.facts.links(cx.target) {

@@ -14,18 +14,22 @@
 //! full.
 //!
 //! In build-host mode a check can instead ask what a package's maintainer script will
-//! conclude (`build_host = "ifupdown-postinst"`, see `postinst`): the build host is judged
-//! by the tests that script really runs, because those, not the kernel's view, decide what
-//! gets baked into the image.
+//! conclude (`build_host = "ifupdown-postinst"`): the build host is judged by the tests
+//! that script really runs, because those, not the kernel's view, decide what gets baked
+//! into the image. That judgment is an evaluator of its own, [`postinst::Postinst`], with
+//! its own parameters and `evaluate`; [`Mount::evaluate`] hands over to it in one place,
+//! its first lines. It is not a kind of its own because a check names one kind for all
+//! its modes: shm-tmpfs is one check, of kind `mount`, in boot and build-host mode, and
+//! splitting it would change its id or what a spec's `kind` means.
 
 mod postinst;
 
 use super::{BOOT_BUILD_HOST, Context, Evaluate, KindDef, LOCAL, boxed};
 use crate::config::{Params, SpecError};
-use crate::model::{Evidence, Mode, Outcome};
+use crate::model::{Evidence, Outcome};
+use crate::world::FsStat;
 use crate::world::mounts::{Mount as Entry, MountTable};
 use crate::world::read::FileKind;
-use crate::world::{FsStat, World};
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
@@ -51,12 +55,12 @@ pub struct Mount {
     pub writable: bool,
     pub min_free_bytes: u64,
     /// In build-host mode, judge by a maintainer script's tests instead.
-    pub build_host: Option<postinst::Script>,
+    pub build_host: Option<postinst::Postinst>,
 }
 
 impl Mount {
     pub fn parse(p: &mut Params) -> Result<Self, SpecError> {
-        let build_host = match p.string("build_host")? {
+        let script = match p.string("build_host")? {
             None => None,
             Some(name) => Some(postinst::Script::named(&name).ok_or_else(|| {
                 p.error_here(format!(
@@ -65,12 +69,16 @@ impl Mount {
                 ))
             })?),
         };
+        let path = super::require_abs_path(p, "path")?;
         Ok(Mount {
-            path: super::require_abs_path(p, "path")?,
             fstype: p.string("fstype")?,
             writable: p.bool("writable")?.unwrap_or(true),
             min_free_bytes: p.integer::<u64>("min_free_bytes", "u64")?.unwrap_or(1),
-            build_host,
+            build_host: script.map(|script| postinst::Postinst {
+                script,
+                path: path.clone(),
+            }),
+            path,
         })
     }
 }
@@ -84,16 +92,17 @@ The mount table is read from /proc/self/mountinfo: mount /proc (`mount -t proc p
 
 impl Evaluate for Mount {
     fn evaluate(&self, cx: &Context) -> Outcome {
-        if cx.target.mode == Mode::BuildHost
-            && let Some(script) = self.build_host
+        // The one place build-host mode is judged apart (see the module's doc).
+        if cx.target.is_build_host()
+            && let Some(postinst) = &self.build_host
         {
-            return postinst::evaluate(script, &self.path, cx);
+            return postinst.evaluate(cx);
         }
         let table = match cx.facts.mounts(cx.target) {
             Ok(t) => t,
             // On a running system, no /proc/self/mountinfo means /proc is not mounted:
             // that is a finding (a chroot build without /proc), not an inability to look.
-            Err(e) if cx.target.world == World::Live && !cx.target.proc_exists("self") => {
+            Err(e) if cx.target.is_running() && !cx.target.proc_exists("self") => {
                 return Outcome::fail(format!(
                     "/proc is not mounted, so nothing can see the mounts: {e}"
                 ))
@@ -107,8 +116,8 @@ impl Evaluate for Mount {
         let path = self.path.display();
         // A captured mount table belongs to another box: its paths are not looked up
         // here, so links are not followed and statfs is not run.
-        let live = cx.target.probe();
-        let real = if cx.target.has_the_boxs_files() {
+        let live = cx.target.kernel();
+        let real = if cx.target.has_box_files() {
             match resolve(&cx.target.root, &self.path) {
                 Ok(real) => real,
                 Err(outcome) => return outcome.with_all(hidden(&table, &self.path)),

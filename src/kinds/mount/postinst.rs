@@ -19,14 +19,24 @@
 //! it), and df must show free space (an unlimited `size=0` tmpfs shows 0 and fails it).
 //! So each is run here as the script runs it, and the first that fails is named.
 //!
-//! `observe` gathers what the tests look at; `decide` is the script's logic over it.
+//! `observe` gathers what the tests look at; `decide` is the script's logic over it;
+//! [`Postinst`] is the evaluator of a check's build-host mode that runs both.
 
-use super::super::Context;
+use super::super::{Context, Evaluate};
 use crate::model::{Evidence, Outcome};
 use crate::world::Live;
 use crate::world::read::FileKind;
 use nix::unistd::AccessFlags;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// A build host judged by `script`'s tests of `path`: the mount check's `build_host`
+/// parameter, evaluated in build-host mode in place of the mount itself.
+#[derive(Debug)]
+pub struct Postinst {
+    pub script: Script,
+    /// The path the script tests (shm-tmpfs: /dev/shm), the mount check's own `path`.
+    pub path: PathBuf,
+}
 
 /// A maintainer script whose tests a build host is judged by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -203,31 +213,36 @@ fn observe(live: Live, path: &Path, cx: &Context) -> (Observed, Vec<Evidence>) {
     )
 }
 
-pub fn evaluate(script: Script, path: &Path, cx: &Context) -> Outcome {
-    match script {
-        Script::IfupdownPostinst => {
-            // A build host is judged live: build-host mode has no other world.
-            let live = match cx.target.probe() {
-                Ok(live) => live,
-                Err(why) => {
-                    return Outcome::error(format!("cannot run the postinst's tests: {why}"));
-                }
-            };
-            let (seen, evidence) = observe(live, path, cx);
-            match decide(path, &seen) {
-                Decision::Devshm => Outcome::pass(format!(
-                    "ifupdown 0.6's postinst would link /etc/network/run to {}/network: \
-                     /proc/mounts lists a read-write tmpfs on {} and df shows free space",
-                    path.display(),
-                    path.display()
-                )),
-                Decision::Owndir(why) => Outcome::fail(format!(
-                    "ifupdown 0.6's postinst would make /etc/network/run a real directory: {why}"
-                )),
-            }
-            .with_all(evidence)
+impl Evaluate for Postinst {
+    fn evaluate(&self, cx: &Context) -> Outcome {
+        match self.script {
+            Script::IfupdownPostinst => ifupdown(&self.path, cx),
         }
     }
+}
+
+/// ifupdown 0.6's postinst, run on the build host.
+fn ifupdown(path: &Path, cx: &Context) -> Outcome {
+    // A build host is judged live: build-host mode has no other world.
+    let live = match cx.target.kernel() {
+        Ok(live) => live,
+        Err(why) => {
+            return Outcome::error(format!("cannot run the postinst's tests: {why}"));
+        }
+    };
+    let (seen, evidence) = observe(live, path, cx);
+    match decide(path, &seen) {
+        Decision::Devshm => Outcome::pass(format!(
+            "ifupdown 0.6's postinst would link /etc/network/run to {}/network: \
+             /proc/mounts lists a read-write tmpfs on {} and df shows free space",
+            path.display(),
+            path.display()
+        )),
+        Decision::Owndir(why) => Outcome::fail(format!(
+            "ifupdown 0.6's postinst would make /etc/network/run a real directory: {why}"
+        )),
+    }
+    .with_all(evidence)
 }
 
 #[cfg(test)]
