@@ -11,6 +11,8 @@
 //! It sits on the top floor: it uses the spec loader, the engine and the report's exit
 //! code, the same ones `app` uses.
 
+pub mod image_tree;
+
 use crate::engine::{self, Overrides};
 use crate::model::{FailOn, Status};
 use crate::spec::{self, Spec};
@@ -282,8 +284,8 @@ fn run(spec: Spec, only: &[&str], target: Target) -> Ran {
     Ran { checks, code }
 }
 
-/// An image tree image-tests/make_tree.py planted `case` in, at `root` in a scratch
-/// folder that lives as long as the guard.
+/// The image tree of a case of tests/fixtures/image ([`image_tree`]), at `root` in a
+/// scratch folder that lives as long as the guard.
 #[cfg(test)]
 pub struct Planted {
     _dir: tempfile::TempDir,
@@ -295,25 +297,16 @@ pub struct Planted {
 #[cfg(test)]
 #[track_caller]
 pub fn planted(case: &str) -> Option<Planted> {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = tempfile::Builder::new()
-        .prefix(&format!("planted-{case}-"))
-        .tempdir()
-        .unwrap_or_else(|e| panic!("a scratch folder for {case}: {e}"));
+    let dir = scratch(&format!("planted-{case}"));
     let root = dir.path().join("root");
-    let out = std::process::Command::new("python3")
-        .arg(repo.join("image-tests/make_tree.py"))
-        .arg(case)
-        .arg(&root)
-        .output()
-        .unwrap_or_else(|e| panic!("python3 image-tests/make_tree.py: {e}"));
-    if out.status.code() == Some(77) {
-        eprintln!("SKIP planted case {case}: needs root (chown or mknod)");
-        return None;
+    match image_tree::build(case, &root) {
+        Ok(()) => Some(Planted { _dir: dir, root }),
+        Err(image_tree::TreeError::NeedsRoot { .. }) => {
+            eprintln!("SKIP planted case {case}: needs root (chown or mknod)");
+            None
+        }
+        Err(e) => panic!("image case {case}: {e}"),
     }
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "make_tree.py {case}: {err}");
-    Some(Planted { _dir: dir, root })
 }
 
 /// An image tree as `image --root DIR` looks at it.

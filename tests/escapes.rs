@@ -2,12 +2,12 @@
 //! and file names) reaches the person's terminal with every control character escaped,
 //! in every format a person reads; the machine formats keep it whole where they can.
 //! The bundles are the real incident bundle with its meta.json edited (Python's tarfile),
-//! the tree is image-tests/make_tree.py's clean tree with hostile text planted in it.
+//! the tree is the clean tree of tests/fixtures/image with hostile text planted in it.
 //! That the terminal itself is left alone (title, screen) is in tests/console.rs.
 
 use crate::common;
 
-use common::{EVIL, Ran, SHOWN, bundle, bundle_named, python, repo, run, scratch};
+use common::{EVIL, Ran, SHOWN, bundle, bundle_named, make_tree, python, repo, run, scratch};
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
@@ -118,17 +118,7 @@ fn a_spec_error_in_a_bundle_names_its_file_escaped_on_one_line() {
 /// line), in a file's name (a leftover in /tmp) and in the image's own spec (its
 /// title, why, fix and file name).
 fn hostile_tree(dir: &Path) {
-    let made = Command::new("python3")
-        .arg(repo().join("image-tests/make_tree.py"))
-        .arg("clean")
-        .arg(dir)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
+    make_tree("clean", dir);
     let plant = r#"
 import json, os, shutil, sys
 root, evil, spec, checks = sys.argv[1:5]

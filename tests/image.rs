@@ -1,37 +1,105 @@
-//! Image mode over root trees built by image-tests/make_tree.py (one clean tree, one
-//! per planted build mistake), with both path resolvers. The hostile trees of
+//! Image mode over the root trees of tests/fixtures/image (one clean tree, one per
+//! planted build mistake), with both path resolvers. The hostile trees of
 //! image-tests/hostile.py are in tests/hostile.rs. No root needed, except
 //! for the cases that chown or mknod, which say why they skip.
 
 use crate::common;
 
-use common::{Ran, bin, check, is_root, repo, scratch};
+use common::{Ran, bin, check, is_root, make_tree, repo, scratch};
+use ha_preflight::testing::image_tree::{self, Case, IGNORE_UNLESS_ROOT};
 use serde_json::Value;
 use std::fs;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-fn python(args: &[&str]) -> String {
+/// Every case of tests/fixtures/image, clean among them.
+fn every_case() -> Vec<Case> {
+    image_tree::cases().unwrap_or_else(|e| panic!("the image cases: {e}"))
+}
+
+/// What a tree is, entry by entry, from lstat and the bytes: type and mode, owner,
+/// device numbers, a file's content, a link's target. Not times or inodes.
+fn facts(root: &Path) -> Vec<String> {
+    use std::os::unix::fs::MetadataExt;
+    let mut out = Vec::new();
+    let mut todo = vec![root.to_path_buf()];
+    while let Some(path) = todo.pop() {
+        let meta = fs::symlink_metadata(&path).expect("lstat");
+        let rel = path.strip_prefix(root).expect("under the root").display();
+        let what = if meta.is_dir() {
+            let mut names: Vec<_> = fs::read_dir(&path)
+                .expect("read_dir")
+                .map(|e| e.expect("entry").path())
+                .collect();
+            names.sort();
+            todo.extend(names.into_iter().rev());
+            String::new()
+        } else if meta.file_type().is_symlink() {
+            format!("-> {}", fs::read_link(&path).expect("readlink").display())
+        } else if meta.is_file() {
+            format!("{:?}", fs::read(&path).expect("read"))
+        } else {
+            format!("rdev {:#x}", meta.rdev())
+        };
+        out.push(format!(
+            "{rel} {:o} {}:{} {what}",
+            meta.mode(),
+            meta.uid(),
+            meta.gid()
+        ));
+    }
+    out
+}
+
+/// image-tests/make_tree.py (for the shell and Python scripts) builds every case as the
+/// library's builder does.
+#[test]
+fn the_python_reader_builds_the_trees_the_rust_builder_builds() {
+    let cases: Vec<String> = every_case()
+        .into_iter()
+        .filter(|c| {
+            let skip = c.needs_root() && !is_root();
+            if skip {
+                eprintln!("SKIP image case {}: needs root (chown or mknod)", c.name);
+            }
+            !skip
+        })
+        .map(|c| c.name)
+        .collect();
+    assert!(cases.len() >= 30, "only {} cases", cases.len());
+    let dir = scratch("image-both");
+    // One interpreter for all of them: a python3 start is most of a case's time.
+    let build_all = "import sys\n\
+        sys.dont_write_bytecode = True\n\
+        sys.path.insert(0, sys.argv[1])\n\
+        import make_tree\n\
+        for case in sys.argv[3:]:\n    make_tree.build(case, f'{sys.argv[2]}/{case}')\n";
     let out = Command::new("python3")
-        .args(args)
+        .args(["-c", build_all])
+        .arg(repo().join("image-tests"))
+        .arg(dir.join("python"))
+        .args(&cases)
         .output()
         .expect("python3 runs");
     assert!(
         out.status.success(),
-        "python3 {args:?}: {}",
+        "make_tree.py: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn make_tree(case: &str, dir: &Path) {
-    let script = repo().join("image-tests/make_tree.py");
-    python(&[
-        script.to_str().unwrap_or_default(),
-        case,
-        dir.to_str().unwrap_or_default(),
-    ]);
+    for name in &cases {
+        let rust = dir.join("rust").join(name);
+        make_tree(name, &rust);
+        let (rust, python) = (facts(&rust), facts(&dir.join("python").join(name)));
+        for (r, p) in rust.iter().zip(&python) {
+            assert_eq!(r, p, "case {name}: the Rust builder, then make_tree.py");
+        }
+        assert_eq!(
+            rust.len(),
+            python.len(),
+            "case {name}: {rust:#?}\n{python:#?}"
+        );
+    }
 }
 
 fn image(root: &Path, extra: &[&str], resolver: &str) -> (Ran, Duration) {
@@ -100,11 +168,7 @@ fn failing(report: &Value) -> Vec<String> {
 
 #[test]
 fn each_planted_mistake_is_caught_by_its_check_and_only_it() {
-    let script = repo().join("image-tests/make_tree.py");
-    let cases: Value =
-        serde_json::from_str(&python(&[script.to_str().unwrap_or_default(), "--json"]))
-            .expect("case table");
-    let cases = cases.as_array().expect("a list of cases");
+    let cases = every_case();
     assert!(cases.len() >= 30, "only {} cases", cases.len());
     // As root, every case runs again as an ordinary user, where it can reach the trees.
     let unprivileged = is_root() && {
@@ -127,22 +191,15 @@ fn each_planted_mistake_is_caught_by_its_check_and_only_it() {
     if !is_root() {
         eprintln!("SKIP the unprivileged image runs: they drop from root to uid {NOBODY}");
     }
-    for case in cases {
-        let name = case["name"].as_str().unwrap_or_default();
-        if case["needs_root"] == true && !is_root() {
+    for case in &cases {
+        let name = case.name.as_str();
+        if case.needs_root() && !is_root() {
             eprintln!("SKIP image case {name}: needs root (chown or mknod)");
             continue;
         }
         let dir = scratch(&format!("image-{name}"));
         make_tree(name, &dir.join("root"));
-        let mut want: Vec<String> = case["expected"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_str().map(String::from))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let mut want = case.manifest.expected.clone();
         want.sort();
         for resolver in ["openat2", "walk"] {
             let (ran, _) = image(&dir.join("root"), &[], resolver);
@@ -151,11 +208,7 @@ fn each_planted_mistake_is_caught_by_its_check_and_only_it() {
             if !is_root() {
                 // As a normal user the tree's files are the user's own: owner checks
                 // cannot be judged the way the image's real (root) owner would be.
-                let ignored: Vec<&str> = case["ignore_unless_root"]
-                    .as_array()
-                    .map(|a| a.iter().filter_map(Value::as_str).collect())
-                    .unwrap_or_default();
-                got.retain(|id| !ignored.contains(&id.as_str()));
+                got.retain(|id| !IGNORE_UNLESS_ROOT.contains(&id.as_str()));
             }
             assert_eq!(got, want, "case {name} ({resolver}): {}", ran.stdout);
             let code = if report["verdict"] == "fail" { 1 } else { 0 };
@@ -655,15 +708,11 @@ fn the_fix_checker_catches_host_paths() {
 /// And every image-mode check's own fix text writes them under `$ROOT`.
 #[test]
 fn image_fixes_act_on_the_tree_never_on_the_build_host() {
-    let script = repo().join("image-tests/make_tree.py");
-    let cases: Value =
-        serde_json::from_str(&python(&[script.to_str().unwrap_or_default(), "--json"]))
-            .expect("case table");
     let mut bad = Vec::new();
     let mut fixes = 0;
-    for case in cases.as_array().expect("cases") {
-        let name = case["name"].as_str().unwrap_or_default();
-        if case["needs_root"] == true && !is_root() {
+    for case in &every_case() {
+        let name = case.name.as_str();
+        if case.needs_root() && !is_root() {
             eprintln!("SKIP image case {name}: needs root (chown or mknod)");
             continue;
         }

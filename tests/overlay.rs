@@ -1,6 +1,6 @@
 //! The spec's layers end to end (doc/ha-preflight.8, SPEC OVERLAY): the built-in spec,
 //! then /usr/lib/ha-preflight/checks.d, then /etc/ha-preflight/checks.d, read from inside
-//! the image in image mode (trees from image-tests/make_tree.py) and from the box in boot
+//! the image in image mode (the trees of tests/fixtures/image) and from the box in boot
 //! mode (a namespace whose /etc is an overlay). An admin file adds checks, replaces one by
 //! id, changes keys of one, removes one with a reason; each is said by `--version`,
 //! `list` and every report format, and a mistake in it is placed in it.
@@ -8,26 +8,12 @@
 use crate::common;
 
 use common::ns::{Scenario, strs};
-use common::{Ran, bin, check, repo, run, scratch, status};
+use common::{Ran, bin, check, make_tree, run, scratch, status};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn make_tree(case: &str, dir: &Path) {
-    let out = Command::new("python3")
-        .arg(repo().join("image-tests/make_tree.py"))
-        .arg(case)
-        .arg(dir)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "make_tree {case}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// A make_tree tree for `case` with the admin spec files `files` in its
+/// The image tree of `case` (tests/fixtures/image) with the admin spec files `files` in its
 /// etc/ha-preflight/checks.d.
 fn tree(scratch: &Path, case: &str, files: &[(&str, &str)]) -> PathBuf {
     let root = scratch.join("tree");

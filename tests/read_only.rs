@@ -4,7 +4,7 @@
 //! command and format against it, and asserts the fingerprint is unchanged. ctime moves
 //! on any change to an inode, so a write, chmod, chown, rename, create or delete shows.
 //!
-//! - fixtures: an image tree from make_tree.py, the captured /proc and /sys bundles
+//! - fixtures: an image tree of tests/fixtures/image, the captured /proc and /sys bundles
 //!   and the `collect` bundle of tests/fixtures, as any user;
 //! - the live system: in fresh network and mount namespaces (root), /etc (an overlay
 //!   over the host's, so a write would land in its upper directory), /run and /dev/shm
@@ -13,7 +13,7 @@
 
 use crate::common;
 
-use common::{Ran, bin, fingerprint, first_difference, fixture, is_root, repo, scratch};
+use common::{Ran, bin, fingerprint, first_difference, fixture, is_root, make_tree, repo, scratch};
 use std::path::Path;
 use std::process::Command;
 
@@ -60,17 +60,7 @@ fn assert_untouched(trees: &[&Path], lines: &[Vec<String>]) {
 fn image_mode_leaves_the_tree_as_it_was() {
     let dir = scratch("read-only-image");
     let root = dir.join("root");
-    let out = Command::new("python3")
-        .arg(repo().join("image-tests/make_tree.py"))
-        .arg("clean")
-        .arg(&root)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    make_tree("clean", &root);
     let root_arg = root.display().to_string();
     let mut lines = command_lines(&["image", "--root", &root_arg]);
     lines.extend(command_lines(&["build-host", "--root", &root_arg]));

@@ -2,6 +2,7 @@
 
 pub mod ns;
 
+use ha_preflight::testing::image_tree;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -16,6 +17,13 @@ pub fn repo() -> PathBuf {
 
 pub fn fixture(rel: &str) -> PathBuf {
     repo().join("tests/fixtures").join(rel)
+}
+
+/// Builds the image tree of `case` (a folder of tests/fixtures/image) at `dir`, absent or
+/// empty, with the library's builder (`ha_preflight::testing::image_tree`).
+#[track_caller]
+pub fn make_tree(case: &str, dir: &Path) {
+    image_tree::build(case, dir).unwrap_or_else(|e| panic!("image case {case}: {e}"));
 }
 
 pub struct Ran {
