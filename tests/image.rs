@@ -52,8 +52,8 @@ fn facts(root: &Path) -> Vec<String> {
     out
 }
 
-/// image-tests/make_tree.py (for the shell and Python scripts) builds every case as the
-/// library's builder does.
+/// image-tests/make_tree.py (for the shell and Python scripts) reads the case folders
+/// as the library's builder does: every case comes out the same both ways.
 #[test]
 fn the_python_reader_builds_the_trees_the_rust_builder_builds() {
     let cases: Vec<String> = every_case()
