@@ -7,10 +7,11 @@
 # 100k, and 100k to 1M with `bench/scan.sh 100000 1000000`). Each run is timed against bench/baseline-scan.sh (the same
 # tree-wide checks as one find | awk), interleaved, with the peak memory of each.
 #
-# The trees: make_tree.py's clean appliance root (so every check has its real files to
-# read) plus N synthetic files under usr/share/bench, spread over nested directories,
-# one in 20 a symlink (relative, absolute, or dangling: the walk must not follow any).
-# They are kept in target/bench-trees and rebuilt only when this generator changes.
+# The trees: the clean appliance root of tests/fixtures/image (so every check has its
+# real files to read) plus N synthetic files under usr/share/bench, spread over nested
+# directories, one in 20 a symlink (relative, absolute, or dangling: the walk must not
+# follow any). They are kept in target/bench-trees and rebuilt only when this generator
+# changes.
 #
 # usage: bench/scan.sh [SIZES...]       (default: 10000 100000)
 # env:   HA_PREFLIGHT  the binary (default: target/release/ha-preflight, built if needed)

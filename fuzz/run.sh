@@ -55,7 +55,7 @@ seeds() {
   rm -rf "$sbdir"
   seed dpkg /var/lib/dpkg/diversions
   # The appliance tree the image tests use holds real passwd, group, dpkg status and
-  # diversions files (make_tree.py writes them as Debian does).
+  # diversions files (tests/fixtures/image/clean holds them as Debian writes them).
   local tree
   tree=$(mktemp -d)
   python3 "$REPO/image-tests/make_tree.py" clean "$tree/root" >/dev/null

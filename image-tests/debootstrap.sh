@@ -8,7 +8,7 @@
 #   (b) a cleaned copy, made the way a firmware build should finish: every image check
 #       must pass.
 #
-# make_tree.py's fixtures say what we think a tree looks like; this says what debootstrap
+# The fixtures of tests/fixtures/image say what we think a tree looks like; this says what debootstrap
 # really leaves, so the two cannot drift apart unnoticed.
 #
 # usage: image-tests/debootstrap.sh        (as root; needs apt's configured mirror)

@@ -3,12 +3,12 @@
 `ha-preflight image` (design.md, "Safety rules").
 
     python3 image-tests/hostile.py DIR HOSTDIR
-        Build the clean tree (make_tree.py) at DIR, then plant links that escape to HOSTDIR
-        if resolved against the host, link loops, FIFOs, a socket, an 8 GiB sparse file,
-        an unreadable file, names that are not UTF-8, a directory 10,000 levels deep and
-        (as root) a device node. HOSTDIR stands for a host folder
-        that must never be opened: it gets `secret` ("host secret") and a decoy SSH host
-        key. Prints one JSON object describing every plant.
+        Build the clean tree (tests/fixtures/image/clean, by make_tree.py) at DIR, then
+        plant links that escape to HOSTDIR if resolved against the host, link loops,
+        FIFOs, a socket, an 8 GiB sparse file, an unreadable file, names that are not
+        UTF-8, a directory 10,000 levels deep and (as root) a device node. HOSTDIR stands
+        for a host folder that must never be opened: it gets `secret` ("host secret") and
+        a decoy SSH host key. Prints one JSON object describing every plant.
 
 What a test does with it: build, fingerprint, run `ha-preflight image --root DIR` under a
 timeout (a FIFO opened for reading would block it forever; the sparse file would take

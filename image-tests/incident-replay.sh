@@ -117,7 +117,7 @@ in_namespace() {  # SHM(plain|tmpfs) DIR FAKESHM TOOLBOX(tree|host)
     mount --rbind /dev "$dir/dev"
     mount -t proc proc "$dir/proc"
     if [ "$toolbox" = host ]; then
-        # make_tree.py's binaries are stubs: lend the host's, read-only, for the replay.
+        # The clean case's binaries are stubs: lend the host's, read-only, for the replay.
         local d
         for d in "${TOOLBOX_DIRS[@]}"; do
             [ -e "/$d" ] || continue
@@ -166,7 +166,7 @@ clean_tree_into() {  # DIR
 }
 
 # The replayed postinst is 0.6's, so the tree says so too, as such an image would
-# (make_tree.py's netrun cases do the same); netrun-layout then names seed 004's layout.
+# (the netrun cases of tests/fixtures/image do the same); netrun-layout then names seed 004's layout.
 pretend_ifupdown_06() {  # DIR
     local status=$1/var/lib/dpkg/status
     awk '/^Package: / { pkg = $2 } pkg == "ifupdown" && /^Version: / { $0 = "Version: 0.6.10" } { print }' \

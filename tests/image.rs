@@ -102,6 +102,33 @@ fn the_python_reader_builds_the_trees_the_rust_builder_builds() {
     }
 }
 
+/// tests/fixtures/README.md's table of the image cases is the folders': every case, its
+/// expected ids and whether it needs root, and nothing else.
+#[test]
+fn the_fixtures_readme_lists_every_image_case() {
+    let readme = common::fixture("README.md");
+    let text = fs::read_to_string(&readme).expect("tests/fixtures/README.md");
+    let listed: Vec<&str> = text
+        .split("\n## image/")
+        .nth(1)
+        .expect("an image/ section")
+        .lines()
+        .filter(|l| l.starts_with("| `"))
+        .collect();
+    let want: Vec<String> = every_case()
+        .iter()
+        .map(|c| {
+            let expected = match c.manifest.expected.join(", ") {
+                none if none.is_empty() => "—".to_string(),
+                ids => ids,
+            };
+            let root = if c.needs_root() { " yes" } else { "" };
+            format!("| `{}` | {expected} |{root} |", c.name)
+        })
+        .collect();
+    assert_eq!(listed, want, "{}", readme.display());
+}
+
 fn image(root: &Path, extra: &[&str], resolver: &str) -> (Ran, Duration) {
     image_as(None, root, extra, resolver)
 }

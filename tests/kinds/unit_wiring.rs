@@ -1,7 +1,7 @@
 //! Kind `unit-wiring` (check unit-wiring): the gate's unit and the HA unit as the real
 //! `systemctl --root` wires them in image trees, through the drop-in route the package
 //! documents; the package itself is wired end to end in tests/package.rs. The planted
-//! trees of image-tests/make_tree.py are judged in-process, in
+//! trees of tests/fixtures/image are judged in-process, in
 //! src/kinds/unit_wiring/run_tests.rs.
 
 use crate::kinds::support::{evidence, summary};

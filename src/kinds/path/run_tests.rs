@@ -1,5 +1,5 @@
 //! Kind `path` (checks policy-rc-d, machine-id, ssh-host-keys, resolv-conf, apt-proxy,
-//! mtab-link): each planted in an image tree by image-tests/make_tree.py.
+//! mtab-link): each planted in an image tree of tests/fixtures/image.
 //! In-process (`crate::testing`): the built-in image checks over each tree, as
 //! `image --root`.
 
