@@ -7,7 +7,7 @@
 
 use crate::common;
 
-use common::{Ran, bin, fingerprint, first_difference, is_root, repo, scratch};
+use common::{Ran, bin, fingerprint, first_difference, repo, scratch, skip_unless_root};
 use std::fs;
 use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::Path;
@@ -113,11 +113,7 @@ fn names(dir: &Path) -> Vec<String> {
 
 macro_rules! root_only {
     ($name:expr) => {
-        if !is_root() {
-            eprintln!(
-                "SKIP {}: needs root (to be the root the attack is against)",
-                $name
-            );
+        if skip_unless_root($name, "to be the root the attack is against") {
             return;
         }
     };
