@@ -13,15 +13,17 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-fn dpkg_deb(args: &[&str], deb: &Path) -> String {
+/// `dpkg-deb FLAG DEB [DIR]` (DIR for -e and -x, which unpack into it); its stdout.
+fn dpkg_deb(flag: &str, deb: &Path, dir: Option<&Path>) -> String {
     let out = Command::new("dpkg-deb")
-        .args(args)
+        .arg(flag)
         .arg(deb)
+        .args(dir)
         .output()
         .expect("dpkg-deb runs");
     assert!(
         out.status.success(),
-        "dpkg-deb {args:?}: {}",
+        "dpkg-deb {flag}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
@@ -73,7 +75,7 @@ fn the_deb_holds_what_a_firmware_team_installs() {
     );
 
     // Control data.
-    let info = dpkg_deb(&["-I"], &deb);
+    let info = dpkg_deb("-I", &deb, None);
     for field in [
         "Package: ha-preflight".to_string(),
         format!("Version: {version}-1"),
@@ -86,13 +88,7 @@ fn the_deb_holds_what_a_firmware_team_installs() {
 
     // Maintainer scripts: enabled the Debian way, never started by an install.
     let control = dir.join("control");
-    let ok = Command::new("dpkg-deb")
-        .arg("-e")
-        .arg(&deb)
-        .arg(&control)
-        .status()
-        .unwrap();
-    assert!(ok.success());
+    dpkg_deb("-e", &deb, Some(&control));
     let postinst = fs::read_to_string(control.join("postinst")).expect("a postinst");
     assert!(
         postinst.contains("deb-systemd-helper enable ha-preflight.service"),
@@ -128,7 +124,7 @@ fn the_deb_holds_what_a_firmware_team_installs() {
     }
 
     // The file list.
-    let list = dpkg_deb(&["-c"], &deb);
+    let list = dpkg_deb("-c", &deb, None);
     let entry = |path: &str| list.lines().find(|l| l.ends_with(&format!(" ./{path}")));
     for (path, mode) in [
         ("usr/sbin/ha-preflight", "-rwxr-xr-x"),
@@ -173,13 +169,7 @@ fn the_deb_holds_what_a_firmware_team_installs() {
     // The contents, unpacked: the unit runs the packaged binary, which is static, runs,
     // and loads the packaged spec.
     let tree = dir.join("tree");
-    let ok = Command::new("dpkg-deb")
-        .arg("-x")
-        .arg(&deb)
-        .arg(&tree)
-        .status()
-        .unwrap();
-    assert!(ok.success());
+    dpkg_deb("-x", &deb, Some(&tree));
     let unit =
         fs::read_to_string(tree.join("usr/lib/systemd/system/ha-preflight.service")).unwrap();
     let exec = unit
@@ -275,13 +265,7 @@ fn wired_by_the_documented_route(dir: &Path, deb: &Path) {
         return;
     }
     let tree = dir.join("image");
-    let ok = Command::new("dpkg-deb")
-        .arg("-x")
-        .arg(deb)
-        .arg(&tree)
-        .status()
-        .unwrap();
-    assert!(ok.success());
+    dpkg_deb("-x", deb, Some(&tree));
     let unit_dir = tree.join("usr/lib/systemd/system");
     fs::write(
         unit_dir.join("appliance-ha.service"),
@@ -289,19 +273,10 @@ fn wired_by_the_documented_route(dir: &Path, deb: &Path) {
          ExecStart=/bin/true\n\n[Install]\nWantedBy=multi-user.target\n",
     )
     .unwrap();
-    let systemctl = |args: &[&str]| {
-        let out = Command::new("systemctl")
-            .arg(format!("--root={}", tree.display()))
-            .args(args)
-            .output()
-            .expect("systemctl runs");
-        assert!(
-            out.status.success(),
-            "systemctl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    systemctl(&["enable", "ha-preflight.service", "appliance-ha.service"]);
+    common::systemctl(
+        &tree,
+        &["enable", "ha-preflight.service", "appliance-ha.service"],
+    );
     let bin = tree.join("usr/sbin/ha-preflight");
     let unit_wiring = |extra: &[&str]| {
         let out = Command::new(&bin)

@@ -21,14 +21,11 @@ fn ha(args: &[&str]) -> Ran {
         Some(&"list") => &[],
         _ => &["--only", "shm-tmpfs", "--timeout", "5s"],
     };
-    Command::new(bin())
-        .args(["--spec", &repo().join("checks").display().to_string()])
-        .args(only)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs")
-        .into()
+    let spec = repo().join("checks").display().to_string();
+    let mut all = vec!["--spec", spec.as_str()];
+    all.extend_from_slice(only);
+    all.extend_from_slice(args);
+    common::run(&all)
 }
 
 /// `collect`, whose spec is the built-in one.

@@ -158,6 +158,29 @@ pub fn have(tool: &str) -> bool {
         .is_some_and(|path| std::env::split_paths(&path).any(|dir| runnable(&dir.join(tool))))
 }
 
+/// `systemctl --root=ROOT ARGS...` on an image tree; its stdout, trimmed. It must
+/// succeed, except `is-enabled`, whose answer (`masked`, `disabled`) comes with a
+/// non-zero exit.
+#[track_caller]
+pub fn systemctl(root: &Path, args: &[&str]) -> String {
+    let out = match Command::new("systemctl")
+        .arg(format!("--root={}", root.display()))
+        .args(args)
+        .output()
+    {
+        Ok(out) => out,
+        Err(e) => panic!("systemctl does not start: {e}"),
+    };
+    if args.first() != Some(&"is-enabled") {
+        assert!(
+            out.status.success(),
+            "systemctl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
 /// The interpreters tried for a module, in order: the python3 on PATH (a venv's or
 /// pyenv's, where pip installs) and the system's, where Debian's python3-* packages are
 /// (.ci/run installs python3-prometheus-client and python3-junitparser) when the one on

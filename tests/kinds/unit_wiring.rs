@@ -56,20 +56,7 @@ fn debian(case: &str, packages: &[&str]) -> Option<Debian> {
 
 impl Debian {
     fn systemctl(&self, args: &[&str]) -> String {
-        let out = std::process::Command::new("systemctl")
-            .arg(format!("--root={}", self.root.display()))
-            .args(args)
-            .output()
-            .expect("systemctl runs");
-        let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
-        if args[0] != "is-enabled" {
-            assert!(
-                out.status.success(),
-                "systemctl {args:?}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        text
+        crate::common::systemctl(&self.root, args)
     }
 
     /// The packaged drop-in (Requires= and After=) installed for `unit` under `dir`.
