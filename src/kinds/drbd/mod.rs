@@ -62,8 +62,9 @@ const MAX_PROC_BYTES: usize = 1 << 20;
 const MAX_TOOL_OUTPUT: usize = 4 << 20;
 const MAX_LOG_TAIL: usize = 1 << 20;
 
+/// Where the volumes' state is read from (`source`): /proc/drbd, or an xcbdaemon method.
 #[derive(Debug)]
-pub enum Source {
+pub enum StateSource {
     Proc,
     Xmlrpc {
         endpoint: Endpoint,
@@ -81,7 +82,7 @@ pub enum Reply {
 
 #[derive(Debug)]
 pub struct Drbd {
-    pub source: Source,
+    pub source: StateSource,
     pub config: Vec<String>,
     pub drbdsetup: PathBuf,
     /// `status --json` or `events2 --now`.
@@ -96,7 +97,7 @@ impl Drbd {
             .choice("source", &[("proc", false), ("xmlrpc", true)])?
             .unwrap_or(false);
         let source = if xmlrpc {
-            Source::Xmlrpc {
+            StateSource::Xmlrpc {
                 endpoint: super::require_endpoint(p)?,
                 method: p
                     .require_string("method", "the xcbdaemon method that returns DRBD state")?,
@@ -108,7 +109,7 @@ impl Drbd {
                     .unwrap_or(Reply::ProcText),
             }
         } else {
-            Source::Proc
+            StateSource::Proc
         };
         let config = p.strings("config")?.unwrap_or_else(|| {
             vec![
@@ -325,8 +326,8 @@ impl Drbd {
 impl Evaluate for Drbd {
     fn evaluate(&self, cx: &Context) -> Outcome {
         let gathered = match &self.source {
-            Source::Proc => self.read_proc(cx),
-            Source::Xmlrpc {
+            StateSource::Proc => self.read_proc(cx),
+            StateSource::Xmlrpc {
                 endpoint,
                 method,
                 reply,
