@@ -63,12 +63,12 @@ pub enum BundleError {
     #[error("{}: {source}", path.display())]
     Io { path: PathBuf, source: io::Error },
     #[error("{}: not a support bundle: {why}", path.display())]
-    Malformed { path: PathBuf, why: Malformed },
+    Malformed { path: PathBuf, why: BundleFlaw },
 }
 
 /// What is wrong with what `--bundle` names, by the member it is about.
 #[derive(Debug, Error)]
-pub enum Malformed {
+pub enum BundleFlaw {
     #[error("member {name:?}: bad size")]
     BadSize { name: String },
     #[error("member {name:?} runs past the end")]
@@ -250,7 +250,7 @@ fn bad_name(name: &str) -> Option<&'static str> {
 }
 
 /// The members of a ustar archive (regular files), by name.
-fn untar(bytes: &[u8]) -> Result<BTreeMap<String, Vec<u8>>, Malformed> {
+fn untar(bytes: &[u8]) -> Result<BTreeMap<String, Vec<u8>>, BundleFlaw> {
     let mut out = BTreeMap::new();
     let mut at = 0;
     while at + 512 <= bytes.len() {
@@ -265,19 +265,19 @@ fn untar(bytes: &[u8]) -> Result<BTreeMap<String, Vec<u8>>, Malformed> {
         };
         let name = field(0, 100);
         let size = u64::from_str_radix(&field(124, 12), 8)
-            .map_err(|_| Malformed::BadSize { name: name.clone() })?;
+            .map_err(|_| BundleFlaw::BadSize { name: name.clone() })?;
         let start = at + 512;
         let end = start
             .checked_add(size as usize)
             .filter(|&e| e <= bytes.len())
-            .ok_or_else(|| Malformed::PastEnd { name: name.clone() })?;
+            .ok_or_else(|| BundleFlaw::PastEnd { name: name.clone() })?;
         if let Some(why) = bad_name(&name) {
-            return Err(Malformed::BadName { name, why });
+            return Err(BundleFlaw::BadName { name, why });
         }
         if matches!(h[156], b'0' | 0) {
             let limit = member_limit(name.strip_prefix(&format!("{TOP}/")).unwrap_or(""));
             if end - start > limit {
-                return Err(Malformed::TooLarge { name, limit });
+                return Err(BundleFlaw::TooLarge { name, limit });
             }
             out.insert(name, bytes[start..end].to_vec());
         }
@@ -289,7 +289,7 @@ fn untar(bytes: &[u8]) -> Result<BTreeMap<String, Vec<u8>>, Malformed> {
 /// Reads a bundle from a tar file or a folder (the folder that holds
 /// `ha-preflight-bundle/`, or that folder itself).
 pub fn read(path: &Path) -> Result<Bundle, BundleError> {
-    let malformed = |why: Malformed| BundleError::Malformed {
+    let malformed = |why: BundleFlaw| BundleError::Malformed {
         path: path.to_path_buf(),
         why,
     };
@@ -310,9 +310,9 @@ pub fn read(path: &Path) -> Result<Bundle, BundleError> {
     let member = |name: &'static str| {
         files
             .get(&format!("{TOP}/{name}"))
-            .ok_or_else(|| malformed(Malformed::Missing(name)))
+            .ok_or_else(|| malformed(BundleFlaw::Missing(name)))
     };
-    let json = |member: &'static str| move |source| malformed(Malformed::Json { member, source });
+    let json = |member: &'static str| move |source| malformed(BundleFlaw::Json { member, source });
     let meta: Meta = serde_json::from_slice(member("meta.json")?).map_err(json("meta.json"))?;
     let tape: BTreeMap<String, Value> =
         serde_json::from_slice(member("tape.json")?).map_err(json("tape.json"))?;
@@ -325,7 +325,7 @@ pub fn read(path: &Path) -> Result<Bundle, BundleError> {
         })
         .collect();
     if spec.is_empty() {
-        return Err(malformed(Malformed::NoSpec));
+        return Err(malformed(BundleFlaw::NoSpec));
     }
     Ok(Bundle { meta, tape, spec })
 }
@@ -333,7 +333,7 @@ pub fn read(path: &Path) -> Result<Bundle, BundleError> {
 /// A folder bundle's members, by their names in a tar. Each is opened from its folder's
 /// descriptor with O_NOFOLLOW, and must be a regular file within its limit: a link in
 /// a bundle (to the analyst's files, /etc/shadow, a host folder) is refused, naming it.
-fn read_folder(path: &Path) -> Result<BTreeMap<String, Vec<u8>>, Malformed> {
+fn read_folder(path: &Path) -> Result<BTreeMap<String, Vec<u8>>, BundleFlaw> {
     use nix::fcntl::{OFlag, openat};
     use nix::sys::stat::Mode;
     let dir_flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
@@ -343,7 +343,7 @@ fn read_folder(path: &Path) -> Result<BTreeMap<String, Vec<u8>>, Malformed> {
             let link = nix::sys::stat::fstatat(at, name, nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW)
                 .is_ok_and(|st| st.st_mode & nix::libc::S_IFMT == nix::libc::S_IFLNK);
             let errno = if link { Errno::ELOOP } else { e };
-            Malformed::Refused {
+            BundleFlaw::Refused {
                 member: name.to_string(),
                 errno,
             }
@@ -355,7 +355,7 @@ fn read_folder(path: &Path) -> Result<BTreeMap<String, Vec<u8>>, Malformed> {
         dir_flags & !OFlag::O_NOFOLLOW,
         Mode::empty(),
     )
-    .map_err(|errno| Malformed::Folder { errno })?;
+    .map_err(|errno| BundleFlaw::Folder { errno })?;
     let top = match open_dir(&given, TOP) {
         Ok(fd) => fd,
         Err(_)
@@ -368,7 +368,7 @@ fn read_folder(path: &Path) -> Result<BTreeMap<String, Vec<u8>>, Malformed> {
     };
     let mut files = BTreeMap::new();
     let mut take =
-        |at: &std::os::fd::OwnedFd, name: &str, member: String| -> Result<(), Malformed> {
+        |at: &std::os::fd::OwnedFd, name: &str, member: String| -> Result<(), BundleFlaw> {
             let flags = OFlag::O_RDONLY
                 | OFlag::O_NOFOLLOW
                 | OFlag::O_NONBLOCK
@@ -376,12 +376,12 @@ fn read_folder(path: &Path) -> Result<BTreeMap<String, Vec<u8>>, Malformed> {
                 | OFlag::O_CLOEXEC;
             let fd = match openat(at, name, flags, Mode::empty()) {
                 Err(Errno::ENOENT) => return Ok(()),
-                Err(errno) => return Err(Malformed::Refused { member, errno }),
+                Err(errno) => return Err(BundleFlaw::Refused { member, errno }),
                 Ok(fd) => fd,
             };
             let bytes = match bounded(std::fs::File::from(fd), member_limit(&member)) {
                 Ok(bytes) => bytes,
-                Err(source) => return Err(Malformed::Unread { member, source }),
+                Err(source) => return Err(BundleFlaw::Unread { member, source }),
             };
             files.insert(format!("{TOP}/{member}"), bytes);
             Ok(())
@@ -403,7 +403,7 @@ fn read_folder(path: &Path) -> Result<BTreeMap<String, Vec<u8>>, Malformed> {
     use std::os::fd::AsRawFd;
     let listed =
         std::fs::read_dir(format!("/proc/self/fd/{}", spec.as_raw_fd())).map_err(|source| {
-            Malformed::Unread {
+            BundleFlaw::Unread {
                 member: "spec".into(),
                 source,
             }
@@ -521,7 +521,7 @@ mod tests {
         let mut tar = Vec::new();
         tar_member(&mut tar, "ha-preflight-bundle/spec/../x.toml", b"", 0).unwrap();
         let e = untar(&tar).unwrap_err();
-        assert!(matches!(e, Malformed::BadName { .. }), "{e:?}");
+        assert!(matches!(e, BundleFlaw::BadName { .. }), "{e:?}");
         assert_eq!(
             e.to_string(),
             "member \"ha-preflight-bundle/spec/../x.toml\": an absolute name or `..`; refused"
@@ -535,7 +535,7 @@ mod tests {
         assert!(
             matches!(
                 &e,
-                Malformed::Refused {
+                BundleFlaw::Refused {
                     errno: Errno::ELOOP,
                     ..
                 }

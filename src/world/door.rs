@@ -20,7 +20,7 @@ use thiserror::Error;
 
 /// The system call a door made, for the words its failure is said in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Call {
+pub enum Syscall {
     /// statfs(2).
     Statfs,
     /// statvfs(3).
@@ -38,7 +38,7 @@ pub enum DoorError {
     /// errno.
     #[error("{}", os_words(*call, *errno))]
     Os {
-        call: Call,
+        call: Syscall,
         path: Option<PathBuf>,
         errno: Errno,
     },
@@ -70,11 +70,11 @@ pub enum DoorError {
 /// The words of a failed call, as the report has always said them: the errno's for
 /// statfs and statvfs, with the call's name for F_GETLK and the kernel log (which says
 /// the errno as an io::Error does).
-fn os_words(call: Call, errno: Errno) -> String {
+fn os_words(call: Syscall, errno: Errno) -> String {
     match call {
-        Call::Statfs | Call::Statvfs => errno.to_string(),
-        Call::Getlk => format!("F_GETLK: {errno}"),
-        Call::Syslog => format!("syslog(2) READ_ALL: {}", io::Error::from(errno)),
+        Syscall::Statfs | Syscall::Statvfs => errno.to_string(),
+        Syscall::Getlk => format!("F_GETLK: {errno}"),
+        Syscall::Syslog => format!("syslog(2) READ_ALL: {}", io::Error::from(errno)),
     }
 }
 
@@ -92,7 +92,7 @@ fn io_errno(e: &io::Error) -> Option<Errno> {
 
 impl DoorError {
     /// A system call's failure.
-    pub fn os(call: Call, path: Option<PathBuf>, errno: Errno) -> Self {
+    pub fn os(call: Syscall, path: Option<PathBuf>, errno: Errno) -> Self {
         DoorError::Os { call, path, errno }
     }
 
@@ -247,7 +247,7 @@ mod tests {
 
     #[test]
     fn a_failure_round_trips_through_the_tape_with_and_without_its_errno() {
-        let live = DoorError::os(Call::Getlk, Some("/run/x.lock".into()), Errno::EACCES);
+        let live = DoorError::os(Syscall::Getlk, Some("/run/x.lock".into()), Errno::EACCES);
         let v = live.to_value();
         assert_eq!(
             v,
@@ -274,9 +274,9 @@ mod tests {
 
     #[test]
     fn the_words_are_the_reports_own() {
-        let statfs = DoorError::os(Call::Statfs, Some("/x".into()), Errno::ENOENT);
+        let statfs = DoorError::os(Syscall::Statfs, Some("/x".into()), Errno::ENOENT);
         assert_eq!(statfs.to_string(), "ENOENT: No such file or directory");
-        let klog = DoorError::os(Call::Syslog, None, Errno::EPERM);
+        let klog = DoorError::os(Syscall::Syslog, None, Errno::EPERM);
         assert_eq!(
             klog.to_string(),
             "syslog(2) READ_ALL: Operation not permitted (os error 1)"

@@ -41,8 +41,8 @@ pub mod walk;
 pub mod xmlrpc;
 
 use crate::model::Mode;
-use door::Call;
 pub use door::DoorError;
+use door::Syscall;
 use nix::errno::Errno;
 use question::Question;
 use read::ReadError;
@@ -521,7 +521,7 @@ impl Live<'_> {
                             free: st.blocks_available().saturating_mul(block_size),
                         }
                     })
-                    .map_err(|e| DoorError::os(Call::Statfs, Some(path.to_path_buf()), e))
+                    .map_err(|e| DoorError::os(Syscall::Statfs, Some(path.to_path_buf()), e))
             },
             |r| match r {
                 Ok(st) => {
@@ -551,7 +551,7 @@ impl Live<'_> {
             || Question::Statvfs(path.to_path_buf()),
             || -> Result<Space, DoorError> {
                 let st = nix::sys::statvfs::statvfs(path)
-                    .map_err(|e| DoorError::os(Call::Statvfs, Some(path.to_path_buf()), e))?;
+                    .map_err(|e| DoorError::os(Syscall::Statvfs, Some(path.to_path_buf()), e))?;
                 let frag = st.fragment_size().max(1) as u64;
                 Ok(Space {
                     free_bytes: (st.blocks_available() as u64).saturating_mul(frag),
@@ -623,7 +623,7 @@ impl Live<'_> {
         taped(
             self.target.tape.as_deref(),
             || Question::KernelLog(needles.iter().map(|n| n.to_string()).collect()),
-            || klog::lines_with(needles).map_err(|e| DoorError::os(Call::Syslog, None, e)),
+            || klog::lines_with(needles).map_err(|e| DoorError::os(Syscall::Syslog, None, e)),
             |r| match r {
                 Ok(lines) => json!({ "lines": lines }),
                 Err(e) => e.to_value(),
@@ -696,7 +696,7 @@ fn getlk(root: &Root, path: &Path) -> Result<Option<i32>, DoorError> {
         l_pid: 0,
     };
     nix::fcntl::fcntl(file.as_fd(), nix::fcntl::FcntlArg::F_GETLK(&mut lock))
-        .map_err(|e: Errno| DoorError::os(Call::Getlk, Some(path.to_path_buf()), e))?;
+        .map_err(|e: Errno| DoorError::os(Syscall::Getlk, Some(path.to_path_buf()), e))?;
     Ok((lock.l_type != nix::libc::F_UNLCK as i16).then_some(lock.l_pid))
 }
 
