@@ -28,6 +28,8 @@ pub use volume::{Eta, ParseError, Progress, Volume, parse_error};
 use super::{BOOT, Context, Evaluate, KindDef, LOCAL, boxed};
 use crate::config::{Params, SpecError};
 use crate::model::{Finding, Outcome, and_more};
+use crate::world::DoorError;
+use crate::world::command::CommandError;
 use crate::world::root::Root;
 use crate::world::xmlrpc::{self as rpc, Endpoint};
 use judge::{Policy, Verdict, judge};
@@ -412,10 +414,17 @@ const NO_MODULE: &[&str] = &[
 ];
 
 /// The outcome of a drbdsetup that failed: a DRBD module that is not there is said so,
-/// with the fix for it, instead of the general "make what is named readable".
-fn drbdsetup_failed(e: &str) -> Outcome {
+/// with the fix for it, instead of the general "make what is named readable". Told by
+/// what drbdsetup itself wrote (its stderr; in a bundle, the words kept of its failure),
+/// never by our own words for a program that did not start or did not finish.
+fn drbdsetup_failed(e: &DoorError) -> Outcome {
     let outcome = Outcome::error(format!("cannot read DRBD 9 state: {e}"));
-    if !NO_MODULE.iter().any(|said| e.contains(said)) {
+    let said = match e {
+        DoorError::Command(CommandError::Failed { stderr, .. }) => stderr,
+        DoorError::Replayed { text, .. } => text,
+        _ => return outcome,
+    };
+    if !NO_MODULE.iter().any(|words| said.contains(words)) {
         return outcome;
     }
     Outcome::error(format!(

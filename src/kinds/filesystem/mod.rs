@@ -24,8 +24,8 @@ pub mod ext;
 use super::{BOOT, Context, Evaluate, KindDef, LOCAL, boxed};
 use crate::config::{Params, SpecError, fields};
 use crate::model::{Outcome, clock};
-use crate::world::Target;
 use crate::world::mounts::MountEntry;
+use crate::world::{DoorError, Target};
 use std::path::{Path, PathBuf};
 
 /// What the spec loader knows of this kind; [`super::KINDS`] lists it.
@@ -118,7 +118,7 @@ impl Evaluate for Filesystem {
         let mut evidence = Vec::new();
         let mut judged = Vec::new();
         // One read of the kernel log for all the mounts, on first need.
-        let mut klog: Option<Result<Vec<String>, String>> = None;
+        let mut klog: Option<Result<Vec<String>, DoorError>> = None;
         for want in &self.mounts {
             // Looked up where the kernel's path walk ends, as mount(8) mounted it: a
             // configured /data that is a link to /srv/data is the mount at /srv/data.
@@ -382,7 +382,7 @@ fn ext_damage(
     m: &MountEntry,
     name: &str,
     sysfs_counted: bool,
-    klog: &mut Option<Result<Vec<String>, String>>,
+    klog: &mut Option<Result<Vec<String>, DoorError>>,
 ) -> Found {
     use crate::model::text::visible;
     let mut found = Found::default();
