@@ -5,13 +5,15 @@
 
 use crate::common;
 
-use common::{Ran, bin, check, is_root, make_tree, repo, scratch};
+use common::{
+    Ran, bin, check, is_root, make_tree, python_run, repo, scratch, skip_unless_root, summary,
+};
 use ha_preflight::testing::image_tree::{self, Case, IGNORE_UNLESS_ROOT};
 use serde_json::Value;
 use std::fs;
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Every case of tests/fixtures/image, clean among them.
 fn every_case() -> Vec<Case> {
@@ -75,18 +77,10 @@ fn the_python_reader_builds_the_trees_the_rust_builder_builds() {
         sys.path.insert(0, sys.argv[1])\n\
         import make_tree\n\
         for case in sys.argv[3:]:\n    make_tree.build(case, f'{sys.argv[2]}/{case}')\n";
-    let out = Command::new("python3")
-        .args(["-c", build_all])
-        .arg(repo().join("image-tests"))
-        .arg(dir.join("python"))
-        .args(&cases)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "make_tree.py: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (lib, out) = (repo().join("image-tests"), dir.join("python"));
+    let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"-c", &build_all, &lib, &out];
+    args.extend(cases.iter().map(|c| c as &dyn AsRef<std::ffi::OsStr>));
+    python_run("python3", &args, "make_tree.py");
     for name in &cases {
         let rust = dir.join("rust").join(name);
         make_tree(name, &rust);
@@ -140,7 +134,6 @@ const NOBODY: u32 = 65534;
 /// them when it sets the uid), or as ourselves.
 fn image_as(uid: Option<u32>, root: &Path, extra: &[&str], resolver: &str) -> (Ran, Duration) {
     use std::os::unix::process::CommandExt;
-    let started = Instant::now();
     let mut cmd = Command::new(bin());
     cmd.args(["image", "--format", "json", "--root"])
         .arg(root)
@@ -149,8 +142,7 @@ fn image_as(uid: Option<u32>, root: &Path, extra: &[&str], resolver: &str) -> (R
     if let Some(uid) = uid {
         cmd.uid(uid).gid(uid);
     }
-    let out = cmd.output().expect("runs");
-    (Ran::from(out), started.elapsed())
+    common::time(&mut cmd)
 }
 
 /// Every check's id, status and summary.
@@ -322,7 +314,7 @@ fn the_image_ships_its_own_spec_and_overrides() {
     let c = check(&report, "resolv-conf");
     assert_eq!(c["status"], "skip");
     assert!(
-        c["summary"].as_str().unwrap_or_default().starts_with(
+        summary(c).starts_with(
             "overridden: rewritten at first boot by the provisioning agent (was warn: "
         ),
         "{c:#}"
@@ -487,10 +479,10 @@ fn the_ifupdown_era_comes_from_the_images_dpkg_status() {
 /// else the check cannot tell, and says so.
 #[test]
 fn a_folder_the_user_cannot_list_is_an_error_not_a_pass() {
-    if !is_root() {
-        eprintln!(
-            "SKIP a_folder_the_user_cannot_list_is_an_error_not_a_pass: drops from root to uid {NOBODY}"
-        );
+    if skip_unless_root(
+        "a_folder_the_user_cannot_list_is_an_error_not_a_pass",
+        &format!("it drops from root to uid {NOBODY}"),
+    ) {
         return;
     }
     let dir = scratch("image-private-dir");
@@ -533,10 +525,10 @@ fn a_folder_the_user_cannot_list_is_an_error_not_a_pass() {
 /// could not look, naming it, and the run is `error` (exit 3), not a pass.
 #[test]
 fn tree_checks_name_the_folders_they_could_not_walk() {
-    if !is_root() {
-        eprintln!(
-            "SKIP tree_checks_name_the_folders_they_could_not_walk: drops from root to uid {NOBODY}"
-        );
+    if skip_unless_root(
+        "tree_checks_name_the_folders_they_could_not_walk",
+        &format!("it drops from root to uid {NOBODY}"),
+    ) {
         return;
     }
     let dir = scratch("image-unwalked");
@@ -569,7 +561,7 @@ fn tree_checks_name_the_folders_they_could_not_walk() {
         ("tmp-leftovers", "/var/cache/apt/archives/partial"),
     ] {
         let c = check(&report, id);
-        let summary = c["summary"].as_str().unwrap_or_default();
+        let summary = summary(c);
         assert_eq!(c["status"], "error", "{id}: {c:#}");
         assert!(
             summary.starts_with(&format!("could not look into {folder}: Permission denied")),
@@ -585,10 +577,10 @@ fn tree_checks_name_the_folders_they_could_not_walk() {
 /// does not descend into them, and dev-nodes names them once.
 #[test]
 fn virtual_filesystems_mounted_in_the_tree_are_not_walked() {
-    if !is_root() {
-        eprintln!(
-            "SKIP virtual_filesystems_mounted_in_the_tree_are_not_walked: needs root for a mount namespace"
-        );
+    if skip_unless_root(
+        "virtual_filesystems_mounted_in_the_tree_are_not_walked",
+        "a mount namespace",
+    ) {
         return;
     }
     let dir = scratch("image-mounted");
@@ -607,7 +599,7 @@ fn virtual_filesystems_mounted_in_the_tree_are_not_walked() {
     let ran = Ran::from(out);
     let report = ran.json();
     let dev = check(&report, "dev-nodes");
-    let summary = dev["summary"].as_str().unwrap_or_default();
+    let summary = summary(dev);
     assert!(
         summary.starts_with(
             "virtual filesystems are mounted in the tree and were not walked: /proc (proc), /sys (sysfs)"

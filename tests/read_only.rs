@@ -13,7 +13,9 @@
 
 use crate::common;
 
-use common::{Ran, bin, fingerprint, first_difference, fixture, is_root, make_tree, repo, scratch};
+use common::{
+    Ran, bin, fingerprint, first_difference, fixture, make_tree, repo, scratch, skip_unless_root,
+};
 use std::path::Path;
 use std::process::Command;
 
@@ -85,8 +87,10 @@ fn captured_bundles_are_only_read() {
 
 #[test]
 fn the_live_system_is_only_read() {
-    if !is_root() {
-        eprintln!("SKIP the_live_system_is_only_read: needs root for network and mount namespaces");
+    if skip_unless_root(
+        "the_live_system_is_only_read",
+        "network and mount namespaces",
+    ) {
         return;
     }
     let dir = scratch("read-only-live");
