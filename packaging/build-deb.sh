@@ -8,8 +8,8 @@
 # cargo deb --deb-version does: image-tests/boot/run.sh builds a newer package that way
 # to upgrade to.
 #
-# The binary is static: musl when its Rust target is installed, else glibc linked with
-# crt-static (Rust's targets cannot be fetched from this network; glibc's static libc
+# The binary is static: musl when its Rust target is installed (rustup target add
+# x86_64-unknown-linux-musl), else glibc linked with crt-static (glibc's static libc
 # comes with the toolchain's gcc). cargo-deb is installed from crates.io if missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
