@@ -602,6 +602,31 @@ fn readme_and_guide_keep_up_with_help() {
     }
 }
 
+/// Every script the READMEs tell a reader to run (`bash bench/run.sh 100`, `bash
+/// packaging/build-deb.sh`) is in the repository, under that name.
+#[test]
+fn the_scripts_the_readmes_name_exist() {
+    let mut missing = Missing::default();
+    for doc in ["README.md", "bench/README.md", "systemd/README.md"] {
+        let text = read(doc);
+        let words: Vec<&str> = text
+            .split(|c: char| c.is_whitespace() || c == '`')
+            .collect();
+        let mut named = 0;
+        for pair in words.windows(2).filter(|w| w[0] == "bash") {
+            let script = pair[1].trim_end_matches([',', '.', ')', ';']);
+            if script.ends_with(".sh") {
+                named += 1;
+                missing.check(repo().join(script).is_file(), || {
+                    format!("{doc} says to run `bash {script}`, which is not in the repository")
+                });
+            }
+        }
+        missing.check(named > 0, || format!("{doc} names no script to run"));
+    }
+    missing.assert_none();
+}
+
 /// The man page's KINDS section names exactly the kinds of the table in src/kinds/mod.rs.
 #[test]
 fn man_page_names_every_kind_of_the_table() {
