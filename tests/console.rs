@@ -6,7 +6,7 @@
 
 use crate::common;
 
-use common::{bin, repo};
+use common::{bin, have, repo};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -15,13 +15,6 @@ fn incident() -> String {
         .join("tests/fixtures/bundle/incident.tar")
         .display()
         .to_string()
-}
-
-fn have(tool: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .output()
-        .is_ok_and(|o| o.status.success())
 }
 
 /// The screen of an 80x24 tmux pane after `command` ran in it (with escapes when
