@@ -3,7 +3,8 @@
 //!
 //! - A release binary built with `panic = "abort"` for a Linux target drops its unwind
 //!   tables at link time (link/no-unwind-tables.ld): nothing in it unwinds, and they are
-//!   a tenth of the binary.
+//!   a tenth of the binary. It drops `.comment` too (link/no-comment.ld), the compiler
+//!   versions that cargo's `strip = true` leaves and Debian's strip removes.
 //! - A static musl binary is position-independent (ASLR), so every pointer in its data
 //!   (vtables, string tables, the spec's tables) needs a relocation at start. As RELA
 //!   entries those are 24 bytes each, about 48 KiB; packed as RELR (`-z
@@ -15,6 +16,7 @@
 
 fn main() {
     println!("cargo::rerun-if-changed=link/no-unwind-tables.ld");
+    println!("cargo::rerun-if-changed=link/no-comment.ld");
     // The release profile is the one with panic = "abort" (Cargo.toml); a build script
     // is not told the profile's panic setting, only the profile's name.
     let abort = std::env::var("PROFILE").is_ok_and(|p| p == "release");
@@ -25,6 +27,7 @@ fn main() {
     let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
     println!("cargo::rustc-link-arg-bins=-Wl,--no-eh-frame-hdr");
     println!("cargo::rustc-link-arg-bins=-Wl,-T,{dir}/link/no-unwind-tables.ld");
+    println!("cargo::rustc-link-arg-bins=-Wl,-T,{dir}/link/no-comment.ld");
     let musl = std::env::var("CARGO_CFG_TARGET_ENV").is_ok_and(|env| env == "musl");
     if musl && rustc_minor().is_some_and(|minor| minor >= 93) {
         println!("cargo::rustc-link-arg-bins=-Wl,-z,pack-relative-relocs");

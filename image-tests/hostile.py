@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """A clean root tree with hostile content, for the confinement and safety rules of
-`ha-preflight image` (design.md, "Safety rules").
+`ha-preflight image` (doc/contracts.md, "Safety rules"; doc/security.md, the threat model).
 
     python3 image-tests/hostile.py DIR HOSTDIR
         Build the clean tree (tests/fixtures/image/clean, by make_tree.py) at DIR, then

@@ -8,8 +8,8 @@
 # cargo deb --deb-version does: image-tests/boot/run.sh builds a newer package that way
 # to upgrade to.
 #
-# The binary is static: musl when its Rust target is installed, else glibc linked with
-# crt-static (Rust's targets cannot be fetched from this network; glibc's static libc
+# The binary is static: musl when its Rust target is installed (rustup target add
+# x86_64-unknown-linux-musl), else glibc linked with crt-static (glibc's static libc
 # comes with the toolchain's gcc). cargo-deb is installed from crates.io if missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,4 +33,24 @@ mkdir -p "$out"
 version=()
 [ -z "${DEB_VERSION:-}" ] || version=(--deb-version "$DEB_VERSION")
 deb=$(cargo deb --quiet --target "$target" "${version[@]}" --output "$out" | tail -n1)
+
+# cargo-deb (3.8) writes no md5sums. dpkg computes them at unpack when a package has
+# none, but then `dpkg --verify` holds the files to what was unpacked, not to what was
+# built. So the package is unpacked and packed again with them: the same files, modes,
+# times and scripts, root-owned, as dh_md5sums would have listed them.
+if command -v dpkg-deb >/dev/null; then
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+  dpkg-deb --raw-extract "$deb" "$work/pkg"
+  (cd "$work/pkg" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' |
+    LC_ALL=C sort -z | xargs -0r md5sum) > "$work/pkg/DEBIAN/md5sums"
+  chmod 644 "$work/pkg/DEBIAN/md5sums"
+  # Every entry, and the archive's members, get the one time cargo-deb gave them all
+  # (unpacking touched the folders), so a rebuild makes the same bytes.
+  find "$work/pkg" -exec touch -h -r "$work/pkg/DEBIAN/control" {} +
+  SOURCE_DATE_EPOCH=$(stat -c %Y "$work/pkg/DEBIAN/control") \
+    dpkg-deb --root-owner-group --build "$work/pkg" "$deb" >/dev/null
+else
+  echo "note: no dpkg-deb here, so the package has no md5sums" >&2
+fi
 echo "$deb"

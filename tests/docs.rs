@@ -1,8 +1,10 @@
 //! The man page and the shell completions against the CLI itself: every command, option
 //! and `--format` value `ha-preflight --help` prints, and every check id `ha-preflight
 //! list` prints, must be documented in doc/ha-preflight.8 and known to
-//! doc/completions/ha-preflight.bash and doc/completions/_ha-preflight. A new option
-//! added to `USAGE` without docs fails here, naming what is missing from which file.
+//! doc/completions/ha-preflight.bash and doc/completions/_ha-preflight, and given in
+//! doc/contracts.md's option list and check catalog (with the severity and modes `list`
+//! prints). A new option added to `USAGE` without docs fails here, naming what is
+//! missing from which file.
 
 use crate::common;
 
@@ -95,25 +97,36 @@ fn cli() -> Cli {
     cli
 }
 
-/// Check ids, from `ha-preflight list` over the repository's spec (all modes: boot,
-/// image, build-host; the repository's, not whatever spec this machine has installed)
-/// and from the `id = "..."` lines of checks/*.toml.
-fn check_ids() -> BTreeSet<String> {
+/// A check as `ha-preflight list` prints it: its severity and its modes column
+/// ("boot,build-host").
+#[derive(Debug, PartialEq)]
+struct Listed {
+    severity: String,
+    modes: String,
+}
+
+/// The checks `ha-preflight list` shows over the repository's spec (all modes: boot,
+/// image, build-host; the repository's, not whatever spec this machine has installed),
+/// by id; each id in checks/*.toml's `id = "..."` lines must be among them.
+fn listed() -> BTreeMap<String, Listed> {
     let checks = repo().join("checks");
     let ran = run(&["list", "--spec", checks.to_str().unwrap_or("checks")]);
     assert_eq!(ran.code, 0, "list failed: {}", ran.stderr);
     let mut listed = BTreeMap::new();
     for line in ran.stdout.lines().filter(|l| !l.starts_with('#')) {
         let words: Vec<&str> = line.split_whitespace().collect();
-        if let [id, _kind, _severity, modes, ..] = words[..] {
+        if let [id, _kind, severity, modes, ..] = words[..] {
             if id != "ID" {
-                listed.insert(id.to_string(), modes.to_string());
+                let (severity, modes) = (severity.to_string(), modes.to_string());
+                listed.insert(id.to_string(), Listed { severity, modes });
             }
         }
     }
     for mode in ["boot", "image", "build-host"] {
         assert!(
-            listed.values().any(|m| m.split(',').any(|x| x == mode)),
+            listed
+                .values()
+                .any(|c| c.modes.split(',').any(|x| x == mode)),
             "`ha-preflight list` shows no {mode} check:\n{}",
             ran.stdout
         );
@@ -141,7 +154,12 @@ fn check_ids() -> BTreeSet<String> {
         "checks/*.toml defines {unlisted:?}, but `ha-preflight list` does not show them:\n{}",
         ran.stdout
     );
-    listed.into_keys().collect()
+    listed
+}
+
+/// Check ids, as [`listed`] finds them.
+fn check_ids() -> BTreeSet<String> {
+    listed().into_keys().collect()
 }
 
 /// Roff source as text: escapes that matter here resolved, comments dropped.
@@ -584,6 +602,31 @@ fn readme_and_guide_keep_up_with_help() {
     }
 }
 
+/// Every script the READMEs tell a reader to run (`bash bench/run.sh 100`, `bash
+/// packaging/build-deb.sh`) is in the repository, under that name.
+#[test]
+fn the_scripts_the_readmes_name_exist() {
+    let mut missing = Missing::default();
+    for doc in ["README.md", "bench/README.md", "systemd/README.md"] {
+        let text = read(doc);
+        let words: Vec<&str> = text
+            .split(|c: char| c.is_whitespace() || c == '`')
+            .collect();
+        let mut named = 0;
+        for pair in words.windows(2).filter(|w| w[0] == "bash") {
+            let script = pair[1].trim_end_matches([',', '.', ')', ';']);
+            if script.ends_with(".sh") {
+                named += 1;
+                missing.check(repo().join(script).is_file(), || {
+                    format!("{doc} says to run `bash {script}`, which is not in the repository")
+                });
+            }
+        }
+        missing.check(named > 0, || format!("{doc} names no script to run"));
+    }
+    missing.assert_none();
+}
+
 /// The man page's KINDS section names exactly the kinds of the table in src/kinds/mod.rs.
 #[test]
 fn man_page_names_every_kind_of_the_table() {
@@ -607,47 +650,107 @@ fn man_page_names_every_kind_of_the_table() {
     missing.assert_none();
 }
 
-/// doc/contracts.md's catalog section, "## The catalog shipped in checks/" up to the next
-/// section: every check `list` shows is named there, and every id in the first column of
-/// its tables is a check `list` shows. (It once missed `sync-age`, and nothing noticed.)
-#[test]
-fn the_contracts_catalog_names_every_check() {
-    const CONTRACTS: &str = "doc/contracts.md";
+const CONTRACTS: &str = "doc/contracts.md";
+
+/// The lines of doc/contracts.md's section `heading` ("## Commands"), up to the next.
+fn contracts_section(heading: &str) -> Vec<String> {
     let text = read(CONTRACTS);
-    let catalog: String = text
+    let lines: Vec<String> = text
         .lines()
-        .skip_while(|l| !l.starts_with("## The catalog"))
+        .skip_while(|l| *l != heading)
         .skip(1)
         .take_while(|l| !l.starts_with("## "))
-        .collect::<Vec<_>>()
-        .join("\n");
-    assert!(
-        !catalog.is_empty(),
-        "{CONTRACTS}: no '## The catalog' section"
-    );
-    let quoted = |s: &str| -> BTreeSet<String> {
-        s.split('`')
-            .skip(1)
-            .step_by(2)
-            .map(str::to_string)
-            .collect()
-    };
-    let named = quoted(&catalog);
-    let ids = check_ids();
+        .map(String::from)
+        .collect();
+    assert!(!lines.is_empty(), "{CONTRACTS}: no '{heading}' section");
+    lines
+}
+
+/// doc/contracts.md's catalog, "## The catalog shipped in checks/": one table row per
+/// check, `| `id` | severity | modes | verifies |`, with the severity and modes `list`
+/// prints. Every check `list` shows has exactly one row, and every row is such a check.
+/// (The catalog once missed `sync-age`, and nothing noticed.)
+#[test]
+fn the_contracts_catalog_gives_every_check_as_list_prints_it() {
+    let listed = listed();
+    let catalog = contracts_section("## The catalog shipped in checks/");
     let mut missing = Missing::default();
-    for id in &ids {
-        missing.check(named.contains(id), || {
-            format!("{CONTRACTS}: check `{id}` (from `ha-preflight list`) is not in the catalog")
-        });
-    }
-    for row in catalog.lines().filter(|l| l.starts_with("| `")) {
-        for id in quoted(row.split('|').nth(1).unwrap_or_default()) {
-            missing.check(ids.contains(&id), || {
+    let mut rows: BTreeMap<String, usize> = BTreeMap::new();
+    for row in catalog.iter().filter(|l| l.starts_with("| `")) {
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        let [_, id, severity, modes, _verifies, ..] = cells[..] else {
+            missing.check(false, || {
+                format!(
+                    "{CONTRACTS}: catalog row {row:?} is not `| id | severity | modes | verifies |`"
+                )
+            });
+            continue;
+        };
+        let id = id.trim_matches('`');
+        *rows.entry(id.to_string()).or_default() += 1;
+        let Some(check) = listed.get(id) else {
+            missing.check(false, || {
                 format!(
                     "{CONTRACTS}: the catalog lists `{id}`, which `ha-preflight list` does not show"
                 )
             });
+            continue;
+        };
+        let shown = Listed {
+            severity: severity.to_string(),
+            modes: modes.to_string(),
+        };
+        missing.check(&shown == check, || {
+            format!(
+                "{CONTRACTS}: the catalog gives `{id}` as {} / {}, `ha-preflight list` as {} / {}",
+                shown.severity, shown.modes, check.severity, check.modes
+            )
+        });
+    }
+    for id in listed.keys() {
+        let n = rows.get(id).copied().unwrap_or(0);
+        missing.check(n == 1, || {
+            format!(
+                "{CONTRACTS}: check `{id}` (from `ha-preflight list`) has {n} catalog rows, not one"
+            )
+        });
+    }
+    missing.assert_none();
+}
+
+/// doc/contracts.md's option list (the lines of "## Commands" that start with an option)
+/// names exactly the options `--help` shows, long and short.
+#[test]
+fn the_contracts_option_list_is_the_one_help_shows() {
+    let cli = cli();
+    let in_help: BTreeSet<&String> = cli.long.iter().chain(&cli.short).collect();
+    let mut in_contracts = BTreeSet::new();
+    for line in contracts_section("## Commands")
+        .iter()
+        .filter(|l| l.trim_start().starts_with('-'))
+    {
+        for word in line
+            .split_whitespace()
+            .take_while(|w| w.starts_with('-'))
+            .map(|w| w.trim_end_matches(','))
+        {
+            in_contracts.insert(word.to_string());
         }
+    }
+    assert!(
+        in_contracts.contains("--format"),
+        "could not read the option list of {CONTRACTS}'s Commands section"
+    );
+    let mut missing = Missing::default();
+    for option in &in_help {
+        missing.check(in_contracts.contains(*option), || {
+            format!("{CONTRACTS}: option `{option}` (from --help) is not in the option list")
+        });
+    }
+    for option in &in_contracts {
+        missing.check(in_help.contains(option), || {
+            format!("{CONTRACTS}: the option list has `{option}`, which --help does not show")
+        });
     }
     missing.assert_none();
 }

@@ -201,6 +201,18 @@ fn the_deb_holds_what_a_firmware_team_installs() {
         text.contains("checks.d/boot.toml") && text.contains("checks.d/image.toml"),
         "{text}"
     );
+    // md5sums (packaging/build-deb.sh adds them; cargo-deb writes none): one line per
+    // regular file, each sum that file's, so `dpkg --verify` checks what was built.
+    let md5sums = fs::read_to_string(control.join("md5sums")).expect("an md5sums");
+    let files = list.lines().filter(|l| l.starts_with('-')).count();
+    assert_eq!(md5sums.lines().count(), files, "{md5sums}\n{list}");
+    let ok = Command::new("md5sum")
+        .args(["--check", "--quiet", "--strict"])
+        .arg(control.join("md5sums"))
+        .current_dir(&tree)
+        .status()
+        .expect("md5sum runs");
+    assert!(ok.success(), "md5sums do not match the package's files");
     let man = fs::read(tree.join("usr/share/man/man8/ha-preflight.8.gz")).unwrap();
     assert_eq!(&man[..2], [0x1f, 0x8b], "the man page is gzipped");
     assert!(man.len() > 200, "the man page is empty");
@@ -223,8 +235,9 @@ fn the_deb_holds_what_a_firmware_team_installs() {
     wired_by_the_documented_route(&dir, &deb);
 }
 
-/// lintian on the .deb: no error or warning that the package does not override with a
-/// reason (debian/lintian-overrides). CI installs lintian; elsewhere its absence skips.
+/// lintian on the .deb, every level shown (`-EI --pedantic`: experimental, info and
+/// pedantic too): no tag that the package does not override with a reason
+/// (debian/lintian-overrides). CI installs lintian; elsewhere its absence skips.
 fn lintian_is_clean(deb: &Path, tmp: &Path) {
     if !have("lintian") {
         skip_outside_ci(
@@ -236,14 +249,23 @@ fn lintian_is_clean(deb: &Path, tmp: &Path) {
     // lintian leaves cache files behind in TMPDIR: keep them in the test's scratch.
     let out = Command::new("lintian")
         .env("TMPDIR", tmp)
-        .args(["--fail-on", "error,warning"])
+        .args([
+            "-EI",
+            "--pedantic",
+            "--fail-on",
+            "error,warning,info,pedantic",
+        ])
         .arg(deb)
         .output()
         .expect("lintian runs");
     let text = String::from_utf8_lossy(&out.stdout);
     let tags: Vec<&str> = text
         .lines()
-        .filter(|l| l.starts_with("E: ") || l.starts_with("W: "))
+        .filter(|l| {
+            ["E: ", "W: ", "I: ", "P: ", "X: "]
+                .iter()
+                .any(|p| l.starts_with(p))
+        })
         .collect();
     assert!(
         out.status.success() && tags.is_empty(),

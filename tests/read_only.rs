@@ -1,4 +1,4 @@
-//! The read-only guarantee (design.md, safety rules): no mode of ha-preflight writes to
+//! The read-only guarantee (doc/contracts.md, "Safety rules"): no mode of ha-preflight writes to
 //! what it checks. Each test fingerprints a tree from lstat alone (tests/common: every
 //! entry's type, mode, size, mtime, ctime, owner, inode and link target), runs every
 //! command and format against it, and asserts the fingerprint is unchanged. ctime moves
