@@ -401,8 +401,15 @@ fn syntax_check(shell: &str, rel: &str) -> Option<()> {
             );
             Some(())
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            println!("skipped: {shell} is not installed, so {rel} was not parsed");
+        // PermissionDenied: execvp met a PATH folder this user may not search and found
+        // no shell elsewhere (a non-root run with root's PATH).
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied
+            ) =>
+        {
+            println!("skipped: {shell} cannot be run ({e}), so {rel} was not parsed");
             None
         }
         Err(e) => panic!("cannot run {shell}: {e}"),
