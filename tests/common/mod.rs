@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests: run the built binary, read its JSON.
 
+pub mod human;
 pub mod ns;
 
 use serde_json::Value;
