@@ -7,7 +7,7 @@
 //! those of the shipped binary's code (the release profile's per-package opt-levels in
 //! Cargo.toml included).
 
-use ha_preflight::config::Source;
+use ha_preflight::config::SpecText;
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -29,9 +29,9 @@ fn main() {
 
     let start = Instant::now();
     for _ in 0..rounds {
-        let sources: Vec<Source> = FILES
+        let sources: Vec<SpecText> = FILES
             .iter()
-            .map(|(name, text)| Source::new(PathBuf::from(*name), (*text).to_string()))
+            .map(|(name, text)| SpecText::new(PathBuf::from(*name), (*text).to_string()))
             .collect();
         if black_box(ha_preflight::spec::parse_sources(&sources)).is_err() {
             eprintln!("the built-in spec does not parse");

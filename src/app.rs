@@ -10,8 +10,10 @@ use crate::spec::{self, Location};
 use crate::world::root::Root;
 use crate::world::tape::Tape;
 use crate::world::{self, Target, World, bundle};
-use std::io::Write;
+use std::io::{self, Write};
+use std::path::PathBuf;
 use std::sync::Arc;
+use thiserror::Error;
 
 /// Exit code for usage and spec errors.
 pub const USAGE_ERROR: i32 = 2;
@@ -54,6 +56,33 @@ impl From<String> for Failed {
     fn from(e: String) -> Self {
         Failed::Usage(e)
     }
+}
+
+impl From<TargetError> for Failed {
+    fn from(e: TargetError) -> Self {
+        Failed::Usage(e.to_string())
+    }
+}
+
+/// Why the system or tree the command names cannot be looked at: the option that named
+/// it, and what is wrong with what it names.
+#[derive(Debug, Error)]
+enum TargetError {
+    #[error("--bundle {0}")]
+    Bundle(#[from] bundle::BundleError),
+    /// / could not be opened as the root a bundle's box is replayed in.
+    #[error("--bundle: {0}")]
+    BundleRoot(#[source] io::Error),
+    #[error("--root {}: {source}", dir.display())]
+    Root { dir: PathBuf, source: io::Error },
+    /// A build that failed and left an empty rootfs, or a CI step pointed at the wrong
+    /// folder: every image check would find nothing wrong in nothing.
+    #[error("--root {}: not a root tree (no etc/ and no usr/ in it); is it the build's output?", dir.display())]
+    NotRootTree { dir: PathBuf },
+    #[error("{option} {}: not a directory", dir.display())]
+    NotADirectory { option: &'static str, dir: PathBuf },
+    #[error("cannot open /: {0}")]
+    Slash(#[source] io::Error),
 }
 
 fn failed(nagios: bool, e: Failed) -> i32 {
@@ -327,18 +356,18 @@ impl Origin {
 }
 
 /// The system or tree the command looks at.
-fn target_for(cli: &Cli, mode: Mode) -> Result<(Target, Origin), String> {
+fn target_for(cli: &Cli, mode: Mode) -> Result<(Target, Origin), TargetError> {
     if let Some(path) = &cli.bundle {
-        let b = bundle::read(path).map_err(|e| format!("--bundle {e}"))?;
+        let b = bundle::read(path)?;
         let tape = Arc::new(Tape::playing(b.tape, world::BUNDLE_MISS));
-        let target = Target::bundle(tape).map_err(|e| format!("--bundle: {e}"))?;
+        let target = Target::bundle(tape).map_err(TargetError::BundleRoot)?;
         // Named by the member it is, so a spec error blames the file that holds it.
         let spec = b
             .spec
             .into_iter()
             .map(|(name, text)| {
                 let shown = format!("{}:spec/{name}", path.display());
-                (std::path::PathBuf::from(shown), text)
+                (PathBuf::from(shown), text)
             })
             .collect();
         let origin = Origin::Bundle {
@@ -349,14 +378,12 @@ fn target_for(cli: &Cli, mode: Mode) -> Result<(Target, Origin), String> {
         return Ok((target, origin));
     }
     let target = if let Some(dir) = &cli.root {
-        let target = Target::image(dir).map_err(|e| format!("--root {}: {e}", dir.display()))?;
+        let target = Target::image(dir).map_err(|source| TargetError::Root {
+            dir: dir.clone(),
+            source,
+        })?;
         if !target.root.is_root_tree() {
-            // A build that failed and left an empty rootfs, or a CI step pointed at the
-            // wrong folder: every image check would find nothing wrong in nothing.
-            return Err(format!(
-                "--root {}: not a root tree (no etc/ and no usr/ in it); is it the build's output?",
-                dir.display()
-            ));
+            return Err(TargetError::NotRootTree { dir: dir.clone() });
         }
         target
     } else if cli.proc_dir.is_none() && cli.sys_dir.is_none() {
@@ -364,17 +391,19 @@ fn target_for(cli: &Cli, mode: Mode) -> Result<(Target, Origin), String> {
             Mode::BuildHost => Target::build_host(),
             _ => Target::live(),
         }
-        .map_err(|e| format!("cannot open /: {e}"))?
+        .map_err(TargetError::Slash)?
     } else {
         for (option, dir) in [("--proc", &cli.proc_dir), ("--sys", &cli.sys_dir)] {
             if let Some(dir) = dir
                 && !dir.is_dir()
             {
-                return Err(format!("{option} {}: not a directory", dir.display()));
+                return Err(TargetError::NotADirectory {
+                    option,
+                    dir: dir.clone(),
+                });
             }
         }
-        Target::captured(cli.proc_dir.clone(), cli.sys_dir.clone())
-            .map_err(|e| format!("cannot open /: {e}"))?
+        Target::captured(cli.proc_dir.clone(), cli.sys_dir.clone()).map_err(TargetError::Slash)?
     };
     Ok((target, Origin::Here))
 }

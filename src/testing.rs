@@ -138,7 +138,12 @@ impl FakeBox {
 
     /// What `PROGRAM ARGS` printed on the box (Ok) or how it failed (Err).
     pub fn ran(mut self, program: &str, args: &[&str], result: Result<&str, &str>) -> Self {
-        let result = result.map(str::to_string).map_err(str::to_string);
+        let result = result
+            .map(str::to_string)
+            .map_err(|text| world::DoorError::Replayed {
+                text: text.to_string(),
+                errno: None,
+            });
         let question = Question::Run {
             program: program.into(),
             args: args.iter().map(|a| a.to_string()).collect(),

@@ -11,7 +11,7 @@
 use crate::common;
 
 use common::ns::{Layout, Scenario, strs};
-use common::{check, repo, scratch, status};
+use common::{check, repo, scratch, status, summary};
 use std::time::Duration;
 
 /// Checks that a standalone node skips: no DRBD, no role, no replicated data, no sync.
@@ -77,9 +77,7 @@ fn healthy_box_with_modern_layout_passes() {
     let report = ran.json();
     all_pass(&report);
     assert_eq!(ran.code, 0);
-    let summary = check(&report, "netrun-layout")["summary"]
-        .as_str()
-        .unwrap_or_default();
+    let summary = summary(check(&report, "netrun-layout"));
     assert!(
         summary.contains("absent") && summary.contains("tmpfs"),
         "{summary}"
@@ -102,22 +100,13 @@ fn the_incident_names_etc_network_run_first_and_does_not_wait() {
     assert_eq!(status(&report, "netrun-layout"), "fail");
     let layout = check(&report, "netrun-layout");
     assert!(
-        layout["summary"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("real directory on overlay"),
+        summary(layout).contains("real directory on overlay"),
         "{layout:#}"
     );
     assert_eq!(layout["root_cause"], serde_json::Value::Null);
     let stale = check(&report, "netrun-stale");
     assert_eq!(stale["status"], "fail");
-    assert!(
-        stale["summary"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("ifup will skip lo"),
-        "{stale:#}"
-    );
+    assert!(summary(stale).contains("ifup will skip lo"), "{stale:#}");
     assert_eq!(stale["root_cause"], "netrun-layout");
     let lo = check(&report, "lo-up");
     assert_eq!(lo["status"], "fail");
@@ -150,10 +139,6 @@ fn the_incident_names_etc_network_run_first_and_does_not_wait() {
         "{}",
         ran.stdout
     );
-}
-
-fn summary(rpc: &serde_json::Value) -> &str {
-    rpc["summary"].as_str().unwrap_or_default()
 }
 
 // Daemons that refuse, hang, dribble, fault, send malformed, huge or entity-laden

@@ -9,7 +9,7 @@
 use crate::common;
 
 use common::ns::{Layout, Scenario, strs};
-use common::{scratch, status, verdicts};
+use common::{scratch, status, summary, verdicts};
 use ha_preflight::world::question::Question;
 
 /// The incident: /etc/network/run a real directory holding a stale lo=lo, lo down, no
@@ -160,13 +160,7 @@ fn a_capture_of_proc_and_sys_says_what_it_cannot_judge() {
     ] {
         let c = common::check(&report, id);
         assert_eq!(c["status"], "skip", "{id}: {c:#}");
-        assert!(
-            c["summary"]
-                .as_str()
-                .unwrap_or_default()
-                .starts_with("not in the capture"),
-            "{id}: {c:#}"
-        );
+        assert!(summary(c).starts_with("not in the capture"), "{id}: {c:#}");
     }
 }
 

@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use common::{check, fixture, run, run_captured, status};
+use common::{check, fixture, run, run_captured, status, summary};
 
 #[test]
 fn list_shows_every_shipped_check() {
@@ -252,10 +252,7 @@ fn when_conditions_skip_with_the_reason() {
     let report = ran.json();
     for id in ["absent-glob", "present-glob", "applies"] {
         assert_eq!(status(&report, id), "skip", "{id}");
-        let summary = check(&report, id)["summary"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
+        let summary = summary(check(&report, id)).to_string();
         assert!(summary.starts_with("not in the capture"), "{id}: {summary}");
     }
     // On the box itself, they judge.
@@ -297,12 +294,7 @@ fn a_check_that_cannot_read_its_input_is_an_error_exit_3() {
     assert_eq!(report["verdict"], "error");
     let shm = check(&report, "shm-tmpfs");
     assert_eq!(shm["status"], "error");
-    assert!(
-        shm["summary"]
-            .as_str()
-            .is_some_and(|s| s.contains("mountinfo")),
-        "{shm:#}"
-    );
+    assert!(summary(shm).contains("mountinfo"), "{shm:#}");
 }
 
 /// The shipped unit's command line is one the binary accepts: a gate that exits 2 on its

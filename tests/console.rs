@@ -9,7 +9,7 @@
 use crate::common;
 
 use common::human::{Shown, cut_lines, fix_commands, incomplete, squeeze, too_wide};
-use common::{bin, repo};
+use common::{bin, have, repo};
 use ha_preflight::model::fix::Fix;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -21,13 +21,6 @@ fn incident() -> String {
         .join("tests/fixtures/bundle/incident.tar")
         .display()
         .to_string()
-}
-
-fn have(tool: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .output()
-        .is_ok_and(|o| o.status.success())
 }
 
 /// The screen of an 80x24 tmux pane after `command` ran in it (with escapes when

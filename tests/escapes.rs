@@ -241,21 +241,11 @@ fn machine_formats_keep_an_images_hostile_text_whole_where_they_can() {
     assert_no_controls("junit", &ran.stdout);
     let xml = dir.join("report.xml");
     std::fs::write(&xml, &ran.stdout).expect("write");
-    let out = Command::new("python3")
-        .arg("-c")
-        .arg(
-            "import sys, xml.etree.ElementTree as E\n\
-             print(''.join(e.text or '' for e in E.parse(sys.argv[1]).iter('system-out')).encode('unicode_escape').decode())",
-        )
-        .arg(&xml)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let text = python(
+        "import sys, xml.etree.ElementTree as E\n\
+         print(''.join(e.text or '' for e in E.parse(sys.argv[1]).iter('system-out')).encode('unicode_escape').decode())",
+        &[&xml.display().to_string()],
     );
-    let text = String::from_utf8_lossy(&out.stdout);
     // ESC and BEL have no place in XML 1.0: shown. CR, C1 and bidi read back as they were.
     assert!(
         text.contains(r"/tmp/left\\x1b[2J\\x1b]0;pwned\\x07\rverdict: pass\\x1b[0m\x9b2J\u202e"),

@@ -51,17 +51,9 @@ fn hostile_trees_give_clear_results_without_escaping_hanging_or_changing_anythin
     let dir = tree_base();
     let (root, host) = (dir.join("root"), dir.join("host"));
     std::fs::create_dir_all(&host).expect("mkdir");
-    let out = Command::new("python3")
-        .arg(repo().join("image-tests/hostile.py"))
-        .args([&root, &host])
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "hostile.py: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let plants: serde_json::Value = serde_json::from_slice(&out.stdout).expect("plants");
+    let script = repo().join("image-tests/hostile.py");
+    let out = common::python_run("python3", &[&script, &root, &host], "hostile.py");
+    let plants: serde_json::Value = serde_json::from_str(&out).expect("plants");
     let secret = plants["host_secret_text"].as_str().unwrap_or("host secret");
     let before = common::fingerprint(&root);
     let host_before = common::fingerprint(&host);

@@ -5,34 +5,21 @@
 
 use crate::common;
 
-use common::{Ran, bin, check, is_root, repo, scratch};
+use common::{Ran, bin, check, is_root, python_run, repo, scratch, skip_unless_root, summary};
 use ha_preflight::model::fix::Fix;
 use serde_json::Value;
 use std::fs;
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
-
-fn python(args: &[&str]) -> String {
-    let out = Command::new("python3")
-        .args(args)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "python3 {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use std::time::Duration;
 
 fn make_tree(case: &str, dir: &Path) {
     let script = repo().join("image-tests/make_tree.py");
-    python(&[
-        script.to_str().unwrap_or_default(),
-        case,
-        dir.to_str().unwrap_or_default(),
-    ]);
+    python_run(
+        "python3",
+        &[&script, &case, &dir],
+        &format!("make_tree {case}"),
+    );
 }
 
 fn image(root: &Path, extra: &[&str], resolver: &str) -> (Ran, Duration) {
@@ -46,7 +33,6 @@ const NOBODY: u32 = 65534;
 /// them when it sets the uid), or as ourselves.
 fn image_as(uid: Option<u32>, root: &Path, extra: &[&str], resolver: &str) -> (Ran, Duration) {
     use std::os::unix::process::CommandExt;
-    let started = Instant::now();
     let mut cmd = Command::new(bin());
     cmd.args(["image", "--format", "json", "--root"])
         .arg(root)
@@ -55,8 +41,7 @@ fn image_as(uid: Option<u32>, root: &Path, extra: &[&str], resolver: &str) -> (R
     if let Some(uid) = uid {
         cmd.uid(uid).gid(uid);
     }
-    let out = cmd.output().expect("runs");
-    (Ran::from(out), started.elapsed())
+    common::time(&mut cmd)
 }
 
 /// Every check's id, status and summary.
@@ -102,9 +87,12 @@ fn failing(report: &Value) -> Vec<String> {
 #[test]
 fn each_planted_mistake_is_caught_by_its_check_and_only_it() {
     let script = repo().join("image-tests/make_tree.py");
-    let cases: Value =
-        serde_json::from_str(&python(&[script.to_str().unwrap_or_default(), "--json"]))
-            .expect("case table");
+    let cases: Value = serde_json::from_str(&python_run(
+        "python3",
+        &[&script, &"--json"],
+        "make_tree --json",
+    ))
+    .expect("case table");
     let cases = cases.as_array().expect("a list of cases");
     assert!(cases.len() >= 30, "only {} cases", cases.len());
     // As root, every case runs again as an ordinary user, where it can reach the trees.
@@ -243,7 +231,7 @@ fn the_image_ships_its_own_spec_and_overrides() {
     let c = check(&report, "resolv-conf");
     assert_eq!(c["status"], "skip");
     assert!(
-        c["summary"].as_str().unwrap_or_default().starts_with(
+        summary(c).starts_with(
             "overridden: rewritten at first boot by the provisioning agent (was warn: "
         ),
         "{c:#}"
@@ -408,10 +396,10 @@ fn the_ifupdown_era_comes_from_the_images_dpkg_status() {
 /// else the check cannot tell, and says so.
 #[test]
 fn a_folder_the_user_cannot_list_is_an_error_not_a_pass() {
-    if !is_root() {
-        eprintln!(
-            "SKIP a_folder_the_user_cannot_list_is_an_error_not_a_pass: drops from root to uid {NOBODY}"
-        );
+    if skip_unless_root(
+        "a_folder_the_user_cannot_list_is_an_error_not_a_pass",
+        &format!("it drops from root to uid {NOBODY}"),
+    ) {
         return;
     }
     let dir = scratch("image-private-dir");
@@ -454,10 +442,10 @@ fn a_folder_the_user_cannot_list_is_an_error_not_a_pass() {
 /// could not look, naming it, and the run is `error` (exit 3), not a pass.
 #[test]
 fn tree_checks_name_the_folders_they_could_not_walk() {
-    if !is_root() {
-        eprintln!(
-            "SKIP tree_checks_name_the_folders_they_could_not_walk: drops from root to uid {NOBODY}"
-        );
+    if skip_unless_root(
+        "tree_checks_name_the_folders_they_could_not_walk",
+        &format!("it drops from root to uid {NOBODY}"),
+    ) {
         return;
     }
     let dir = scratch("image-unwalked");
@@ -490,7 +478,7 @@ fn tree_checks_name_the_folders_they_could_not_walk() {
         ("tmp-leftovers", "/var/cache/apt/archives/partial"),
     ] {
         let c = check(&report, id);
-        let summary = c["summary"].as_str().unwrap_or_default();
+        let summary = summary(c);
         assert_eq!(c["status"], "error", "{id}: {c:#}");
         assert!(
             summary.starts_with(&format!("could not look into {folder}: Permission denied")),
@@ -506,10 +494,10 @@ fn tree_checks_name_the_folders_they_could_not_walk() {
 /// does not descend into them, and dev-nodes names them once.
 #[test]
 fn virtual_filesystems_mounted_in_the_tree_are_not_walked() {
-    if !is_root() {
-        eprintln!(
-            "SKIP virtual_filesystems_mounted_in_the_tree_are_not_walked: needs root for a mount namespace"
-        );
+    if skip_unless_root(
+        "virtual_filesystems_mounted_in_the_tree_are_not_walked",
+        "a mount namespace",
+    ) {
         return;
     }
     let dir = scratch("image-mounted");
@@ -528,7 +516,7 @@ fn virtual_filesystems_mounted_in_the_tree_are_not_walked() {
     let ran = Ran::from(out);
     let report = ran.json();
     let dev = check(&report, "dev-nodes");
-    let summary = dev["summary"].as_str().unwrap_or_default();
+    let summary = summary(dev);
     assert!(
         summary.starts_with(
             "virtual filesystems are mounted in the tree and were not walked: /proc (proc), /sys (sysfs)"
@@ -658,9 +646,12 @@ fn the_fix_checker_catches_host_paths() {
 #[test]
 fn image_fixes_act_on_the_tree_never_on_the_build_host() {
     let script = repo().join("image-tests/make_tree.py");
-    let cases: Value =
-        serde_json::from_str(&python(&[script.to_str().unwrap_or_default(), "--json"]))
-            .expect("case table");
+    let cases: Value = serde_json::from_str(&python_run(
+        "python3",
+        &[&script, &"--json"],
+        "make_tree --json",
+    ))
+    .expect("case table");
     let mut bad = Vec::new();
     let mut fixes = 0;
     for case in cases.as_array().expect("cases") {

@@ -21,38 +21,23 @@ fn schema() -> PathBuf {
         .unwrap_or_else(|| repo().join("target/ci/junit-10.xsd"))
 }
 
-/// A python3 that can import junitparser.
-fn python() -> Option<&'static str> {
-    ["python3", "/usr/bin/python3"].into_iter().find(|py| {
-        Command::new(py)
-            .args(["-c", "import junitparser"])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    })
-}
-
+/// The python3 with junitparser, when the schema, xmllint and it are all there.
 fn tools() -> Option<&'static str> {
     let mut missing = Vec::new();
     if !schema().is_file() {
         missing.push(format!("the schema {}", schema().display()));
     }
-    let xmllint = Command::new("xmllint").arg("--version").output();
-    if !xmllint.is_ok_and(|o| o.status.success()) {
+    if !common::have("xmllint") {
         missing.push("xmllint (libxml2-utils)".into());
     }
-    let py = python();
+    let py = common::python_with(&["junitparser"]);
     if py.is_none() {
         missing.push("a python3 with junitparser (pip install junitparser)".into());
     }
     if missing.is_empty() {
         return py;
     }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "CI must validate JUnit output, but lacks {}",
-        missing.join(", ")
-    );
-    eprintln!("SKIP junit schema tests: no {}", missing.join(", "));
+    common::skip_outside_ci("junit schema tests", &missing.join(", "));
     None
 }
 
@@ -69,20 +54,6 @@ fn validate(file: &Path) -> Result<(), String> {
     } else {
         Err(String::from_utf8_lossy(&out.stderr).into_owned())
     }
-}
-
-fn read(py: &str, file: &Path) -> Value {
-    let out = Command::new(py)
-        .arg(repo().join("tests/junit_read.py"))
-        .arg(file)
-        .output()
-        .expect("python runs");
-    assert!(
-        out.status.success(),
-        "junitparser: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("JSON from junit_read.py")
 }
 
 /// A spec over files in `dir`: one check of each result a run can give.
@@ -180,7 +151,7 @@ fn junit_validates_and_agrees_with_the_exit_status() {
             ));
             continue;
         }
-        let report = read(py, &out);
+        let report = common::junit_read(py, &out);
         let failures = report["suites"][0]["failures"].as_u64();
         let got = results(&report);
         let want: Vec<(String, Vec<String>)> = vec![

@@ -13,7 +13,6 @@ use serde_json::Value;
 use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// Which file-age result a check of the spec is made to give.
 #[derive(Clone, Copy)]
@@ -109,30 +108,16 @@ fn nagios_states_and_exit_codes_follow_the_plugin_convention() {
     }
 }
 
-/// The interpreter that can import prometheus_client (Debian's python3-prometheus-client
-/// may be installed for /usr/bin/python3 only).
-fn python_with_prometheus_client() -> Option<&'static str> {
-    ["python3", "/usr/bin/python3"].into_iter().find(|py| {
-        Command::new(py)
-            .args(["-c", "import prometheus_client.parser"])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    })
-}
-
+/// The samples of a textfile as the reference client's parser reads them
+/// (tests/prom_parse.py, run by `py`, a python3 with prometheus_client).
 fn parse_prometheus(py: &str, file: &Path) -> Vec<Value> {
-    let out = Command::new(py)
-        .arg(repo().join("tests/prom_parse.py"))
-        .arg(file)
-        .output()
-        .expect("python runs");
-    assert!(
-        out.status.success(),
-        "the reference parser refused the file: {}\n{}",
-        String::from_utf8_lossy(&out.stderr),
+    let script = repo().join("tests/prom_parse.py");
+    let what = format!(
+        "the reference parser refused the file:\n{}\n",
         fs::read_to_string(file).unwrap_or_default()
     );
-    serde_json::from_slice::<Value>(&out.stdout)
+    let out = common::python_run(py, &[&script, &file], &what);
+    serde_json::from_str::<Value>(&out)
         .ok()
         .and_then(|v| v.as_array().cloned())
         .expect("a JSON list of samples")
@@ -140,10 +125,11 @@ fn parse_prometheus(py: &str, file: &Path) -> Vec<Value> {
 
 #[test]
 fn prometheus_textfile_parses_with_the_reference_parser() {
-    let Some(py) = python_with_prometheus_client() else {
-        eprintln!(
-            "SKIP prometheus_textfile_parses_with_the_reference_parser: no python3 with \
-             prometheus_client (apt-get install python3-prometheus-client)"
+    // Debian's python3-prometheus-client may be installed for /usr/bin/python3 only.
+    let Some(py) = common::python_with(&["prometheus_client.parser"]) else {
+        common::skip(
+            "prometheus_textfile_parses_with_the_reference_parser",
+            "python3 with prometheus_client (apt-get install python3-prometheus-client)",
         );
         return;
     };

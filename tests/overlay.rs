@@ -8,7 +8,7 @@
 use crate::common;
 
 use common::ns::{Scenario, strs};
-use common::{Ran, bin, check, repo, run, scratch, status};
+use common::{Ran, check, repo, run, scratch, status};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -41,14 +41,10 @@ fn tree(scratch: &Path, case: &str, files: &[(&str, &str)]) -> PathBuf {
 }
 
 fn ha(args: &[&str], root: &Path) -> Ran {
-    Command::new(bin())
-        .args(args)
-        .arg("--root")
-        .arg(root)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("runs")
-        .into()
+    let root = root.display().to_string();
+    let mut all = args.to_vec();
+    all.extend(["--root", root.as_str()]);
+    run(&all)
 }
 
 fn ids(report: &Value) -> Vec<String> {

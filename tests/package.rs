@@ -8,27 +8,22 @@
 
 use crate::common;
 
-use common::{repo, scratch};
+use common::{have, repo, scratch, skip, skip_outside_ci, summary};
 use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-fn have(tool: &str) -> bool {
-    Command::new(tool)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-fn dpkg_deb(args: &[&str], deb: &Path) -> String {
+/// `dpkg-deb FLAG DEB [DIR]` (DIR for -e and -x, which unpack into it); its stdout.
+fn dpkg_deb(flag: &str, deb: &Path, dir: Option<&Path>) -> String {
     let out = Command::new("dpkg-deb")
-        .args(args)
+        .arg(flag)
         .arg(deb)
+        .args(dir)
         .output()
         .expect("dpkg-deb runs");
     assert!(
         out.status.success(),
-        "dpkg-deb {args:?}: {}",
+        "dpkg-deb {flag}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
@@ -54,9 +49,9 @@ fn is_static_elf(bytes: &[u8]) -> bool {
 #[test]
 fn the_deb_holds_what_a_firmware_team_installs() {
     if !have("cargo-deb") || !have("dpkg-deb") {
-        eprintln!(
-            "SKIP the_deb_holds_what_a_firmware_team_installs: needs cargo-deb \
-             (cargo install cargo-deb) and dpkg-deb"
+        skip(
+            "the_deb_holds_what_a_firmware_team_installs",
+            "cargo-deb (cargo install cargo-deb) or dpkg-deb",
         );
         return;
     }
@@ -80,7 +75,7 @@ fn the_deb_holds_what_a_firmware_team_installs() {
     );
 
     // Control data.
-    let info = dpkg_deb(&["-I"], &deb);
+    let info = dpkg_deb("-I", &deb, None);
     for field in [
         "Package: ha-preflight".to_string(),
         format!("Version: {version}-1"),
@@ -93,13 +88,7 @@ fn the_deb_holds_what_a_firmware_team_installs() {
 
     // Maintainer scripts: enabled the Debian way, never started by an install.
     let control = dir.join("control");
-    let ok = Command::new("dpkg-deb")
-        .arg("-e")
-        .arg(&deb)
-        .arg(&control)
-        .status()
-        .unwrap();
-    assert!(ok.success());
+    dpkg_deb("-e", &deb, Some(&control));
     let postinst = fs::read_to_string(control.join("postinst")).expect("a postinst");
     assert!(
         postinst.contains("deb-systemd-helper enable ha-preflight.service"),
@@ -135,7 +124,7 @@ fn the_deb_holds_what_a_firmware_team_installs() {
     }
 
     // The file list.
-    let list = dpkg_deb(&["-c"], &deb);
+    let list = dpkg_deb("-c", &deb, None);
     let entry = |path: &str| list.lines().find(|l| l.ends_with(&format!(" ./{path}")));
     for (path, mode) in [
         ("usr/sbin/ha-preflight", "-rwxr-xr-x"),
@@ -180,13 +169,7 @@ fn the_deb_holds_what_a_firmware_team_installs() {
     // The contents, unpacked: the unit runs the packaged binary, which is static, runs,
     // and loads the packaged spec.
     let tree = dir.join("tree");
-    let ok = Command::new("dpkg-deb")
-        .arg("-x")
-        .arg(&deb)
-        .arg(&tree)
-        .status()
-        .unwrap();
-    assert!(ok.success());
+    dpkg_deb("-x", &deb, Some(&tree));
     let unit =
         fs::read_to_string(tree.join("usr/lib/systemd/system/ha-preflight.service")).unwrap();
     let exec = unit
@@ -244,11 +227,10 @@ fn the_deb_holds_what_a_firmware_team_installs() {
 /// reason (debian/lintian-overrides). CI installs lintian; elsewhere its absence skips.
 fn lintian_is_clean(deb: &Path, tmp: &Path) {
     if !have("lintian") {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must run lintian on the package (apt-get install lintian)"
+        skip_outside_ci(
+            "lintian on the package",
+            "lintian (apt-get install lintian)",
         );
-        eprintln!("SKIP lintian: not installed (apt-get install lintian)");
         return;
     }
     // lintian leaves cache files behind in TMPDIR: keep them in the test's scratch.
@@ -276,21 +258,14 @@ fn lintian_is_clean(deb: &Path, tmp: &Path) {
 /// with `--format junit --fail-on warning` read back by a JUnit parser.
 fn wired_by_the_documented_route(dir: &Path, deb: &Path) {
     if !have("systemctl") {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must have systemctl for `systemctl --root` (apt-get install systemd)"
+        skip_outside_ci(
+            "the wiring route",
+            "systemctl for `systemctl --root` (apt-get install systemd)",
         );
-        eprintln!("SKIP the wiring route: no systemctl");
         return;
     }
     let tree = dir.join("image");
-    let ok = Command::new("dpkg-deb")
-        .arg("-x")
-        .arg(deb)
-        .arg(&tree)
-        .status()
-        .unwrap();
-    assert!(ok.success());
+    dpkg_deb("-x", deb, Some(&tree));
     let unit_dir = tree.join("usr/lib/systemd/system");
     fs::write(
         unit_dir.join("appliance-ha.service"),
@@ -298,19 +273,10 @@ fn wired_by_the_documented_route(dir: &Path, deb: &Path) {
          ExecStart=/bin/true\n\n[Install]\nWantedBy=multi-user.target\n",
     )
     .unwrap();
-    let systemctl = |args: &[&str]| {
-        let out = Command::new("systemctl")
-            .arg(format!("--root={}", tree.display()))
-            .args(args)
-            .output()
-            .expect("systemctl runs");
-        assert!(
-            out.status.success(),
-            "systemctl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    systemctl(&["enable", "ha-preflight.service", "appliance-ha.service"]);
+    common::systemctl(
+        &tree,
+        &["enable", "ha-preflight.service", "appliance-ha.service"],
+    );
     let bin = tree.join("usr/sbin/ha-preflight");
     let unit_wiring = |extra: &[&str]| {
         let out = Command::new(&bin)
@@ -327,9 +293,7 @@ fn wired_by_the_documented_route(dir: &Path, deb: &Path) {
     let (code, c) = unit_wiring(&[]);
     assert_eq!((code, c["status"].as_str()), (1, Some("fail")), "{c:#}");
     assert!(
-        c["summary"]
-            .as_str()
-            .is_some_and(|s| s.contains("no unit in the image requires ha-preflight.service")),
+        summary(&c).contains("no unit in the image requires ha-preflight.service"),
         "{c:#}"
     );
     // The documented route: the packaged example drop-in, in the HA unit's folder.
@@ -356,28 +320,14 @@ fn wired_by_the_documented_route(dir: &Path, deb: &Path) {
         .output()
         .unwrap();
     let code = out.status.code();
-    let py = ["python3", "/usr/bin/python3"].into_iter().find(|py| {
-        Command::new(py)
-            .args(["-c", "import junitparser"])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    });
-    let Some(py) = py else {
-        assert!(std::env::var_os("CI").is_none(), "CI must have junitparser");
-        eprintln!("SKIP reading the JUnit file: no junitparser");
+    let Some(py) = common::python_with(&["junitparser"]) else {
+        skip_outside_ci(
+            "reading the JUnit file",
+            "python3 with junitparser (apt-get install python3-junitparser)",
+        );
         return;
     };
-    let read = Command::new(py)
-        .arg(repo().join("tests/junit_read.py"))
-        .arg(&junit)
-        .output()
-        .unwrap();
-    assert!(
-        read.status.success(),
-        "{}",
-        String::from_utf8_lossy(&read.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_slice(&read.stdout).unwrap();
+    let report = common::junit_read(py, &junit);
     let cases = report["suites"][0]["cases"].as_array().expect("cases");
     let wiring = cases
         .iter()

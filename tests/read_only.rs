@@ -13,7 +13,7 @@
 
 use crate::common;
 
-use common::{Ran, bin, fingerprint, first_difference, fixture, is_root, repo, scratch};
+use common::{Ran, bin, fingerprint, first_difference, fixture, repo, scratch, skip_unless_root};
 use std::path::Path;
 use std::process::Command;
 
@@ -95,8 +95,10 @@ fn captured_bundles_are_only_read() {
 
 #[test]
 fn the_live_system_is_only_read() {
-    if !is_root() {
-        eprintln!("SKIP the_live_system_is_only_read: needs root for network and mount namespaces");
+    if skip_unless_root(
+        "the_live_system_is_only_read",
+        "network and mount namespaces",
+    ) {
         return;
     }
     let dir = scratch("read-only-live");

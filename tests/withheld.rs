@@ -10,7 +10,7 @@
 use crate::common;
 
 use common::ns::{Scenario, strs};
-use common::{Scratch, check, run, scratch};
+use common::{Scratch, check, run, scratch, summary};
 use std::fmt::Write as _;
 
 /// The fake shadow file's secret: must never appear in any output.
@@ -117,7 +117,7 @@ fn a_link_planted_by_a_non_root_user_is_not_followed_to_the_shadow_file() {
     assert_no_marker(&said, &bundle);
     let seq = check(&report, "peer-sequence");
     assert_eq!(seq["status"], "error", "{seq:#}");
-    let summary = seq["summary"].as_str().unwrap_or_default();
+    let summary = summary(seq);
     assert!(
         summary.contains("/var/lib/xcbdaemon/data/sequence is a link owned by uid 65534")
             && summary.contains("not followed"),

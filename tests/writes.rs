@@ -7,7 +7,7 @@
 
 use crate::common;
 
-use common::{Ran, bin, fingerprint, first_difference, is_root, repo, scratch};
+use common::{Ran, bin, fingerprint, first_difference, repo, scratch, skip_unless_root};
 use std::fs;
 use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::Path;
@@ -21,14 +21,11 @@ fn ha(args: &[&str]) -> Ran {
         Some(&"list") => &[],
         _ => &["--only", "shm-tmpfs", "--timeout", "5s"],
     };
-    Command::new(bin())
-        .args(["--spec", &repo().join("checks").display().to_string()])
-        .args(only)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs")
-        .into()
+    let spec = repo().join("checks").display().to_string();
+    let mut all = vec!["--spec", spec.as_str()];
+    all.extend_from_slice(only);
+    all.extend_from_slice(args);
+    common::run(&all)
 }
 
 /// `collect`, whose spec is the built-in one.
@@ -113,11 +110,7 @@ fn names(dir: &Path) -> Vec<String> {
 
 macro_rules! root_only {
     ($name:expr) => {
-        if !is_root() {
-            eprintln!(
-                "SKIP {}: needs root (to be the root the attack is against)",
-                $name
-            );
+        if skip_unless_root($name, "to be the root the attack is against") {
             return;
         }
     };

@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
             let _ = e.to_string();
         }
     }
-    let source = ha_preflight::config::Source::new(
+    let source = ha_preflight::config::SpecText::new(
         Path::new("/fuzz/overrides.toml").to_path_buf(),
         text.into_owned(),
     );

@@ -12,7 +12,7 @@
 //! expected is named for what it is now (serde's path said "found string
 //! \"$__toml_private_datetime\", where a spanned value is expected").
 
-use super::error::{Source, SpecError, in_words};
+use super::error::{SpecError, SpecText, in_words};
 use super::params::RawTable;
 use toml::de::{DeInteger, DeTable, DeValue};
 use toml::{Spanned, Value};
@@ -52,7 +52,7 @@ fn bad(at: usize, message: impl Into<String>) -> Bad {
 }
 
 /// A spec file's tables; an unknown top-level key is an error at it.
-pub fn spec_file(source: &Source) -> Result<SpecFile, SpecError> {
+pub fn spec_file(source: &SpecText) -> Result<SpecFile, SpecError> {
     read_spec(&source.text).map_err(|b| located(source, b))
 }
 
@@ -63,12 +63,12 @@ pub fn spec_file_lenient(text: &str) -> Option<SpecFile> {
 }
 
 /// An overrides file's `[[override]]` tables.
-pub fn overrides(source: &Source) -> Result<Vec<OverrideEntry>, SpecError> {
+pub fn overrides(source: &SpecText) -> Result<Vec<OverrideEntry>, SpecError> {
     read_overrides(&source.text).map_err(|b| located(source, b))
 }
 
 /// The error at a mistake's place, worded as the loader has always worded toml's.
-fn located(source: &Source, b: Bad) -> SpecError {
+fn located(source: &SpecText, b: Bad) -> SpecError {
     let here = source.text.get(b.at..).unwrap_or_default();
     source.error_at(b.at..b.at, in_words(&b.message, here))
 }
@@ -332,7 +332,7 @@ mod tests {
     use super::*;
 
     fn spec_error(text: &str) -> String {
-        match spec_file(&Source::new("s.toml".into(), text.into())) {
+        match spec_file(&SpecText::new("s.toml".into(), text.into())) {
             Ok(_) => String::new(),
             Err(e) => e.to_string(),
         }
@@ -341,7 +341,7 @@ mod tests {
     #[test]
     fn the_tables_come_with_their_spans_and_unknown_keys_are_errors() {
         let text = "[[check]]\nid = \"a\"\n[[remove]]\nid = \"b\"\n[bundle]\nredact = []\n";
-        let file = spec_file(&Source::new("s.toml".into(), text.into())).expect("spec");
+        let file = spec_file(&SpecText::new("s.toml".into(), text.into())).expect("spec");
         assert_eq!((file.check.len(), file.remove.len()), (1, 1));
         assert_eq!(file.check[0].span().start, 0);
         let (key, value) = file.check[0].get_ref().iter().next().expect("id");
@@ -376,7 +376,7 @@ mod tests {
 
     #[test]
     fn overrides_need_an_id_and_a_reason() {
-        let read = |text: &str| overrides(&Source::new("o.toml".into(), text.into()));
+        let read = |text: &str| overrides(&SpecText::new("o.toml".into(), text.into()));
         let o = read("[[override]]\nid = \"a\"\nreason = \"r\"\n").expect("ok");
         assert_eq!(
             (o[0].id.get_ref().as_str(), o[0].id.span().start),

@@ -24,10 +24,10 @@ pub enum SpecError {
 /// One spec file's text, for turning byte offsets into line and column.
 ///
 /// A check that a higher layer's `[[change]]` amends is read from the text of its own
-/// file with the change's text joined on ([`Source::joined`]): each part keeps its own
+/// file with the change's text joined on ([`SpecText::joined`]): each part keeps its own
 /// path, so a mistake in the changed keys is placed in the file that wrote them.
 #[derive(Debug, Clone)]
-pub struct Source {
+pub struct SpecText {
     pub path: PathBuf,
     pub text: String,
     /// Byte offsets where each line starts, so that placing every check of a large spec
@@ -39,12 +39,12 @@ pub struct Source {
     parts: Vec<(usize, PathBuf)>,
 }
 
-impl Source {
+impl SpecText {
     pub fn new(path: PathBuf, text: String) -> Self {
         let line_starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
-        Source {
+        SpecText {
             path,
             text,
             line_starts,
@@ -55,7 +55,7 @@ impl Source {
     /// The texts of `files` one after the other, each part keeping its own path, and
     /// the offset each one's byte positions move by in the whole. Built once: the whole
     /// costs one copy of the files, however many checks are placed in it.
-    pub fn concat(files: &[&Source]) -> (Source, Vec<usize>) {
+    pub fn concat(files: &[&SpecText]) -> (SpecText, Vec<usize>) {
         let mut text = String::with_capacity(files.iter().map(|f| f.text.len() + 1).sum());
         let mut parts = Vec::with_capacity(files.len());
         let mut offsets = Vec::with_capacity(files.len());
@@ -67,7 +67,7 @@ impl Source {
             text.push('\n');
         }
         let path = files.first().map(|f| f.path.clone()).unwrap_or_default();
-        let mut whole = Source::new(path, text);
+        let mut whole = SpecText::new(path, text);
         whole.parts = parts;
         (whole, offsets)
     }
@@ -131,7 +131,7 @@ mod tests {
 
     #[test]
     fn positions_are_one_based() {
-        let s = Source::new("x.toml".into(), "a = 1\nbé = 2\n".into());
+        let s = SpecText::new("x.toml".into(), "a = 1\nbé = 2\n".into());
         assert_eq!(s.position(0), (1, 1));
         assert_eq!(s.position(6), (2, 1));
         // Columns count characters, not bytes.
@@ -142,10 +142,10 @@ mod tests {
 
     #[test]
     fn a_concatenated_text_places_each_part_in_its_own_file() {
-        let base = Source::new("base.toml".into(), "a = 1\nb = 2".into());
-        let change = Source::new("change.toml".into(), "\n  c = 3\n".into());
-        let more = Source::new("more.toml".into(), "d = 4".into());
-        let (all, offsets) = Source::concat(&[&base, &change, &more]);
+        let base = SpecText::new("base.toml".into(), "a = 1\nb = 2".into());
+        let change = SpecText::new("change.toml".into(), "\n  c = 3\n".into());
+        let more = SpecText::new("more.toml".into(), "d = 4".into());
+        let (all, offsets) = SpecText::concat(&[&base, &change, &more]);
         assert_eq!(all.position(6), (2, 1));
         let at = offsets[1] + 3;
         assert_eq!(all.position(at), (2, 3));

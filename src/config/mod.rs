@@ -8,5 +8,5 @@ mod error;
 pub mod fields;
 mod params;
 
-pub use error::{Source, SpecError, error_at, in_words};
+pub use error::{SpecError, SpecText, error_at, in_words};
 pub use params::{Params, RawTable};

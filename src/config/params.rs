@@ -7,7 +7,7 @@
 //! value deserializer once per type read. The takers' messages are the ones serde gave
 //! ("`writable`: found string \"yes\", where a boolean is expected (found string)").
 
-use super::error::{Source, SpecError};
+use super::error::{SpecError, SpecText};
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::PathBuf;
@@ -17,7 +17,7 @@ use toml::{Spanned, Value};
 pub type RawTable = BTreeMap<Spanned<String>, Spanned<Value>>;
 
 pub struct Params<'a> {
-    source: &'a Source,
+    source: &'a SpecText,
     /// The span of the `[[check]]` header, for errors about missing fields.
     table_span: Range<usize>,
     fields: RawTable,
@@ -28,7 +28,7 @@ pub struct Params<'a> {
 }
 
 impl<'a> Params<'a> {
-    pub fn new(source: &'a Source, table: Spanned<RawTable>) -> Self {
+    pub fn new(source: &'a SpecText, table: Spanned<RawTable>) -> Self {
         let table_span = table.span();
         Params {
             source,
@@ -45,7 +45,7 @@ impl<'a> Params<'a> {
         &self.asked
     }
 
-    pub fn source(&self) -> &Source {
+    pub fn source(&self) -> &SpecText {
         self.source
     }
 
@@ -347,7 +347,7 @@ mod tests {
         value: &str,
         take: impl FnOnce(&mut Params, &str) -> Result<Option<T>, SpecError>,
     ) -> Result<Option<T>, String> {
-        let source = Source::new("p.toml".into(), format!("[[check]]\nk = {value}\n"));
+        let source = SpecText::new("p.toml".into(), format!("[[check]]\nk = {value}\n"));
         let file = super::super::document::spec_file(&source).map_err(|e| e.to_string())?;
         let table = file.check.into_iter().next().ok_or("no table")?;
         let mut p = Params::new(&source, table);

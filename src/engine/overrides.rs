@@ -18,7 +18,7 @@
 //! `/usr/lib/ha-preflight/overrides/*.toml` (confined to the image).
 
 use super::CheckResult;
-use crate::config::{Source, SpecError};
+use crate::config::{SpecError, SpecText};
 use crate::model::pattern::path_matches;
 use crate::model::{Evidence, Status};
 use crate::spec::Spec;
@@ -46,7 +46,7 @@ pub struct Override {
 pub struct Overrides(Vec<Override>);
 
 /// Parses one overrides file.
-pub fn parse(source: &Source) -> Result<Vec<Override>, SpecError> {
+pub fn parse(source: &SpecText) -> Result<Vec<Override>, SpecError> {
     let mut out = Vec::new();
     for e in crate::config::document::overrides(source)? {
         let span = e.span;
@@ -84,7 +84,7 @@ fn load_all(file: Option<&Path>, target: &Target) -> Result<Overrides, SpecError
             path: path.to_path_buf(),
             message: e.cause(),
         })?;
-        all.extend(parse(&Source::new(path.to_path_buf(), text))?);
+        all.extend(parse(&SpecText::new(path.to_path_buf(), text))?);
     }
     if target.is_image() {
         let found = target
@@ -106,7 +106,7 @@ fn load_all(file: Option<&Path>, target: &Target) -> Result<Overrides, SpecError
                     path: shown.clone(),
                     message: e.cause(),
                 })?;
-            all.extend(parse(&Source::new(shown, text))?);
+            all.extend(parse(&SpecText::new(shown, text))?);
         }
     }
     Ok(Overrides(all))
@@ -200,8 +200,8 @@ fn covers(o: &Override, evidence: &[Evidence]) -> bool {
 mod tests {
     use super::*;
 
-    fn source(text: &str) -> Source {
-        Source::new("o.toml".into(), text.into())
+    fn source(text: &str) -> SpecText {
+        SpecText::new("o.toml".into(), text.into())
     }
 
     #[test]

@@ -34,8 +34,9 @@ pub const PARAMS: &[&str] = &["path", "timestamp", "key", "max_age", "missing"];
 /// Clocks of two machines disagree by this much without anything being wrong.
 const FUTURE_SLACK: i64 = 300;
 
+/// Which time the age is counted from (`timestamp`): the file's mtime, or one written in it.
 #[derive(Debug, PartialEq)]
-pub enum Timestamp {
+pub enum TimestampSource {
     Mtime,
     /// The file's content, or the value of the line `KEY=...`.
     Content {
@@ -46,7 +47,7 @@ pub enum Timestamp {
 #[derive(Debug)]
 pub struct FileAge {
     pub path: PathBuf,
-    pub timestamp: Timestamp,
+    pub timestamp: TimestampSource,
     pub max_age: Duration,
     /// No record at all: not configured here (`skip`) or never happened (`fail`).
     pub missing_fails: bool,
@@ -58,12 +59,12 @@ impl FileAge {
         let key: Option<String> = p.string("key")?;
         let content = p.choice("timestamp", &[("mtime", false), ("content", true)])?;
         let timestamp = match content {
-            Some(true) => Timestamp::Content { key },
-            None if key.is_some() => Timestamp::Content { key },
+            Some(true) => TimestampSource::Content { key },
+            None if key.is_some() => TimestampSource::Content { key },
             Some(false) if key.is_some() => {
                 return Err(p.error_here("`key` needs timestamp = \"content\""));
             }
-            _ => Timestamp::Mtime,
+            _ => TimestampSource::Mtime,
         };
         let max_age = p
             .take_duration("max_age")?
@@ -102,8 +103,8 @@ impl FileAge {
             Err(e) => return Outcome::error(format!("cannot stat {shown}: {e}")),
         };
         let (at, source) = match &self.timestamp {
-            Timestamp::Mtime => (st.mtime, format!("{shown}: modified")),
-            Timestamp::Content { key } => {
+            TimestampSource::Mtime => (st.mtime, format!("{shown}: modified")),
+            TimestampSource::Content { key } => {
                 let text = match cx.target.root.read_text(&self.path, 64 << 10) {
                     Ok(t) => t,
                     Err(e) => return Outcome::error(format!("cannot read {e}")),

@@ -412,7 +412,7 @@ fn lock_file(target: &Target, path: &Path, held: &Result<Vec<HeldLock>, KernelEr
                 "a holder with no local pid".into()
             }
         )),
-        Err(why) => FileState::Unknown(why),
+        Err(why) => FileState::Unknown(why.to_string()),
     }
 }
 

@@ -94,14 +94,14 @@ pub enum Require {
 }
 
 #[derive(Debug)]
-pub struct Rule {
+pub struct PathRule {
     pub paths: Vec<String>,
     pub require: Require,
 }
 
 #[derive(Debug)]
 pub struct PathRules {
-    pub rules: Vec<Rule>,
+    pub rules: Vec<PathRule>,
 }
 
 impl PathRules {
@@ -147,7 +147,7 @@ impl PathRules {
                     "`rules`: each rule needs exactly one of absent, link_to, content, not_regular, forbid, elf",
                 ));
             }
-            rules.push(Rule {
+            rules.push(PathRule {
                 paths: r.paths,
                 require: found.remove(0),
             });
@@ -193,12 +193,12 @@ impl Evaluate for PathRules {
                 }
             }
         }
-        let described: Vec<String> = self.rules.iter().map(Rule::describe).collect();
+        let described: Vec<String> = self.rules.iter().map(PathRule::describe).collect();
         summarize(offenders, errors, described.join("; "))
     }
 }
 
-impl Rule {
+impl PathRule {
     /// What the rule asks, for a passing summary.
     fn describe(&self) -> String {
         let paths = self.paths.join(", ");

@@ -42,7 +42,7 @@ const MAX_MATCHES: usize = 64;
 
 /// Where the node's role is read from.
 #[derive(Debug)]
-pub enum Source {
+pub enum RoleSource {
     File(PathBuf),
     Env {
         path: PathBuf,
@@ -57,7 +57,7 @@ pub enum Source {
 
 #[derive(Debug)]
 pub struct Role {
-    pub source: Source,
+    pub source: RoleSource,
     /// Role -> paths (globs) that must not exist on a node in that role.
     pub leftovers: BTreeMap<String, Vec<String>>,
 }
@@ -81,12 +81,12 @@ impl Role {
             )?
             .unwrap_or(From::File);
         let source = match from {
-            From::File => Source::File(super::require_abs_path(p, "path")?),
-            From::Env => Source::Env {
+            From::File => RoleSource::File(super::require_abs_path(p, "path")?),
+            From::Env => RoleSource::Env {
                 path: super::require_abs_path(p, "path")?,
                 key: p.require_string("key", "the variable that holds the role")?,
             },
-            From::Xmlrpc => Source::Xmlrpc {
+            From::Xmlrpc => RoleSource::Xmlrpc {
                 endpoint: super::require_endpoint(p)?,
                 method: p.require_string("method", "the daemon's method that returns the role")?,
                 field: p.string("field")?,
@@ -114,7 +114,7 @@ impl Role {
         };
         let bad = |what: String| Err(Box::new(Outcome::error(what)));
         match &self.source {
-            Source::File(path) => {
+            RoleSource::File(path) => {
                 let Some(text) = read(path)? else {
                     return Ok(None);
                 };
@@ -124,7 +124,7 @@ impl Role {
                 }
                 Ok(Some((role.into(), format!("{}: {role}", path.display()))))
             }
-            Source::Env { path, key } => {
+            RoleSource::Env { path, key } => {
                 let Some(text) = read(path)? else {
                     return Ok(None);
                 };
@@ -137,7 +137,7 @@ impl Role {
                     }
                 }
             }
-            Source::Xmlrpc {
+            RoleSource::Xmlrpc {
                 endpoint,
                 method,
                 field,
@@ -182,11 +182,11 @@ impl Role {
 
     fn describe_missing(&self) -> String {
         match &self.source {
-            Source::File(path) => format!("no {}", path.display()),
-            Source::Env { path, key } => {
+            RoleSource::File(path) => format!("no {}", path.display()),
+            RoleSource::Env { path, key } => {
                 format!("{} is absent or sets no {key}", path.display())
             }
-            Source::Xmlrpc { method, .. } => format!("{method}() names no role"),
+            RoleSource::Xmlrpc { method, .. } => format!("{method}() names no role"),
         }
     }
 }

@@ -9,7 +9,7 @@
 //! or not; over a kind's examples that must be exactly its `params`.
 
 use super::{KINDS, KindDef};
-use crate::config::{Params, RawTable, Source};
+use crate::config::{Params, RawTable, SpecText};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use toml::Spanned;
@@ -56,7 +56,7 @@ struct File {
 
 /// One example: where it is from, and its table.
 struct Example {
-    source: Source,
+    source: SpecText,
     table: Spanned<RawTable>,
 }
 
@@ -80,7 +80,7 @@ fn examples() -> Vec<Example> {
     for (path, text) in texts {
         let file: File =
             toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let source = Source::new(path, text);
+        let source = SpecText::new(path, text);
         for table in file.check {
             out.push(Example {
                 source: source.clone(),

@@ -18,7 +18,7 @@ struct Catalog<'a> {
     /// when they changed nothing.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     overlay: Vec<NoteJson<'a>>,
-    checks: Vec<Entry<'a>>,
+    checks: Vec<CatalogEntry<'a>>,
 }
 
 /// One note of the spec's overlay, as `list --format json` and the JSON report give it.
@@ -84,7 +84,7 @@ pub fn version_spec(spec: &Spec) -> String {
 
 /// One check as `list --format json` and `explain --format json` give it.
 #[derive(Serialize)]
-struct Entry<'a> {
+struct CatalogEntry<'a> {
     id: &'a str,
     kind: &'static str,
     modes: &'a [Mode],
@@ -111,8 +111,8 @@ struct Details<'a> {
     defined_at: &'a str,
 }
 
-fn entry(c: &Check, details: bool) -> Entry<'_> {
-    Entry {
+fn entry(c: &Check, details: bool) -> CatalogEntry<'_> {
+    CatalogEntry {
         id: &c.id,
         kind: c.kind.name,
         modes: &c.modes,
@@ -138,7 +138,7 @@ fn entry(c: &Check, details: bool) -> Entry<'_> {
     }
 }
 
-fn json(spec: &Spec, checks: Vec<Entry>) -> String {
+fn json(spec: &Spec, checks: Vec<CatalogEntry>) -> String {
     let catalog = Catalog {
         tool: "ha-preflight",
         version: env!("CARGO_PKG_VERSION"),

@@ -3,11 +3,11 @@
 
 use super::Check;
 use super::load::Parsed;
-use crate::config::{Source, SpecError};
+use crate::config::{SpecError, SpecText};
 use std::collections::HashMap;
 
 pub(super) fn validate_and_order(
-    sources: &[Source],
+    sources: &[SpecText],
     parsed: Vec<Parsed>,
 ) -> Result<Vec<Check>, SpecError> {
     let mut index: HashMap<&str, usize> = HashMap::new();

@@ -12,7 +12,7 @@
 //! name order within their layer; ids stay unique within one layer.
 
 use super::{Check, FileEntry, Note, NoteKind, Spec, When, graph};
-use crate::config::{Params, RawTable, Source, SpecError, document};
+use crate::config::{Params, RawTable, SpecError, SpecText, document};
 use crate::kinds::{self, KINDS};
 use crate::model::{Mode, Severity};
 use crate::world::read::FileKind;
@@ -40,7 +40,7 @@ fn built_in_layer() -> Layer {
     let sources = BUILTIN
         .iter()
         .map(|(name, text)| {
-            Source::new(
+            SpecText::new(
                 PathBuf::from(format!("built-in:{name}")),
                 (*text).to_string(),
             )
@@ -76,7 +76,7 @@ pub enum Location {
 #[derive(Debug, Clone)]
 pub struct Layer {
     pub name: &'static str,
-    pub sources: Vec<Source>,
+    pub sources: Vec<SpecText>,
     /// Lower layers' files that a file of this one replaces by name.
     pub shadowed: Vec<Shadowed>,
 }
@@ -84,14 +84,14 @@ pub struct Layer {
 /// A lower layer's file that a higher layer's file of the same name replaces.
 #[derive(Debug, Clone)]
 pub struct Shadowed {
-    pub file: Source,
+    pub file: SpecText,
     pub layer: &'static str,
     /// The path of the file replacing it.
     pub by: PathBuf,
 }
 
 impl Layer {
-    fn new(name: &'static str, sources: Vec<Source>) -> Layer {
+    fn new(name: &'static str, sources: Vec<SpecText>) -> Layer {
         Layer {
             name,
             sources,
@@ -143,7 +143,7 @@ pub fn layers(location: &Location, root: &Root) -> Result<Vec<Layer>, SpecError>
                 };
                 layers[at]
                     .sources
-                    .push(Source::new(path.clone(), text.clone()));
+                    .push(SpecText::new(path.clone(), text.clone()));
             }
             layers.retain(|l| !l.sources.is_empty());
             layers
@@ -245,7 +245,7 @@ fn shadow(layers: &mut [Layer]) {
 /// Parses one spec file's text as if it had been read from `path`: what `load` does
 /// after reading, for callers that hold the text already (the fuzz targets).
 pub fn parse_text(path: &Path, text: &str) -> Result<Spec, SpecError> {
-    parse_sources(&[Source::new(path.to_path_buf(), text.to_string())])
+    parse_sources(&[SpecText::new(path.to_path_buf(), text.to_string())])
 }
 
 /// How a path inside `root` is shown: as the host sees it.
@@ -258,7 +258,7 @@ fn shown(root: &Root, path: &Path) -> PathBuf {
 }
 
 /// The `*.toml` files of a directory, in file-name order; none if it does not exist.
-fn read_dir_sources(root: &Root, dir: &Path) -> Result<Vec<Source>, SpecError> {
+fn read_dir_sources(root: &Root, dir: &Path) -> Result<Vec<SpecText>, SpecError> {
     let mut by_name: BTreeMap<String, PathBuf> = BTreeMap::new();
     let names = match root.read_dir(dir, 4096) {
         Ok(names) => names,
@@ -278,14 +278,14 @@ fn read_dir_sources(root: &Root, dir: &Path) -> Result<Vec<Source>, SpecError> {
     by_name.values().map(|p| read_source(root, p)).collect()
 }
 
-fn read_source(root: &Root, path: &Path) -> Result<Source, SpecError> {
+fn read_source(root: &Root, path: &Path) -> Result<SpecText, SpecError> {
     let text = root
         .read_text(path, MAX_SPEC_BYTES)
         .map_err(|e| SpecError::File {
             path: shown(root, path),
             message: e.cause(),
         })?;
-    Ok(Source::new(shown(root, path), text))
+    Ok(SpecText::new(shown(root, path), text))
 }
 
 /// A parsed check with the positions validation needs.
@@ -297,7 +297,7 @@ pub(super) struct Parsed {
 }
 
 /// Parses spec files already read, as one layer.
-pub fn parse_sources(sources: &[Source]) -> Result<Spec, SpecError> {
+pub fn parse_sources(sources: &[SpecText]) -> Result<Spec, SpecError> {
     parse_layers(&[Layer::new("--spec", sources.to_vec())])
 }
 
@@ -324,7 +324,7 @@ struct Def {
 impl Def {
     /// Parses the check again if changes set keys of it since: their mistakes are
     /// errors now, at their places, even if a higher layer replaces the check next.
-    fn settle(&mut self, all: &Source) -> Result<(), SpecError> {
+    fn settle(&mut self, all: &SpecText) -> Result<(), SpecError> {
         if self.pending.is_empty() {
             return Ok(());
         }
@@ -343,8 +343,8 @@ pub fn parse_layers(layers: &[Layer]) -> Result<Spec, SpecError> {
     // Every check is parsed from one text, all files one after the other, its spans
     // moved to its file's place there: a change's keys join the check's own table and
     // each error is still placed in the file that wrote it, without a copy per change.
-    let files: Vec<&Source> = layers.iter().flat_map(|l| l.sources.iter()).collect();
-    let (all, offsets) = Source::concat(&files);
+    let files: Vec<&SpecText> = layers.iter().flat_map(|l| l.sources.iter()).collect();
+    let (all, offsets) = SpecText::concat(&files);
     let mut offsets = offsets.into_iter();
     let mut defs: Vec<Def> = Vec::new();
     let mut by_id: HashMap<String, usize> = HashMap::new();
@@ -536,7 +536,7 @@ fn ids_in(text: &str) -> Vec<String> {
 /// The `id` of a `[[change]]` or `[[remove]]`, and the check of the layers so far it
 /// names: an unknown (or removed) one is an error at the id.
 fn target(
-    source: &Source,
+    source: &SpecText,
     what: &str,
     span: std::ops::Range<usize>,
     fields: &mut RawTable,
@@ -566,7 +566,7 @@ fn target(
 /// the check is parsed again as a whole before it is used (so a changed key is checked
 /// as if written in the check), each error placed in the file that wrote the key.
 fn change(
-    all: &Source,
+    all: &SpecText,
     table: Spanned<RawTable>,
     by_id: &HashMap<String, usize>,
     defs: &mut [Def],
@@ -636,7 +636,7 @@ fn moved(table: Spanned<RawTable>, offset: usize) -> Spanned<RawTable> {
 /// `[[remove]] id = "ID"` and `reason = "..."`: the check taken out, said in every
 /// report. The reason is required, as an override's is.
 fn remove(
-    source: &Source,
+    source: &SpecText,
     table: Spanned<RawTable>,
     by_id: &HashMap<String, usize>,
     defs: &mut [Def],
@@ -692,7 +692,7 @@ fn remove(
 /// counts: a layer can add names, never take one back. Read by hand, not with `Params`:
 /// one key, and every byte counts in the binary.
 fn parse_bundle(
-    source: &Source,
+    source: &SpecText,
     table: Spanned<RawTable>,
     into: &mut Vec<String>,
 ) -> Result<(), SpecError> {
@@ -734,7 +734,7 @@ pub(crate) const COMMON: &[&str] = &[
     "timeout",
 ];
 
-fn parse_check(source: &Source, table: Spanned<RawTable>) -> Result<Parsed, SpecError> {
+fn parse_check(source: &SpecText, table: Spanned<RawTable>) -> Result<Parsed, SpecError> {
     let mut p = Params::new(source, table);
     let id_raw = p
         .take_raw("id")
@@ -1088,7 +1088,7 @@ mod tests {
             started.elapsed()
         );
         let last = text.len() - "[[change]]\nid = \"lo-up\"\ntimeout = \"3000s\"\n".len();
-        let (line, _) = Source::new("m".into(), text.clone()).position(last);
+        let (line, _) = SpecText::new("m".into(), text.clone()).position(last);
         assert_eq!(
             spec.checks[0].changed_by.last().unwrap(),
             &format!("many.toml:{line}")
@@ -1214,11 +1214,11 @@ mod tests {
     fn bundle_redact_lists_of_every_file_add_up() {
         let check = "[[check]]\nid = \"lo-up\"\nkind = \"interface\"\nmodes = [\"boot\"]\nname = \"lo\"\nwhy = \"w\"\nfix = \"f\"\n";
         let sources = [
-            Source::new(
+            SpecText::new(
                 "vendor.toml".into(),
                 format!("[bundle]\nredact = [\"A_PIN\"]\n{check}"),
             ),
-            Source::new(
+            SpecText::new(
                 "admin.toml".into(),
                 "[bundle]\nredact = [\"a.b-c\", \"A_PIN\"]\n".into(),
             ),

@@ -13,6 +13,7 @@
 //! 64 MiB and a member at most `tape::MAX_TAPE_BYTES` plus a margin.
 
 use super::output;
+use nix::errno::Errno;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -62,7 +63,39 @@ pub enum BundleError {
     #[error("{}: {source}", path.display())]
     Io { path: PathBuf, source: io::Error },
     #[error("{}: not a support bundle: {why}", path.display())]
-    Malformed { path: PathBuf, why: String },
+    Malformed { path: PathBuf, why: BundleFlaw },
+}
+
+/// What is wrong with what `--bundle` names, by the member it is about.
+#[derive(Debug, Error)]
+pub enum BundleFlaw {
+    #[error("member {name:?}: bad size")]
+    BadSize { name: String },
+    #[error("member {name:?} runs past the end")]
+    PastEnd { name: String },
+    /// See `bad_name`.
+    #[error("member {name:?}: {why}; refused")]
+    BadName { name: String, why: &'static str },
+    #[error("member {name:?}: larger than {limit} bytes")]
+    TooLarge { name: String, limit: usize },
+    /// The folder itself could not be opened as one.
+    #[error("{}", errno.desc())]
+    Folder { errno: Errno },
+    /// A member of a folder bundle could not be opened (a link is named as one).
+    #[error("member {member}: {}", refused(*errno))]
+    Refused { member: String, errno: Errno },
+    /// A member of a folder bundle could not be read: not a regular file, too large.
+    #[error("member {member}: {source}")]
+    Unread { member: String, source: io::Error },
+    #[error("no {0}")]
+    Missing(&'static str),
+    #[error("{member}: {source}")]
+    Json {
+        member: &'static str,
+        source: serde_json::Error,
+    },
+    #[error("no spec/*.toml: the bundle carries the spec it was taken with")]
+    NoSpec,
 }
 
 /// What README.txt says.
@@ -217,7 +250,7 @@ fn bad_name(name: &str) -> Option<&'static str> {
 }
 
 /// The members of a ustar archive (regular files), by name.
-fn untar(bytes: &[u8]) -> Result<BTreeMap<String, Vec<u8>>, String> {
+fn untar(bytes: &[u8]) -> Result<BTreeMap<String, Vec<u8>>, BundleFlaw> {
     let mut out = BTreeMap::new();
     let mut at = 0;
     while at + 512 <= bytes.len() {
@@ -232,19 +265,19 @@ fn untar(bytes: &[u8]) -> Result<BTreeMap<String, Vec<u8>>, String> {
         };
         let name = field(0, 100);
         let size = u64::from_str_radix(&field(124, 12), 8)
-            .map_err(|_| format!("member {name:?}: bad size"))?;
+            .map_err(|_| BundleFlaw::BadSize { name: name.clone() })?;
         let start = at + 512;
         let end = start
             .checked_add(size as usize)
             .filter(|&e| e <= bytes.len())
-            .ok_or_else(|| format!("member {name:?} runs past the end"))?;
+            .ok_or_else(|| BundleFlaw::PastEnd { name: name.clone() })?;
         if let Some(why) = bad_name(&name) {
-            return Err(format!("member {name:?}: {why}; refused"));
+            return Err(BundleFlaw::BadName { name, why });
         }
         if matches!(h[156], b'0' | 0) {
             let limit = member_limit(name.strip_prefix(&format!("{TOP}/")).unwrap_or(""));
             if end - start > limit {
-                return Err(format!("member {name:?}: larger than {limit} bytes"));
+                return Err(BundleFlaw::TooLarge { name, limit });
             }
             out.insert(name, bytes[start..end].to_vec());
         }
@@ -256,7 +289,7 @@ fn untar(bytes: &[u8]) -> Result<BTreeMap<String, Vec<u8>>, String> {
 /// Reads a bundle from a tar file or a folder (the folder that holds
 /// `ha-preflight-bundle/`, or that folder itself).
 pub fn read(path: &Path) -> Result<Bundle, BundleError> {
-    let malformed = |why: String| BundleError::Malformed {
+    let malformed = |why: BundleFlaw| BundleError::Malformed {
         path: path.to_path_buf(),
         why,
     };
@@ -274,15 +307,15 @@ pub fn read(path: &Path) -> Result<Bundle, BundleError> {
             .map_err(io)?;
         untar(&bounded(file, MAX_BUNDLE_BYTES as usize).map_err(io)?).map_err(malformed)?
     };
-    let get = |name: &str| {
+    let member = |name: &'static str| {
         files
             .get(&format!("{TOP}/{name}"))
-            .ok_or_else(|| malformed(format!("no {name}")))
+            .ok_or_else(|| malformed(BundleFlaw::Missing(name)))
     };
-    let meta: Meta = serde_json::from_slice(get("meta.json")?)
-        .map_err(|e| malformed(format!("meta.json: {e}")))?;
-    let tape: BTreeMap<String, Value> = serde_json::from_slice(get("tape.json")?)
-        .map_err(|e| malformed(format!("tape.json: {e}")))?;
+    let json = |member: &'static str| move |source| malformed(BundleFlaw::Json { member, source });
+    let meta: Meta = serde_json::from_slice(member("meta.json")?).map_err(json("meta.json"))?;
+    let tape: BTreeMap<String, Value> =
+        serde_json::from_slice(member("tape.json")?).map_err(json("tape.json"))?;
     let prefix = format!("{TOP}/spec/");
     let spec: Vec<(String, String)> = files
         .iter()
@@ -292,9 +325,7 @@ pub fn read(path: &Path) -> Result<Bundle, BundleError> {
         })
         .collect();
     if spec.is_empty() {
-        return Err(malformed(
-            "no spec/*.toml: the bundle carries the spec it was taken with".into(),
-        ));
+        return Err(malformed(BundleFlaw::NoSpec));
     }
     Ok(Bundle { meta, tape, spec })
 }
@@ -302,7 +333,7 @@ pub fn read(path: &Path) -> Result<Bundle, BundleError> {
 /// A folder bundle's members, by their names in a tar. Each is opened from its folder's
 /// descriptor with O_NOFOLLOW, and must be a regular file within its limit: a link in
 /// a bundle (to the analyst's files, /etc/shadow, a host folder) is refused, naming it.
-fn read_folder(path: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> {
+fn read_folder(path: &Path) -> Result<BTreeMap<String, Vec<u8>>, BundleFlaw> {
     use nix::fcntl::{OFlag, openat};
     use nix::sys::stat::Mode;
     let dir_flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
@@ -311,8 +342,11 @@ fn read_folder(path: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> {
             // O_DIRECTORY answers ENOTDIR for a link too: say which it is.
             let link = nix::sys::stat::fstatat(at, name, nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW)
                 .is_ok_and(|st| st.st_mode & nix::libc::S_IFMT == nix::libc::S_IFLNK);
-            let e = if link { nix::errno::Errno::ELOOP } else { e };
-            format!("member {name}: {}", refused(e))
+            let errno = if link { Errno::ELOOP } else { e };
+            BundleFlaw::Refused {
+                member: name.to_string(),
+                errno,
+            }
         })
     };
     let given = openat(
@@ -321,7 +355,7 @@ fn read_folder(path: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> {
         dir_flags & !OFlag::O_NOFOLLOW,
         Mode::empty(),
     )
-    .map_err(|e| e.desc().to_string())?;
+    .map_err(|errno| BundleFlaw::Folder { errno })?;
     let top = match open_dir(&given, TOP) {
         Ok(fd) => fd,
         Err(_)
@@ -333,21 +367,25 @@ fn read_folder(path: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> {
         Err(e) => return Err(e),
     };
     let mut files = BTreeMap::new();
-    let mut take = |at: &std::os::fd::OwnedFd, name: &str, member: String| -> Result<(), String> {
-        let flags = OFlag::O_RDONLY
-            | OFlag::O_NOFOLLOW
-            | OFlag::O_NONBLOCK
-            | OFlag::O_NOCTTY
-            | OFlag::O_CLOEXEC;
-        let fd = match openat(at, name, flags, Mode::empty()) {
-            Err(nix::errno::Errno::ENOENT) => return Ok(()),
-            other => other.map_err(|e| format!("member {member}: {}", refused(e)))?,
+    let mut take =
+        |at: &std::os::fd::OwnedFd, name: &str, member: String| -> Result<(), BundleFlaw> {
+            let flags = OFlag::O_RDONLY
+                | OFlag::O_NOFOLLOW
+                | OFlag::O_NONBLOCK
+                | OFlag::O_NOCTTY
+                | OFlag::O_CLOEXEC;
+            let fd = match openat(at, name, flags, Mode::empty()) {
+                Err(Errno::ENOENT) => return Ok(()),
+                Err(errno) => return Err(BundleFlaw::Refused { member, errno }),
+                Ok(fd) => fd,
+            };
+            let bytes = match bounded(std::fs::File::from(fd), member_limit(&member)) {
+                Ok(bytes) => bytes,
+                Err(source) => return Err(BundleFlaw::Unread { member, source }),
+            };
+            files.insert(format!("{TOP}/{member}"), bytes);
+            Ok(())
         };
-        let bytes = bounded(std::fs::File::from(fd), member_limit(&member))
-            .map_err(|e| format!("member {member}: {e}"))?;
-        files.insert(format!("{TOP}/{member}"), bytes);
-        Ok(())
-    };
     for name in ["README.txt", "meta.json", "tape.json"] {
         take(&top, name, name.to_string())?;
     }
@@ -363,8 +401,13 @@ fn read_folder(path: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> {
     };
     // Listed through the descriptor: the folder that was opened, not a name again.
     use std::os::fd::AsRawFd;
-    let listed = std::fs::read_dir(format!("/proc/self/fd/{}", spec.as_raw_fd()))
-        .map_err(|e| format!("member spec: {e}"))?;
+    let listed =
+        std::fs::read_dir(format!("/proc/self/fd/{}", spec.as_raw_fd())).map_err(|source| {
+            BundleFlaw::Unread {
+                member: "spec".into(),
+                source,
+            }
+        })?;
     let names: Vec<String> = listed
         .filter_map(Result::ok)
         .map(|e| e.file_name().to_string_lossy().into_owned())
@@ -378,11 +421,11 @@ fn read_folder(path: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> {
 }
 
 /// Words for a member that could not be opened: a link is named as one.
-fn refused(e: nix::errno::Errno) -> String {
+fn refused(e: Errno) -> &'static str {
     match e {
-        nix::errno::Errno::ELOOP => "a symlink; not followed".to_string(),
-        nix::errno::Errno::ENOTDIR => "not a folder".to_string(),
-        e => e.desc().to_string(),
+        Errno::ELOOP => "a symlink; not followed",
+        Errno::ENOTDIR => "not a folder",
+        e => e.desc(),
     }
 }
 
@@ -471,5 +514,34 @@ mod tests {
         .unwrap();
         assert_eq!(read(&folder).unwrap().tape, tape);
         assert!(read(&dir.path().join("missing.tar")).is_err());
+    }
+
+    #[test]
+    fn what_is_wrong_with_a_bundle_is_typed_and_said_as_before() {
+        let mut tar = Vec::new();
+        tar_member(&mut tar, "ha-preflight-bundle/spec/../x.toml", b"", 0).unwrap();
+        let e = untar(&tar).unwrap_err();
+        assert!(matches!(e, BundleFlaw::BadName { .. }), "{e:?}");
+        assert_eq!(
+            e.to_string(),
+            "member \"ha-preflight-bundle/spec/../x.toml\": an absolute name or `..`; refused"
+        );
+        // A folder bundle's member that is a link: refused as one, by its errno.
+        let dir = tempfile::tempdir().unwrap();
+        let top = dir.path().join(TOP);
+        std::fs::create_dir(&top).unwrap();
+        std::os::unix::fs::symlink("/etc/hostname", top.join("meta.json")).unwrap();
+        let e = read_folder(dir.path()).unwrap_err();
+        assert!(
+            matches!(
+                &e,
+                BundleFlaw::Refused {
+                    errno: Errno::ELOOP,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        assert_eq!(e.to_string(), "member meta.json: a symlink; not followed");
     }
 }

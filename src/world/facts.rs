@@ -3,10 +3,11 @@
 //! is thread-safe.
 
 use super::Target;
-use super::links::Links;
-use super::mounts::MountTable;
+use super::links::{LinkError, Links};
+use super::mounts::{MountError, MountTable};
 use super::tape;
 use super::walk::Tree;
+use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 
 /// A lazily gathered fact. A mutex rather than `OnceLock::get_or_init`, because a load
@@ -15,25 +16,25 @@ use std::sync::{Arc, Mutex};
 ///
 /// Each fact keeps the questions a bundle could not answer while it was gathered, so that
 /// every check served the fact learns of them, not only the first.
-type Cell<T> = Mutex<Option<(Result<Arc<T>, String>, Vec<String>)>>;
+type Cell<T, E> = Mutex<Option<(Result<Arc<T>, Arc<E>>, Vec<String>)>>;
 
 #[derive(Default)]
 pub struct Facts {
-    mounts: Cell<MountTable>,
-    links: Cell<Links>,
-    tree: Cell<Tree>,
+    mounts: Cell<MountTable, MountError>,
+    links: Cell<Links, LinkError>,
+    tree: Cell<Tree, Infallible>,
 }
 
-fn get_or_load<T>(
-    cell: &Cell<T>,
-    load: impl FnOnce() -> Result<T, String>,
-) -> Result<Arc<T>, String> {
+fn get_or_load<T, E>(
+    cell: &Cell<T, E>,
+    load: impl FnOnce() -> Result<T, E>,
+) -> Result<Arc<T>, Arc<E>> {
     // A poisoned lock means a check panicked while loading; the panic is reported on its
     // own, and the fact is simply loaded again.
     let mut slot = cell.lock().unwrap_or_else(|e| e.into_inner());
     let (fact, misses) = slot.get_or_insert_with(|| {
         let before = tape::take_misses();
-        let fact = load().map(Arc::new);
+        let fact = load().map(Arc::new).map_err(Arc::new);
         let misses = tape::take_misses();
         tape::note_misses(&before);
         (fact, misses)
@@ -43,20 +44,19 @@ fn get_or_load<T>(
 }
 
 impl Facts {
-    pub fn mounts(&self, target: &Target) -> Result<Arc<MountTable>, String> {
-        get_or_load(&self.mounts, || {
-            MountTable::load(target).map_err(|e| e.to_string())
-        })
+    pub fn mounts(&self, target: &Target) -> Result<Arc<MountTable>, Arc<MountError>> {
+        get_or_load(&self.mounts, || MountTable::load(target))
     }
 
-    pub fn links(&self, target: &Target) -> Result<Arc<Links>, String> {
-        get_or_load(&self.links, || {
-            Links::load(target).map_err(|e| e.to_string())
-        })
+    pub fn links(&self, target: &Target) -> Result<Arc<Links>, Arc<LinkError>> {
+        get_or_load(&self.links, || Links::load(target))
     }
 
     /// Every entry of the target's root, walked once however many checks ask.
     pub fn tree(&self, target: &Target) -> Arc<Tree> {
-        get_or_load(&self.tree, || Ok(Tree::walk(&target.root))).unwrap_or_default()
+        match get_or_load(&self.tree, || Ok(Tree::walk(&target.root))) {
+            Ok(tree) => tree,
+            Err(never) => match *never {},
+        }
     }
 }

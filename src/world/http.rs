@@ -59,7 +59,34 @@ pub enum HttpError {
     )]
     Encoded { addr: SocketAddr, encoding: String },
     #[error("malformed HTTP reply from {addr}: {what}")]
-    Malformed { addr: SocketAddr, what: String },
+    Malformed { addr: SocketAddr, what: BadReply },
+}
+
+/// What is wrong with a reply that is not HTTP as this client reads it. The status and
+/// header lines it quotes are cut to 80 characters.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum BadReply {
+    #[error("no end of headers within {MAX_HEADER_BYTES} bytes")]
+    NoHeaderEnd,
+    #[error("connection closed without a reply")]
+    ClosedBeforeReply,
+    #[error("connection closed inside the headers")]
+    ClosedInHeaders,
+    #[error("more than {MAX_INTERIM} interim 1xx replies")]
+    TooManyInterim,
+    #[error("body ended after {got} of {declared} bytes")]
+    ShortBody { got: usize, declared: u64 },
+    #[error("not an HTTP status line: {0:?}")]
+    NotStatusLine(String),
+    #[error("no status code in {0:?}")]
+    NoStatusCode(String),
+    #[error("not a header line: {0:?}")]
+    NotHeaderLine(String),
+    #[error("bad Content-Length {0:?}")]
+    BadLength(String),
+    /// Chunked (or any other) transfer coding: HTTP/1.0 has none.
+    #[error("Transfer-Encoding {0:?} in reply to an HTTP/1.0 request")]
+    TransferEncoding(String),
 }
 
 /// POSTs `body` to `http://addr/path` and returns the reply body of a 200 answer.
@@ -162,7 +189,7 @@ pub fn post(
             if data.len() > MAX_HEADER_BYTES {
                 return Err(HttpError::Malformed {
                     addr,
-                    what: format!("no end of headers within {MAX_HEADER_BYTES} bytes"),
+                    what: BadReply::NoHeaderEnd,
                 });
             }
             let n = read(&mut chunk, "waiting for the reply headers")?;
@@ -170,9 +197,9 @@ pub fn post(
                 return Err(HttpError::Malformed {
                     addr,
                     what: if data.is_empty() {
-                        "connection closed without a reply".into()
+                        BadReply::ClosedBeforeReply
                     } else {
-                        "connection closed inside the headers".into()
+                        BadReply::ClosedInHeaders
                     },
                 });
             }
@@ -187,7 +214,7 @@ pub fn post(
         if interim > MAX_INTERIM {
             return Err(HttpError::Malformed {
                 addr,
-                what: format!("more than {MAX_INTERIM} interim 1xx replies"),
+                what: BadReply::TooManyInterim,
             });
         }
         data.drain(..header_end.1);
@@ -233,7 +260,10 @@ pub fn post(
             return match length {
                 Some(declared) => Err(HttpError::Malformed {
                     addr,
-                    what: format!("body ended after {} of {declared} bytes", body.len()),
+                    what: BadReply::ShortBody {
+                        got: body.len(),
+                        declared,
+                    },
                 }),
                 None => Ok(body),
             };
@@ -283,38 +313,36 @@ impl Head {
 }
 
 /// Status code, reason, Content-Length and Content-Encoding of a reply head.
-pub fn parse_head(head: &str) -> Result<Head, String> {
+pub fn parse_head(head: &str) -> Result<Head, BadReply> {
     let mut lines = head.lines();
     let status = lines.next().unwrap_or_default();
     let mut parts = status.splitn(3, ' ');
     let version = parts.next().unwrap_or_default();
     if !version.starts_with("HTTP/1.") {
-        return Err(format!("not an HTTP status line: {:?}", truncate(status)));
+        return Err(BadReply::NotStatusLine(truncate(status)));
     }
     let code: u16 = parts
         .next()
         .and_then(|c| c.parse().ok())
-        .ok_or_else(|| format!("no status code in {:?}", truncate(status)))?;
+        .ok_or_else(|| BadReply::NoStatusCode(truncate(status)))?;
     let reason = parts.next().unwrap_or_default().trim().to_string();
     let mut length = None;
     let mut encoding = None;
     for line in lines {
         let Some((name, value)) = line.split_once(':') else {
-            return Err(format!("not a header line: {:?}", truncate(line)));
+            return Err(BadReply::NotHeaderLine(truncate(line)));
         };
         let value = value.trim();
         if name.eq_ignore_ascii_case("content-length") {
             length = Some(
                 value
                     .parse::<u64>()
-                    .map_err(|_| format!("bad Content-Length {value:?}"))?,
+                    .map_err(|_| BadReply::BadLength(value.to_string()))?,
             );
         } else if name.eq_ignore_ascii_case("transfer-encoding")
             && !value.eq_ignore_ascii_case("identity")
         {
-            return Err(format!(
-                "Transfer-Encoding {value:?} in reply to an HTTP/1.0 request"
-            ));
+            return Err(BadReply::TransferEncoding(value.to_string()));
         } else if name.eq_ignore_ascii_case("content-encoding")
             && !value.eq_ignore_ascii_case("identity")
             && !value.is_empty()
@@ -359,8 +387,19 @@ mod tests {
                 .unwrap()
                 .is_interim()
         );
-        assert!(parse_head("SSH-2.0-OpenSSH").is_err());
-        assert!(parse_head("HTTP/1.1 200 OK\r\nContent-Length: lots").is_err());
-        assert!(parse_head("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked").is_err());
+        let ssh = parse_head("SSH-2.0-OpenSSH").unwrap_err();
+        assert_eq!(ssh, BadReply::NotStatusLine("SSH-2.0-OpenSSH".into()));
+        assert_eq!(
+            ssh.to_string(),
+            "not an HTTP status line: \"SSH-2.0-OpenSSH\""
+        );
+        assert_eq!(
+            parse_head("HTTP/1.1 200 OK\r\nContent-Length: lots"),
+            Err(BadReply::BadLength("lots".into()))
+        );
+        assert_eq!(
+            parse_head("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked"),
+            Err(BadReply::TransferEncoding("chunked".into()))
+        );
     }
 }

@@ -5,7 +5,7 @@
 //! that gives its newest part). It needs CAP_SYSLOG when kernel.dmesg_restrict is 1;
 //! without it the error says so.
 
-use std::io;
+use nix::errno::Errno;
 
 /// The most of the ring that is read: the default ring is 128 KiB to 1 MiB
 /// (CONFIG_LOG_BUF_SHIFT); a boot's filesystem lines are near its start, and a ring
@@ -17,7 +17,7 @@ const SYSLOG_ACTION_SIZE_BUFFER: i32 = 10;
 
 /// The log's lines that contain one of `needles`, without their `<level>` prefix (the
 /// `[seconds]` stamp stays, as dmesg shows it).
-pub fn lines_with(needles: &[&str]) -> io::Result<Vec<String>> {
+pub fn lines_with(needles: &[&str]) -> Result<Vec<String>, Errno> {
     let text = read_all(MAX_KLOG_BYTES)?;
     Ok(text
         .lines()
@@ -26,12 +26,12 @@ pub fn lines_with(needles: &[&str]) -> io::Result<Vec<String>> {
         .collect())
 }
 
-fn read_all(max: usize) -> io::Result<String> {
+fn read_all(max: usize) -> Result<String, Errno> {
     use nix::libc::{c_char, c_int, klogctl};
     // SAFETY: SIZE_BUFFER takes no buffer.
     let size = unsafe { klogctl(SYSLOG_ACTION_SIZE_BUFFER, std::ptr::null_mut(), 0) };
     if size < 0 {
-        return Err(io::Error::last_os_error());
+        return Err(Errno::last());
     }
     let len = (size as usize).min(max);
     let mut buf = vec![0u8; len];
@@ -40,7 +40,7 @@ fn read_all(max: usize) -> io::Result<String> {
     // most `len` bytes into it.
     let n = unsafe { klogctl(SYSLOG_ACTION_READ_ALL, buf.as_mut_ptr() as *mut c_char, len) };
     if n < 0 {
-        return Err(io::Error::last_os_error());
+        return Err(Errno::last());
     }
     buf.truncate(n as usize);
     Ok(String::from_utf8_lossy(&buf).into_owned())

@@ -9,8 +9,9 @@
 //! reads "unknown" even when it works.
 
 use super::question::Question;
+use super::read::ReadError;
 use super::tape::taped;
-use super::{KernelError, Live, Target};
+use super::{DoorError, KernelError, Live, Target};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
@@ -25,9 +26,10 @@ pub enum LinkError {
     Kernel(nix::Error),
     #[error(transparent)]
     Read(#[from] KernelError),
-    /// How reading the links went wrong when the bundle was collected.
-    #[error("{0}")]
-    Replayed(String),
+    /// How reading the links went wrong when the bundle was collected, or that the
+    /// bundle has no answer.
+    #[error(transparent)]
+    Door(#[from] DoorError),
     #[error("{}: not a hexadecimal flags value: {text:?}", path.display())]
     Flags { path: PathBuf, text: String },
 }
@@ -54,6 +56,20 @@ pub struct Links {
     pub addresses_unknown: Option<String>,
 }
 
+impl LinkError {
+    /// The errno the links could not be read with, live or as the bundle recorded it.
+    pub fn errno(&self) -> Option<nix::errno::Errno> {
+        match self {
+            LinkError::Kernel(e) => Some(*e),
+            LinkError::Read(KernelError::Read(ReadError::Io { source, .. })) => {
+                source.raw_os_error().map(nix::errno::Errno::from_raw)
+            }
+            LinkError::Door(e) => e.errno(),
+            LinkError::Read(_) | LinkError::Flags { .. } => None,
+        }
+    }
+}
+
 impl Links {
     pub fn load(target: &Target) -> Result<Self, LinkError> {
         match target.kernel() {
@@ -63,13 +79,13 @@ impl Links {
                 || Self::from_kernel(live),
                 |r| match r {
                     Ok(links) => links_to_value(links),
-                    Err(e) => json!({ "failed": e.to_string() }),
+                    Err(e) => super::door::failed_value(&e.to_string(), e.errno()),
                 },
-                |v| match v.get("failed").and_then(Value::as_str) {
-                    Some(e) => Some(Err(LinkError::Replayed(e.to_string()))),
+                |v| match DoorError::from_value(v) {
+                    Some(e) => Some(Err(e.into())),
                     None => links_from_value(v).map(Ok),
                 },
-                || Err(LinkError::Replayed(super::BUNDLE_MISS.to_string())),
+                || Err(DoorError::Miss { program: None }.into()),
             ),
             Err(_) => Self::from_captured(target),
         }

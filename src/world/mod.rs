@@ -22,6 +22,7 @@ pub mod accounts;
 pub mod block;
 pub mod bundle;
 pub mod command;
+pub mod door;
 pub mod dpkg;
 pub mod envfile;
 pub mod facts;
@@ -41,6 +42,9 @@ pub mod walk;
 pub mod xmlrpc;
 
 use crate::model::Mode;
+pub use door::DoorError;
+use door::Syscall;
+use nix::errno::Errno;
 use question::Question;
 use read::ReadError;
 use root::Root;
@@ -384,23 +388,22 @@ impl Target {
         args: &[&str],
         deadline: Instant,
         max_output: usize,
-    ) -> Result<String, String> {
+    ) -> Result<String, DoorError> {
         let question = || Question::Run {
             program: program.to_path_buf(),
             args: args.iter().map(|a| a.to_string()).collect(),
         };
         if let World::Captured { .. } | World::Image = self.world {
             tape::note_misses(&[format!("{CAPTURE_MISS}: {}", question())]);
-            return Err(format!(
-                "{} is not run here: {}",
-                program.display(),
-                NotLive::Captured
-            ));
+            return Err(DoorError::NotHere {
+                program: program.to_path_buf(),
+                why: NotLive::Captured,
+            });
         }
         taped(
             self.tape.as_deref(),
             question,
-            || command::run(program, args, deadline, max_output).map_err(|e| e.to_string()),
+            || Ok(command::run(program, args, deadline, max_output)?),
             run_to_value,
             |v| {
                 // Held to the live limit: a bundle's output is no larger than a run's.
@@ -408,18 +411,18 @@ impl Target {
                     if out.len() > max_output {
                         let path = program.to_path_buf();
                         let limit = max_output;
-                        return Some(Err(
-                            command::CommandError::TooLarge { path, limit }.to_string()
-                        ));
+                        return Some(Err(command::CommandError::TooLarge { path, limit }.into()));
                     }
                     Some(Ok(out.to_string()))
                 } else {
-                    v.get("failed")
-                        .and_then(Value::as_str)
-                        .map(|e| Err(e.to_string()))
+                    DoorError::from_value(v).map(Err)
                 }
             },
-            || Err(format!("{BUNDLE_MISS}: run {}", program.display())),
+            || {
+                Err(DoorError::Miss {
+                    program: Some(program.to_path_buf()),
+                })
+            },
         )
     }
 
@@ -502,7 +505,7 @@ impl Target {
 
 impl Live<'_> {
     /// statfs(2) of a path of the box.
-    pub fn statfs(self, path: &Path) -> Result<FsStat, String> {
+    pub fn statfs(self, path: &Path) -> Result<FsStat, DoorError> {
         taped(
             self.target.tape.as_deref(),
             || Question::Statfs(path.to_path_buf()),
@@ -519,17 +522,17 @@ impl Live<'_> {
                             free: st.blocks_available().saturating_mul(block_size),
                         }
                     })
-                    .map_err(|e| e.to_string())
+                    .map_err(|e| DoorError::os(Syscall::Statfs, Some(path.to_path_buf()), e))
             },
             |r| match r {
                 Ok(st) => {
                     json!({ "magic": st.magic, "blocks": st.blocks, "block_size": st.block_size, "free": st.free })
                 }
-                Err(e) => json!({ "failed": e }),
+                Err(e) => e.to_value(),
             },
             |v| {
-                if let Some(e) = v.get("failed").and_then(Value::as_str) {
-                    return Some(Err(e.to_string()));
+                if let Some(e) = DoorError::from_value(v) {
+                    return Some(Err(e));
                 }
                 Some(Ok(FsStat {
                     magic: v.get("magic")?.as_i64()?,
@@ -538,17 +541,18 @@ impl Live<'_> {
                     free: v.get("free")?.as_u64()?,
                 }))
             },
-            || Err(BUNDLE_MISS.to_string()),
+            || Err(DoorError::Miss { program: None }),
         )
     }
 
     /// statvfs(3): free bytes and inodes of the filesystem a path is on.
-    pub fn space(self, path: &Path) -> Result<Space, String> {
+    pub fn space(self, path: &Path) -> Result<Space, DoorError> {
         taped(
             self.target.tape.as_deref(),
             || Question::Statvfs(path.to_path_buf()),
-            || {
-                let st = nix::sys::statvfs::statvfs(path).map_err(|e| e.to_string())?;
+            || -> Result<Space, DoorError> {
+                let st = nix::sys::statvfs::statvfs(path)
+                    .map_err(|e| DoorError::os(Syscall::Statvfs, Some(path.to_path_buf()), e))?;
                 let frag = st.fragment_size().max(1) as u64;
                 Ok(Space {
                     free_bytes: (st.blocks_available() as u64).saturating_mul(frag),
@@ -561,11 +565,11 @@ impl Live<'_> {
                 Ok(s) => {
                     json!({ "free_bytes": s.free_bytes, "total_bytes": s.total_bytes, "free_inodes": s.free_inodes, "total_inodes": s.total_inodes })
                 }
-                Err(e) => json!({ "failed": e }),
+                Err(e) => e.to_value(),
             },
             |v| {
-                if let Some(e) = v.get("failed").and_then(Value::as_str) {
-                    return Some(Err(e.to_string()));
+                if let Some(e) = DoorError::from_value(v) {
+                    return Some(Err(e));
                 }
                 let n = |k: &str| v.get(k).and_then(Value::as_u64);
                 Some(Ok(Space {
@@ -575,57 +579,59 @@ impl Live<'_> {
                     total_inodes: n("total_inodes")?,
                 }))
             },
-            || Err(BUNDLE_MISS.to_string()),
+            || Err(DoorError::Miss { program: None }),
         )
     }
 
     /// The ext2/3/4 superblock of the mounted device `majmin` (see `block`): from the
     /// first of `paths` that is that block device. Recorded as hex, and held to exactly
     /// the live read's length when played.
-    pub fn superblock(self, majmin: &str, paths: &[PathBuf]) -> Result<Vec<u8>, String> {
+    pub fn superblock(self, majmin: &str, paths: &[PathBuf]) -> Result<Vec<u8>, DoorError> {
         taped(
             self.target.tape.as_deref(),
             || Question::Superblock(majmin.to_string()),
             || {
-                let (major, minor) = block::parse_majmin(majmin)
-                    .ok_or_else(|| format!("{majmin:?} is not a device number"))?;
+                let (major, minor) =
+                    block::parse_majmin(majmin).ok_or_else(|| DoorError::NotADevice {
+                        majmin: majmin.to_string(),
+                    })?;
                 let mut why = Vec::new();
                 for path in paths {
                     match block::read_superblock(path, major, minor) {
                         Ok(bytes) => return Ok(bytes),
-                        Err(e) => why.push(e.to_string()),
+                        Err(e) => why.push(e),
                     }
                 }
-                Err(why.join("; "))
+                Err(DoorError::Block(why))
             },
             |r| match r {
                 Ok(bytes) => json!({ "hex": hex(bytes) }),
-                Err(e) => json!({ "failed": e }),
+                Err(e) => e.to_value(),
             },
             |v| {
-                if let Some(e) = v.get("failed").and_then(Value::as_str) {
-                    return Some(Err(e.to_string()));
+                if let Some(e) = DoorError::from_value(v) {
+                    return Some(Err(e));
                 }
                 let bytes = unhex(v.get("hex")?.as_str()?)?;
                 (bytes.len() == block::SUPERBLOCK_LEN).then_some(Ok(bytes))
             },
-            || Err(BUNDLE_MISS.to_string()),
+            || Err(DoorError::Miss { program: None }),
         )
     }
 
     /// The kernel log's lines that hold one of `needles` (see `klog`).
-    pub fn kernel_log(self, needles: &[&str]) -> Result<Vec<String>, String> {
+    pub fn kernel_log(self, needles: &[&str]) -> Result<Vec<String>, DoorError> {
         taped(
             self.target.tape.as_deref(),
             || Question::KernelLog(needles.iter().map(|n| n.to_string()).collect()),
-            || klog::lines_with(needles).map_err(|e| format!("syslog(2) READ_ALL: {e}")),
+            || klog::lines_with(needles).map_err(|e| DoorError::os(Syscall::Syslog, None, e)),
             |r| match r {
                 Ok(lines) => json!({ "lines": lines }),
-                Err(e) => json!({ "failed": e }),
+                Err(e) => e.to_value(),
             },
             |v| {
-                if let Some(e) = v.get("failed").and_then(Value::as_str) {
-                    return Some(Err(e.to_string()));
+                if let Some(e) = DoorError::from_value(v) {
+                    return Some(Err(e));
                 }
                 let lines = v.get("lines")?.as_array()?;
                 // Held to the live limit: a bundle's log is no larger than a read's.
@@ -639,7 +645,7 @@ impl Live<'_> {
                     .collect::<Option<Vec<_>>>()
                     .map(Ok)
             },
-            || Err(BUNDLE_MISS.to_string()),
+            || Err(DoorError::Miss { program: None }),
         )
     }
 
@@ -650,40 +656,39 @@ impl Live<'_> {
 
     /// Asks the filesystem whether a write lock on the whole file could be taken
     /// (F_GETLK): Some(holder's pid) when it could not. Takes no lock, changes nothing.
-    pub fn lock_holder(self, path: &Path) -> Result<Option<i32>, String> {
+    pub fn lock_holder(self, path: &Path) -> Result<Option<i32>, DoorError> {
         taped(
             self.target.tape.as_deref(),
             || Question::LockHolder(path.to_path_buf()),
             || getlk(&self.target.root, path),
             |r| match r {
                 Ok(pid) => json!({ "holder": pid }),
-                Err(e) => json!({ "failed": e }),
+                Err(e) => e.to_value(),
             },
             |v| {
-                if let Some(e) = v.get("failed").and_then(Value::as_str) {
-                    return Some(Err(e.to_string()));
+                if let Some(e) = DoorError::from_value(v) {
+                    return Some(Err(e));
                 }
                 let holder = v.get("holder")?;
                 Some(Ok(holder.as_i64().map(|p| p as i32)))
             },
-            || Err(BUNDLE_MISS.to_string()),
+            || Err(DoorError::Miss { program: None }),
         )
     }
 }
 
-/// A program's run on tape: `{"stdout": ..}`, or `{"failed": why}`.
-pub(crate) fn run_to_value(r: &Result<String, String>) -> Value {
+/// A program's run on tape: `{"stdout": ..}`, or `{"failed": why}` (with its errno,
+/// when it could not be started).
+pub(crate) fn run_to_value(r: &Result<String, DoorError>) -> Value {
     match r {
         Ok(out) => json!({ "stdout": out }),
-        Err(e) => json!({ "failed": e }),
+        Err(e) => e.to_value(),
     }
 }
 
-fn getlk(root: &Root, path: &Path) -> Result<Option<i32>, String> {
+fn getlk(root: &Root, path: &Path) -> Result<Option<i32>, DoorError> {
     use std::os::fd::AsFd;
-    let file = root
-        .open_regular(path)
-        .map_err(|e| format!("cannot open to probe: {e}"))?;
+    let file = root.open_regular(path).map_err(DoorError::Probe)?;
     let mut lock = nix::libc::flock {
         l_type: nix::libc::F_WRLCK as i16,
         l_whence: nix::libc::SEEK_SET as i16,
@@ -692,7 +697,7 @@ fn getlk(root: &Root, path: &Path) -> Result<Option<i32>, String> {
         l_pid: 0,
     };
     nix::fcntl::fcntl(file.as_fd(), nix::fcntl::FcntlArg::F_GETLK(&mut lock))
-        .map_err(|e| format!("F_GETLK: {e}"))?;
+        .map_err(|e: Errno| DoorError::os(Syscall::Getlk, Some(path.to_path_buf()), e))?;
     Ok((lock.l_type != nix::libc::F_UNLCK as i16).then_some(lock.l_pid))
 }
 

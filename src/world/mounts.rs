@@ -28,7 +28,7 @@ pub enum MountError {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Mount {
+pub struct MountEntry {
     /// The mount's id, and the id of the mount it is attached to (mountinfo fields 1, 2).
     pub id: i32,
     pub parent: i32,
@@ -48,7 +48,7 @@ pub struct Mount {
     pub majmin: String,
 }
 
-impl Mount {
+impl MountEntry {
     /// "ext4 (/dev/vda1 mounted at /)", for evidence.
     pub fn describe(&self) -> String {
         format!(
@@ -62,7 +62,7 @@ impl Mount {
 
 #[derive(Debug)]
 pub struct MountTable {
-    pub mounts: Vec<Mount>,
+    pub mounts: Vec<MountEntry>,
     /// The file the table was read from, for evidence.
     pub path: PathBuf,
 }
@@ -97,7 +97,7 @@ impl MountTable {
             // procfs-core keeps options in hash maps; the raw fields keep the kernel's
             // order, which is what a person comparing with `findmnt` expects to read.
             let (options, super_options) = raw_options(line).ok_or_else(malformed)?;
-            mounts.push(Mount {
+            mounts.push(MountEntry {
                 id: info.mnt_id,
                 parent: info.pid,
                 mount_point: PathBuf::from(unescape(raw_point)),
@@ -124,7 +124,7 @@ impl MountTable {
     ///
     /// A table without a root mount (a partial capture) falls back to the longest
     /// matching mount point, the later of equals.
-    pub fn serving(&self, path: &Path) -> Option<&Mount> {
+    pub fn serving(&self, path: &Path) -> Option<&MountEntry> {
         let Some(mut current) = self.root_mount() else {
             return self.longest_prefix(path);
         };
@@ -150,13 +150,13 @@ impl MountTable {
     }
 
     /// The mount whose mount point is exactly `path` and which serves it.
-    pub fn at(&self, path: &Path) -> Option<&Mount> {
+    pub fn at(&self, path: &Path) -> Option<&MountEntry> {
         self.serving(path).filter(|m| m.mount_point == path)
     }
 
     /// Mounts at exactly `path` that do not serve it (hidden by a later mount), for
     /// evidence.
-    pub fn covered_at(&self, path: &Path) -> Vec<&Mount> {
+    pub fn covered_at(&self, path: &Path) -> Vec<&MountEntry> {
         let serving = self.serving(path).map(|m| m.id);
         self.mounts
             .iter()
@@ -166,7 +166,7 @@ impl MountTable {
 
     /// The root of the tree: the first mount at `/` whose parent is not in the table
     /// (it lies outside this process's root), else the first mount at `/`.
-    fn root_mount(&self) -> Option<&Mount> {
+    fn root_mount(&self) -> Option<&MountEntry> {
         let at_root = || {
             self.mounts
                 .iter()
@@ -177,8 +177,8 @@ impl MountTable {
             .or_else(|| at_root().next())
     }
 
-    fn longest_prefix(&self, path: &Path) -> Option<&Mount> {
-        let mut best: Option<&Mount> = None;
+    fn longest_prefix(&self, path: &Path) -> Option<&MountEntry> {
+        let mut best: Option<&MountEntry> = None;
         for m in &self.mounts {
             if path.starts_with(&m.mount_point)
                 && best.is_none_or(|b| depth(&m.mount_point) >= depth(&b.mount_point))

@@ -67,9 +67,9 @@ pub enum Why {
 /// written within `limit` (see the module's text).
 pub fn file(path: &Path, bytes: &[u8], mode: u32, limit: Duration) -> Result<(), WriteError> {
     let written = match target(path) {
-        Ok(Target::Replace) => replace(path, bytes, mode),
-        Ok(Target::Stream(id)) => stream(path, id, bytes, limit),
-        Ok(Target::Own(mut file)) => file.write_all(bytes).map_err(Why::Io),
+        Ok(OutputTarget::Replace) => replace(path, bytes, mode),
+        Ok(OutputTarget::Stream(id)) => stream(path, id, bytes, limit),
+        Ok(OutputTarget::Own(mut file)) => file.write_all(bytes).map_err(Why::Io),
         Err(why) => Err(why),
     };
     written.map_err(|why| WriteError {
@@ -197,7 +197,7 @@ fn rename_noreplace(from: &Path, to: &Path) -> io::Result<()> {
 }
 
 /// What is at the target's name, and so how it is written.
-enum Target {
+enum OutputTarget {
     /// A regular file, or nothing yet.
     Replace,
     /// A FIFO or a character device, named or linked to: its (device, inode).
@@ -206,18 +206,18 @@ enum Target {
     Own(File),
 }
 
-fn target(path: &Path) -> Result<Target, Why> {
+fn target(path: &Path) -> Result<OutputTarget, Why> {
     let here = match fs::symlink_metadata(path) {
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Target::Replace),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(OutputTarget::Replace),
         other => other?,
     };
     if !here.file_type().is_symlink() {
         let id = (here.dev(), here.ino());
         return kind(&here).map(|stream| {
             if stream {
-                Target::Stream(id)
+                OutputTarget::Stream(id)
             } else {
-                Target::Replace
+                OutputTarget::Replace
             }
         });
     }
@@ -235,14 +235,14 @@ fn target(path: &Path) -> Result<Target, Why> {
         if owner != 0 && owner != nix::unistd::geteuid().as_raw() && owner != end.uid() {
             return Err(Why::ForeignLink(owner));
         }
-        return Ok(Target::Stream((end.dev(), end.ino())));
+        return Ok(OutputTarget::Stream((end.dev(), end.ino())));
     }
     let same = |fd: std::os::fd::BorrowedFd| {
         nix::sys::stat::fstat(fd).is_ok_and(|st| st.st_dev == end.dev() && st.st_ino == end.ino())
     };
     for fd in [io::stdout().as_fd(), io::stderr().as_fd()] {
         if same(fd) {
-            return Ok(Target::Own(File::from(fd.try_clone_to_owned()?)));
+            return Ok(OutputTarget::Own(File::from(fd.try_clone_to_owned()?)));
         }
     }
     Err(link())

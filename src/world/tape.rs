@@ -38,7 +38,7 @@ pub const WITHHELD_FILES: &[&str] = &[
 const WITHHELD_UNDER: &[&str] = &["/etc/ssl/private/", "/root/.ssh/"];
 
 #[derive(Debug)]
-enum Mode {
+enum TapeMode {
     Recording,
     /// Playing, with the words a miss is reported in.
     Playing {
@@ -49,7 +49,7 @@ enum Mode {
 /// The record of a run's questions and answers.
 #[derive(Debug)]
 pub struct Tape {
-    mode: Mode,
+    mode: TapeMode,
     entries: Mutex<BTreeMap<String, Value>>,
     /// Setting names the spec adds to the secret ones (`[bundle] redact`).
     also: OnceLock<Vec<String>>,
@@ -95,7 +95,7 @@ pub fn withheld(path: &str) -> bool {
 impl Tape {
     pub fn recording() -> Tape {
         Tape {
-            mode: Mode::Recording,
+            mode: TapeMode::Recording,
             entries: Mutex::new(BTreeMap::new()),
             also: OnceLock::new(),
             redacted: Mutex::default(),
@@ -106,7 +106,7 @@ impl Tape {
     /// as "`miss`: QUESTION".
     pub fn playing(entries: BTreeMap<String, Value>, miss: &'static str) -> Tape {
         Tape {
-            mode: Mode::Playing { miss },
+            mode: TapeMode::Playing { miss },
             entries: Mutex::new(entries),
             also: OnceLock::new(),
             redacted: Mutex::default(),
@@ -114,7 +114,7 @@ impl Tape {
     }
 
     pub fn is_playing(&self) -> bool {
-        matches!(self.mode, Mode::Playing { .. })
+        matches!(self.mode, TapeMode::Playing { .. })
     }
 
     /// Everything recorded, for writing a bundle.
@@ -190,7 +190,7 @@ impl Tape {
     ) -> Option<T> {
         let key = question.to_string();
         match self.mode {
-            Mode::Playing { miss } => {
+            TapeMode::Playing { miss } => {
                 // `{"withheld": true}` is a read's answer (`root::read_from_value` gives
                 // the error a live read gives); any other question's, a miss.
                 let found = self.lock().get(&key).and_then(&from_value);
@@ -199,7 +199,7 @@ impl Tape {
                 }
                 found
             }
-            Mode::Recording => {
+            TapeMode::Recording => {
                 let answer = live();
                 // `Root` refuses withheld files by what it opened; this catches a read
                 // by their plain names that came some other way. Only reads: an lstat of

@@ -29,7 +29,7 @@ pub struct Endpoint {
 impl Endpoint {
     /// Parses `http://HOST[:PORT][/PATH]`; HOST is an IP literal (or `localhost`), never a
     /// name to look up, and must be loopback unless `remote` allows another machine.
-    pub fn parse(url: &str, remote: bool) -> Result<Self, String> {
+    pub fn parse(url: &str, remote: bool) -> Result<Self, UrlError> {
         let (addr, host, path) = parse_url(url, remote)?;
         Ok(Endpoint {
             url: url.to_string(),
@@ -38,6 +38,23 @@ impl Endpoint {
             path,
         })
     }
+}
+
+/// Why a `url` is not one the client calls. The spec loader says it at the url's place
+/// in the spec file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UrlError {
+    #[error("only http:// URLs are supported (XML-RPC daemons speak plain HTTP)")]
+    NotHttp,
+    #[error("unclosed [ in the host")]
+    Unclosed,
+    #[error("bad port `{0}`")]
+    BadPort(String),
+    /// A name to look up could hang on DNS at boot.
+    #[error("host `{0}` must be an IP literal or localhost (no name lookups at boot)")]
+    NotLiteral(String),
+    #[error("{0} is not a loopback address; this check only talks to local daemons")]
+    NotLoopback(IpAddr),
 }
 
 /// How a call went wrong.
@@ -196,16 +213,14 @@ fn render(v: &Value, out: &mut String) {
 
 /// `http://HOST[:PORT][/PATH]` with HOST an IP literal or `localhost`, loopback unless
 /// `remote`.
-pub fn parse_url(url: &str, remote: bool) -> Result<(SocketAddr, String, String), String> {
-    let rest = url
-        .strip_prefix("http://")
-        .ok_or("only http:// URLs are supported (XML-RPC daemons speak plain HTTP)")?;
+pub fn parse_url(url: &str, remote: bool) -> Result<(SocketAddr, String, String), UrlError> {
+    let rest = url.strip_prefix("http://").ok_or(UrlError::NotHttp)?;
     let (authority, path) = match rest.find('/') {
         Some(i) => (&rest[..i], rest[i..].to_string()),
         None => (rest, "/".to_string()),
     };
     let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
-        let (h, after) = v6.split_once(']').ok_or("unclosed [ in the host")?;
+        let (h, after) = v6.split_once(']').ok_or(UrlError::Unclosed)?;
         (h, after.strip_prefix(':'))
     } else {
         match authority.rsplit_once(':') {
@@ -214,20 +229,17 @@ pub fn parse_url(url: &str, remote: bool) -> Result<(SocketAddr, String, String)
         }
     };
     let port: u16 = match port {
-        Some(p) => p.parse().map_err(|_| format!("bad port `{p}`"))?,
+        Some(p) => p.parse().map_err(|_| UrlError::BadPort(p.to_string()))?,
         None => 80,
     };
     let ip: IpAddr = if host == "localhost" {
         IpAddr::V4(Ipv4Addr::LOCALHOST)
     } else {
-        host.parse().map_err(|_| {
-            format!("host `{host}` must be an IP literal or localhost (no name lookups at boot)")
-        })?
+        host.parse()
+            .map_err(|_| UrlError::NotLiteral(host.to_string()))?
     };
     if !remote && !ip.is_loopback() {
-        return Err(format!(
-            "{ip} is not a loopback address; this check only talks to local daemons"
-        ));
+        return Err(UrlError::NotLoopback(ip));
     }
     Ok((SocketAddr::new(ip, port), authority.to_string(), path))
 }
@@ -243,9 +255,21 @@ mod tests {
         assert_eq!((host.as_str(), path.as_str()), ("127.0.0.1:8000", "/RPC2"));
         assert_eq!(parse_url("http://localhost", false).unwrap().0.port(), 80);
         assert!(parse_url("http://[::1]:9/", false).is_ok());
-        assert!(parse_url("http://10.0.0.1:8000/", false).is_err());
-        assert!(parse_url("http://xcb.example:8000/", false).is_err());
-        assert!(parse_url("https://127.0.0.1/", false).is_err());
+        let ip = "10.0.0.1".parse().unwrap();
+        assert_eq!(
+            parse_url("http://10.0.0.1:8000/", false),
+            Err(UrlError::NotLoopback(ip))
+        );
+        let name = parse_url("http://xcb.example:8000/", false).unwrap_err();
+        assert_eq!(name, UrlError::NotLiteral("xcb.example".into()));
+        assert_eq!(
+            name.to_string(),
+            "host `xcb.example` must be an IP literal or localhost (no name lookups at boot)"
+        );
+        assert_eq!(
+            parse_url("https://127.0.0.1/", false),
+            Err(UrlError::NotHttp)
+        );
     }
 
     #[test]

@@ -1,9 +1,13 @@
-//! Helpers shared by the integration tests: run the built binary, read its JSON.
+//! Helpers shared by the integration tests: run the built binary, read its JSON, say why
+//! a test skips (not root, a tool or module missing), find the tools and the python3 with
+//! the modules a test needs, and run Python. One of each, so every suite skips, probes
+//! and fails alike.
 
 pub mod human;
 pub mod ns;
 
 use serde_json::Value;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -64,6 +68,24 @@ pub fn status<'a>(report: &'a Value, id: &str) -> &'a str {
     check(report, id)["status"].as_str().unwrap_or("?")
 }
 
+/// A check result's summary ("" when it has none).
+pub fn summary(c: &Value) -> &str {
+    c["summary"].as_str().unwrap_or_default()
+}
+
+/// A check result's evidence lines as one text, for `contains`.
+pub fn evidence(c: &Value) -> String {
+    c["evidence"]
+        .as_array()
+        .map(|e| {
+            e.iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default()
+}
+
 /// (status, summary) of every check of a JSON report.
 pub fn verdicts(report: &Value) -> std::collections::BTreeMap<String, (String, String)> {
     report["checks"]
@@ -92,6 +114,132 @@ fn nix_uid() -> u32 {
         })
         .and_then(|u| u.parse().ok())
         .unwrap_or(u32::MAX)
+}
+
+/// True, after saying why `test` skips, when this is not root.
+pub fn skip_unless_root(test: &str, why: &str) -> bool {
+    if is_root() {
+        return false;
+    }
+    eprintln!("SKIP {test}: needs root ({why})");
+    true
+}
+
+/// Says that `test` (or the part of it named) does not run for want of `missing` (a
+/// tool, a module, a file, with how to get it), so that a run without it shows what it
+/// did not prove.
+pub fn skip(test: &str, missing: &str) {
+    eprintln!("SKIP {test}: no {missing}");
+}
+
+/// As `skip`, for what .ci/run installs: under CI (CI set) its absence fails the test
+/// instead, so that CI never goes green without having run it.
+#[track_caller]
+pub fn skip_outside_ci(test: &str, missing: &str) {
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI must have {missing} for {test} (.ci/run installs it)"
+    );
+    skip(test, missing);
+}
+
+/// Whether `tool` is a program a test can start: an executable file of that name in a
+/// folder of PATH (at that path, when it has a slash), the search `Command` makes. Not
+/// `tool --version`, which says no for a tool without that flag (tmux has -V), nor
+/// `sh -c 'command -v tool'`, which says yes for a shell builtin `Command` cannot start.
+pub fn have(tool: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let runnable = |p: &Path| {
+        std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    if tool.contains('/') {
+        return runnable(Path::new(tool));
+    }
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| runnable(&dir.join(tool))))
+}
+
+/// `systemctl --root=ROOT ARGS...` on an image tree; its stdout, trimmed. It must
+/// succeed, except `is-enabled`, whose answer (`masked`, `disabled`) comes with a
+/// non-zero exit.
+#[track_caller]
+pub fn systemctl(root: &Path, args: &[&str]) -> String {
+    let out = match Command::new("systemctl")
+        .arg(format!("--root={}", root.display()))
+        .args(args)
+        .output()
+    {
+        Ok(out) => out,
+        Err(e) => panic!("systemctl does not start: {e}"),
+    };
+    if args.first() != Some(&"is-enabled") {
+        assert!(
+            out.status.success(),
+            "systemctl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The interpreters tried for a module, in order: the python3 on PATH (a venv's or
+/// pyenv's, where pip installs) and the system's, where Debian's python3-* packages are
+/// (.ci/run installs python3-prometheus-client and python3-junitparser) when the one on
+/// PATH is another.
+const PYTHONS: [&str; 2] = ["python3", "/usr/bin/python3"];
+
+/// The first python3 that imports every one of `modules` (`prometheus_client.parser`,
+/// `junitparser`); None when none does.
+pub fn python_with(modules: &[&str]) -> Option<&'static str> {
+    let imports: String = modules.iter().map(|m| format!("import {m}\n")).collect();
+    PYTHONS.into_iter().find(|py| {
+        Command::new(py)
+            .arg("-c")
+            .arg(&imports)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}
+
+/// Runs `py` (a `python_with` interpreter, or plain "python3") on `args`: a script and
+/// its arguments, or `-c`, code and its arguments. Its stdout; the test fails, naming
+/// `what` and showing python's stderr, when python does not start or exits otherwise
+/// than 0.
+#[track_caller]
+pub fn python_run(py: &str, args: &[&dyn AsRef<OsStr>], what: &str) -> String {
+    let out = match Command::new(py)
+        .args(args.iter().map(|a| a.as_ref()))
+        .output()
+    {
+        Ok(out) => out,
+        Err(e) => panic!("{what}: {py} does not start: {e}"),
+    };
+    assert!(
+        out.status.success(),
+        "{what}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Python `code` run by python3 with `args` (its sys.argv[1:]); its stdout.
+#[track_caller]
+pub fn python(code: &str, args: &[&str]) -> String {
+    let mut all: Vec<&dyn AsRef<OsStr>> = vec![&"-c", &code];
+    all.extend(args.iter().map(|a| a as &dyn AsRef<OsStr>));
+    python_run("python3", &all, "python3 -c")
+}
+
+/// A JUnit XML file as junitparser reads it (tests/junit_read.py, run by `py`, a
+/// `python_with(&["junitparser"])`): its suites, their counts and their cases' results.
+#[track_caller]
+pub fn junit_read(py: &str, file: &Path) -> Value {
+    let script = repo().join("tests/junit_read.py");
+    let out = python_run(py, &[&script, &file], "junitparser");
+    match serde_json::from_str(&out) {
+        Ok(report) => report,
+        Err(e) => panic!("JSON from junit_read.py: {e}\n{out}"),
+    }
 }
 
 /// A scratch folder for one test, removed when the guard is dropped, also when the test
@@ -260,13 +408,22 @@ pub const MARGIN: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Runs the binary with `args` (and `env`), timed from spawn to exit.
 pub fn timed(args: &[&str], env: &[(&str, &str)]) -> (Ran, std::time::Duration) {
+    time(
+        Command::new(bin())
+            .args(args)
+            .envs(env.iter().copied())
+            .env("NO_COLOR", "1"),
+    )
+}
+
+/// Runs `cmd` to its end, timed from spawn to exit.
+#[track_caller]
+pub fn time(cmd: &mut Command) -> (Ran, std::time::Duration) {
     let started = std::time::Instant::now();
-    let out = Command::new(bin())
-        .args(args)
-        .envs(env.iter().copied())
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs");
+    let out = match cmd.output() {
+        Ok(out) => out,
+        Err(e) => panic!("{:?} does not start: {e}", cmd.get_program()),
+    };
     (Ran::from(out), started.elapsed())
 }
 
@@ -310,20 +467,6 @@ pub fn run_captured(name: &str, args: &[&str]) -> Ran {
 pub const EVIL: &str = "\x1b[2J\x1b]0;pwned\x07\rverdict: pass\x1b[0m\u{9b}2J\u{202e}";
 /// The same as the report shows it.
 pub const SHOWN: &str = "\\x1b[2J\\x1b]0;pwned\\x07\\rverdict: pass\\x1b[0m\\u{9b}2J\\u{202e}";
-
-pub fn python(script: &str, args: &[&str]) {
-    let out = Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .args(args)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "python3: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 /// The incident bundle, its meta.json changed by `edit` (a Python statement on `meta`)
 /// and, when `spec_tail` is not empty, that text added to spec/boot.toml.

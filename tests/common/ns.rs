@@ -4,10 +4,10 @@
 //! the host's /etc and /dev/shm are never touched. xcbdaemon is played by
 //! tests/xcbdaemon.py. Needs root; `Scenario::run` says why and returns None without it.
 
-use super::{Ran, is_root, repo, scratch};
+use super::{Ran, repo, scratch, skip_unless_root, time};
 use std::fmt::Write as _;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// What is mounted on /dev/shm before the scenario's own commands run.
 #[derive(Clone, Copy, PartialEq)]
@@ -62,11 +62,7 @@ impl Scenario {
 
     /// Runs the scenario; None (after saying why) when not root.
     pub fn run(&self) -> Option<(Ran, Duration)> {
-        if !is_root() {
-            eprintln!(
-                "SKIP {}: needs root for network and mount namespaces",
-                self.name
-            );
+        if skip_unless_root(self.name, "network and mount namespaces") {
             return None;
         }
         let dir = scratch(self.name);
@@ -131,15 +127,13 @@ impl Scenario {
             args.join(" ")
         );
 
-        let started = Instant::now();
-        let out = Command::new("unshare")
-            .args(["-n", "-m", "sh", "-c", &sh])
-            .env("NO_COLOR", "1")
-            .output()
-            .expect("unshare runs");
-        let ran = Ran::from(out);
+        let (ran, took) = time(
+            Command::new("unshare")
+                .args(["-n", "-m", "sh", "-c", &sh])
+                .env("NO_COLOR", "1"),
+        );
         assert_ne!(ran.code, 99, "{}: setup failed: {}", self.name, ran.stderr);
-        Some((ran, started.elapsed()))
+        Some((ran, took))
     }
 }
 

@@ -4,8 +4,7 @@
 //! /proc/drbd files and over bundles of drbdsetup's output are in-process, in
 //! src/kinds/drbd/run_tests.rs.
 
-use crate::common::{Ran, Scratch, bin, check, fixture, scratch};
-use crate::kinds::support::skip_unless_root;
+use crate::common::{Ran, Scratch, bin, check, fixture, scratch, skip_unless_root, summary, time};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -19,15 +18,18 @@ fn proc_with(name: &str, drbd: Option<&Path>) -> Scratch {
     dir
 }
 
-fn run_drbd(proc_dir: &Path, extra: &[&str]) -> (Ran, Duration) {
-    let started = Instant::now();
-    let out = Command::new(bin())
-        .args(["--only", "drbd-consistent", "--format", "json", "--proc"])
+/// The binary's drbd-consistent check over the /proc at `proc_dir`, with `extra`.
+fn drbd_command(proc_dir: &Path, extra: &[&str]) -> Command {
+    let mut cmd = Command::new(bin());
+    cmd.args(["--only", "drbd-consistent", "--format", "json", "--proc"])
         .arg(proc_dir)
-        .args(extra)
-        .output()
-        .expect("runs");
-    (Ran::from(out), started.elapsed())
+        .args(extra);
+    cmd
+}
+
+/// That run, to its end, timed.
+fn run_drbd(proc_dir: &Path, extra: &[&str]) -> (Ran, Duration) {
+    time(&mut drbd_command(proc_dir, extra))
 }
 
 #[test]
@@ -77,17 +79,7 @@ fn wait_follows_a_resync_to_its_end() {
         Some(&fixture("drbd/proc-drbd/sync-target-with-progress-8.3.txt")),
     );
     let started = Instant::now();
-    let child = Command::new(bin())
-        .args([
-            "--only",
-            "drbd-consistent",
-            "--format",
-            "json",
-            "--wait",
-            "60s",
-            "--proc",
-        ])
-        .arg(&proc_dir)
+    let child = drbd_command(&proc_dir, &["--wait", "60s"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -173,25 +165,24 @@ fn drbd9_with(
     );
     let drbd = dir.join("proc-drbd");
     std::fs::write(&drbd, proc_drbd).expect("write /proc/drbd");
-    let started = Instant::now();
-    let out = Command::new("unshare")
-        .args(["-m", "--propagation", "private", "sh", "-c"])
-        .arg(r#"mount -t tmpfs proc-drbd /proc && cp "$1" /proc/drbd && shift && exec "$@""#)
-        .arg("sh")
-        .arg(&drbd)
-        .arg(bin())
-        .args([
-            "--only",
-            "drbd-consistent",
-            "--format",
-            "json",
-            "--spec",
-            &spec,
-        ])
-        .args(extra)
-        .output()
-        .expect("unshare runs");
-    Some((Ran::from(out), started.elapsed(), dir))
+    let (ran, took) = time(
+        Command::new("unshare")
+            .args(["-m", "--propagation", "private", "sh", "-c"])
+            .arg(r#"mount -t tmpfs proc-drbd /proc && cp "$1" /proc/drbd && shift && exec "$@""#)
+            .arg("sh")
+            .arg(&drbd)
+            .arg(bin())
+            .args([
+                "--only",
+                "drbd-consistent",
+                "--format",
+                "json",
+                "--spec",
+                &spec,
+            ])
+            .args(extra),
+    );
+    Some((ran, took, dir))
 }
 
 /// Quorum lost while a peer is still connecting is what a cluster booting all at once
@@ -296,13 +287,7 @@ fn drbdsetup_that_fails_is_an_error_naming_it() {
     let report = ran.json();
     let c = check(&report, "drbd-consistent");
     assert_eq!(c["status"], "error");
-    assert!(
-        c["summary"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("Failed to modprobe drbd"),
-        "{c:#}"
-    );
+    assert!(summary(c).contains("Failed to modprobe drbd"), "{c:#}");
 }
 
 /// The real drbdsetup 9.22 on a kernel without the DRBD module (its stderr and exit code
@@ -325,7 +310,7 @@ fn drbdsetup_without_the_module_says_the_module_is_not_loaded() {
         let said = std::fs::read_to_string(&stderr).unwrap();
         let last = said.trim().lines().last().unwrap_or_default();
         assert_eq!(c["status"], "error", "{name}: {c:#}");
-        let summary = c["summary"].as_str().unwrap_or_default();
+        let summary = summary(c);
         assert!(
             summary.contains("the DRBD kernel module is not loaded"),
             "{name}: {c:#}"
@@ -353,10 +338,7 @@ fn drbdsetup_that_never_exits_is_killed_with_its_children() {
     let c = check(&report, "drbd-consistent");
     assert_eq!(c["status"], "error", "{c:#}");
     assert!(
-        c["summary"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("killed it and everything it started"),
+        summary(c).contains("killed it and everything it started"),
         "{c:#}"
     );
     let pid = std::fs::read_to_string(&pidfile).expect("the stand-in wrote its child's pid");
@@ -425,8 +407,7 @@ stat="$REAL/$(cat "$PIDFILE")/stat"
 if [ -e "$stat" ] && ! grep -q ') Z ' "$stat"; then echo alive; else echo gone; fi
 "#;
         let out_file = dir.join(format!("{case}.json"));
-        let started = Instant::now();
-        let ran = Ran::from(
+        let (ran, took) = time(
             Command::new("unshare")
                 .args([
                     "-m",
@@ -443,11 +424,8 @@ if [ -e "$stat" ] && ! grep -q ') Z ' "$stat"; then echo alive; else echo gone; 
                 .env("BIN", bin())
                 .env("SPEC", &spec)
                 .env("OUT", &out_file)
-                .env("PIDFILE", &pidfile)
-                .output()
-                .expect("unshare runs"),
+                .env("PIDFILE", &pidfile),
         );
-        let took = started.elapsed();
         assert_eq!(ran.code, 0, "{case}: {}{}", ran.stdout, ran.stderr);
         assert!(took < Duration::from_secs(4), "{case}: took {took:?}");
         let report: serde_json::Value =
@@ -475,21 +453,9 @@ fn waiting_is_reported_to_systemd() {
         "drbd-notify-proc",
         Some(&fixture("drbd/proc-drbd/sync-target-with-progress-8.3.txt")),
     );
-    let out = Command::new(bin())
-        .args([
-            "--only",
-            "drbd-consistent",
-            "--format",
-            "json",
-            "--wait",
-            "1s",
-            "--proc",
-        ])
-        .arg(&proc_dir)
-        .env("NOTIFY_SOCKET", &socket_path)
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(1));
+    let (ran, _) =
+        time(drbd_command(&proc_dir, &["--wait", "1s"]).env("NOTIFY_SOCKET", &socket_path));
+    assert_eq!(ran.code, 1);
     let mut buf = [0u8; 1024];
     let n = socket.recv(&mut buf).expect("a STATUS= datagram");
     let msg = String::from_utf8_lossy(&buf[..n]);

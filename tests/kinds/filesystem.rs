@@ -3,8 +3,7 @@
 //! kernel's own hook. fstab-listed but not mounted, and a captured bundle's error record,
 //! are judged in-process, in src/kinds/filesystem/run_tests.rs.
 
-use crate::common::{self, Ran, scratch};
-use crate::kinds::support::{evidence, skip_unless_root, summary};
+use crate::common::{self, Ran, evidence, scratch, skip_unless_root, summary};
 use serde_json::Value;
 use std::fs;
 use std::path::Path;

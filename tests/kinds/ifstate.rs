@@ -5,7 +5,7 @@
 //! src/kinds/ifstate/run_tests.rs.
 
 use crate::common::ns::{Layout, Scenario, strs};
-use crate::common::{check, fixture, status};
+use crate::common::{check, fixture, status, summary};
 use ha_preflight::kinds::ifstate::parse;
 
 /// What an `ifstate` file records: (interface, logical name) pairs.
@@ -56,13 +56,7 @@ fn an_interface_recorded_up_but_down_is_stale() {
     assert_eq!(ran.code, 1);
     let stale = check(&report, "netrun-stale");
     assert_eq!(stale["status"], "fail", "{stale:#}");
-    assert!(
-        stale["summary"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("ifup will skip veth0"),
-        "{stale:#}"
-    );
+    assert!(summary(stale).contains("ifup will skip veth0"), "{stale:#}");
     assert_eq!(status(&report, "lo-up"), "pass");
 }
 

@@ -4,8 +4,8 @@
 //! PID namespace, as a crashed NFS client's would). Pid files that hold no pid are judged
 //! in-process, in src/kinds/locks/run_tests.rs.
 
-use crate::common::{self, Ran, Running, scratch};
-use crate::kinds::support::{evidence, only, skip_unless_root, summary};
+use crate::common::{self, Ran, Running, evidence, scratch, skip_unless_root, summary};
+use crate::kinds::support::only;
 use std::fs;
 use std::path::Path;
 use std::process::Command;

@@ -4,8 +4,7 @@
 //! judged in-process, in src/kinds/mount/run_tests.rs.
 
 use crate::common::ns::{Layout, Scenario, Shm, strs};
-use crate::common::{check, status};
-use crate::kinds::support::summary;
+use crate::common::{check, status, summary};
 
 #[test]
 fn dev_shm_on_a_plain_directory_fails() {
@@ -19,13 +18,7 @@ fn dev_shm_on_a_plain_directory_fails() {
     assert_eq!(ran.code, 1);
     let shm = check(&report, "shm-tmpfs");
     assert_eq!(shm["status"], "fail", "{shm:#}");
-    assert!(
-        shm["summary"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("not tmpfs"),
-        "{shm:#}"
-    );
+    assert!(summary(shm).contains("not tmpfs"), "{shm:#}");
 }
 
 #[test]

@@ -2,8 +2,8 @@
 //! from an env file, and the planted state of another role, are judged in-process, in
 //! src/kinds/role/run_tests.rs.
 
-use crate::common::{free_port, scratch, xcbdaemon};
-use crate::kinds::support::{evidence, only, summary};
+use crate::common::{evidence, free_port, scratch, summary, xcbdaemon};
+use crate::kinds::support::only;
 use std::fs;
 use std::path::Path;
 

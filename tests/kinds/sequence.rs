@@ -2,8 +2,10 @@
 //! field report's numbers, and, in a network namespace, a leader that refuses, hangs or
 //! is not there.
 
-use crate::common::{self, Ran, check, free_port, repo, scratch, xcbdaemon};
-use crate::kinds::support::{evidence, only, skip_unless_root, summary};
+use crate::common::{
+    self, Ran, check, evidence, free_port, repo, scratch, skip_unless_root, summary, xcbdaemon,
+};
+use crate::kinds::support::only;
 use serde_json::Value;
 use std::fs;
 use std::path::Path;

@@ -1,5 +1,6 @@
 //! What the kind tests share: running the binary on a spec of their own, and reading the
-//! one check's result. (A fake box for in-process tests is `ha_preflight::testing`.)
+//! one check's result (its summary and evidence: `common::summary`, `common::evidence`).
+//! (A fake box for in-process tests is `ha_preflight::testing`.)
 
 use crate::common;
 use serde_json::Value;
@@ -20,28 +21,4 @@ pub fn run_spec(dir: &Path, spec: &str, extra: &[&str]) -> Value {
 pub fn only(dir: &Path, spec: &str, extra: &[&str]) -> Value {
     let report = run_spec(dir, spec, extra);
     report["checks"][0].clone()
-}
-
-pub fn summary(c: &Value) -> &str {
-    c["summary"].as_str().unwrap_or_default()
-}
-
-pub fn evidence(c: &Value) -> String {
-    c["evidence"]
-        .as_array()
-        .map(|e| {
-            e.iter()
-                .filter_map(Value::as_str)
-                .collect::<Vec<_>>()
-                .join("\n")
-        })
-        .unwrap_or_default()
-}
-
-pub fn skip_unless_root(test: &str, why: &str) -> bool {
-    if common::is_root() {
-        return false;
-    }
-    eprintln!("SKIP {test}: needs root ({why})");
-    true
 }

@@ -4,7 +4,7 @@
 //! trees of image-tests/make_tree.py are judged in-process, in
 //! src/kinds/unit_wiring/run_tests.rs.
 
-use crate::kinds::support::{evidence, summary};
+use crate::common::{evidence, summary};
 use serde_json::Value;
 
 /// An image tree holding Debian 12's own HA units (tests/fixtures/units/debian12,
@@ -21,16 +21,11 @@ struct Debian {
 
 /// None when systemctl is missing (and this is not CI, which installs systemd).
 fn debian(case: &str, packages: &[&str]) -> Option<Debian> {
-    let have = std::process::Command::new("systemctl")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !have {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must have systemctl for `systemctl --root` (apt-get install systemd)"
+    if !crate::common::have("systemctl") {
+        crate::common::skip_outside_ci(
+            &format!("unit-wiring {case}"),
+            "systemctl for `systemctl --root` (apt-get install systemd)",
         );
-        eprintln!("SKIP unit-wiring {case}: no systemctl");
         return None;
     }
     let dir = crate::common::scratch(&format!("units-{case}"));
@@ -61,20 +56,7 @@ fn debian(case: &str, packages: &[&str]) -> Option<Debian> {
 
 impl Debian {
     fn systemctl(&self, args: &[&str]) -> String {
-        let out = std::process::Command::new("systemctl")
-            .arg(format!("--root={}", self.root.display()))
-            .args(args)
-            .output()
-            .expect("systemctl runs");
-        let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
-        if args[0] != "is-enabled" {
-            assert!(
-                out.status.success(),
-                "systemctl {args:?}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        text
+        crate::common::systemctl(&self.root, args)
     }
 
     /// The packaged drop-in (Requires= and After=) installed for `unit` under `dir`.

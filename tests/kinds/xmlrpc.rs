@@ -3,7 +3,7 @@
 //! misbehaving: each row must end with its status and words within the check's timeout
 //! plus 100 ms, without a panic.
 
-use crate::common::{check, free_port, problems, run, scratch, timed, xcbdaemon};
+use crate::common::{check, free_port, problems, run, scratch, summary, timed, xcbdaemon};
 use std::time::Duration;
 
 // --- misbehaving daemons ------------------------------------------------------------
@@ -73,7 +73,7 @@ fn misbehaving_daemons_fail_clearly_within_the_deadline() {
         found.extend(problems(mode, &ran, took, RPC_TIMEOUT));
         let report = ran.json();
         let rpc = check(&report, "xcbdaemon-rpc");
-        let summary = rpc["summary"].as_str().unwrap_or_default();
+        let summary = summary(rpc);
         if rpc["status"] != want_status || !summary.contains(want_words) {
             found.push(format!(
                 "{mode}: expected {want_status} with {want_words:?}, got {} {summary:?}",
@@ -108,7 +108,7 @@ fn deep_in_every_format(case: &str, args: &[&str], id: &str, found: &mut Vec<Str
                     if c["status"] != "error" {
                         found.push(format!("{case}: {id} is {}, not error", c["status"]));
                     }
-                    c["summary"].as_str().unwrap_or_default().to_string()
+                    summary(c).to_string()
                 }
                 Err(e) => format!("not JSON ({e})"),
             },

@@ -28,6 +28,8 @@ pub use volume::{Eta, ParseError, Progress, Volume, parse_error};
 use super::{BOOT, Context, Evaluate, KindDef, LOCAL, boxed};
 use crate::config::{Params, SpecError};
 use crate::model::{Finding, Outcome, and_more};
+use crate::world::DoorError;
+use crate::world::command::CommandError;
 use crate::world::root::Root;
 use crate::world::xmlrpc::{self as rpc, Endpoint};
 use judge::{Policy, Verdict, judge};
@@ -60,8 +62,9 @@ const MAX_PROC_BYTES: usize = 1 << 20;
 const MAX_TOOL_OUTPUT: usize = 4 << 20;
 const MAX_LOG_TAIL: usize = 1 << 20;
 
+/// Where the volumes' state is read from (`source`): /proc/drbd, or an xcbdaemon method.
 #[derive(Debug)]
-pub enum Source {
+pub enum StateSource {
     Proc,
     Xmlrpc {
         endpoint: Endpoint,
@@ -79,7 +82,7 @@ pub enum Reply {
 
 #[derive(Debug)]
 pub struct Drbd {
-    pub source: Source,
+    pub source: StateSource,
     pub config: Vec<String>,
     pub drbdsetup: PathBuf,
     /// `status --json` or `events2 --now`.
@@ -94,7 +97,7 @@ impl Drbd {
             .choice("source", &[("proc", false), ("xmlrpc", true)])?
             .unwrap_or(false);
         let source = if xmlrpc {
-            Source::Xmlrpc {
+            StateSource::Xmlrpc {
                 endpoint: super::require_endpoint(p)?,
                 method: p
                     .require_string("method", "the xcbdaemon method that returns DRBD state")?,
@@ -106,7 +109,7 @@ impl Drbd {
                     .unwrap_or(Reply::ProcText),
             }
         } else {
-            Source::Proc
+            StateSource::Proc
         };
         let config = p.strings("config")?.unwrap_or_else(|| {
             vec![
@@ -323,8 +326,8 @@ impl Drbd {
 impl Evaluate for Drbd {
     fn evaluate(&self, cx: &Context) -> Outcome {
         let gathered = match &self.source {
-            Source::Proc => self.read_proc(cx),
-            Source::Xmlrpc {
+            StateSource::Proc => self.read_proc(cx),
+            StateSource::Xmlrpc {
                 endpoint,
                 method,
                 reply,
@@ -411,10 +414,17 @@ const NO_MODULE: &[&str] = &[
 ];
 
 /// The outcome of a drbdsetup that failed: a DRBD module that is not there is said so,
-/// with the fix for it, instead of the general "make what is named readable".
-fn drbdsetup_failed(e: &str) -> Outcome {
+/// with the fix for it, instead of the general "make what is named readable". Told by
+/// what drbdsetup itself wrote (its stderr; in a bundle, the words kept of its failure),
+/// never by our own words for a program that did not start or did not finish.
+fn drbdsetup_failed(e: &DoorError) -> Outcome {
     let outcome = Outcome::error(format!("cannot read DRBD 9 state: {e}"));
-    if !NO_MODULE.iter().any(|said| e.contains(said)) {
+    let said = match e {
+        DoorError::Command(CommandError::Failed { stderr, .. }) => stderr,
+        DoorError::Replayed { text, .. } => text,
+        _ => return outcome,
+    };
+    if !NO_MODULE.iter().any(|words| said.contains(words)) {
         return outcome;
     }
     Outcome::error(format!(

@@ -163,7 +163,7 @@ impl Superblock {
 
 /// How the superblock is mounted, for judging its flags.
 #[derive(Debug, Clone, Copy)]
-pub struct Mounted {
+pub struct MountState {
     /// The superblock is read-only (`ro` or `emergency_ro` in its options).
     pub read_only: bool,
     /// Fallen to read-only after an error (`emergency_ro`, Linux 6.15 and later).
@@ -172,7 +172,7 @@ pub struct Mounted {
 
 /// What the superblock says is wrong, each as a problem; and a note for a state that
 /// looks wrong and is not.
-pub fn judge_superblock(sb: &Superblock, how: Mounted) -> (Vec<String>, Option<String>) {
+pub fn judge_superblock(sb: &Superblock, how: MountState) -> (Vec<String>, Option<String>) {
     let mut problems = Vec::new();
     let mut note = None;
     if sb.state & ERROR_FS != 0 {
@@ -256,7 +256,7 @@ fn implies(line: &str, message: &str) -> Option<Implies> {
 /// Whether the filesystem as mounted now can be what the line says. A journal left
 /// unreplayed can only be a read-only mount's (a read-write mount replays it, and a
 /// healthy one keeps needs_recovery set while it runs).
-fn consistent(sb: Option<&Superblock>, how: Mounted, what: Implies) -> bool {
+fn consistent(sb: Option<&Superblock>, how: MountState, what: Implies) -> bool {
     if what == Implies::Unreplayed && !how.read_only {
         return false;
     }
@@ -287,7 +287,7 @@ pub fn judge_kernel_log(
     lines: &[String],
     dev: &str,
     sb: Option<&Superblock>,
-    how: Mounted,
+    how: MountState,
 ) -> KernelLog {
     let mine: Vec<(&str, &str)> = lines
         .iter()
@@ -344,11 +344,11 @@ mod tests {
         }
     }
 
-    const RW: Mounted = Mounted {
+    const RW: MountState = MountState {
         read_only: false,
         emergency: false,
     };
-    const RO: Mounted = Mounted {
+    const RO: MountState = MountState {
         read_only: true,
         emergency: false,
     };

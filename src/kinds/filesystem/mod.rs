@@ -24,8 +24,8 @@ pub mod ext;
 use super::{BOOT, Context, Evaluate, KindDef, LOCAL, boxed};
 use crate::config::{Params, SpecError, fields};
 use crate::model::{Outcome, clock};
-use crate::world::Target;
-use crate::world::mounts::Mount;
+use crate::world::mounts::MountEntry;
+use crate::world::{DoorError, Target};
 use std::path::{Path, PathBuf};
 
 /// What the spec loader knows of this kind; [`super::KINDS`] lists it.
@@ -118,7 +118,7 @@ impl Evaluate for Filesystem {
         let mut evidence = Vec::new();
         let mut judged = Vec::new();
         // One read of the kernel log for all the mounts, on first need.
-        let mut klog: Option<Result<Vec<String>, String>> = None;
+        let mut klog: Option<Result<Vec<String>, DoorError>> = None;
         for want in &self.mounts {
             // Looked up where the kernel's path walk ends, as mount(8) mounted it: a
             // configured /data that is a link to /srv/data is the mount at /srv/data.
@@ -248,7 +248,7 @@ fn resolved(target: &Target, path: &Path) -> (PathBuf, Option<String>) {
 }
 
 /// What the expected options say that the mount does not do.
-fn option_problems(m: &Mount, expected: &[String]) -> Vec<String> {
+fn option_problems(m: &MountEntry, expected: &[String]) -> Vec<String> {
     let shown = m.mount_point.display();
     let super_ro = m
         .super_options
@@ -379,10 +379,10 @@ const QUOTED_LINES: usize = 6;
 /// the running system or its bundle: a capture holds neither.
 fn ext_damage(
     cx: &Context,
-    m: &Mount,
+    m: &MountEntry,
     name: &str,
     sysfs_counted: bool,
-    klog: &mut Option<Result<Vec<String>, String>>,
+    klog: &mut Option<Result<Vec<String>, DoorError>>,
 ) -> Found {
     use crate::model::text::visible;
     let mut found = Found::default();
@@ -402,7 +402,7 @@ fn ext_damage(
         paths.push(PathBuf::from(&m.source));
     }
     let device = format!("{} ({})", m.source, m.majmin);
-    let how = ext::Mounted {
+    let how = ext::MountState {
         read_only: m
             .super_options
             .iter()
@@ -476,7 +476,7 @@ fn ext_damage(
 
 /// The kernel's name for a mount's block device (`vda1`, `dm-0`, `loop0`): the target of
 /// /sys/dev/block/MAJ:MIN, else the last part of the mount's source.
-fn block_name(target: &Target, m: &Mount) -> String {
+fn block_name(target: &Target, m: &MountEntry) -> String {
     target
         .sys_link(&format!("dev/block/{}", m.majmin))
         .ok()
@@ -539,10 +539,10 @@ mod run_tests;
 mod tests {
     use super::*;
 
-    fn mount(options: &str, super_options: &str) -> Mount {
+    fn mount(options: &str, super_options: &str) -> MountEntry {
         let split = |s: &str| s.split(',').map(str::to_string).collect::<Vec<_>>();
         let (options, super_options) = (split(options), split(super_options));
-        Mount {
+        MountEntry {
             id: 30,
             parent: 22,
             mount_point: "/data".into(),

@@ -5,12 +5,12 @@
 
 /// What one `ifstate` file says: the interfaces it records as configured, with their
 /// logical names, and the lines ifupdown would ignore, with their line numbers.
-pub struct Ifstate<'a> {
+pub struct IfstateFile<'a> {
     pub recorded: Vec<(&'a str, &'a str)>,
     pub ignored: Vec<(usize, &'a str)>,
 }
 
-pub fn ifstate(text: &str) -> Ifstate<'_> {
+pub fn ifstate(text: &str) -> IfstateFile<'_> {
     let (mut recorded, mut ignored) = (Vec::new(), Vec::new());
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -22,7 +22,7 @@ pub fn ifstate(text: &str) -> Ifstate<'_> {
             None => ignored.push((i + 1, line)),
         }
     }
-    Ifstate { recorded, ignored }
+    IfstateFile { recorded, ignored }
 }
 
 /// What `ifstate.IFACE` records: the logical name while the interface is up, None while

@@ -28,7 +28,7 @@ use super::{BOOT_BUILD_HOST, Context, Evaluate, KindDef, LOCAL, boxed};
 use crate::config::{Params, SpecError};
 use crate::model::{Evidence, Outcome};
 use crate::world::FsStat;
-use crate::world::mounts::{Mount as Entry, MountTable};
+use crate::world::mounts::{MountEntry, MountTable};
 use crate::world::read::FileKind;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
@@ -247,7 +247,7 @@ fn resolve(root: &crate::world::root::Root, path: &Path) -> Result<PathBuf, Outc
 }
 
 /// "…: /dev/shm is served by mount 27, tmpfs (tmpfs mounted at /dev/shm), rw".
-fn served_by(table: &MountTable, real: &Path, m: &Entry) -> String {
+fn served_by(table: &MountTable, real: &Path, m: &MountEntry) -> String {
     format!(
         "{}: {} is served by mount {}, {}{}",
         table.path.display(),

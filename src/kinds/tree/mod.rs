@@ -49,7 +49,7 @@ pub const DEF: KindDef = KindDef {
 pub const PARAMS: &[&str] = &["rule", "system_dirs", "first_user_uid"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Rule {
+pub enum TreeRule {
     UnknownOwners,
     RuntimeLeftovers,
     TmpLeftovers,
@@ -57,14 +57,14 @@ pub enum Rule {
     DevNodes,
 }
 
-impl Rule {
+impl TreeRule {
     /// The parts of the tree the rule looks at (None: all of it). A folder it could not
     /// list there means it could not look.
     fn scope(self) -> Option<&'static [&'static str]> {
         match self {
-            Rule::UnknownOwners | Rule::QemuUserStatic | Rule::DevNodes => None,
-            Rule::RuntimeLeftovers => Some(&["/run", "/var/run", "/var/lock", "/var/lib/dhcp"]),
-            Rule::TmpLeftovers => Some(&[
+            TreeRule::UnknownOwners | TreeRule::QemuUserStatic | TreeRule::DevNodes => None,
+            TreeRule::RuntimeLeftovers => Some(&["/run", "/var/run", "/var/lock", "/var/lib/dhcp"]),
+            TreeRule::TmpLeftovers => Some(&[
                 "/tmp",
                 "/var/tmp",
                 "/var/cache/apt",
@@ -120,7 +120,7 @@ fn blind_spots(outcome: Outcome, tree: &Tree, scope: Option<&[&str]>) -> Outcome
 
 #[derive(Debug)]
 pub struct TreeCheck {
-    pub rule: Rule,
+    pub rule: TreeRule,
     pub system_dirs: Vec<String>,
     pub first_user_uid: u32,
 }
@@ -129,11 +129,11 @@ impl TreeCheck {
     pub fn parse(p: &mut Params) -> Result<Self, SpecError> {
         let name: String = p.require_string("rule", "which tree-wide rule")?;
         let rule = match name.as_str() {
-            "unknown-owners" => Rule::UnknownOwners,
-            "runtime-leftovers" => Rule::RuntimeLeftovers,
-            "tmp-leftovers" => Rule::TmpLeftovers,
-            "qemu-user-static" => Rule::QemuUserStatic,
-            "dev-nodes" => Rule::DevNodes,
+            "unknown-owners" => TreeRule::UnknownOwners,
+            "runtime-leftovers" => TreeRule::RuntimeLeftovers,
+            "tmp-leftovers" => TreeRule::TmpLeftovers,
+            "qemu-user-static" => TreeRule::QemuUserStatic,
+            "dev-nodes" => TreeRule::DevNodes,
             other => {
                 return Err(p.error_here(format!(
                     "unknown `rule` {other:?} (unknown-owners, runtime-leftovers, tmp-leftovers, qemu-user-static, dev-nodes)"
@@ -162,13 +162,13 @@ impl Evaluate for TreeCheck {
         let tree = cx.facts.tree(cx.target);
         let root = &cx.target.root;
         let outcome = match self.rule {
-            Rule::UnknownOwners => {
+            TreeRule::UnknownOwners => {
                 unknown_owners::evaluate(root, &tree, &self.system_dirs, self.first_user_uid)
             }
-            Rule::RuntimeLeftovers => runtime_leftovers::evaluate(root, &tree),
-            Rule::TmpLeftovers => tmp_leftovers::evaluate(root, &tree),
-            Rule::QemuUserStatic => qemu_user_static::evaluate(root, &tree),
-            Rule::DevNodes => dev_nodes::evaluate(&tree),
+            TreeRule::RuntimeLeftovers => runtime_leftovers::evaluate(root, &tree),
+            TreeRule::TmpLeftovers => tmp_leftovers::evaluate(root, &tree),
+            TreeRule::QemuUserStatic => qemu_user_static::evaluate(root, &tree),
+            TreeRule::DevNodes => dev_nodes::evaluate(&tree),
         };
         blind_spots(outcome, &tree, self.rule.scope())
     }

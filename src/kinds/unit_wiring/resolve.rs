@@ -86,7 +86,7 @@ const UNIT_TYPES: &[&str] = &[
 
 /// What a name leads to in the tree, before aliases are followed.
 #[derive(Debug, Clone)]
-enum Entry {
+enum UnitEntry {
     /// A unit file (or a linked one, to be followed): its in-image path.
     File(PathBuf),
     /// An alias: another name.
@@ -134,7 +134,7 @@ pub struct Units<'r> {
     dirs: Vec<PathBuf>,
     /// Entries of each folder: (folder, name, lstat kind).
     listing: Vec<(PathBuf, String, FileKind)>,
-    ids: BTreeMap<String, Entry>,
+    ids: BTreeMap<String, UnitEntry>,
 }
 
 impl<'r> Units<'r> {
@@ -177,10 +177,10 @@ impl<'r> Units<'r> {
                     continue;
                 }
                 let entry = match st.kind {
-                    FileKind::File => Some(Entry::File(path)),
+                    FileKind::File => Some(UnitEntry::File(path)),
                     FileKind::Symlink => units.symlink_entry(&dir, &name),
                     // A device node named like a unit masks it; a folder is no unit.
-                    FileKind::CharDevice | FileKind::BlockDevice => Some(Entry::File(path)),
+                    FileKind::CharDevice | FileKind::BlockDevice => Some(UnitEntry::File(path)),
                     _ => None,
                 };
                 if let Some(entry) = entry {
@@ -195,17 +195,17 @@ impl<'r> Units<'r> {
     /// the link's folder, `..` taken lexically) is in a search folder under another
     /// name; a linked unit file when it is outside them; nothing for a self-alias or an
     /// alias systemd rejects.
-    fn symlink_entry(&self, dir: &Path, name: &str) -> Option<Entry> {
+    fn symlink_entry(&self, dir: &Path, name: &str) -> Option<UnitEntry> {
         let target = self.root.read_link(&dir.join(name)).ok()?;
         let target = lexical(&dir.join(target));
         if !SEARCH_PATH.iter().any(|d| target.starts_with(d)) {
-            return Some(Entry::File(dir.join(name)));
+            return Some(UnitEntry::File(dir.join(name)));
         }
         let target_name = target.file_name()?.to_str()?.to_string();
         if target_name == name || !alias_allowed(name, &target_name) {
             return None;
         }
-        Some(Entry::Alias(target_name))
+        Some(UnitEntry::Alias(target_name))
     }
 
     /// `unit_ids_map_get()`: follows aliases to a unit file, switching from an instance
@@ -218,8 +218,8 @@ impl<'r> Units<'r> {
                 None => self.ids.get(&template_of(&id)?)?,
             };
             match entry {
-                Entry::File(path) => return Some((id, path.clone())),
-                Entry::Alias(next) => id = with_instance(next, &id),
+                UnitEntry::File(path) => return Some((id, path.clone())),
+                UnitEntry::Alias(next) => id = with_instance(next, &id),
             }
         }
         None
@@ -308,7 +308,7 @@ impl<'r> Units<'r> {
             .map(|(_, p)| p)
             .or(fragment.map(Path::to_path_buf));
         for (alias, entry) in &self.ids {
-            if !matches!(entry, Entry::Alias(_)) {
+            if !matches!(entry, UnitEntry::Alias(_)) {
                 continue;
             }
             let alias = if is_template(alias) && instance_of(name).is_some() {
@@ -471,7 +471,7 @@ impl<'r> Units<'r> {
             }
         }
         for (name, entry) in &self.ids {
-            if let Entry::File(path) = entry {
+            if let UnitEntry::File(path) = entry {
                 if name.ends_with(".service") && says_requires(path) {
                     add(name);
                 }
