@@ -381,7 +381,7 @@ fn the_replay_header_says_what_the_box_said() {
         ran.stdout
     );
     assert!(
-        ran.stdout.lines().all(|l| l.chars().count() <= 80),
+        common::human::too_wide(&ran.stdout).is_empty(),
         "{}",
         ran.stdout
     );

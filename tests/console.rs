@@ -1,12 +1,18 @@
 //! The person at the console: the human report through real pseudo-terminals at 80x24,
 //! for the incident (tests/fixtures/bundle/incident.tar, collected from a box in that
 //! state: /etc/network/run a real directory on disk holding a stale lo=lo, lo down, no
-//! xcbdaemon). tmux draws the screen as a terminal would, so what is on it is what the
-//! person sees; `script` gives the raw bytes a serial console would get.
+//! xcbdaemon) and for a real debootstrapped root under a long `--root`, as CI's are.
+//! tmux draws the screen as a terminal would, so what is on it is what the person sees
+//! (and what they select and paste: tmux joins the rows it folded); `script` gives the
+//! raw bytes a serial console would get. The journal's form is a pipe.
 
 use crate::common;
 
+use common::human::{Shown, cut_lines, fix_commands, incomplete, squeeze, too_wide};
 use common::{bin, have, repo};
+use ha_preflight::model::fix::Fix;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -25,6 +31,23 @@ fn screen(name: &str, command: &str, escapes: bool) -> String {
 
 /// The screen, and the pane's title (what an OSC 0/2 sequence sets) before and after.
 fn screen_and_title(name: &str, command: &str, escapes: bool) -> (String, [String; 2]) {
+    let drawn = draw(name, command, (80, 24), escapes);
+    (drawn.rows, drawn.title)
+}
+
+/// What a tmux pane showed once `command` ran in it.
+struct Drawn {
+    /// The screen, row by row.
+    rows: String,
+    /// Everything written, the screen and what scrolled off it, with the rows tmux
+    /// folded joined back into the lines they are: what a person selects and pastes.
+    joined: String,
+    /// The pane's title before and after.
+    title: [String; 2],
+}
+
+/// `command` run in a tmux pane of `size` (columns, rows).
+fn draw(name: &str, command: &str, (columns, rows): (u16, u16), escapes: bool) -> Drawn {
     assert!(have("tmux"), "tmux is needed (.ci/run installs it)");
     let socket = format!("ha-preflight-test-{name}-{}", std::process::id());
     let tmux = |args: &[&str]| {
@@ -38,9 +61,9 @@ fn screen_and_title(name: &str, command: &str, escapes: bool) -> (String, [Strin
         "new-session",
         "-d",
         "-x",
-        "80",
+        &columns.to_string(),
         "-y",
-        "24",
+        &rows.to_string(),
         "-s",
         name,
         &format!("{command}; printf '<end>'; sleep 30"),
@@ -68,13 +91,23 @@ fn screen_and_title(name: &str, command: &str, escapes: bool) -> (String, [Strin
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    let joined = tmux(&["capture-pane", "-p", "-J", "-S", "-", "-E", "-", "-t", name]);
+    let joined = String::from_utf8_lossy(&joined.stdout)
+        .lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n");
     let after = title();
     tmux(&["kill-server"]);
     assert!(
         shown.contains("<end>"),
         "the report never finished:\n{shown}"
     );
-    (shown, [before, after])
+    Drawn {
+        rows: shown,
+        joined,
+        title: [before, after],
+    }
 }
 
 #[test]
@@ -265,4 +298,279 @@ fn a_hostile_bundle_neither_retitles_nor_clears_the_terminal_nor_forges_a_verdic
         );
     }
     assert!(!raw.contains('\x07') && !raw.contains('\u{9b}'), "{raw:?}");
+}
+
+/// The tarball image-tests/debootstrap.sh keeps its raw debootstrapped tree in (lib.sh's
+/// `cache_file`, with the same defaults), if it made one on this machine.
+fn debootstrap_cache() -> Option<PathBuf> {
+    let dir = match std::env::var_os("HA_PREFLIGHT_DEBOOTSTRAP_CACHE") {
+        Some(dir) => PathBuf::from(dir),
+        None => std::env::var_os("XDG_CACHE_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?
+            .join("ha-preflight/debootstrap"),
+    };
+    let arch = Command::new("dpkg")
+        .arg("--print-architecture")
+        .output()
+        .ok()?;
+    let arch = String::from_utf8_lossy(&arch.stdout).trim().to_string();
+    let suite = std::env::var("SUITE").unwrap_or_else(|_| "bookworm".into());
+    let file = dir.join(format!(
+        "{suite}-{arch}-minbase-ifupdown+openssh-server+systemd.tar.zst"
+    ));
+    file.metadata().is_ok_and(|m| m.len() > 0).then_some(file)
+}
+
+/// A root tree in `dir` under a path of 90 characters, as CI's are
+/// (`/builds/GROUP/PROJECT/.../rootfs`): the real debootstrapped tree when
+/// image-tests/debootstrap.sh has cached one and we are root (its device nodes and
+/// owners need it); else, said on stderr, make_tree.py's clean tree with what
+/// debootstrap leaves planted in it (a filled machine-id and its seeds, host keys, no
+/// unit, the build host's resolv.conf and name, cached .debs).
+fn long_root(dir: &Path) -> (PathBuf, &'static str) {
+    // 90 characters wherever the scratch folder is (unless it is itself long): the
+    // rows the report takes depend on it.
+    let used = format!("{}/builds/firmware/job-/image-build/rootfs", dir.display()).len();
+    let job = format!("{:0>width$}", 1234567, width = 90usize.saturating_sub(used));
+    let root = dir.join(format!("builds/firmware/job-{job}/image-build/rootfs"));
+    assert!(root.display().to_string().len() >= 60, "{}", root.display());
+    std::fs::create_dir_all(&root).expect("root folder");
+    match debootstrap_cache() {
+        Some(tarball) if common::is_root() => {
+            let zstd = std::fs::read(&tarball)
+                .map(|b| b.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]))
+                .unwrap_or(false);
+            let script = if zstd {
+                r#"zstd -q -dc "$1" | tar --numeric-owner --xattrs -xpf - -C "$2""#
+            } else {
+                r#"tar --numeric-owner --xattrs -xpf "$1" -C "$2""#
+            };
+            let out = Command::new("sh")
+                .args(["-c", script, "sh"])
+                .arg(&tarball)
+                .arg(&root)
+                .output()
+                .expect("tar runs");
+            assert!(
+                out.status.success(),
+                "unpacking {}: {}",
+                tarball.display(),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            (root, "the debootstrapped root")
+        }
+        found => {
+            eprintln!(
+                "NOTE console: {}; a stand-in from image-tests/make_tree.py with debootstrap's leftovers planted",
+                match found {
+                    Some(_) =>
+                        "not root: the debootstrapped root's device nodes and owners cannot be unpacked",
+                    None => "no debootstrapped root cached (image-tests/debootstrap.sh makes one)",
+                }
+            );
+            std::fs::remove_dir(&root).expect("empty root folder");
+            common::python(
+                "import sys; sys.path.insert(0, sys.argv[1]); import make_tree as m\n\
+                 r = m.build('machine-id-filled', sys.argv[2])\n\
+                 for case in ('dbus_machine_id', 'random_seed', 'ssh_host_keys', 'unit_missing', \
+                 'resolv_conf_from_host', 'hostname_from_host', 'apt_cache_debs', 'debootstrap_dir'): \
+                 getattr(m, 'case_' + case)(r)\n",
+                &[
+                    &repo().join("image-tests").display().to_string(),
+                    &root.display().to_string(),
+                ],
+            );
+            (root, "a stand-in for a debootstrapped root")
+        }
+    }
+}
+
+/// Each check's fix in the JSON report of `args`: the text the human report lays out.
+fn json_fixes(args: &[&str]) -> std::collections::BTreeMap<String, String> {
+    let out = Command::new(bin())
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .expect("runs");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("a JSON report");
+    report["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .filter_map(|c| {
+            Some((
+                c["id"].as_str()?.to_string(),
+                c["fix"].as_str()?.to_string(),
+            ))
+        })
+        .collect()
+}
+
+/// Every command of every fix in `text` (a report as a person selects it) pasted into
+/// `sh -n`, which reads and runs nothing: each must parse, each must be whole (no
+/// argument broken off as a command of its own, no `rm -f` without its paths), and
+/// together they must be exactly the commands of the fixes the JSON report carries.
+fn assert_pastes(what: &str, text: &str, fixes: &std::collections::BTreeMap<String, String>) {
+    let (shown, problems) = fix_commands(text);
+    assert!(problems.is_empty(), "{what}: {problems:#?}\n{text}");
+    assert!(!shown.is_empty(), "{what}: no fix shown:\n{text}");
+    for cmd in &shown {
+        let out = Command::new("sh")
+            .args(["-n", "-c", &cmd.paste])
+            .output()
+            .expect("sh runs");
+        assert!(
+            out.status.success(),
+            "{what}: {}: does not parse: {}\n{}\n{text}",
+            cmd.check,
+            String::from_utf8_lossy(&out.stderr),
+            cmd.paste
+        );
+        if let Some(why) = incomplete(&cmd.paste) {
+            panic!("{what}: {}: {why}\n{}\n{text}", cmd.check, cmd.paste);
+        }
+    }
+    let checks: std::collections::BTreeSet<&str> = shown.iter().map(|c| c.check.as_str()).collect();
+    for id in checks {
+        let on_screen: Vec<String> = shown
+            .iter()
+            .filter(|c| c.check == id)
+            .map(Shown::squeezed)
+            .collect();
+        let fix = fixes
+            .get(id)
+            .unwrap_or_else(|| panic!("{what}: {id} has no fix in JSON"));
+        let written: Vec<String> = Fix::parse(fix)
+            .commands()
+            .iter()
+            .map(|c| squeeze(c))
+            .collect();
+        assert_eq!(on_screen, written, "{what}: {id}'s commands\n{text}");
+    }
+}
+
+/// The two failing runs a person meets: an image under a long `--root`, and the incident.
+fn failing_runs(dir: &Path) -> Vec<(String, Vec<String>)> {
+    let (root, what) = long_root(dir);
+    vec![
+        (
+            format!("{what} at {}", root.display()),
+            vec!["image".into(), "--root".into(), root.display().to_string()],
+        ),
+        ("the incident".into(), vec!["--bundle".into(), incident()]),
+    ]
+}
+
+#[test]
+fn every_fix_on_an_80x24_screen_pastes_whole_into_a_shell() {
+    let dir = common::scratch_in(&std::env::temp_dir(), "console-paste");
+    for (what, args) in failing_runs(&dir) {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let fixes = json_fixes(&args);
+        let command = format!("TERM=dumb {} {}", bin(), args.join(" "));
+        // The default view: the root cause first and last on one screen, in the rows
+        // the terminal really shows (a command longer than a row takes two).
+        let drawn = draw("paste", &command, (80, 24), false);
+        let rows: Vec<&str> = drawn.rows.lines().collect();
+        let first = rows
+            .iter()
+            .position(|l| l.starts_with("ha-preflight ") && l.contains(": FAIL"))
+            .unwrap_or_else(|| panic!("{what}: the first line scrolled away:\n{}", drawn.rows));
+        let end = rows
+            .iter()
+            .position(|l| l.starts_with("<end>"))
+            .expect("marker");
+        assert!(
+            end - first <= 23,
+            "{what}: the report is {} rows, and the prompt needs one:\n{}",
+            end - first,
+            drawn.rows
+        );
+        assert!(
+            rows[first + 1..end]
+                .iter()
+                .take(4)
+                .any(|l| l.starts_with("root cause: ")),
+            "{what}: the root cause is not first:\n{}",
+            drawn.rows
+        );
+        assert!(
+            rows[end - 1].starts_with("verdict: fail, root cause "),
+            "{what}: last row: {:?}\n{}",
+            rows[end - 1],
+            drawn.rows
+        );
+        assert_pastes(&format!("{what}, 80x24"), &drawn.joined, &fixes);
+        // -v: every root cause with its fix, past the screen.
+        let drawn = draw("paste-v", &format!("{command} -v"), (80, 24), false);
+        assert_pastes(&format!("{what}, 80x24, -v"), &drawn.joined, &fixes);
+    }
+}
+
+#[test]
+fn the_journal_and_a_wide_terminal_get_lines_whole() {
+    let dir = common::scratch_in(&std::env::temp_dir(), "console-whole");
+    for (what, args) in failing_runs(&dir) {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let fixes = json_fixes(&args);
+        let report: Value = serde_json::from_slice(
+            &Command::new(bin())
+                .args(&args)
+                .args(["--format", "json"])
+                .output()
+                .expect("runs")
+                .stdout,
+        )
+        .expect("JSON");
+        // A pipe, as the unit's StandardOutput=journal+console is: nothing cut, prose
+        // still in 80 columns, and every fix pastes.
+        for extra in [&[][..], &["-v"], &["-q"]] {
+            let out = Command::new(bin())
+                .args(&args)
+                .args(extra)
+                .env("TERM", "xterm")
+                .output()
+                .expect("runs");
+            let text = String::from_utf8_lossy(&out.stdout);
+            let what = format!("{what}, piped {extra:?}");
+            assert!(cut_lines(&text).is_empty(), "{what}: cut:\n{text}");
+            let wide = too_wide(&text);
+            assert!(wide.is_empty(), "{what}: prose past 80 columns: {wide:#?}");
+            if extra == ["-q"] {
+                // One line, and it says what broke, whole: the check and its summary.
+                assert_eq!(text.lines().count(), 1, "{what}: {text}");
+                let line = text.trim_end();
+                let (_, cause) = line.split_once(": FAIL: ").expect("a verdict and a cause");
+                let (id, summary) = cause.split_once(": ").expect("an id and a summary");
+                assert_eq!(
+                    common::check(&report, id)["summary"].as_str(),
+                    Some(summary),
+                    "{what}: {text}"
+                );
+            } else {
+                assert_pastes(&what, &text, &fixes);
+            }
+        }
+        // A 132-column terminal: a check's line is cut at 132, not at 80.
+        let command = format!("TERM=dumb {} {}", bin(), args.join(" "));
+        let drawn = draw("wide", &command, (132, 24), false);
+        let longest = drawn
+            .rows
+            .lines()
+            .map(|l| l.chars().count())
+            .max()
+            .unwrap_or(0);
+        assert!(
+            longest > 80 && longest <= 132,
+            "{what}: 132 columns, the longest line is {longest}:\n{}",
+            drawn.rows
+        );
+        for line in cut_lines(&drawn.rows) {
+            assert!(
+                line.chars().count() >= 130,
+                "{what}: cut before the terminal's width: {line}"
+            );
+        }
+    }
 }

@@ -8,6 +8,7 @@ use crate::common;
 use common::{
     Ran, bin, check, is_root, make_tree, python_run, repo, scratch, skip_unless_root, summary,
 };
+use ha_preflight::model::fix::Fix;
 use ha_preflight::testing::image_tree::{self, Case, IGNORE_UNLESS_ROOT};
 use serde_json::Value;
 use std::fs;
@@ -729,7 +730,8 @@ fn the_fix_checker_catches_host_paths() {
 }
 
 /// Every fix an image run shows, over every planted mistake, names paths under the tree
-/// it checked: pasted into a CI job outside the chroot, none may touch the build host.
+/// it checked: pasted into a CI job outside the chroot, none may touch the build host;
+/// and each of its commands parses as shell (`sh -n`, nothing run).
 /// And every image-mode check's own fix text writes them under `$ROOT`.
 #[test]
 fn image_fixes_act_on_the_tree_never_on_the_build_host() {
@@ -760,6 +762,21 @@ fn image_fixes_act_on_the_tree_never_on_the_build_host() {
             for path in host_paths(fix, &shown) {
                 bad.push(format!("{name}: {}: {path}", c["id"]));
             }
+            // Each command (an indented line, or a `backquoted` one) is whole shell:
+            // the human report keeps each on lines of its own, to be pasted.
+            for cmd in Fix::parse(fix).commands() {
+                let out = Command::new("sh")
+                    .args(["-n", "-c", &cmd])
+                    .output()
+                    .expect("sh runs");
+                if !out.status.success() {
+                    bad.push(format!(
+                        "{name}: {}: `{cmd}` does not parse: {}",
+                        c["id"],
+                        String::from_utf8_lossy(&out.stderr).trim()
+                    ));
+                }
+            }
         }
     }
     assert!(fixes >= 30, "only {fixes} fixes seen");
@@ -786,7 +803,7 @@ fn image_fixes_act_on_the_tree_never_on_the_build_host() {
     }
     assert!(
         bad.is_empty(),
-        "image-mode fixes that act on the host:\n{}",
+        "image-mode fixes that act on the host, or do not parse:\n{}",
         bad.join("\n")
     );
 }

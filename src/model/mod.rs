@@ -7,6 +7,7 @@
 mod bytes;
 pub mod clock;
 pub mod duration;
+pub mod fix;
 mod mode;
 mod outcome;
 pub mod pattern;

@@ -3,21 +3,32 @@
 //! for each check that did not pass, the passes as a count, and a last line that names
 //! the root cause again.
 //!
-//! Every line fits 80 columns, wherever the report goes (a terminal, a serial console,
-//! the journal), and a failing run fits an 80x24 screen: when it would not, the evidence
-//! and the list shrink, never the root cause or the verdict. `-v` shows everything, still
-//! wrapped at 80. Colour only on a terminal whose TERM is not `dumb`, and never when
-//! NO_COLOR is set (no-color.org).
+//! Prose wraps at 80 columns (at a terminal's width when it is narrower), wherever the
+//! report goes. A command in a fix is never broken: one command a line, continued with
+//! ` \` where it is long, and running past the width when a word of it is longer than a
+//! line (`layout`). The one-line entries (the checks that did not pass, `-q`'s line, the
+//! verdict) are cut only on a terminal, at its real width, and never inside the check's
+//! id; in a pipe, a file or the journal every line is whole. A failing run fits an 80x24
+//! screen, counted in the rows the terminal really shows: when it would not, the
+//! evidence, the list and the count of passes shrink, then the other root causes are one
+//! line each (cut on a terminal, after their id); the first root cause, its fix and the
+//! verdict are never cut. `-v` shows everything, wrapped the same way. Colour only on a
+//! terminal whose TERM is not `dumb`, and never when NO_COLOR is set (no-color.org).
 
 use super::About;
+use super::layout::{self, cut, wrap};
 use crate::engine::{CheckResult, Run};
+use crate::model::fix::{Fix, Part};
 use crate::model::text::visible;
 use crate::model::{Mode, Status};
 use crate::spec::Spec;
 use std::io::IsTerminal;
 
-/// The width every line keeps to.
+/// The width prose wraps at.
 pub const WIDTH: usize = 80;
+/// The narrowest a terminal's width narrows the layout to: below it, the prefixes
+/// (`  evidence: `) would leave no room for words.
+const MIN_WIDTH: usize = 40;
 /// The lines of an 80x24 screen a default (not -v) report may take: all but the one
 /// the shell's prompt takes after it.
 pub const HEIGHT: usize = 23;
@@ -31,14 +42,20 @@ pub enum Verbosity {
     Verbose,
 }
 
-/// Where the report is shown: whether it may use colour.
+/// Where the report is shown: whether it may use colour, and the width of the terminal
+/// it is on, if it is on one.
 #[derive(Debug, Clone, Copy)]
 pub struct Screen {
     pub color: bool,
+    /// The terminal's columns when standard output is one: one-line entries are cut to
+    /// it, and a line longer than it takes more than one row of the screen. None (a
+    /// pipe, a file, the journal): nothing is cut, and a line is one line.
+    pub columns: Option<usize>,
 }
 
 impl Screen {
-    /// Standard output as it is: colour only on a terminal that can show it.
+    /// Standard output as it is: colour only on a terminal that can show it; its width
+    /// when it is a terminal.
     pub fn of_stdout(to_file: bool) -> Screen {
         let term_ok = std::env::var("TERM").is_ok_and(|t| !t.is_empty() && t != "dumb");
         Screen {
@@ -46,16 +63,38 @@ impl Screen {
                 && term_ok
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
                 && std::io::stdout().is_terminal(),
+            columns: if to_file {
+                None
+            } else {
+                crate::world::terminal::stdout_columns()
+            },
         }
     }
 
-    /// No colour (a file, a bundle's report).
+    /// No colour, no terminal (a file, a bundle's report).
     pub fn plain() -> Screen {
-        Screen { color: false }
+        Screen {
+            color: false,
+            columns: None,
+        }
+    }
+
+    /// The width prose wraps at: 80 columns, or a narrower terminal's.
+    fn width(&self) -> usize {
+        self.columns.map_or(WIDTH, |c| c.clamp(MIN_WIDTH, WIDTH))
+    }
+
+    /// The rows `lines` take on this screen.
+    fn rows(&self, lines: &[Line]) -> usize {
+        lines
+            .iter()
+            .map(|l| layout::rows(&l.text, self.columns))
+            .sum()
     }
 }
 
 /// One line of the report, and the part of it (a byte range) painted, if any.
+#[derive(Clone)]
 struct Line {
     text: String,
     paint: Option<(usize, usize, &'static str)>,
@@ -73,10 +112,10 @@ impl Line {
         }
     }
 
-    /// The line as printed. Outside text was escaped where it entered (`wrap`,
-    /// `truncate`), so that the layout counts what is shown; escaping again here, around
-    /// the painted part, is the last guard: nothing but the report's own colour codes
-    /// and line ends reaches the terminal raw.
+    /// The line as printed. Outside text was escaped where it entered (`layout`), so
+    /// that the layout counts what is shown; escaping again here, around the painted
+    /// part, is the last guard: nothing but the report's own colour codes and line ends
+    /// reaches the terminal raw.
     fn show(&self, color: bool) -> String {
         let safe = |s: &str| visible(s, true);
         match self.paint {
@@ -119,21 +158,25 @@ pub fn render(
     let roots = crate::engine::root_causes(run);
     let verdict = run.verdict.as_str().to_uppercase();
     let head = format!("ha-preflight {mode}: {verdict}");
+    let width = screen.width();
 
     if verbosity == Verbosity::Quiet {
-        let cause = roots
-            .first()
-            .map(|r| format!(": {}: {}", r.check.id, r.outcome.summary))
-            .unwrap_or_default();
-        return truncate(&format!("{head}{cause}"), WIDTH) + "\n";
+        let (cause, keep) = match roots.first() {
+            Some(r) => (
+                format!(": {}: {}", r.check.id, r.outcome.summary),
+                head.len() + 2 + r.check.id.len(),
+            ),
+            None => (String::new(), head.len()),
+        };
+        return one_line(&format!("{head}{cause}"), screen, keep) + "\n";
     }
 
     let mut top = vec![Line::painted(head.clone(), head.len(), "1")];
     if let Some(line) = about.line() {
-        top.extend(wrap(&line, "", "  ", WIDTH).into_iter().map(Line::plain));
+        top.extend(wrap(&line, "", "  ", width).into_iter().map(Line::plain));
     }
-    top.extend(overlay_lines(spec, mode, verbosity));
-    let last = verdict_line(run, &roots);
+    top.extend(overlay_lines(spec, mode, verbosity, width));
+    let last = Line::plain(verdict_line(run, &roots, screen));
     let passed = run
         .results
         .iter()
@@ -148,31 +191,30 @@ pub fn render(
                 root,
                 i == 0 && roots.len() == 1,
                 usize::MAX,
+                width,
             ));
             lines.push(Line::plain(String::new()));
         }
-        let width = id_width(run.results.iter());
+        let id_width = id_width(run.results.iter());
         for r in &run.results {
-            lines.push(result_line(r, width, false));
+            lines.push(result_line(r, id_width, None, width));
             for e in &r.outcome.evidence {
-                let pad = " ".repeat(width + 13);
+                let pad = " ".repeat(id_width + 13);
                 lines.extend(
-                    wrap(&e.text, &pad, &pad, WIDTH)
+                    wrap(&e.text, &pad, &pad, width)
                         .into_iter()
                         .map(Line::plain),
                 );
             }
         }
         lines.push(Line::plain(String::new()));
-        lines.push(Line::plain(last));
+        lines.push(last);
         return finish(&lines, screen);
     }
 
-    // The default view: shrink the root cause's evidence, then the list, until the
-    // report fits the screen; the first root cause and the verdict always stay.
-    // Every check that did not pass and is not a root cause shown above; skips last,
-    // so that when the screen is short it is skips that are cut: those not applicable
-    // first, before the checks the operator turned off (--skip).
+    // The default view. Every check that did not pass and is not a root cause shown
+    // above; skips last, so that when the screen is short it is skips that are cut:
+    // those not applicable first, before the checks the operator turned off (--skip).
     let mut others: Vec<&CheckResult> = run
         .results
         .iter()
@@ -181,40 +223,34 @@ pub fn render(
     crate::model::sort::sort_by_key(&mut others, |r| {
         (r.status == Status::Skip, !r.skipped_by_operator)
     });
-    let width = id_width(others.iter().copied());
-    let mut evidence = EVIDENCE;
-    loop {
-        let mut lines: Vec<Line> = top
-            .iter()
-            .map(|l| Line {
-                text: l.text.clone(),
-                paint: l.paint,
-            })
-            .collect();
+    let id_width = id_width(others.iter().copied());
+    let listed: Vec<Line> = others
+        .iter()
+        .map(|r| result_line(r, id_width, Some(screen), width))
+        .collect();
+    let passes = (passed > 0).then(|| {
+        let word = if passed == 1 { "check" } else { "checks" };
+        Line::plain(format!(
+            "  {passed} {word} passed (-v lists them, with evidence)"
+        ))
+    });
+    // The report in a shape: the evidence lines the first root cause shows, whether the
+    // count of passes is shown, whether the other root causes are one line each, and
+    // how many of the list.
+    let draw = |evidence: usize, with_passes: bool, short_roots: bool, shown: usize| {
+        let mut lines = top.clone();
         if let Some(first) = roots.first() {
-            lines.extend(root_block(run, first, roots.len() == 1, evidence));
+            lines.extend(root_block(run, first, roots.len() == 1, evidence, width));
             for more in &roots[1..] {
-                let label = label(more.status, false);
-                let text = format!("{label}: {}: {}", more.check.id, more.outcome.summary);
-                lines.push(Line::painted(truncate(&text, WIDTH), label.len() + 1, "1"));
+                if short_roots {
+                    lines.push(root_line(more, screen));
+                } else {
+                    lines.extend(root_head(more, false, width));
+                }
             }
             lines.push(Line::plain(String::new()));
         }
-        let tail = 3; // the passes line, a blank, the verdict
-        let room = HEIGHT.saturating_sub(lines.len() + tail);
-        let fits = others.len() <= room;
-        if !fits && evidence > 1 {
-            evidence -= 1;
-            continue;
-        }
-        let shown = if fits {
-            others.len()
-        } else {
-            room.saturating_sub(1)
-        };
-        for r in &others[..shown] {
-            lines.push(result_line(r, width, true));
-        }
+        lines.extend(listed[..shown].iter().cloned());
         if shown < others.len() {
             let cut = &others[shown..];
             let skipped = cut.iter().filter(|r| r.status == Status::Skip).count();
@@ -227,29 +263,78 @@ pub fn render(
                 "  ... and {what} (-v lists every check)"
             )));
         }
-        if passed > 0 {
-            let word = if passed == 1 { "check" } else { "checks" };
-            lines.push(Line::plain(format!(
-                "  {passed} {word} passed (-v lists them, with evidence)"
-            )));
+        match &passes {
+            Some(p) if with_passes => lines.push(p.clone()),
+            // The count of passes left out, and nothing else between the blank after
+            // the root causes and the one before the verdict: one blank will do.
+            Some(_) if !roots.is_empty() && others.is_empty() => {
+                lines.pop();
+            }
+            _ => {}
         }
         lines.push(Line::plain(String::new()));
-        lines.push(Line::plain(last));
-        return finish(&lines, screen);
+        lines.push(last.clone());
+        lines
+    };
+    // Shrink until the report fits the screen: the root cause's evidence down to one
+    // line, then the list (a line says how many more), then the count of passes goes
+    // (the verdict's tally has it), then the other root causes are one line each, cut
+    // to a terminal's width (never inside their id; in a pipe they stay whole), then
+    // the evidence is a count. The first root cause, its fix and the verdict always
+    // stay whole.
+    for evidence in (1..=EVIDENCE).rev() {
+        let lines = draw(evidence, true, false, listed.len());
+        if screen.rows(&lines) <= HEIGHT {
+            return finish(&lines, screen);
+        }
+    }
+    let shapes = [
+        (1, true, false),
+        (1, false, false),
+        (1, false, true),
+        (0, false, true),
+    ];
+    for (evidence, with_passes, short_roots) in shapes {
+        // As many of the list as fit, then a line that says how many more.
+        let fit = (0..=listed.len())
+            .rev()
+            .find(|&shown| screen.rows(&draw(evidence, with_passes, short_roots, shown)) <= HEIGHT);
+        if let Some(shown) = fit {
+            return finish(&draw(evidence, with_passes, short_roots, shown), screen);
+        }
+    }
+    finish(&draw(0, false, true, 0), screen)
+}
+
+/// Another root cause in one line: `root cause: ID: summary`, cut on a terminal to its
+/// width (never inside the id), whole anywhere else.
+fn root_line(root: &CheckResult, screen: &Screen) -> Line {
+    let label = label(root.status, false);
+    let text = format!("{label}: {}: {}", root.check.id, root.outcome.summary);
+    let keep = label.len() + 2 + root.check.id.len();
+    Line::painted(one_line(&text, screen, keep), label.len() + 1, "1")
+}
+
+/// A line that is one line whatever its length: cut to the terminal's width on a
+/// terminal, but never inside its first `keep` characters; whole anywhere else.
+fn one_line(text: &str, screen: &Screen, keep: usize) -> String {
+    match screen.columns {
+        Some(columns) => cut(text, columns, keep),
+        None => visible(text, false),
     }
 }
 
 /// What the spec's layers did to the checks of this mode, under the header: a check
 /// replaced, changed or removed by a higher layer is never a silent difference. The
 /// default view shows three such lines at most, `-v` every one.
-fn overlay_lines(spec: &Spec, mode: Mode, verbosity: Verbosity) -> Vec<Line> {
+fn overlay_lines(spec: &Spec, mode: Mode, verbosity: Verbosity, width: usize) -> Vec<Line> {
     const SHOWN: usize = 3;
     let notes: Vec<String> = spec.overlay_for(mode).map(|n| n.text()).collect();
     let cut = notes.len() > SHOWN && verbosity != Verbosity::Verbose;
     let mut lines = Vec::new();
     for text in notes.iter().take(if cut { SHOWN - 1 } else { notes.len() }) {
         let text = format!("spec: {text}");
-        lines.extend(wrap(&text, "", "  ", WIDTH).into_iter().map(Line::plain));
+        lines.extend(wrap(&text, "", "  ", width).into_iter().map(Line::plain));
     }
     if cut {
         lines.push(Line::plain(format!(
@@ -281,20 +366,34 @@ fn label(status: Status, only: bool) -> &'static str {
     }
 }
 
+/// `root cause: ID: summary`, wrapped: a root cause is never cut.
+fn root_head(root: &CheckResult, only: bool, width: usize) -> Vec<Line> {
+    let label = label(root.status, only);
+    let head = format!("{label}: {}: {}", root.check.id, root.outcome.summary);
+    wrap(&head, "", "  ", width)
+        .into_iter()
+        .enumerate()
+        .map(|(i, text)| {
+            if i == 0 {
+                Line::painted(text, label.len() + 1, "1")
+            } else {
+                Line::plain(text)
+            }
+        })
+        .collect()
+}
+
 /// The block for one root cause: what, what it leads to, evidence, the fix for its own
 /// case, and where to read why it matters.
-fn root_block(run: &Run, root: &CheckResult, only: bool, evidence: usize) -> Vec<Line> {
+fn root_block(
+    run: &Run,
+    root: &CheckResult,
+    only: bool,
+    evidence: usize,
+    width: usize,
+) -> Vec<Line> {
     let check = root.check;
-    let label = label(root.status, only);
-    let mut lines: Vec<Line> = Vec::new();
-    let head = format!("{label}: {}: {}", check.id, root.outcome.summary);
-    for (i, text) in wrap(&head, "", "  ", WIDTH).into_iter().enumerate() {
-        lines.push(if i == 0 {
-            Line::painted(text, label.len() + 1, "1")
-        } else {
-            Line::plain(text)
-        });
-    }
+    let mut lines = root_head(root, only, width);
     let chain: Vec<String> = run
         .results
         .iter()
@@ -311,14 +410,14 @@ fn root_block(run: &Run, root: &CheckResult, only: bool, evidence: usize) -> Vec
     if !chain.is_empty() {
         let text = format!("{} -> {}", check.id, chain.join(" -> "));
         lines.extend(
-            wrap(&text, "  leads to: ", "            ", WIDTH)
+            wrap(&text, "  leads to: ", "            ", width)
                 .into_iter()
                 .map(Line::plain),
         );
     }
     for e in root.outcome.evidence.iter().take(evidence) {
         lines.extend(
-            wrap(&e.text, "  evidence: ", "            ", WIDTH)
+            wrap(&e.text, "  evidence: ", "            ", width)
                 .into_iter()
                 .map(Line::plain),
         );
@@ -326,12 +425,13 @@ fn root_block(run: &Run, root: &CheckResult, only: bool, evidence: usize) -> Vec
     if root.outcome.evidence.len() > evidence {
         let more = root.outcome.evidence.len() - evidence;
         lines.push(Line::plain(format!(
-            "  ({more} more line{} of evidence with -v)",
+            "  ({more}{} line{} of evidence with -v)",
+            if evidence == 0 { "" } else { " more" },
             if more == 1 { "" } else { "s" }
         )));
     }
     if let Some(fix) = &root.outcome.fix {
-        lines.extend(fix_lines(fix).into_iter().map(Line::plain));
+        lines.extend(fix_lines(fix, width).into_iter().map(Line::plain));
     }
     lines.push(Line::plain(format!(
         "  why it matters: ha-preflight explain {}",
@@ -340,30 +440,23 @@ fn root_block(run: &Run, root: &CheckResult, only: bool, evidence: usize) -> Vec
     lines
 }
 
-/// A fix text, reflowed: source lines join into paragraphs, but an indented line (a
-/// command to paste) stays a line of its own.
-fn fix_lines(fix: &str) -> Vec<String> {
-    let mut paragraphs: Vec<(bool, String)> = Vec::new();
-    for raw in fix.lines() {
-        let code = raw.starts_with(' ') || raw.starts_with('\t');
-        let text = raw.trim();
-        if text.is_empty() {
-            continue;
-        }
-        match paragraphs.last_mut() {
-            Some((false, para)) if !code => {
-                para.push(' ');
-                para.push_str(text);
-            }
-            _ => paragraphs.push((code, text.to_string())),
-        }
-    }
+/// A fix, laid out: its prose reflowed under `fix:`, each command on a line of its own,
+/// indented two more, and broken only as a shell still reads it whole
+/// (`layout::command`); an inline `command` is never broken either.
+fn fix_lines(fix: &str, width: usize) -> Vec<String> {
+    const PROSE: &str = "       ";
+    const COMMAND: &str = "         ";
+    const CONTINUED: &str = "           ";
     let mut out = Vec::new();
-    for (i, (code, para)) in paragraphs.iter().enumerate() {
-        let first = if i == 0 { "  fix: " } else { "       " };
-        let rest = if *code { "         " } else { "       " };
-        let first = if *code && i > 0 { "         " } else { first };
-        out.extend(wrap(para, first, rest, WIDTH));
+    for (i, part) in Fix::parse(fix).parts.iter().enumerate() {
+        let first = if i == 0 { "  fix: " } else { PROSE };
+        match part {
+            Part::Prose(text) => out.extend(layout::wrap_prose(text, first, PROSE, width)),
+            Part::Command(cmd) => {
+                let first = if i == 0 { first } else { COMMAND };
+                out.extend(layout::command(cmd, first, CONTINUED, width));
+            }
+        }
     }
     out
 }
@@ -372,21 +465,23 @@ fn id_width<'r, 'a: 'r>(results: impl Iterator<Item = &'r CheckResult<'a>>) -> u
     results.map(|r| r.check.id.len()).max().unwrap_or(0)
 }
 
-/// `  FAIL    lo-up        lo is down ...  [root cause: netrun-stale]`, one line (cut to
-/// the width) in the default view, wrapped under -v.
-fn result_line(r: &CheckResult, width: usize, one_line: bool) -> Line {
+/// `  FAIL    lo-up        lo is down ...  [root cause: netrun-stale]`: one line in the
+/// default view (`one_line`: cut to the terminal's width on a terminal, never inside
+/// the id), wrapped under -v.
+fn result_line(r: &CheckResult, id_width: usize, one_line: Option<&Screen>, width: usize) -> Line {
     let check = r.check;
     let word = format!("{:<7}", status_word(r.status));
     let mut rest = r.outcome.summary.clone();
     if let Some(root) = r.root_cause {
         rest.push_str(&format!(" [root cause: {}]", root.id));
     }
-    let lead = format!("  {word} {:<width$}  ", check.id);
-    let text = if one_line {
-        truncate(&format!("{lead}{rest}"), WIDTH)
-    } else {
-        let pad = " ".repeat(lead.len().min(WIDTH / 2));
-        wrap(&rest, &lead, &pad, WIDTH).join("\n")
+    let lead = format!("  {word} {:<id_width$}  ", check.id);
+    let text = match one_line {
+        Some(screen) => self::one_line(&format!("{lead}{rest}"), screen, lead.len()),
+        None => {
+            let pad = " ".repeat(lead.len().min(width / 2));
+            wrap(&rest, &lead, &pad, width).join("\n")
+        }
     };
     Line {
         paint: Some((2, 2 + word.trim_end().len(), status_code(r.status))),
@@ -394,8 +489,10 @@ fn result_line(r: &CheckResult, width: usize, one_line: bool) -> Line {
     }
 }
 
-/// The last line: the verdict, the first root cause by id, the tally; cut to fit.
-fn verdict_line(run: &Run, roots: &[&CheckResult]) -> String {
+/// The last line: the verdict, the first root cause by id, the tally, the time; longer
+/// than the layout's width, without the time, and then cut on a terminal to its width,
+/// but never inside the root cause's id.
+fn verdict_line(run: &Run, roots: &[&CheckResult], screen: &Screen) -> String {
     let mut tally = Vec::new();
     for s in Status::TALLY {
         let n = run.results.iter().filter(|r| r.status == s).count();
@@ -423,77 +520,16 @@ fn verdict_line(run: &Run, roots: &[&CheckResult]) -> String {
     } else {
         format!(" in {:.1} ms", super::millis(run.duration))
     };
-    let line = format!(
-        "verdict: {}{cause} ({}){time}",
-        run.verdict.as_str(),
-        tally.join(", ")
-    );
-    if line.chars().count() <= WIDTH {
+    let verdict = format!("verdict: {}{cause}", run.verdict.as_str());
+    let line = format!("{verdict} ({}){time}", tally.join(", "));
+    if layout::columns(&line) <= screen.width() {
         return line;
     }
-    truncate(
-        &format!(
-            "verdict: {}{cause} ({})",
-            run.verdict.as_str(),
-            tally.join(", ")
-        ),
-        WIDTH,
+    one_line(
+        &format!("{verdict} ({})", tally.join(", ")),
+        screen,
+        verdict.len(),
     )
-}
-
-/// Cuts a line to `width` characters, ending in "..." when cut (plain ASCII: a serial
-/// console may not show an ellipsis). Control characters are escaped first
-/// (`text::visible`): the width is that of what the terminal shows.
-pub fn truncate(text: &str, width: usize) -> String {
-    let text = visible(text, false);
-    if text.chars().count() <= width {
-        return text;
-    }
-    let kept: String = text.chars().take(width.saturating_sub(3)).collect();
-    format!("{}...", kept.trim_end())
-}
-
-/// Wraps `text` at spaces to `width` columns: the first line after `first`, the others
-/// after `rest`. A word longer than a line is cut where the line ends. Control
-/// characters in `text` are escaped first, as in `truncate`.
-pub fn wrap(text: &str, first: &str, rest: &str, width: usize) -> Vec<String> {
-    let text = visible(text, false);
-    let mut lines = Vec::new();
-    let mut line = first.to_string();
-    let mut fresh = true; // nothing but the prefix on the line yet
-    for word in text.split(' ').filter(|w| !w.is_empty()) {
-        let mut word: Vec<char> = word.chars().collect();
-        loop {
-            let used = line.chars().count();
-            let gap = usize::from(!fresh);
-            if used + gap + word.len() <= width {
-                if !fresh {
-                    line.push(' ');
-                }
-                line.extend(word.iter());
-                fresh = false;
-                break;
-            }
-            if fresh {
-                // Longer than a whole line: cut it.
-                let take = width.saturating_sub(used).max(1);
-                let (head, tail) = word.split_at(take.min(word.len()));
-                line.extend(head.iter());
-                lines.push(std::mem::replace(&mut line, rest.to_string()));
-                word = tail.to_vec();
-                if word.is_empty() {
-                    break;
-                }
-                continue;
-            }
-            lines.push(std::mem::replace(&mut line, rest.to_string()));
-            fresh = true;
-        }
-    }
-    if !fresh || lines.is_empty() {
-        lines.push(line);
-    }
-    lines
 }
 
 #[cfg(test)]
@@ -501,28 +537,66 @@ mod tests {
     use super::*;
 
     #[test]
-    fn wraps_at_spaces_and_cuts_long_words() {
-        let lines = wrap("aaa bbb ccc", "> ", "  ", 9);
-        assert_eq!(lines, ["> aaa bbb", "  ccc"]);
-        let lines = wrap(&"x".repeat(25), "", "", 10);
-        assert_eq!(lines, ["x".repeat(10), "x".repeat(10), "x".repeat(5)]);
-        for l in wrap(&"word ".repeat(100), "  evidence: ", "            ", WIDTH) {
-            assert!(l.chars().count() <= WIDTH, "{l}");
-        }
-    }
-
-    #[test]
     fn fixes_keep_their_commands_on_lines_of_their_own() {
         let fix = "A real directory: remove it\nand link it,\n  rm -rf /x && ln -s /run/x /x\nthen rebuild.";
-        let lines = fix_lines(fix);
+        let lines = fix_lines(fix, WIDTH);
         assert_eq!(lines[0], "  fix: A real directory: remove it and link it,");
         assert_eq!(lines[1], "         rm -rf /x && ln -s /run/x /x");
         assert_eq!(lines[2], "       then rebuild.");
     }
 
     #[test]
-    fn truncation_is_plain_ascii() {
-        assert_eq!(truncate("abcdef", 5), "ab...");
-        assert_eq!(truncate("abc", 5), "abc");
+    fn a_long_command_is_continued_never_broken() {
+        let root = "/builds/group/project/pipelines/1234567/appliance-image/rootfs";
+        let fix = format!(
+            "Empty it and remove the seeds:\n  : > {root}/etc/machine-id\n  rm -f {root}/var/lib/dbus/machine-id {root}/var/lib/systemd/random-seed\n(a link is fine)."
+        );
+        let lines = fix_lines(&fix, WIDTH);
+        assert_eq!(
+            lines,
+            [
+                "  fix: Empty it and remove the seeds:".to_string(),
+                format!("         : > {root}/etc/machine-id"),
+                format!("         rm -f {root}/var/lib/dbus/machine-id \\"),
+                format!("           {root}/var/lib/systemd/random-seed"),
+                "       (a link is fine).".to_string(),
+            ]
+        );
+    }
+
+    /// Every command in a shipped check's fix is a whole shell command: what the report
+    /// keeps on its lines is worth pasting. `sh -n` only reads, it runs nothing.
+    #[test]
+    fn every_shipped_fix_command_parses_as_a_shell_command() {
+        let spec = crate::spec::built_in().expect("the built-in spec loads");
+        let mut seen = 0;
+        for check in &spec.checks {
+            for cmd in Fix::parse(&check.fix).commands() {
+                seen += 1;
+                let out = std::process::Command::new("sh")
+                    .args(["-n", "-c", &cmd])
+                    .output()
+                    .expect("sh runs");
+                assert!(
+                    out.status.success(),
+                    "{}: `{cmd}`: {}",
+                    check.id,
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+        }
+        assert!(seen > 20, "only {seen} commands in the shipped fixes");
+    }
+
+    #[test]
+    fn a_narrow_terminal_narrows_the_layout_a_wide_one_does_not_widen_it() {
+        let at = |columns| Screen {
+            color: false,
+            columns,
+        };
+        assert_eq!(at(None).width(), 80);
+        assert_eq!(at(Some(132)).width(), 80);
+        assert_eq!(at(Some(60)).width(), 60);
+        assert_eq!(at(Some(10)).width(), MIN_WIDTH);
     }
 }

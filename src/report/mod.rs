@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod human;
 pub mod json;
 pub mod junit;
+pub mod layout;
 pub mod nagios;
 pub mod prometheus;
 

@@ -37,6 +37,7 @@ pub mod read;
 pub mod redact;
 pub mod root;
 pub mod tape;
+pub mod terminal;
 pub mod walk;
 pub mod xmlrpc;
 

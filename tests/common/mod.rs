@@ -3,6 +3,7 @@
 //! the modules a test needs, and run Python. One of each, so every suite skips, probes
 //! and fails alike.
 
+pub mod human;
 pub mod ns;
 
 use ha_preflight::testing::image_tree;
