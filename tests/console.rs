@@ -361,8 +361,13 @@ fn long_root(dir: &Path) -> (PathBuf, &'static str) {
             (root, "the debootstrapped root")
         }
         found => {
+            assert!(
+                std::env::var_os("CI").is_none() || !common::is_root(),
+                "CI runs as root and must draw the real debootstrapped root: .ci/run runs \
+                 image-tests/debootstrap.sh, which caches it, before the tests"
+            );
             eprintln!(
-                "NOTE console: {}; a stand-in from image-tests/make_tree.py with debootstrap's leftovers planted",
+                "NOTE console: {}; a stand-in: the clean image fixture with debootstrap's leftovers planted",
                 match found {
                     Some(_) =>
                         "not root: the debootstrapped root's device nodes and owners cannot be unpacked",
@@ -370,17 +375,19 @@ fn long_root(dir: &Path) -> (PathBuf, &'static str) {
                 }
             );
             std::fs::remove_dir(&root).expect("empty root folder");
-            common::python(
-                "import sys; sys.path.insert(0, sys.argv[1]); import make_tree as m\n\
-                 r = m.build('machine-id-filled', sys.argv[2])\n\
-                 for case in ('dbus_machine_id', 'random_seed', 'ssh_host_keys', 'unit_missing', \
-                 'resolv_conf_from_host', 'hostname_from_host', 'apt_cache_debs', 'debootstrap_dir'): \
-                 getattr(m, 'case_' + case)(r)\n",
-                &[
-                    &repo().join("image-tests").display().to_string(),
-                    &root.display().to_string(),
-                ],
-            );
+            let leftovers = [
+                "machine-id-filled",
+                "dbus-machine-id",
+                "random-seed",
+                "ssh-host-keys",
+                "unit-missing",
+                "resolv-conf-from-host",
+                "hostname-from-host",
+                "apt-cache-debs",
+                "debootstrap-dir",
+            ];
+            ha_preflight::testing::image_tree::build_all(&leftovers, &root)
+                .unwrap_or_else(|e| panic!("the stand-in root: {e}"));
             (root, "a stand-in for a debootstrapped root")
         }
     }

@@ -177,16 +177,21 @@ pub fn cases() -> Result<Vec<Case>, TreeError> {
 /// Builds the tree of case `name` at `root`, which must be absent or an empty folder.
 /// The files belong to whoever runs this, but for those the manifest gives an owner.
 pub fn build(name: &str, root: &Path) -> Result<(), TreeError> {
+    build_all(&[name], root)
+}
+
+/// Builds the clean tree with each of `names` planted in it, in order: a tree with
+/// several mistakes at once, as a real build leaves them.
+pub fn build_all(names: &[&str], root: &Path) -> Result<(), TreeError> {
     let clean = case(CLEAN)?;
-    let planted = if name == CLEAN {
-        None
-    } else {
-        Some(case(name)?)
-    };
-    let needs_root = clean.needs_root() || planted.as_ref().is_some_and(Case::needs_root);
+    let mut planted = Vec::new();
+    for &name in names.iter().filter(|&&n| n != CLEAN) {
+        planted.push(case(name)?);
+    }
+    let needs_root = clean.needs_root() || planted.iter().any(Case::needs_root);
     if needs_root && !nix::unistd::geteuid().is_root() {
         return Err(TreeError::NeedsRoot {
-            case: name.to_string(),
+            case: names.join("+"),
         });
     }
     match fs::symlink_metadata(root) {
@@ -203,8 +208,8 @@ pub fn build(name: &str, root: &Path) -> Result<(), TreeError> {
     }
     chmod(root, 0o755)?;
     apply(&clean, root)?;
-    if let Some(case) = planted {
-        apply(&case, root)?;
+    for case in &planted {
+        apply(case, root)?;
     }
     Ok(())
 }
