@@ -119,11 +119,7 @@ fn run(cli: &Cli) -> Result<i32, Failed> {
         }),
         Command::Explain(id) => {
             let Some(check) = spec.get(id) else {
-                let known: Vec<&str> = spec.checks.iter().map(|c| c.id.as_str()).collect();
-                return Err(Failed::Usage(format!(
-                    "no check named `{id}`; known: {}",
-                    known.join(", ")
-                )));
+                return Err(Failed::Usage(spec.no_such_check(id)));
             };
             Some(match cli.format {
                 Format::Json => report::catalog::explain_json(&spec, check),

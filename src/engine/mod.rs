@@ -54,7 +54,7 @@ pub fn select(
 ) -> Result<Vec<usize>, String> {
     for id in only.iter().chain(skip) {
         if spec.get(id).is_none() {
-            return Err(format!("no check named `{id}` (see `ha-preflight list`)"));
+            return Err(spec.no_such_check(id));
         }
     }
     let selected: Vec<usize> = spec
