@@ -133,7 +133,15 @@ fn run(cli: &Cli) -> Result<i32, Failed> {
         return Ok(0);
     }
     let mut overrides =
-        overrides::for_run(cli.overrides.as_deref(), &target, &spec).map_err(|e| e.to_string())?;
+        overrides::for_run(cli.overrides.as_deref(), &target, &spec).map_err(|e| {
+            // The file given on the command line is named by its option; an image's own
+            // (under /usr/lib/ha-preflight/overrides) by what it is.
+            if cli.overrides.as_deref() == Some(e.path()) {
+                format!("--overrides {e}")
+            } else {
+                format!("override error: {e}")
+            }
+        })?;
     let target = Arc::new(target);
     let opts = engine::Options {
         timeout: cli.timeout,
@@ -363,10 +371,16 @@ fn target_for(cli: &Cli, mode: Mode) -> Result<(Target, Origin), String> {
         .map_err(|e| format!("cannot open /: {e}"))?
     } else {
         for (option, dir) in [("--proc", &cli.proc_dir), ("--sys", &cli.sys_dir)] {
-            if let Some(dir) = dir
-                && !dir.is_dir()
-            {
-                return Err(format!("{option} {}: not a directory", dir.display()));
+            if let Some(dir) = dir {
+                let why = match std::fs::metadata(dir) {
+                    Ok(m) if m.is_dir() => continue,
+                    Ok(_) => "not a directory".to_string(),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        "no such directory".to_string()
+                    }
+                    Err(e) => e.to_string(),
+                };
+                return Err(format!("{option} {}: {why}", dir.display()));
             }
         }
         Target::captured(cli.proc_dir.clone(), cli.sys_dir.clone())

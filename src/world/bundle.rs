@@ -218,6 +218,16 @@ fn bad_name(name: &str) -> Option<&'static str> {
 
 /// The members of a ustar archive (regular files), by name.
 fn untar(bytes: &[u8]) -> Result<BTreeMap<String, Vec<u8>>, String> {
+    // A tar's first header says "ustar" (POSIX and GNU alike); anything else (a report
+    // in JSON, a gzipped tar) is named for what it is not, not read as member names.
+    let empty = bytes.len() >= 512 && bytes[..512].iter().all(|&b| b == 0);
+    if !empty && bytes.get(257..262) != Some(b"ustar".as_slice()) {
+        return Err(
+            "not a tar archive (a bundle is the FILE.tar, uncompressed, or the DIR/ that \
+             `collect` writes)"
+                .into(),
+        );
+    }
     let mut out = BTreeMap::new();
     let mut at = 0;
     while at + 512 <= bytes.len() {
@@ -232,19 +242,19 @@ fn untar(bytes: &[u8]) -> Result<BTreeMap<String, Vec<u8>>, String> {
         };
         let name = field(0, 100);
         let size = u64::from_str_radix(&field(124, 12), 8)
-            .map_err(|_| format!("member {name:?}: bad size"))?;
+            .map_err(|_| format!("member `{name}`: bad size"))?;
         let start = at + 512;
         let end = start
             .checked_add(size as usize)
             .filter(|&e| e <= bytes.len())
-            .ok_or_else(|| format!("member {name:?} runs past the end"))?;
+            .ok_or_else(|| format!("member `{name}` runs past the end"))?;
         if let Some(why) = bad_name(&name) {
-            return Err(format!("member {name:?}: {why}; refused"));
+            return Err(format!("member `{name}`: {why}; refused"));
         }
         if matches!(h[156], b'0' | 0) {
             let limit = member_limit(name.strip_prefix(&format!("{TOP}/")).unwrap_or(""));
             if end - start > limit {
-                return Err(format!("member {name:?}: larger than {limit} bytes"));
+                return Err(format!("member `{name}`: larger than {limit} bytes"));
             }
             out.insert(name, bytes[start..end].to_vec());
         }
@@ -312,7 +322,7 @@ fn read_folder(path: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> {
             let link = nix::sys::stat::fstatat(at, name, nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW)
                 .is_ok_and(|st| st.st_mode & nix::libc::S_IFMT == nix::libc::S_IFLNK);
             let e = if link { nix::errno::Errno::ELOOP } else { e };
-            format!("member {name}: {}", refused(e))
+            format!("member `{name}`: {}", refused(e))
         })
     };
     let given = openat(
@@ -341,10 +351,10 @@ fn read_folder(path: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> {
             | OFlag::O_CLOEXEC;
         let fd = match openat(at, name, flags, Mode::empty()) {
             Err(nix::errno::Errno::ENOENT) => return Ok(()),
-            other => other.map_err(|e| format!("member {member}: {}", refused(e)))?,
+            other => other.map_err(|e| format!("member `{member}`: {}", refused(e)))?,
         };
         let bytes = bounded(std::fs::File::from(fd), member_limit(&member))
-            .map_err(|e| format!("member {member}: {e}"))?;
+            .map_err(|e| format!("member `{member}`: {e}"))?;
         files.insert(format!("{TOP}/{member}"), bytes);
         Ok(())
     };
@@ -403,6 +413,20 @@ fn bounded(file: std::fs::File, limit: usize) -> io::Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A file that is no tar (a JSON report given as a bundle) is named for what it is
+    /// not; its bytes are not shown as a member's name.
+    #[test]
+    fn what_is_not_a_tar_is_said_to_be_none() {
+        let mut json = b"{\"tool\": \"ha-preflight\", \"schema\": 1}\n".to_vec();
+        json.resize(2048, b' ');
+        for bytes in [&json[..], b"", b"short"] {
+            let e = untar(bytes).unwrap_err();
+            assert!(e.starts_with("not a tar archive"), "{e}");
+            assert!(!e.contains("tool"), "{e}");
+        }
+        assert_eq!(untar(&[0u8; 1024]).map(|m| m.len()), Ok(0));
+    }
 
     #[test]
     fn a_tar_reads_back_and_tar_reads_it_too() {
