@@ -96,7 +96,7 @@ pub fn usage_error(nagios: bool, e: &str) -> i32 {
     } else {
         // One line (a spec error adds its place), then where help is: on a 24-line
         // console the line that says what was wrong must stay on screen.
-        eprintln!("ha-preflight: {e}\ntry 'ha-preflight --help'");
+        eprintln!("ha-preflight: {e}\ntry `ha-preflight --help`");
         USAGE_ERROR
     }
 }

@@ -207,7 +207,7 @@ fn a_usage_error_is_one_line_and_where_help_is() {
             "{args:?}: {}",
             ran.stderr
         );
-        assert_eq!(lines[1], "try 'ha-preflight --help'");
+        assert_eq!(lines[1], "try `ha-preflight --help`");
     }
 }
 
