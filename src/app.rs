@@ -172,7 +172,7 @@ fn run(cli: &Cli) -> Result<i32, Failed> {
                 Verbosity::Normal
             };
             let screen = report::human::Screen::of_stdout(cli.output.is_some());
-            report::human::render(&run, &spec, mode, verbosity, &screen, &about)
+            report::human::render(&run, &spec, mode, verbosity, &screen, &about, cli.fail_on)
         }
     };
     emit(cli, &text)?;
@@ -483,6 +483,7 @@ fn take_bundle(cli: &Cli, output: &std::path::Path) -> Result<String, Option<Fai
             Verbosity::Verbose,
             &report::human::Screen::plain(),
             &about,
+            crate::model::FailOn::default(),
         ),
         &tape.secret_values(),
     );

@@ -388,7 +388,7 @@ fn a_skipped_check_shows_in_every_format() {
     let first = ran.stdout.lines().next().unwrap_or_default();
     assert!(
         first.starts_with(&format!(
-            "HA-PREFLIGHT OK - 1 checks passed, 1 {said} | checks=2 "
+            "HA-PREFLIGHT OK - 1 check passed, 1 {said} | checks=2 "
         )),
         "{first}"
     );
@@ -537,6 +537,32 @@ fn warning_spec(name: &str) -> (common::Scratch, String) {
     .expect("write spec");
     let spec = spec.display().to_string();
     (dir, spec)
+}
+
+/// The report's first line agrees with the exit code: a warning that fails the run under
+/// --fail-on warning says so, and a root cause alone has one blank line before the
+/// verdict.
+#[test]
+fn the_headline_agrees_with_the_exit_code() {
+    let (_dir, spec) = warning_spec("headline");
+    let ran = run_captured("lo-up", &["--spec", &spec, "--fail-on", "warning"]);
+    assert_eq!(ran.code, 1);
+    assert_eq!(
+        ran.stdout.lines().next(),
+        Some("ha-preflight boot: WARN (exit 1: --fail-on warning)"),
+        "{}",
+        ran.stdout
+    );
+    let ran = run_captured("lo-up", &["--spec", &spec]);
+    assert_eq!(ran.stdout.lines().next(), Some("ha-preflight boot: WARN"));
+    let ran = run_captured("lo-down", &["--only", "lo-up"]);
+    assert_eq!(ran.code, 1);
+    assert!(!ran.stdout.contains("\n\n\n"), "{}", ran.stdout);
+    assert!(
+        ran.stdout.contains("explain lo-up\n\nverdict: fail"),
+        "{}",
+        ran.stdout
+    );
 }
 
 #[test]
