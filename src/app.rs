@@ -494,18 +494,33 @@ fn take_bundle(cli: &Cli, output: &std::path::Path) -> Result<String, Option<Fai
         .first()
         .map(|r| format!(", root cause {}", r.check.id))
         .unwrap_or_default();
-    Ok(format!(
-        "ha-preflight collect: {} written ({} answers, {}) on {host} at {}\n\
-         this box: {}{cause}; replay with: ha-preflight --bundle {}",
-        output.display(),
-        entries.len(),
-        crate::model::human_bytes(size),
-        meta.taken,
-        run.verdict.as_str(),
-        output.display(),
-        // The box's name is the kernel's, set by whoever could: one line, escaped.
-        host = visible(&host, false),
+    Ok(collected(
+        output,
+        &format!(
+            "{} answers, {}",
+            entries.len(),
+            crate::model::human_bytes(size)
+        ),
+        &format!("taken on {host} at {}", meta.taken),
+        &format!("this box: {}{cause}", run.verdict.as_str()),
     ))
+}
+
+/// Collect's status: what was written, where and when it was taken and what the box
+/// said, and the command that replays it; each line wrapped to 80 columns. The box's
+/// name is the kernel's, set by whoever could: `wrap` escapes it.
+fn collected(output: &std::path::Path, size: &str, taken: &str, said: &str) -> String {
+    let shown = output.display();
+    [
+        format!("ha-preflight collect: wrote {shown} ({size})"),
+        taken.to_string(),
+        said.to_string(),
+        format!("replay with: ha-preflight --bundle {shown}"),
+    ]
+    .iter()
+    .flat_map(|line| report::human::wrap(line, "", "  ", report::human::WIDTH))
+    .collect::<Vec<_>>()
+    .join("\n")
 }
 
 /// Writes a report to `--output` (see `world::output`: a file replaced whole, a stream
@@ -530,6 +545,41 @@ fn emit(cli: &Cli, text: &str) -> Result<(), Failed> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Collect's status fits 80 columns, whatever the path and the box's name, and the
+    /// name is escaped.
+    #[test]
+    fn collects_status_fits_a_console() {
+        let long = format!("/var/tmp/{}/bundle.tar", "support-".repeat(6));
+        let said = collected(
+            std::path::Path::new(&long),
+            "36 answers, 57.2 KiB",
+            "taken on node-a\x1b]0;x\x07 at 2026-12-06 20:56:49 UTC",
+            "this box: fail, root cause netrun-layout",
+        );
+        let lines: Vec<&str> = said.lines().collect();
+        assert!(lines.len() > 3, "{said}");
+        assert!(lines.iter().all(|l| l.chars().count() <= 80), "{said}");
+        assert!(
+            said.starts_with("ha-preflight collect: wrote\n  /var/tmp/"),
+            "{said}"
+        );
+        assert!(said.contains("node-a\\x1b]0;x\\x07"), "{said}");
+        assert!(!said.contains('\x1b'), "{said}");
+        let said = collected(
+            std::path::Path::new("b.tar"),
+            "36 answers, 57.2 KiB",
+            "taken on vm at 2026-12-06 20:56:49 UTC",
+            "this box: pass",
+        );
+        assert_eq!(
+            said,
+            "ha-preflight collect: wrote b.tar (36 answers, 57.2 KiB)\n\
+             taken on vm at 2026-12-06 20:56:49 UTC\n\
+             this box: pass\n\
+             replay with: ha-preflight --bundle b.tar"
+        );
+    }
 
     #[test]
     fn a_panic_report_names_the_check() {

@@ -671,7 +671,8 @@ fn list_and_explain_speak_json() {
         "{c:#}"
     );
     assert!(c["why"].as_str().is_some(), "{c:#}");
-    assert_eq!(c["timeout_ms"], 5000.0);
+    // Whole milliseconds, an integer.
+    assert_eq!(c["timeout_ms"].as_u64(), Some(5000), "{c:#}");
 }
 
 /// A tree walk takes as long as the image is big (a million entries: 13.5 s from a cold
