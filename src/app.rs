@@ -79,8 +79,13 @@ enum TargetError {
     /// folder: every image check would find nothing wrong in nothing.
     #[error("--root {}: not a root tree (no etc/ and no usr/ in it); is it the build's output?", dir.display())]
     NotRootTree { dir: PathBuf },
-    #[error("{option} {}: not a directory", dir.display())]
-    NotADirectory { option: &'static str, dir: PathBuf },
+    /// A `--proc` or `--sys` that is no directory: what it is instead, in words.
+    #[error("{option} {}: {why}", dir.display())]
+    NotADirectory {
+        option: &'static str,
+        dir: PathBuf,
+        why: String,
+    },
     #[error("cannot open /: {0}")]
     Slash(#[source] io::Error),
 }
@@ -125,7 +130,7 @@ pub fn usage_error(nagios: bool, e: &str) -> i32 {
     } else {
         // One line (a spec error adds its place), then where help is: on a 24-line
         // console the line that says what was wrong must stay on screen.
-        eprintln!("ha-preflight: {e}\ntry 'ha-preflight --help'");
+        eprintln!("ha-preflight: {e}\ntry `ha-preflight --help`");
         USAGE_ERROR
     }
 }
@@ -148,11 +153,7 @@ fn run(cli: &Cli) -> Result<i32, Failed> {
         }),
         Command::Explain(id) => {
             let Some(check) = spec.get(id) else {
-                let known: Vec<&str> = spec.checks.iter().map(|c| c.id.as_str()).collect();
-                return Err(Failed::Usage(format!(
-                    "no check named `{id}`; known: {}",
-                    known.join(", ")
-                )));
+                return Err(Failed::Usage(spec.no_such_check(id)));
             };
             Some(match cli.format {
                 Format::Json => report::catalog::explain_json(&spec, check),
@@ -166,7 +167,15 @@ fn run(cli: &Cli) -> Result<i32, Failed> {
         return Ok(0);
     }
     let mut overrides =
-        overrides::for_run(cli.overrides.as_deref(), &target, &spec).map_err(|e| e.to_string())?;
+        overrides::for_run(cli.overrides.as_deref(), &target, &spec).map_err(|e| {
+            // The file given on the command line is named by its option; an image's own
+            // (under /usr/lib/ha-preflight/overrides) by what it is.
+            if cli.overrides.as_deref() == Some(e.path()) {
+                format!("--overrides {e}")
+            } else {
+                format!("override error: {e}")
+            }
+        })?;
     let target = Arc::new(target);
     let opts = engine::Options {
         timeout: cli.timeout,
@@ -197,7 +206,7 @@ fn run(cli: &Cli) -> Result<i32, Failed> {
                 Verbosity::Normal
             };
             let screen = report::human::Screen::of_stdout(cli.output.is_some());
-            report::human::render(&run, &spec, mode, verbosity, &screen, &about)
+            report::human::render(&run, &spec, mode, verbosity, &screen, &about, cli.fail_on)
         }
     };
     emit(cli, &text)?;
@@ -394,12 +403,19 @@ fn target_for(cli: &Cli, mode: Mode) -> Result<(Target, Origin), TargetError> {
         .map_err(TargetError::Slash)?
     } else {
         for (option, dir) in [("--proc", &cli.proc_dir), ("--sys", &cli.sys_dir)] {
-            if let Some(dir) = dir
-                && !dir.is_dir()
-            {
+            if let Some(dir) = dir {
+                let why = match std::fs::metadata(dir) {
+                    Ok(m) if m.is_dir() => continue,
+                    Ok(_) => "not a directory".to_string(),
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                        "no such directory".to_string()
+                    }
+                    Err(e) => e.to_string(),
+                };
                 return Err(TargetError::NotADirectory {
                     option,
                     dir: dir.clone(),
+                    why,
                 });
             }
         }
@@ -502,6 +518,7 @@ fn take_bundle(cli: &Cli, output: &std::path::Path) -> Result<String, Option<Fai
             Verbosity::Verbose,
             &report::human::Screen::plain(),
             &about,
+            crate::model::FailOn::default(),
         ),
         &tape.secret_values(),
     );
@@ -512,18 +529,33 @@ fn take_bundle(cli: &Cli, output: &std::path::Path) -> Result<String, Option<Fai
         .first()
         .map(|r| format!(", root cause {}", r.check.id))
         .unwrap_or_default();
-    Ok(format!(
-        "ha-preflight collect: {} written ({} answers, {}) on {host} at {}\n\
-         this box: {}{cause}; replay with: ha-preflight --bundle {}",
-        output.display(),
-        entries.len(),
-        crate::model::human_bytes(size),
-        meta.taken,
-        run.verdict.as_str(),
-        output.display(),
-        // The box's name is the kernel's, set by whoever could: one line, escaped.
-        host = visible(&host, false),
+    Ok(collected(
+        output,
+        &format!(
+            "{} answers, {}",
+            entries.len(),
+            crate::model::human_bytes(size)
+        ),
+        &format!("taken on {host} at {}", meta.taken),
+        &format!("this box: {}{cause}", run.verdict.as_str()),
     ))
+}
+
+/// Collect's status: what was written, where and when it was taken and what the box
+/// said, and the command that replays it; each line wrapped to 80 columns. The box's
+/// name is the kernel's, set by whoever could: `wrap` escapes it.
+fn collected(output: &std::path::Path, size: &str, taken: &str, said: &str) -> String {
+    let shown = output.display();
+    [
+        format!("ha-preflight collect: wrote {shown} ({size})"),
+        taken.to_string(),
+        said.to_string(),
+        format!("replay with: ha-preflight --bundle {shown}"),
+    ]
+    .iter()
+    .flat_map(|line| report::layout::wrap(line, "", "  ", report::human::WIDTH))
+    .collect::<Vec<_>>()
+    .join("\n")
 }
 
 /// Writes a report to `--output` (see `world::output`: a file replaced whole, a stream
@@ -548,6 +580,41 @@ fn emit(cli: &Cli, text: &str) -> Result<(), Failed> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Collect's status fits 80 columns, whatever the path and the box's name, and the
+    /// name is escaped.
+    #[test]
+    fn collects_status_fits_a_console() {
+        let long = format!("/var/tmp/{}/bundle.tar", "support-".repeat(6));
+        let said = collected(
+            std::path::Path::new(&long),
+            "36 answers, 57.2 KiB",
+            "taken on node-a\x1b]0;x\x07 at 2026-12-06 20:56:49 UTC",
+            "this box: fail, root cause netrun-layout",
+        );
+        let lines: Vec<&str> = said.lines().collect();
+        assert!(lines.len() > 3, "{said}");
+        assert!(lines.iter().all(|l| l.chars().count() <= 80), "{said}");
+        assert!(
+            said.starts_with("ha-preflight collect: wrote\n  /var/tmp/"),
+            "{said}"
+        );
+        assert!(said.contains("node-a\\x1b]0;x\\x07"), "{said}");
+        assert!(!said.contains('\x1b'), "{said}");
+        let said = collected(
+            std::path::Path::new("b.tar"),
+            "36 answers, 57.2 KiB",
+            "taken on vm at 2026-12-06 20:56:49 UTC",
+            "this box: pass",
+        );
+        assert_eq!(
+            said,
+            "ha-preflight collect: wrote b.tar (36 answers, 57.2 KiB)\n\
+             taken on vm at 2026-12-06 20:56:49 UTC\n\
+             this box: pass\n\
+             replay with: ha-preflight --bundle b.tar"
+        );
+    }
 
     #[test]
     fn a_panic_report_names_the_check() {

@@ -1,60 +1,64 @@
 //! The command line, as doc/contracts.md fixes it.
 
 pub use crate::model::FailOn;
-use crate::model::duration;
+use crate::model::{duration, suggest};
 use lexopt::prelude::*;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// The `--help` text. Every line fits 80 columns: it is read on a serial console.
 pub const USAGE: &str = "\
-usage: ha-preflight [boot] [OPTIONS]     check the running system (default)
-       ha-preflight image --root DIR     check a built root tree (nothing in it is run)
-       ha-preflight build-host           check the machine an image is built on
-       ha-preflight list [--spec PATH]   the checks, with kind, modes and severity
-       ha-preflight explain ID           what a check verifies, why, and how to fix it
-       ha-preflight collect --output F   take a support bundle of this box (F.tar,
-                                         or a directory DIR/)
-       ha-preflight --bundle F           judge a support bundle, and nothing else
+usage: ha-preflight [boot] [OPTIONS]   check the running system (the default)
+       ha-preflight image --root DIR   check a built root tree (runs none of it)
+       ha-preflight build-host         check the machine an image is built on
+       ha-preflight list               the checks, with kind, modes and severity
+       ha-preflight explain ID         what a check verifies, why, how to fix it
+       ha-preflight collect --output F
+                                       take a support bundle of this box (F.tar,
+                                       or a directory DIR/)
+       ha-preflight --bundle F         judge a support bundle, and nothing else
 
 options:
-  --spec PATH          a TOML file or a directory of *.toml (default: the built-in
-                       spec, overlaid by /usr/lib/ha-preflight/checks.d, then by
-                       /etc/ha-preflight/checks.d; see ha-preflight(8), SPEC OVERLAY)
-  --format FMT         human (default) | json | junit | nagios | prometheus
-  --output FILE        write the report to FILE instead of stdout: a file is replaced
-                       whole (a new file in the same folder, then renamed; 0644), a
-                       FIFO or terminal is written into within --timeout, a link to
-                       a file, a socket or a folder is refused; with collect, the
-                       bundle (0600): FILE.tar, or DIR/ for a directory
-  --root DIR           (image, list, explain) the root tree to check; its own spec
-                       is used
-  --overrides FILE     accepted findings, each with a reason (TOML [[override]])
-  --only ID,...        run exactly these checks
-  --skip ID,...        leave these out
-  --timeout DURATION   deadline for one pass over the checks (default 30s);
-                       DURATION is 500ms, 30s, 5m, 1h, or a bare number of seconds
-  --wait DURATION      (boot) re-check transient results until they settle or
-                       DURATION ends
-  --fail-on LEVEL      error (default) | warning | none: which findings exit 1;
-                       warning makes a warn fail the run, none lets nothing fail it
-  --bundle F           (boot) judge the box a support bundle was taken on: every
-                       check reads only the bundle; what it lacks is skipped
-  --proc DIR           (boot) read /proc from a captured copy: kernel state only,
-                       checks of the box's files and daemons skip
-  --sys DIR            (boot) read /sys from a captured copy
-  -v, --verbose        evidence for every check
-  -q, --quiet          only the verdict
-  -h, --help           this text
-  -V, --version        the version, and where the spec would be read from
+  --spec PATH         a TOML file or a directory of *.toml (default: the
+                      built-in spec, overlaid by /usr/lib/ha-preflight/checks.d,
+                      then by /etc/ha-preflight/checks.d; see ha-preflight(8),
+                      SPEC OVERLAY)
+  --format FMT        human (default) | json | junit | nagios | prometheus
+  --output FILE       write the report to FILE instead of stdout: a file is
+                      replaced whole (a new file in the same folder, then
+                      renamed; 0644), a FIFO or terminal is written into within
+                      --timeout, a link to a file, a socket or a folder is
+                      refused; with collect, the bundle (0600): FILE.tar, or
+                      DIR/ for a directory
+  --root DIR          (image, list, explain) the root tree to check; its own
+                      spec is used
+  --overrides FILE    accepted findings, each with a reason (TOML [[override]])
+  --only ID,...       run exactly these checks
+  --skip ID,...       leave these out
+  --timeout DURATION  deadline for one pass over the checks (default 30s);
+                      DURATION is 500ms, 30s, 5m, 1h or 2d; a bare 300 is 300s
+  --wait DURATION     (boot) re-check transient results until they settle or
+                      DURATION ends
+  --fail-on LEVEL     error (default) | warning | none: which findings exit 1;
+                      with warning a warn fails the run, with none nothing does
+  --bundle F          (boot) judge the box a support bundle was taken on: every
+                      check reads only the bundle; what it lacks is skipped
+  --proc DIR          (boot) read /proc from a captured copy: kernel state
+                      only, checks of the box's files and daemons skip
+  --sys DIR           (boot) read /sys from a captured copy
+  -v, --verbose       evidence for every check
+  -q, --quiet         only the verdict
+  -h, --help          this text (so does the command `help`)
+  -V, --version       the version, and where the spec would be read from
 
 list and explain take --format human or json.
 
 exit codes: 0 pass (warnings allowed), 1 a check failed or is still waiting
-            (with --fail-on warning: or warned), 2 usage or spec error, 3 a check
-            could not be evaluated and none failed, 4 the report or bundle could
-            not be written (--output; the old file is left as it was); with
-            --format nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (usage, spec
-            and write errors too)
+            (with --fail-on warning: or warned), 2 usage or spec error, 3 a
+            check could not be evaluated and none failed, 4 the report or
+            bundle could not be written (--output; the old file is left as it
+            was); with --format nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
+            (usage, spec and write errors too)
 ";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,6 +114,38 @@ impl Format {
     }
 }
 
+/// The commands, as typed: what a mistyped one is compared with.
+const COMMANDS: &[&str] = &[
+    "boot",
+    "image",
+    "build-host",
+    "list",
+    "explain",
+    "collect",
+    "help",
+];
+
+/// The long options, as typed: what a mistyped one is compared with.
+const LONG_OPTIONS: &[&str] = &[
+    "--spec",
+    "--format",
+    "--output",
+    "--root",
+    "--overrides",
+    "--only",
+    "--skip",
+    "--timeout",
+    "--wait",
+    "--fail-on",
+    "--bundle",
+    "--proc",
+    "--sys",
+    "--verbose",
+    "--quiet",
+    "--help",
+    "--version",
+];
+
 impl Command {
     fn name(&self) -> &'static str {
         match self {
@@ -124,11 +160,39 @@ impl Command {
         }
     }
 
-    /// The options that mean something to this command, beyond --spec, -v and -q.
+    /// The command as an error names it: "the image command", or "--version".
+    fn what(&self) -> String {
+        match self {
+            Command::Help | Command::Version => self.name().to_string(),
+            _ => format!("the {} command", self.name()),
+        }
+    }
+
+    /// The command a word on the command line names, if any.
+    fn of(word: &str) -> Option<Command> {
+        Some(match word {
+            "boot" => Command::Boot,
+            "image" => Command::Image,
+            "build-host" => Command::BuildHost,
+            "list" => Command::List,
+            // The id comes as the next word.
+            "explain" => Command::Explain(String::new()),
+            "collect" => Command::Collect,
+            "help" => Command::Help,
+            _ => return None,
+        })
+    }
+
+    /// The options that mean something to this command. `--version` reads the spec
+    /// (`--spec`, `--root`) and nothing else; collect's report is always verbose.
     fn takes(&self, option: &str) -> bool {
         let runs = matches!(self, Command::Boot | Command::Image | Command::BuildHost);
+        if *self == Command::Version {
+            return matches!(option, "--spec" | "--root");
+        }
         match option {
-            "--spec" | "--verbose" | "--quiet" => true,
+            "--spec" | "--quiet" => true,
+            "--verbose" => *self != Command::Collect,
             "--format" => runs || matches!(self, Command::List | Command::Explain(_)),
             "--output" => {
                 runs || matches!(self, Command::List | Command::Explain(_) | Command::Collect)
@@ -152,6 +216,69 @@ pub fn wants_nagios(args: &[std::ffi::OsString]) -> bool {
     })
 }
 
+/// A parser's complaint in this program's words: what the person typed in backquotes,
+/// and for a mistyped long option the one it was likely meant to be.
+fn words(e: lexopt::Error) -> String {
+    use lexopt::Error as E;
+    let lossy = |v: &std::ffi::OsStr| v.to_string_lossy().into_owned();
+    match e {
+        E::MissingValue {
+            option: Some(option),
+        } => format!("{option} needs a value"),
+        E::MissingValue { option: None } => "an option needs a value".into(),
+        E::UnexpectedOption(option) if option.starts_with("--") => {
+            // `--fromat=json` is reported as `--fromat`.
+            let name = option.split('=').next().unwrap_or(&option);
+            format!(
+                "unknown option `{option}`{}",
+                suggest::did_you_mean(name, LONG_OPTIONS.iter().copied())
+            )
+        }
+        E::UnexpectedOption(option) => format!("unknown option `{option}`"),
+        E::UnexpectedArgument(value) => format!("unexpected argument `{}`", lossy(&value)),
+        E::UnexpectedValue { option, value } => {
+            format!("{option} takes no value (given `{}`)", lossy(&value))
+        }
+        E::NonUnicodeValue(value) => format!("`{}` is not UTF-8 text", lossy(&value)),
+        E::ParsingFailed { value, error } => format!("`{value}`: {error}"),
+        E::Custom(e) => e.to_string(),
+    }
+}
+
+/// A choice among `choices`, or the error naming them and the one likely meant.
+fn choose<T: Copy>(option: &str, value: &str, choices: &[(&str, T)]) -> Result<T, String> {
+    if let Some((_, t)) = choices.iter().find(|(word, _)| *word == value) {
+        return Ok(*t);
+    }
+    let names: Vec<&str> = choices.iter().map(|(word, _)| *word).collect();
+    Err(format!(
+        "unknown {option} `{value}` ({}){}",
+        names.join(", "),
+        suggest::did_you_mean(value, names.iter().copied())
+    ))
+}
+
+/// A duration option's value: more than zero (to not wait, leave `--wait` out).
+fn positive(option: &str, value: &str) -> Result<Duration, String> {
+    let d = duration::parse_arg(value).map_err(|e| format!("{option}: {e}"))?;
+    if d.is_zero() {
+        return Err(format!(
+            "{option} must be more than zero (leave it out for the default)"
+        ));
+    }
+    Ok(d)
+}
+
+/// The value of the option just read, as text.
+fn value(parser: &mut lexopt::Parser) -> Result<String, String> {
+    parser.value().map_err(words)?.string().map_err(words)
+}
+
+/// The value of the option just read, as a path: any bytes, as the kernel takes them.
+fn path(parser: &mut lexopt::Parser) -> Result<PathBuf, String> {
+    parser.value().map(PathBuf::from).map_err(words)
+}
+
 pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Cli, String> {
     let mut cli = Cli {
         command: Command::Boot,
@@ -171,115 +298,123 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Cli, 
         fail_on: FailOn::default(),
         bundle: None,
     };
-    // The long names of the options given, to refuse those the command does not take.
-    let mut given: Vec<&'static str> = Vec::new();
-    let mut command: Option<String> = None;
+    // The options given: their long names, to refuse those the command does not take,
+    // and as typed (`-v` or `--verbose`), to say so in the person's own words.
+    let mut given: Vec<(&'static str, String)> = Vec::new();
+    let mut command: Option<Command> = None;
+    let mut help = false;
+    let mut version = false;
     let mut parser = lexopt::Parser::from_args(args);
-    let err = |e: lexopt::Error| e.to_string();
-    while let Some(arg) = parser.next().map_err(err)? {
+    while let Some(arg) = parser.next().map_err(words)? {
         if let Some(name) = long_name(&arg) {
-            given.push(name);
+            let typed = match &arg {
+                Short(c) => format!("-{c}"),
+                _ => name.to_string(),
+            };
+            given.push((name, typed));
         }
         match arg {
-            Long("spec") => cli.spec = Some(parser.value().map_err(err)?.into()),
+            Long("spec") => cli.spec = Some(path(&mut parser)?),
             Long("format") => {
-                let value = parser.value().map_err(err)?.string().map_err(err)?;
-                cli.format = match value.as_str() {
-                    "human" => Format::Human,
-                    "json" => Format::Json,
-                    "junit" => Format::Junit,
-                    "nagios" => Format::Nagios,
-                    "prometheus" => Format::Prometheus,
-                    other => {
-                        return Err(format!(
-                            "unknown --format `{other}` (human, json, junit, nagios, prometheus)"
-                        ));
-                    }
-                }
+                cli.format = choose(
+                    "--format",
+                    &value(&mut parser)?,
+                    &[
+                        ("human", Format::Human),
+                        ("json", Format::Json),
+                        ("junit", Format::Junit),
+                        ("nagios", Format::Nagios),
+                        ("prometheus", Format::Prometheus),
+                    ],
+                )?
             }
-            Long("only") => {
-                cli.only
-                    .extend(ids(&parser.value().map_err(err)?.string().map_err(err)?)?)
-            }
-            Long("skip") => {
-                cli.skip
-                    .extend(ids(&parser.value().map_err(err)?.string().map_err(err)?)?)
-            }
-            Long("timeout") => {
-                let t = duration::parse_arg(&parser.value().map_err(err)?.string().map_err(err)?)
-                    .map_err(|e| format!("--timeout: {e}"))?;
-                if t.is_zero() {
-                    return Err("--timeout must be more than zero".into());
-                }
-                cli.timeout = t;
-            }
-            Long("wait") => {
-                cli.wait = Some(
-                    duration::parse_arg(&parser.value().map_err(err)?.string().map_err(err)?)
-                        .map_err(|e| format!("--wait: {e}"))?,
-                )
-            }
-            Long("root") => cli.root = Some(parser.value().map_err(err)?.into()),
-            Long("output") => cli.output = Some(parser.value().map_err(err)?.into()),
-            Long("overrides") => cli.overrides = Some(parser.value().map_err(err)?.into()),
+            Long("only") => cli.only.extend(ids(&value(&mut parser)?)?),
+            Long("skip") => cli.skip.extend(ids(&value(&mut parser)?)?),
+            Long("timeout") => cli.timeout = positive("--timeout", &value(&mut parser)?)?,
+            Long("wait") => cli.wait = Some(positive("--wait", &value(&mut parser)?)?),
+            Long("root") => cli.root = Some(path(&mut parser)?),
+            Long("output") => cli.output = Some(path(&mut parser)?),
+            Long("overrides") => cli.overrides = Some(path(&mut parser)?),
             Long("fail-on") => {
-                let value = parser.value().map_err(err)?.string().map_err(err)?;
-                cli.fail_on = match value.as_str() {
-                    "error" => FailOn::Error,
-                    "warning" => FailOn::Warning,
-                    "none" => FailOn::None,
-                    other => {
-                        return Err(format!(
-                            "unknown --fail-on `{other}` (error, warning, none)"
-                        ));
-                    }
-                }
+                cli.fail_on = choose(
+                    "--fail-on",
+                    &value(&mut parser)?,
+                    &[
+                        ("error", FailOn::Error),
+                        ("warning", FailOn::Warning),
+                        ("none", FailOn::None),
+                    ],
+                )?
             }
-            Long("proc") => cli.proc_dir = Some(parser.value().map_err(err)?.into()),
-            Long("sys") => cli.sys_dir = Some(parser.value().map_err(err)?.into()),
-            Long("bundle") => cli.bundle = Some(parser.value().map_err(err)?.into()),
+            Long("proc") => cli.proc_dir = Some(path(&mut parser)?),
+            Long("sys") => cli.sys_dir = Some(path(&mut parser)?),
+            Long("bundle") => cli.bundle = Some(path(&mut parser)?),
             Short('v') | Long("verbose") => cli.verbose = true,
             Short('q') | Long("quiet") => cli.quiet = true,
-            Short('h') | Long("help") => cli.command = Command::Help,
-            Short('V') | Long("version") => cli.command = Command::Version,
-            Value(v) if command.is_none() => command = Some(v.string().map_err(err)?),
-            Value(v) => match (command.as_deref(), &cli.command) {
-                (Some("explain"), Command::Boot) => {
-                    cli.command = Command::Explain(v.string().map_err(err)?)
-                }
-                _ => return Err(format!("unexpected argument {v:?}")),
-            },
-            _ => return Err(arg.unexpected().to_string()),
+            Short('h') | Long("help") => help = true,
+            Short('V') | Long("version") => version = true,
+            Value(v) => {
+                let v = v.string().map_err(words)?;
+                command = Some(match command {
+                    // The first word is the command: a mistyped one is said at once, not
+                    // after the word that follows it.
+                    None => Command::of(&v).ok_or_else(|| {
+                        format!(
+                            "unknown command `{v}`{}",
+                            suggest::did_you_mean(&v, COMMANDS.iter().copied())
+                        )
+                    })?,
+                    Some(Command::Explain(id)) if id.is_empty() => Command::Explain(v),
+                    Some(Command::Explain(id)) => {
+                        return Err(format!(
+                            "explain takes one check id: `{id}`, then `{v}` too"
+                        ));
+                    }
+                    // `help explain`: the one text says it all.
+                    Some(Command::Help) => Command::Help,
+                    Some(other) => {
+                        return Err(format!(
+                            "unexpected argument `{v}`: {} takes none",
+                            other.name()
+                        ));
+                    }
+                })
+            }
+            _ => return Err(words(arg.unexpected())),
         }
     }
-    if matches!(cli.command, Command::Help | Command::Version) {
+    // --help wins over everything else on the line: whoever typed it wants the text.
+    if help || command == Some(Command::Help) {
+        cli.command = Command::Help;
         return Ok(cli);
     }
-    cli.command = match (command.as_deref(), &cli.command) {
-        (None | Some("boot"), _) => Command::Boot,
-        (Some("list"), _) => Command::List,
-        (Some("explain"), Command::Explain(id)) => Command::Explain(id.clone()),
-        (Some("explain"), _) => {
+    // So does --version, after any command word: `image --version` is a version.
+    cli.command = match command {
+        _ if version => Command::Version,
+        None => Command::Boot,
+        Some(Command::Explain(id)) if id.is_empty() => {
             return Err("explain needs a check id (see `ha-preflight list`)".into());
         }
-        (Some("image"), _) => Command::Image,
-        (Some("build-host"), _) => Command::BuildHost,
-        (Some("collect"), _) => Command::Collect,
-        (Some(other), _) => return Err(format!("unknown command `{other}`")),
+        Some(command) => command,
     };
-    if let Some(option) = given.iter().find(|o| !cli.command.takes(o)) {
+    if let Some((_, typed)) = given.iter().find(|(o, _)| !cli.command.takes(o)) {
+        let why = match (typed.as_str(), &cli.command) {
+            ("-v" | "--verbose", Command::Collect) => " (the bundle's report is always verbose)",
+            _ => "",
+        };
         return Err(format!(
-            "{option} does not apply to the {} command",
-            cli.command.name()
+            "{typed} does not apply to {}{why}",
+            cli.command.what()
         ));
     }
+    let given = |option: &str| given.iter().any(|(o, _)| *o == option);
     if cli.command == Command::Collect && cli.output.is_none() {
         return Err("collect needs --output FILE.tar (or DIR/ for a directory)".into());
     }
     if cli.bundle.is_some() {
         // A bundle carries its spec and its kernel state, and is a moment, not a boot.
         for option in ["--spec", "--proc", "--sys", "--wait"] {
-            if given.contains(&option) {
+            if given(option) {
                 return Err(format!(
                     "{option} does not apply with --bundle, which carries its own {}",
                     match option {
@@ -303,7 +438,7 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Cli, 
             cli.command.name()
         ));
     }
-    if cli.format == Format::Nagios && given.contains(&"--fail-on") {
+    if cli.format == Format::Nagios && given("--fail-on") {
         return Err(
             "--fail-on does not apply to --format nagios, whose exit status is the plugin's".into(),
         );
@@ -456,6 +591,104 @@ mod tests {
         );
         assert!(p(&["list", "--format", "json"]).is_ok());
         assert!(p(&["--fail-on", "info"]).is_err());
+    }
+
+    #[test]
+    fn a_near_miss_is_told_the_word_it_was_meant_to_be() {
+        for (args, said) in [
+            (
+                &["explian", "lo-up"][..],
+                "unknown command `explian`; did you mean `explain`?",
+            ),
+            (
+                &["lst", "foo"],
+                "unknown command `lst`; did you mean `list`?",
+            ),
+            (&["frobnicate"], "unknown command `frobnicate`"),
+            (
+                &["--fromat", "json"],
+                "unknown option `--fromat`; did you mean `--format`?",
+            ),
+            (
+                &["--fromat=json"],
+                "unknown option `--fromat`; did you mean `--format`?",
+            ),
+            (&["-x"], "unknown option `-x`"),
+            (
+                &["--format", "jsno"],
+                "unknown --format `jsno` (human, json, junit, nagios, prometheus); did you mean `json`?",
+            ),
+            (
+                &["--fail-on", "warn"],
+                "unknown --fail-on `warn` (error, warning, none); did you mean `warning`?",
+            ),
+            (
+                &["list", "foo"],
+                "unexpected argument `foo`: list takes none",
+            ),
+            (
+                &["explain", "lo-up", "shm-tmpfs"],
+                "explain takes one check id: `lo-up`, then `shm-tmpfs` too",
+            ),
+            (&["--spec"], "--spec needs a value"),
+            (&["--verbose=yes"], "--verbose takes no value (given `yes`)"),
+        ] {
+            assert_eq!(p(args).unwrap_err(), said, "{args:?}");
+        }
+    }
+
+    #[test]
+    fn help_is_a_command_too() {
+        for args in [
+            &["help"][..],
+            &["help", "explain"],
+            &["image", "--help"],
+            &["-h"],
+        ] {
+            assert_eq!(p(args).unwrap().command, Command::Help, "{args:?}");
+        }
+    }
+
+    #[test]
+    fn what_does_not_apply_is_refused() {
+        for (args, said) in [
+            (
+                &["--wait", "0"][..],
+                "--wait must be more than zero (leave it out for the default)",
+            ),
+            (
+                &["--timeout", "0s"],
+                "--timeout must be more than zero (leave it out for the default)",
+            ),
+            (
+                &["collect", "-v", "--output", "b.tar"],
+                "-v does not apply to the collect command (the bundle's report is always verbose)",
+            ),
+            (
+                &["--version", "--only", "lo-up"],
+                "--only does not apply to --version",
+            ),
+            (&["-V", "-v"], "-v does not apply to --version"),
+        ] {
+            assert_eq!(p(args).unwrap_err(), said, "{args:?}");
+        }
+        // --version reads the spec, an image's too (ha-preflight(8)).
+        let cli = p(&["--version", "--root", "/x", "--spec", "s.toml"]).unwrap();
+        assert_eq!(cli.command, Command::Version);
+        assert!(p(&["collect", "-q", "--output", "b.tar"]).is_ok());
+    }
+
+    /// Every line of `--help` fits 80 columns, and its durations are the errors' ones.
+    #[test]
+    fn the_usage_fits_a_console_and_gives_the_one_set_of_durations() {
+        for line in USAGE.lines() {
+            assert!(
+                line.chars().count() <= 80,
+                "{} columns: {line}",
+                line.chars().count()
+            );
+        }
+        assert!(USAGE.contains(duration::EXAMPLES), "{USAGE}");
     }
 
     #[test]

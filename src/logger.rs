@@ -1,9 +1,15 @@
 //! A minimal `log` backend for stderr that journald understands: when stderr is the
 //! journal (systemd sets JOURNAL_STREAM), each line starts with a syslog priority
-//! (`<4>` for warnings), which journald turns into the message's priority.
+//! (`<4>` for warnings), which journald turns into the message's priority. A message
+//! longer than a console line goes on as many as it needs, each a line of its own.
 
+use crate::report::human::WIDTH;
+use crate::report::layout::wrap;
 use log::{Level, LevelFilter, Log, Metadata, Record};
 use std::io::Write;
+
+/// What a log line starts with on a terminal or in a file.
+const PREFIX: &str = "ha-preflight: ";
 
 struct Logger {
     journal: bool,
@@ -18,22 +24,34 @@ impl Log for Logger {
         if !self.enabled(record.metadata()) {
             return;
         }
-        // Messages quote what the checks saw (a summary, an override's file): escaped,
-        // one line each, so a log line can neither drive the terminal nor forge another.
-        let text = crate::model::text::visible(&record.args().to_string(), false);
-        let line = if self.journal {
+        // Messages quote what the checks saw (a summary, an override's file): escaped
+        // (by `wrap`), no raw line end, so a log line can neither drive the terminal nor
+        // forge another. Wrapped to 80 columns with what goes before it: the progress of
+        // `--wait` reaches the serial console.
+        let text = record.args().to_string();
+        let mut out = String::new();
+        if self.journal {
             let priority = match record.level() {
                 Level::Error => 3,
                 Level::Warn => 4,
                 Level::Info => 6,
                 Level::Debug | Level::Trace => 7,
             };
-            format!("<{priority}>{text}\n")
+            // The console shows a journal line after "ha-preflight[PID]: " (journald's
+            // forwarding of a unit's stream).
+            let room =
+                WIDTH.saturating_sub(format!("ha-preflight[{}]: ", std::process::id()).len());
+            for line in wrap(&text, "", "  ", room) {
+                out.push_str(&format!("<{priority}>{line}\n"));
+            }
         } else {
-            format!("ha-preflight: {text}\n")
-        };
+            let room = WIDTH - PREFIX.len();
+            for line in wrap(&text, "", "  ", room) {
+                out.push_str(&format!("{PREFIX}{line}\n"));
+            }
+        }
         // Progress is best effort: a closed stderr must not stop the checks.
-        let _ = std::io::stderr().write_all(line.as_bytes());
+        let _ = std::io::stderr().write_all(out.as_bytes());
     }
 
     fn flush(&self) {}

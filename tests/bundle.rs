@@ -236,7 +236,7 @@ fn a_folder_bundle_is_read_without_following_links() {
         let (ran, took) = common::timed(&["--bundle", &dir.display().to_string()], &[]);
         let said = format!("{}{}", ran.stdout, ran.stderr);
         if ran.code != 2
-            || !said.contains(&format!("member {member}:"))
+            || !said.contains(&format!("member `{member}`:"))
             || !(said.contains("not followed") || said.contains("not a regular file"))
             || said.contains(VICTIM)
             || took > std::time::Duration::from_secs(5)

@@ -56,10 +56,200 @@ fn explain_gives_why_and_fix() {
     let unknown = run(&["explain", "lo-upp"]);
     assert_eq!(unknown.code, 2);
     assert!(
-        unknown.stderr.contains("no check named `lo-upp`"),
+        unknown
+            .stderr
+            .starts_with("ha-preflight: no check named `lo-upp`; did you mean `lo-up`?\n"),
         "{}",
         unknown.stderr
     );
+}
+
+/// The first line of a usage error, without "ha-preflight: ".
+fn said(args: &[&str]) -> String {
+    let ran = run(args);
+    assert_eq!(ran.code, 2, "{args:?}: {}{}", ran.stdout, ran.stderr);
+    let first = ran.stderr.lines().next().unwrap_or_default();
+    first
+        .strip_prefix("ha-preflight: ")
+        .unwrap_or(first)
+        .to_string()
+}
+
+/// A usage error blames the word that is wrong, and for a near miss on a command, an
+/// option, a value or a check id names the one meant.
+#[test]
+fn an_error_blames_the_wrong_word_and_names_the_one_meant() {
+    for (args, words) in [
+        (
+            &["explian", "lo-up"][..],
+            "unknown command `explian`; did you mean `explain`?",
+        ),
+        (
+            &["lst", "foo"],
+            "unknown command `lst`; did you mean `list`?",
+        ),
+        (
+            &["list", "foo"],
+            "unexpected argument `foo`: list takes none",
+        ),
+        (
+            &["--fromat", "json"],
+            "unknown option `--fromat`; did you mean `--format`?",
+        ),
+        (
+            &["--fail-on", "warn"],
+            "unknown --fail-on `warn` (error, warning, none); did you mean `warning`?",
+        ),
+        (
+            &["explain", "lo_up"],
+            "no check named `lo_up`; did you mean `lo-up`?",
+        ),
+        (
+            &["explain", "no-such-check-at-all"],
+            "no check named `no-such-check-at-all` (see `ha-preflight list`)",
+        ),
+        (
+            &["--only", "lo_up"],
+            "no check named `lo_up`; did you mean `lo-up`?",
+        ),
+    ] {
+        assert_eq!(said(args), words, "{args:?}");
+    }
+}
+
+#[test]
+fn help_as_a_command_prints_the_help() {
+    let help = run(&["--help"]);
+    let command = run(&["help"]);
+    assert_eq!((command.code, help.code), (0, 0));
+    assert_eq!(command.stdout, help.stdout);
+    assert!(
+        command.stdout.starts_with("usage: ha-preflight"),
+        "{}",
+        command.stdout
+    );
+}
+
+/// A path given on the command line is named with its option and what is wrong with
+/// it: missing, not a folder, a folder where a file is wanted, not a bundle at all.
+#[test]
+fn a_bad_path_is_named_for_what_is_wrong_with_it() {
+    let dir = common::scratch("cli-paths");
+    let file = dir.join("report.json");
+    std::fs::write(&file, "{\"tool\": \"ha-preflight\", \"schema\": 1}\n").expect("write");
+    let (dir_s, file_s) = (dir.display().to_string(), file.display().to_string());
+    assert_eq!(
+        said(&["--proc", "/nonexistent/proc"]),
+        "--proc /nonexistent/proc: no such directory"
+    );
+    assert_eq!(
+        said(&["--proc", &file_s]),
+        format!("--proc {file_s}: not a directory")
+    );
+    assert_eq!(
+        said(&["--overrides", "/nonexistent/o.toml"]),
+        "--overrides /nonexistent/o.toml: No such file or directory (os error 2)"
+    );
+    let bundle = said(&["--bundle", &file_s]);
+    assert!(
+        bundle.starts_with(&format!(
+            "--bundle {file_s}: not a support bundle: not a tar archive"
+        )),
+        "{bundle}"
+    );
+    assert!(!bundle.contains("tool"), "{bundle}");
+    // A report's --output that names a folder not there yet: exit 4, in words.
+    let out = format!("{dir_s}/reports/");
+    let ran = run_captured("lo-up", &["--only", "lo-up", "--output", &out]);
+    assert_eq!(ran.code, 4, "{}", ran.stderr);
+    assert!(
+        ran.stderr.starts_with(&format!(
+            "ha-preflight: cannot write {out}: a name that ends in / is a folder; name a file"
+        )),
+        "{}",
+        ran.stderr
+    );
+    assert!(!ran.stderr.contains("Not a directory"), "{}", ran.stderr);
+    // collect's DIR/ that is a file.
+    let ran = run(&["collect", "--output", &format!("{file_s}/")]);
+    assert_eq!(ran.code, 4, "{}", ran.stderr);
+    assert!(
+        ran.stderr
+            .contains(": it is not a folder; name a folder (DIR/) or a file (FILE.tar)"),
+        "{}",
+        ran.stderr
+    );
+}
+
+/// A capture of /proc alone is no bundle: nothing on stderr says "bundle", and what it
+/// lacks is said once, in each check's result.
+#[test]
+fn a_capture_without_sys_does_not_speak_of_a_bundle() {
+    let ran = run(&["--proc", "/proc"]);
+    assert!(!ran.stderr.contains("bundle"), "{}", ran.stderr);
+    assert!(!ran.stdout.contains("bundle"), "{}", ran.stdout);
+    assert!(ran.stdout.contains("not in the capture"), "{}", ran.stdout);
+}
+
+/// Options that do nothing where they are given are refused, as `--timeout 0` is.
+#[test]
+fn what_does_not_apply_is_refused_by_name() {
+    for (args, words) in [
+        (
+            &["--wait", "0"][..],
+            "--wait must be more than zero (leave it out for the default)",
+        ),
+        (
+            &["--timeout", "0"],
+            "--timeout must be more than zero (leave it out for the default)",
+        ),
+        (
+            &["collect", "-v", "--output", "/nonexistent/b.tar"],
+            "-v does not apply to the collect command (the bundle's report is always verbose)",
+        ),
+        (
+            &["--version", "--format", "json"],
+            "--format does not apply to --version",
+        ),
+        (
+            &["--timeout", "5x"],
+            "--timeout: `5x` has an unknown unit `x`: write it as 500ms, 30s, 5m, 1h or 2d",
+        ),
+        (
+            &["--wait", "soon"],
+            "--wait: `soon` is not a duration: write it as 500ms, 30s, 5m, 1h or 2d",
+        ),
+    ] {
+        assert_eq!(said(args), words, "{args:?}");
+    }
+}
+
+/// Error texts quote what the person typed in one style, backquotes: no Debug quotes
+/// ("lo-up") or single quotes ('--fromat') in the format strings of the command line's
+/// errors.
+#[test]
+fn errors_quote_in_backquotes() {
+    let mut wrong = Vec::new();
+    for rel in [
+        "src/cli.rs",
+        "src/app.rs",
+        "src/engine/mod.rs",
+        "src/engine/overrides.rs",
+        "src/world/bundle.rs",
+        "src/world/output.rs",
+        "src/model/duration.rs",
+    ] {
+        let text = std::fs::read_to_string(common::repo().join(rel)).expect(rel);
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        for (n, line) in code.lines().enumerate() {
+            let quoted = line.contains(":?}") || line.contains("'{") || line.contains("\\\"{");
+            if quoted && line.contains('"') && !line.trim_start().starts_with("//") {
+                wrong.push(format!("{rel}:{}: {}", n + 1, line.trim()));
+            }
+        }
+        assert!(!code.contains("'ha-preflight"), "{rel}");
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
 #[test]
@@ -198,7 +388,7 @@ fn a_skipped_check_shows_in_every_format() {
     let first = ran.stdout.lines().next().unwrap_or_default();
     assert!(
         first.starts_with(&format!(
-            "HA-PREFLIGHT OK - 1 checks passed, 1 {said} | checks=2 "
+            "HA-PREFLIGHT OK - 1 check passed, 1 {said} | checks=2 "
         )),
         "{first}"
     );
@@ -341,6 +531,32 @@ fn warning_spec(name: &str) -> (common::Scratch, String) {
     (dir, spec)
 }
 
+/// The report's first line agrees with the exit code: a warning that fails the run under
+/// --fail-on warning says so, and a root cause alone has one blank line before the
+/// verdict.
+#[test]
+fn the_headline_agrees_with_the_exit_code() {
+    let (_dir, spec) = warning_spec("headline");
+    let ran = run_captured("lo-up", &["--spec", &spec, "--fail-on", "warning"]);
+    assert_eq!(ran.code, 1);
+    assert_eq!(
+        ran.stdout.lines().next(),
+        Some("ha-preflight boot: WARN (exit 1: --fail-on warning)"),
+        "{}",
+        ran.stdout
+    );
+    let ran = run_captured("lo-up", &["--spec", &spec]);
+    assert_eq!(ran.stdout.lines().next(), Some("ha-preflight boot: WARN"));
+    let ran = run_captured("lo-down", &["--only", "lo-up"]);
+    assert_eq!(ran.code, 1);
+    assert!(!ran.stdout.contains("\n\n\n"), "{}", ran.stdout);
+    assert!(
+        ran.stdout.contains("explain lo-up\n\nverdict: fail"),
+        "{}",
+        ran.stdout
+    );
+}
+
 #[test]
 fn fail_on_decides_which_findings_exit_1() {
     let (_dir, spec) = warning_spec("fail-on");
@@ -447,7 +663,8 @@ fn list_and_explain_speak_json() {
         "{c:#}"
     );
     assert!(c["why"].as_str().is_some(), "{c:#}");
-    assert_eq!(c["timeout_ms"], 5000.0);
+    // Whole milliseconds, an integer.
+    assert_eq!(c["timeout_ms"].as_u64(), Some(5000), "{c:#}");
 }
 
 /// A tree walk takes as long as the image is big (a million entries: 13.5 s from a cold

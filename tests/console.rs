@@ -233,7 +233,7 @@ fn a_usage_error_is_one_line_and_where_help_is() {
             "{args:?}: {}",
             ran.stderr
         );
-        assert_eq!(lines[1], "try 'ha-preflight --help'");
+        assert_eq!(lines[1], "try `ha-preflight --help`");
     }
 }
 
@@ -580,4 +580,123 @@ fn the_journal_and_a_wide_terminal_get_lines_whole() {
             );
         }
     }
+}
+
+/// Each line of `text` wider than 80 columns (characters, not bytes), with its width.
+fn wider_than_80(text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|l| l.chars().count() > 80)
+        .map(|l| format!("{} columns: {l}", l.chars().count()))
+        .collect()
+}
+
+/// What the person at the console is sent to or shown besides the report fits 80
+/// columns: `explain` of every shipped check (each failure ends "why it matters:
+/// ha-preflight explain ID"), `--help`, collect's status, and the `--wait` progress on
+/// stderr, with the report that follows it.
+#[test]
+fn what_the_console_user_is_sent_to_fits_80_columns() {
+    let checks = repo().join("checks").display().to_string();
+    let mut wide = Vec::new();
+    let listed = common::run(&["list", "--spec", &checks, "--format", "json"]).json();
+    let ids: Vec<&str> = listed["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .filter_map(|c| c["id"].as_str())
+        .collect();
+    assert!(ids.len() > 20, "{listed}");
+    for id in &ids {
+        let ran = common::run(&["explain", id, "--spec", &checks]);
+        assert_eq!(ran.code, 0, "{id}: {}", ran.stderr);
+        wide.extend(
+            wider_than_80(&ran.stdout)
+                .into_iter()
+                .map(|l| format!("explain {id}: {l}")),
+        );
+    }
+    for args in [&["--help"][..], &["help"]] {
+        let ran = common::run(args);
+        assert_eq!(ran.code, 0);
+        wide.extend(
+            wider_than_80(&ran.stdout)
+                .into_iter()
+                .map(|l| format!("{args:?}: {l}")),
+        );
+    }
+
+    // Collect's status, for a bundle whose name alone takes most of a line.
+    let dir = common::scratch("console-collect");
+    let tar = dir
+        .join(format!("{}.tar", "support-bundle-of-node-a-".repeat(2)))
+        .display()
+        .to_string();
+    let ran = common::run(&["collect", "--output", &tar]);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert!(
+        ran.stdout.starts_with("ha-preflight collect: wrote"),
+        "{}",
+        ran.stdout
+    );
+    assert!(
+        ran.stdout.contains("replay with: ha-preflight --bundle"),
+        "{}",
+        ran.stdout
+    );
+    wide.extend(
+        wider_than_80(&ran.stdout)
+            .into_iter()
+            .map(|l| format!("collect: {l}")),
+    );
+
+    // A resync that will not end within --wait: progress lines, then the report.
+    let proc_dir = common::scratch("console-wait");
+    std::fs::copy(
+        common::fixture("drbd/proc-drbd/sync-target-with-progress-8.3.txt"),
+        proc_dir.join("drbd"),
+    )
+    .expect("copy the fixture");
+    let proc_dir = proc_dir.display().to_string();
+    let ran = common::run(&[
+        "--only",
+        "drbd-consistent",
+        "--wait",
+        "4s",
+        "--proc",
+        &proc_dir,
+    ]);
+    assert_eq!(ran.code, 1, "{}{}", ran.stdout, ran.stderr);
+    let progress: Vec<&str> = ran
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("ha-preflight: "))
+        .collect();
+    assert!(
+        progress.len() >= 2
+            && progress[0].contains("waiting for drbd-consistent: drbd0 SyncTarget"),
+        "{}",
+        ran.stderr
+    );
+    assert!(ran.stderr.contains("left of --wait)"), "{}", ran.stderr);
+    wide.extend(
+        wider_than_80(&ran.stderr)
+            .into_iter()
+            .map(|l| format!("--wait stderr: {l}")),
+    );
+    wide.extend(
+        wider_than_80(&ran.stdout)
+            .into_iter()
+            .map(|l| format!("--wait report: {l}")),
+    );
+    // The verdict line keeps its duration.
+    let verdict = ran.stdout.lines().last().unwrap_or_default();
+    assert!(
+        verdict.starts_with("verdict: wait, root cause drbd-consistent") && verdict.contains(" s"),
+        "{verdict}"
+    );
+    assert!(
+        wide.is_empty(),
+        "wider than 80 columns:\n{}",
+        wide.join("\n")
+    );
 }

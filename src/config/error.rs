@@ -21,6 +21,17 @@ pub enum SpecError {
     File { path: PathBuf, message: String },
 }
 
+impl SpecError {
+    /// The file the error is in.
+    pub fn path(&self) -> &Path {
+        match self {
+            SpecError::At { path, .. }
+            | SpecError::Io { path, .. }
+            | SpecError::File { path, .. } => path,
+        }
+    }
+}
+
 /// One spec file's text, for turning byte offsets into line and column.
 ///
 /// A check that a higher layer's `[[change]]` amends is read from the text of its own

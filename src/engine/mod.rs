@@ -54,7 +54,7 @@ pub fn select(
 ) -> Result<Vec<usize>, String> {
     for id in only.iter().chain(skip) {
         if spec.get(id).is_none() {
-            return Err(format!("no check named `{id}` (see `ha-preflight list`)"));
+            return Err(spec.no_such_check(id));
         }
     }
     let selected: Vec<usize> = spec
@@ -171,11 +171,14 @@ pub fn run<'a>(
             .collect::<Vec<_>>()
             .join("; ");
         let left = show_duration(Duration::from_secs((until - now).as_secs().max(1)));
+        // The same words to the console (stderr, wrapped there to its width) and to
+        // `systemctl status` (STATUS=), how long is left included.
+        let progress = format!("waiting for {line} ({left} left of --wait)");
         if last_progress.is_none_or(|t| now - t >= PROGRESS_EVERY) {
-            log::warn!("waiting for {line} ({left} left of --wait)");
+            log::warn!("{progress}");
             last_progress = Some(now);
         }
-        crate::world::notify::status(&format!("waiting for {line}"));
+        crate::world::notify::status(&progress);
         thread::sleep(pause.min(until - now));
         pause = (pause * 2).min(MAX_PAUSE);
         previous = Some(results);

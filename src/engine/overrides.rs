@@ -20,7 +20,7 @@
 use super::CheckResult;
 use crate::config::{SpecError, SpecText};
 use crate::model::pattern::path_matches;
-use crate::model::{Evidence, Status};
+use crate::model::{Evidence, Status, suggest};
 use crate::spec::Spec;
 #[cfg(test)]
 use crate::spec::parse_text;
@@ -130,10 +130,16 @@ impl Overrides {
                 Err(crate::config::error_at(
                     path,
                     (*line, *col),
-                    format!(
-                        "override for `{}`, which is not a check of the spec (see `ha-preflight list`)",
-                        o.id
-                    ),
+                    match suggest::closest(&o.id, spec.checks.iter().map(|c| c.id.as_str())) {
+                        Some(meant) => format!(
+                            "override for `{}`, which is not a check of the spec; did you mean `{meant}`?",
+                            o.id
+                        ),
+                        None => format!(
+                            "override for `{}`, which is not a check of the spec (see `ha-preflight list`)",
+                            o.id
+                        ),
+                    },
                 ))
             }
         }
@@ -240,9 +246,17 @@ mod tests {
         let typo =
             Overrides(parse(&source("\n[[override]]\nid = \"lo-upp\"\nreason = \"r\"\n")).unwrap());
         let e = typo.check_ids(&spec).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "o.toml:3:6: override for `lo-upp`, which is not a check of the spec; did you mean `lo-up`?"
+        );
+        let far =
+            Overrides(parse(&source("[[override]]\nid = \"resolv\"\nreason = \"r\"\n")).unwrap());
         assert!(
-            e.starts_with("o.toml:3:6: override for `lo-upp`, which is not a check"),
-            "{e}"
+            far.check_ids(&spec)
+                .unwrap_err()
+                .to_string()
+                .ends_with("which is not a check of the spec (see `ha-preflight list`)")
         );
     }
 

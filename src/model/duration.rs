@@ -8,17 +8,21 @@
 
 use std::time::Duration;
 
+/// How a duration is written, in every error that refuses one and in `--help`: one set
+/// of examples, a value of each unit.
+pub const EXAMPLES: &str = "500ms, 30s, 5m, 1h or 2d";
+
 /// Parses `N` followed by one of `ms`, `s`, `m`, `h`, `d`. `N` may have a fractional part
 /// (`1.5s`).
 pub fn parse(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let split = text
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .ok_or_else(|| format!("`{text}` has no unit: write it as 500ms, 30s, 2m or 1h"))?;
+        .ok_or_else(|| format!("`{text}` has no unit: write it as {EXAMPLES}"))?;
     let (number, unit) = text.split_at(split);
     let value: f64 = number
         .parse()
-        .map_err(|_| format!("`{text}` is not a duration: write it as 500ms, 30s, 2m or 1h"))?;
+        .map_err(|_| format!("`{text}` is not a duration: write it as {EXAMPLES}"))?;
     let seconds = match unit {
         "ms" => value / 1000.0,
         "s" => value,
@@ -27,7 +31,7 @@ pub fn parse(text: &str) -> Result<Duration, String> {
         "d" => value * 86_400.0,
         _ => {
             return Err(format!(
-                "`{text}` has an unknown unit `{unit}`: use ms, s, m, h or d"
+                "`{text}` has an unknown unit `{unit}`: write it as {EXAMPLES}"
             ));
         }
     };
@@ -48,7 +52,7 @@ pub fn parse_arg(text: &str) -> Result<Duration, String> {
             if e.contains("out of range") {
                 format!("`{t}` seconds is out of range (0 to 31d)")
             } else {
-                format!("`{t}` is not a number of seconds: write it as 500ms, 30s, 2m or 1h")
+                format!("`{t}` is not a number of seconds: write it as {EXAMPLES}")
             }
         });
     }
@@ -145,6 +149,25 @@ mod tests {
         assert!(parse("9999h").is_err());
         assert!(parse("32d").is_err());
         assert!(parse("").is_err());
+    }
+
+    /// The errors and `--help` give the same examples, each of which parses.
+    #[test]
+    fn every_refusal_gives_the_one_set_of_examples() {
+        for bad in ["30", "soon", "5x", "1.2.3s"] {
+            let e = parse(bad).unwrap_err();
+            assert!(
+                e.ends_with(&format!("write it as {EXAMPLES}")),
+                "{bad}: {e}"
+            );
+        }
+        assert!(parse_arg("1.2.3").unwrap_err().ends_with(EXAMPLES));
+        for example in EXAMPLES
+            .split([',', ' '])
+            .filter(|w| !w.is_empty() && *w != "or")
+        {
+            assert!(parse(example).is_ok(), "{example}");
+        }
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! `list` and `explain`: the spec itself, for a person (a table, a page) or a program
 //! (`--format json`: one object, `schema` 1, the checks as data).
 
+use super::human::WIDTH;
+use super::layout::wrap;
 use crate::model::Mode;
 use crate::model::duration;
 use crate::model::text::visible;
@@ -51,13 +53,13 @@ pub fn overlay_json<'a>(notes: impl Iterator<Item = &'a Note>) -> Vec<NoteJson<'
 /// then each file with its layer and what it contributes, then what the layers did.
 pub fn version_spec(spec: &Spec) -> String {
     let files: Vec<String> = spec.files.iter().map(|f| f.display().to_string()).collect();
-    let mut out = format!(
-        "spec: {} ({} checks)",
-        visible(&files.join(", "), false),
-        spec.checks.len()
-    );
     let plural =
         |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut out = format!(
+        "spec: {} ({})",
+        visible(&files.join(", "), false),
+        plural(spec.checks.len(), "check", "checks")
+    );
     for f in &spec.layers {
         let what = match &f.replaced_by {
             Some(by) => format!("replaced by {}", by.display()),
@@ -107,7 +109,8 @@ struct Details<'a> {
     why: &'a str,
     fix: &'a str,
     when: Option<String>,
-    timeout_ms: f64,
+    /// Whole milliseconds: a timeout is written in a spec as `5s` or `500ms`.
+    timeout_ms: u64,
     defined_at: &'a str,
 }
 
@@ -132,7 +135,7 @@ fn entry(c: &Check, details: bool) -> CatalogEntry<'_> {
                     if w.exists { "exists" } else { "does not exist" }
                 )
             }),
-            timeout_ms: super::millis(c.timeout),
+            timeout_ms: u64::try_from(c.timeout.as_millis()).unwrap_or(u64::MAX),
             defined_at: &c.defined_at,
         }),
     }
@@ -198,63 +201,193 @@ pub fn list_human(spec: &Spec) -> String {
     visible(&out, true)
 }
 
-/// `explain ID`: what a check verifies, why, how to fix it, and how it is run. Its texts
-/// may come from a bundle or an image: each is escaped as it goes in, line by line for
-/// `why` and `fix`, and the page as a whole once more at the end.
+/// `explain ID`: what a check verifies, why, how to fix it, and how it is run; every
+/// line fits 80 columns (but a long FILE:LINE), for the console the report sent its
+/// reader here from. Its
+/// texts may come from a bundle or an image: `wrap` escapes each as it goes in, and the
+/// page as a whole is escaped once more at the end.
 pub fn explain_human(c: &Check) -> String {
     let modes: Vec<String> = c.modes.iter().map(Mode::to_string).collect();
-    let mut out = format!(
-        "{}  ({} check, kind {}, modes {})\n{}\n\n",
+    let mut lines: Vec<String> = Vec::new();
+    let head = format!(
+        "{}  ({} check, kind {}, modes {})",
         c.id,
         c.severity,
         c.kind.name,
-        modes.join(", "),
-        visible(&c.title, false)
+        modes.join(", ")
     );
-    let _ = write!(out, "WHY\n{}\n\nFIX\n{}\n", block(&c.why), block(&c.fix));
+    lines.extend(wrap(&head, "", "  ", WIDTH));
+    lines.extend(wrap(&c.title, "", "", WIDTH));
+    lines.extend(["".into(), "WHY".into()]);
+    lines.extend(block(&c.why));
+    lines.extend(["".into(), "FIX".into()]);
+    lines.extend(block(&c.fix));
     if c.fix.contains("$ROOT") {
-        out.push_str(
-            "  ($ROOT is the tree `image --root` checks, and empty on a running box: a run's\n  \
-             report shows it filled in.)\n",
-        );
+        lines.extend(wrap(
+            "($ROOT is the tree `image --root` checks, and empty on a running box: a \
+             run's report shows it filled in.)",
+            "  ",
+            "   ",
+            WIDTH,
+        ));
     }
+    let mut sections: Vec<String> = Vec::new();
     if !c.requires.is_empty() {
-        let _ = write!(
-            out,
-            "\nREQUIRES {} (not run unless they pass)\n",
+        sections.push(format!(
+            "REQUIRES {} (not run unless they pass)",
             c.requires.join(", ")
-        );
+        ));
     }
     if !c.after.is_empty() {
-        let _ = write!(
-            out,
-            "\nAFTER {} (a failure there is this check's root cause)\n",
+        sections.push(format!(
+            "AFTER {} (a failure there is this check's root cause)",
             c.after.join(", ")
-        );
+        ));
     }
     if let Some(w) = &c.when {
         let cond = if w.exists { "exists" } else { "does not exist" };
-        let _ = write!(
-            out,
-            "\nAPPLIES WHEN {} {cond}\n",
-            visible(&w.pattern, false)
-        );
+        sections.push(format!("APPLIES WHEN {} {cond}", w.pattern));
     }
-    let _ = write!(
-        out,
-        "\nTIMEOUT {}\nDEFINED AT {}\n",
-        duration::display(c.timeout),
-        visible(&c.defined_at, false)
-    );
+    for section in &sections {
+        lines.push(String::new());
+        lines.extend(wrap(section, "", "  ", WIDTH));
+    }
+    lines.push(String::new());
+    lines.push(format!("TIMEOUT {}", duration::display(c.timeout)));
+    // FILE:LINE, whole, to be copied: never cut, so only a path longer than a line (an
+    // image tree's, deep in a CI workspace) makes one longer.
+    lines.push(format!("DEFINED AT {}", visible(&c.defined_at, false)));
     for by in &c.changed_by {
-        let _ = writeln!(out, "CHANGED BY {}", visible(by, false));
+        lines.push(format!("CHANGED BY {}", visible(by, false)));
     }
-    visible(&out, true)
+    visible(&(lines.join("\n") + "\n"), true)
 }
 
-fn block(text: &str) -> String {
-    text.lines()
-        .map(|l| format!("  {}", visible(l.trim(), false)))
-        .collect::<Vec<_>>()
-        .join("\n")
+/// A `why` or `fix` text, reflowed under its heading: its lines join into paragraphs,
+/// a blank line stays between two, and an indented line (a command to paste) stays a
+/// line of its own, indented deeper.
+fn block(text: &str) -> Vec<String> {
+    // Each paragraph: a blank line before it, a command, its text.
+    let mut paragraphs: Vec<(bool, bool, String)> = Vec::new();
+    let mut gap = false;
+    for raw in text.lines() {
+        let code = raw.starts_with([' ', '\t']);
+        let line = raw.trim();
+        if line.is_empty() {
+            gap = !paragraphs.is_empty();
+            continue;
+        }
+        match paragraphs.last_mut() {
+            Some((_, false, para)) if !gap && !code => {
+                para.push(' ');
+                para.push_str(line);
+            }
+            _ => paragraphs.push((gap, code, line.to_string())),
+        }
+        gap = false;
+    }
+    let mut out = Vec::new();
+    for (gap, code, para) in &paragraphs {
+        if *gap {
+            out.push(String::new());
+        }
+        if *code {
+            // A command too long for a line goes on the next with the shell's own
+            // continuation, so that it still pastes as one.
+            let mut command = wrap(para, "    ", "      ", WIDTH - 2);
+            let last = command.len() - 1;
+            for line in &mut command[..last] {
+                line.push_str(" \\");
+            }
+            out.extend(command);
+        } else {
+            out.extend(wrap(para, "  ", "  ", WIDTH));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec_of(toml: &str) -> Spec {
+        crate::spec::parse_text(std::path::Path::new("t.toml"), toml).expect("a spec")
+    }
+
+    const LONG: &str = r#"[[check]]
+id = "lo-up"
+kind = "interface"
+modes = ["boot"]
+name = "lo"
+title = "the loopback interface is up, so that the HA scripts reach the daemon on it"
+why = '''
+One line of a why text that runs on well past the eighty columns of a serial console.
+The next line joins it.
+
+A paragraph of its own.
+'''
+fix = '''
+Bring it up:
+  ip link set lo up && ip addr add 127.0.0.1/8 dev lo && ip link show lo && echo done here
+then find what took it down.
+'''
+"#;
+
+    /// `explain` reflows the spec's texts to 80 columns: lines join into paragraphs, a
+    /// blank line stays, and a command stays a line of its own that still pastes as one.
+    #[test]
+    fn explain_fits_80_columns_and_keeps_commands_whole() {
+        let spec = spec_of(LONG);
+        let page = explain_human(&spec.checks[0]);
+        for line in page.lines() {
+            assert!(line.chars().count() <= 80, "{line}\n{page}");
+        }
+        assert!(
+            page.contains(
+                "WHY\n  One line of a why text that runs on well past the eighty columns of a \
+                 serial\n  console. The next line joins it.\n\n  A paragraph of its own.\n"
+            ),
+            "{page}"
+        );
+        assert!(
+            page.contains(
+                "FIX\n  Bring it up:\n    ip link set lo up && ip addr add 127.0.0.1/8 dev lo && ip link show lo && \
+                 \\\n      echo done here\n  then find what took it down.\n"
+            ),
+            "{page}"
+        );
+    }
+
+    /// `explain --format json` gives the timeout in whole milliseconds, an integer.
+    #[test]
+    fn the_timeout_is_whole_milliseconds() {
+        let spec = spec_of(LONG);
+        let json: serde_json::Value =
+            serde_json::from_str(&explain_json(&spec, &spec.checks[0])).expect("JSON");
+        assert_eq!(
+            json["checks"][0]["timeout_ms"].as_u64(),
+            Some(5000),
+            "{json}"
+        );
+        assert!(json["checks"][0]["timeout_ms"].is_u64(), "{json}");
+    }
+
+    #[test]
+    fn one_check_is_one_check() {
+        let spec = spec_of(LONG);
+        assert!(
+            version_spec(&spec).starts_with("spec: t.toml (1 check)"),
+            "{}",
+            version_spec(&spec)
+        );
+        assert_eq!(
+            spec.no_such_check("lo_up"),
+            "no check named `lo_up`; did you mean `lo-up`?"
+        );
+        assert_eq!(
+            spec.no_such_check("shm"),
+            "no check named `shm` (see `ha-preflight list`)"
+        );
+    }
 }

@@ -20,7 +20,7 @@ use super::layout::{self, cut, wrap};
 use crate::engine::{CheckResult, Run};
 use crate::model::fix::{Fix, Part};
 use crate::model::text::visible;
-use crate::model::{Mode, Status};
+use crate::model::{FailOn, Mode, Status};
 use crate::spec::Spec;
 use std::io::IsTerminal;
 
@@ -147,6 +147,9 @@ fn status_code(s: Status) -> &'static str {
     }
 }
 
+/// The report. `fail_on` is the run's `--fail-on`: when it makes the exit code other
+/// than the verdict's own (a warning that fails the run, a failure that does not), the
+/// headline says so, so that the words on screen and the exit status agree.
 pub fn render(
     run: &Run,
     spec: &Spec,
@@ -154,10 +157,15 @@ pub fn render(
     verbosity: Verbosity,
     screen: &Screen,
     about: &About,
+    fail_on: FailOn,
 ) -> String {
     let roots = crate::engine::root_causes(run);
     let verdict = run.verdict.as_str().to_uppercase();
-    let head = format!("ha-preflight {mode}: {verdict}");
+    let mut head = format!("ha-preflight {mode}: {verdict}");
+    let code = super::exit_code(run, fail_on);
+    if code != super::exit_code(run, FailOn::default()) {
+        head.push_str(&format!(" (exit {code}: --fail-on {})", fail_on.name()));
+    }
     let width = screen.width();
 
     if verbosity == Verbosity::Quiet {
@@ -272,7 +280,11 @@ pub fn render(
             }
             _ => {}
         }
-        lines.push(Line::plain(String::new()));
+        // One blank line before the verdict, also when nothing but a root cause (which
+        // ends in one) came before it.
+        if lines.last().is_some_and(|l| !l.text.is_empty()) {
+            lines.push(Line::plain(String::new()));
+        }
         lines.push(last.clone());
         lines
     };
@@ -511,25 +523,35 @@ fn verdict_line(run: &Run, roots: &[&CheckResult], screen: &Screen) -> String {
         }
         _ => String::new(),
     };
-    let time = if run.rounds > 1 {
-        format!(
-            " after {:.1} s of waiting, {} rounds",
-            run.duration.as_secs_f64(),
-            run.rounds
-        )
-    } else {
-        format!(" in {:.1} ms", super::millis(run.duration))
-    };
     let verdict = format!("verdict: {}{cause}", run.verdict.as_str());
-    let line = format!("{verdict} ({}){time}", tally.join(", "));
-    if layout::columns(&line) <= screen.width() {
-        return line;
+    let line = format!("{verdict} ({})", tally.join(", "));
+    // The time always shows: whole anywhere but on a terminal; there, in fewer words
+    // when the line is long, then without the tally, and last with the line cut for it.
+    let secs = run.duration.as_secs_f64();
+    let times = if run.rounds > 1 {
+        vec![
+            format!(" after {secs:.1} s of waiting, {} rounds", run.rounds),
+            format!(" after {secs:.1} s, {} rounds", run.rounds),
+            format!(" after {secs:.1} s"),
+        ]
+    } else {
+        vec![format!(" in {:.1} ms", super::millis(run.duration))]
+    };
+    let Some(columns) = screen.columns else {
+        return format!("{line}{}", times[0]);
+    };
+    let width = columns.max(MIN_WIDTH);
+    for time in &times {
+        if layout::columns(&line) + layout::columns(time) <= width {
+            return format!("{line}{time}");
+        }
     }
-    one_line(
-        &format!("{verdict} ({})", tally.join(", ")),
-        screen,
-        verdict.len(),
-    )
+    let time = times.last().map_or("", String::as_str);
+    let room = width.saturating_sub(layout::columns(time));
+    if layout::columns(&verdict) <= room {
+        return format!("{verdict}{time}");
+    }
+    cut(&verdict, room, "verdict: ".len()) + time
 }
 
 #[cfg(test)]
@@ -598,5 +620,122 @@ mod tests {
         assert_eq!(at(Some(132)).width(), 80);
         assert_eq!(at(Some(60)).width(), 60);
         assert_eq!(at(Some(10)).width(), MIN_WIDTH);
+    }
+
+    /// A spec of one check, `id`, of `severity`.
+    fn one_check(id: &str, severity: &str) -> Spec {
+        let toml = format!(
+            "[[check]]\nid = \"{id}\"\nkind = \"interface\"\nmodes = [\"boot\"]\n\
+             severity = \"{severity}\"\nname = \"lo\"\nwhy = \"w\"\nfix = \"f\"\n"
+        );
+        crate::spec::parse_text(std::path::Path::new("t.toml"), &toml).expect("a spec")
+    }
+
+    /// Its one result, `status`, as a run of `rounds` over `secs` seconds.
+    fn run_of(spec: &Spec, status: Status, rounds: u32, secs: f64) -> Run<'_> {
+        let result = CheckResult {
+            check: &spec.checks[0],
+            status,
+            outcome: crate::model::Outcome::fail("lo is down").fix("ip link set lo up"),
+            root_cause: None,
+            blocked_by: None,
+            duration: std::time::Duration::ZERO,
+            skipped_by_operator: false,
+        };
+        Run {
+            results: vec![result],
+            verdict: status,
+            duration: std::time::Duration::from_secs_f64(secs),
+            rounds,
+        }
+    }
+
+    fn shown(run: &Run, spec: &Spec, fail_on: FailOn) -> String {
+        render(
+            run,
+            spec,
+            Mode::Boot,
+            Verbosity::Normal,
+            &Screen::plain(),
+            &About::Here,
+            fail_on,
+        )
+    }
+
+    #[test]
+    fn a_root_cause_alone_has_one_blank_line_before_the_verdict() {
+        let spec = one_check("lo-up", "critical");
+        let text = shown(&run_of(&spec, Status::Fail, 1, 0.01), &spec, FailOn::Error);
+        assert!(!text.contains("\n\n\n"), "{text}");
+        assert!(
+            text.ends_with(
+                "explain lo-up\n\nverdict: fail, root cause lo-up (1 fail) in 10.0 ms\n"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn the_verdict_keeps_its_time_when_the_line_is_long() {
+        let spec = one_check("drbd-consistent-on-the-replication-link", "critical");
+        let run = run_of(&spec, Status::Wait, 12, 300.04);
+        let text = shown(&run, &spec, FailOn::Error);
+        let last = text.lines().last().unwrap_or_default();
+        assert_eq!(
+            last,
+            "verdict: wait, root cause drbd-consistent-on-the-replication-link after 300.0 s"
+        );
+        let spec = one_check("lo-up", "critical");
+        let text = shown(
+            &run_of(&spec, Status::Wait, 12, 300.04),
+            &spec,
+            FailOn::Error,
+        );
+        assert!(
+            text.ends_with(
+                "verdict: wait, root cause lo-up (1 wait) after 300.0 s of waiting, 12 rounds\n"
+            ),
+            "{text}"
+        );
+        // Longer than any line: the id is cut, and the time stays.
+        let spec = one_check(&"x".repeat(90), "critical");
+        let text = shown(&run_of(&spec, Status::Fail, 1, 0.5), &spec, FailOn::Error);
+        let last = text.lines().last().unwrap_or_default();
+        assert!(last.ends_with("... in 500.0 ms"), "{last}");
+        assert!(last.chars().count() <= WIDTH, "{last}");
+    }
+
+    #[test]
+    fn the_headline_says_when_fail_on_decides_the_exit() {
+        let spec = one_check("spare-link", "warning");
+        let run = run_of(&spec, Status::Warn, 1, 0.01);
+        let head = |fail_on| shown(&run, &spec, fail_on).lines().next().map(String::from);
+        assert_eq!(
+            head(FailOn::Error).as_deref(),
+            Some("ha-preflight boot: WARN")
+        );
+        assert_eq!(
+            head(FailOn::Warning).as_deref(),
+            Some("ha-preflight boot: WARN (exit 1: --fail-on warning)")
+        );
+        let spec = one_check("lo-up", "critical");
+        let run = run_of(&spec, Status::Fail, 1, 0.01);
+        assert_eq!(
+            shown(&run, &spec, FailOn::None).lines().next(),
+            Some("ha-preflight boot: FAIL (exit 0: --fail-on none)")
+        );
+        let quiet = render(
+            &run,
+            &spec,
+            Mode::Boot,
+            Verbosity::Quiet,
+            &Screen::plain(),
+            &About::Here,
+            FailOn::None,
+        );
+        assert!(
+            quiet.starts_with("ha-preflight boot: FAIL (exit 0: --fail-on none): lo-up"),
+            "{quiet}"
+        );
     }
 }

@@ -36,7 +36,11 @@ pub fn render(run: &Run, spec: &Spec) -> String {
         None => {
             let skipped = count(|s| s == Status::Skip);
             let by_operator = run.results.iter().filter(|r| r.skipped_by_operator).count();
-            let mut line = format!("{} checks passed", run.results.len() - skipped);
+            let passed = run.results.len() - skipped;
+            let mut line = format!(
+                "{passed} {} passed",
+                if passed == 1 { "check" } else { "checks" }
+            );
             if skipped > by_operator {
                 line.push_str(&format!(", {} not applicable", skipped - by_operator));
             }

@@ -718,7 +718,7 @@ fn parse_bundle(
                 _ => {
                     return Err(source.error_at(
                         at,
-                        "`redact`: a list of setting names (letters, digits, '_', '-', '.')",
+                        "`redact`: a list of setting names (letters, digits, `_`, `-`, `.`)",
                     ));
                 }
             }
@@ -745,7 +745,7 @@ fn parse_check(source: &SpecText, table: Spanned<RawTable>) -> Result<Parsed, Sp
         _ => {
             return Err(source.error_at(
                 id_span,
-                "`id` must be a string of lowercase letters, digits and '-', starting with a letter",
+                "`id` must be a string of lowercase letters, digits and `-`, starting with a letter",
             ));
         }
     };

@@ -15,7 +15,7 @@ pub use load::{
 };
 
 use crate::kinds::{Evaluate, KindDef};
-use crate::model::{Mode, Severity};
+use crate::model::{Mode, Severity, suggest};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -96,6 +96,16 @@ pub struct Spec {
 impl Spec {
     pub fn get(&self, id: &str) -> Option<&Check> {
         self.checks.iter().find(|c| c.id == id)
+    }
+
+    /// What to say of an id this spec has no check of: the id meant, when one is near
+    /// (`lo_up` for `lo-up`), else where the ids are listed. One line, whatever the
+    /// number of checks.
+    pub fn no_such_check(&self, id: &str) -> String {
+        match suggest::closest(id, self.checks.iter().map(|c| c.id.as_str())) {
+            Some(meant) => format!("no check named `{id}`; did you mean `{meant}`?"),
+            None => format!("no check named `{id}` (see `ha-preflight list`)"),
+        }
     }
 
     /// The overlay's notes a run in `mode` reports: those about its checks, and the

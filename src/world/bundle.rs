@@ -69,23 +69,29 @@ pub enum BundleError {
 /// What is wrong with what `--bundle` names, by the member it is about.
 #[derive(Debug, Error)]
 pub enum BundleFlaw {
-    #[error("member {name:?}: bad size")]
+    /// Not a ustar archive: a report in JSON, a compressed tar.
+    #[error(
+        "not a tar archive (a bundle is the FILE.tar, uncompressed, or the DIR/ that \
+         `collect` writes)"
+    )]
+    NotTar,
+    #[error("member `{name}`: bad size")]
     BadSize { name: String },
-    #[error("member {name:?} runs past the end")]
+    #[error("member `{name}` runs past the end")]
     PastEnd { name: String },
     /// See `bad_name`.
-    #[error("member {name:?}: {why}; refused")]
+    #[error("member `{name}`: {why}; refused")]
     BadName { name: String, why: &'static str },
-    #[error("member {name:?}: larger than {limit} bytes")]
+    #[error("member `{name}`: larger than {limit} bytes")]
     TooLarge { name: String, limit: usize },
     /// The folder itself could not be opened as one.
     #[error("{}", errno.desc())]
     Folder { errno: Errno },
     /// A member of a folder bundle could not be opened (a link is named as one).
-    #[error("member {member}: {}", refused(*errno))]
+    #[error("member `{member}`: {}", refused(*errno))]
     Refused { member: String, errno: Errno },
     /// A member of a folder bundle could not be read: not a regular file, too large.
-    #[error("member {member}: {source}")]
+    #[error("member `{member}`: {source}")]
     Unread { member: String, source: io::Error },
     #[error("no {0}")]
     Missing(&'static str),
@@ -251,6 +257,12 @@ fn bad_name(name: &str) -> Option<&'static str> {
 
 /// The members of a ustar archive (regular files), by name.
 fn untar(bytes: &[u8]) -> Result<BTreeMap<String, Vec<u8>>, BundleFlaw> {
+    // A tar's first header says "ustar" (POSIX and GNU alike); anything else (a report
+    // in JSON, a gzipped tar) is named for what it is not, not read as member names.
+    let empty = bytes.len() >= 512 && bytes[..512].iter().all(|&b| b == 0);
+    if !empty && bytes.get(257..262) != Some(b"ustar".as_slice()) {
+        return Err(BundleFlaw::NotTar);
+    }
     let mut out = BTreeMap::new();
     let mut at = 0;
     while at + 512 <= bytes.len() {
@@ -446,6 +458,22 @@ fn bounded(file: std::fs::File, limit: usize) -> io::Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A file that is no tar (a JSON report given as a bundle) is named for what it is
+    /// not; its bytes are not shown as a member's name.
+    #[test]
+    fn what_is_not_a_tar_is_said_to_be_none() {
+        let mut json = b"{\"tool\": \"ha-preflight\", \"schema\": 1}\n".to_vec();
+        json.resize(2048, b' ');
+        for bytes in [&json[..], b"", b"short"] {
+            let e = untar(bytes).unwrap_err();
+            assert!(matches!(e, BundleFlaw::NotTar), "{e}");
+            let e = e.to_string();
+            assert!(e.starts_with("not a tar archive"), "{e}");
+            assert!(!e.contains("tool"), "{e}");
+        }
+        assert_eq!(untar(&[0u8; 1024]).map(|m| m.len()).ok(), Some(0));
+    }
 
     #[test]
     fn a_tar_reads_back_and_tar_reads_it_too() {

@@ -45,6 +45,12 @@ pub enum Why {
     Io(#[from] io::Error),
     #[error("it is a folder; name a file in it")]
     Folder,
+    /// A report's name that ends in `/`: a folder, there or not.
+    #[error("a name that ends in / is a folder; name a file (DIR/report.txt)")]
+    NamesFolder,
+    /// `collect --output DIR/` where DIR is something else.
+    #[error("it is not a folder; name a folder (DIR/) or a file (FILE.tar)")]
+    NotFolder,
     #[error("it is a socket; name a file, a FIFO or a terminal")]
     Socket,
     #[error("it is a block device; not written")]
@@ -57,7 +63,7 @@ pub enum Why {
     ForeignLink(u32),
     #[error("the FIFO has no reader")]
     NoReader,
-    #[error("the reader took no more for {0:?}; it may have read part of it")]
+    #[error("the reader took no more for {}; it may have read part of it", crate::model::duration::display(*.0))]
     Stalled(Duration),
     #[error("something is already there; not replaced (move it away, or name another folder)")]
     Exists,
@@ -66,11 +72,21 @@ pub enum Why {
 /// Writes `bytes` to `path`: a regular file replaced whole with `mode`, or a stream
 /// written within `limit` (see the module's text).
 pub fn file(path: &Path, bytes: &[u8], mode: u32, limit: Duration) -> Result<(), WriteError> {
-    let written = match target(path) {
-        Ok(OutputTarget::Replace) => replace(path, bytes, mode),
-        Ok(OutputTarget::Stream(id)) => stream(path, id, bytes, limit),
-        Ok(OutputTarget::Own(mut file)) => file.write_all(bytes).map_err(Why::Io),
-        Err(why) => Err(why),
+    let written = if path.as_os_str().as_encoded_bytes().ends_with(b"/") {
+        // Not a file's name, whatever is there: said so, where the kernel would answer
+        // "Not a directory" (ENOTDIR) for a folder not yet made.
+        Err(if path.is_dir() {
+            Why::Folder
+        } else {
+            Why::NamesFolder
+        })
+    } else {
+        match target(path) {
+            Ok(OutputTarget::Replace) => replace(path, bytes, mode),
+            Ok(OutputTarget::Stream(id)) => stream(path, id, bytes, limit),
+            Ok(OutputTarget::Own(mut file)) => file.write_all(bytes).map_err(Why::Io),
+            Err(why) => Err(why),
+        }
     };
     written.map_err(|why| WriteError {
         path: path.to_path_buf(),
@@ -98,6 +114,12 @@ pub fn folder(dir: &Path, top: &str, files: &[(String, Vec<u8>)]) -> Result<(), 
         Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(fail(dir)(e)),
         made => made.is_ok(),
     };
+    if !made && !dir.is_dir() {
+        return Err(WriteError {
+            path: dir.to_path_buf(),
+            why: Why::NotFolder,
+        });
+    }
     let made_dir = Made(made.then(|| dir.to_path_buf()));
     // 0700, under `.TOP.` and random letters; removed whole if the bundle fails.
     let tmp = tempfile::Builder::new()
@@ -336,4 +358,40 @@ fn stream(path: &Path, id: (u64, u64), bytes: &[u8], limit: Duration) -> Result<
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A name that ends in `/` is a folder's, whether or not one is there: a report is
+    /// refused in those words, not with the kernel's "Not a directory"; and a bundle's
+    /// DIR/ that is a file is named as one.
+    #[test]
+    fn a_folders_name_is_refused_as_one() {
+        let dir = tempfile::tempdir().expect("a scratch folder");
+        let write = |name: &str| {
+            let path = PathBuf::from(format!("{}/{name}", dir.path().display()));
+            file(&path, b"report", REPORT_MODE, Duration::from_secs(1))
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(
+            write("new/")
+                .ends_with("new/: a name that ends in / is a folder; name a file (DIR/report.txt)"),
+            "{}",
+            write("new/")
+        );
+        assert!(!dir.path().join("new").exists());
+        fs::create_dir(dir.path().join("there")).expect("mkdir");
+        assert!(write("there/").ends_with("there/: it is a folder; name a file in it"));
+        fs::write(dir.path().join("f"), "x").expect("write");
+        let e = folder(&dir.path().join("f/"), "b", &[("x".into(), b"x".to_vec())])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.ends_with("f/: it is not a folder; name a folder (DIR/) or a file (FILE.tar)"),
+            "{e}"
+        );
+    }
 }

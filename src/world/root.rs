@@ -186,8 +186,14 @@ impl Root {
             || self.resolve_real(path, follow_last),
             path_to_value,
             |v| io_result_from_value(v, |p| p.as_str().map(PathBuf::from)),
-            || Err(missed()),
+            || Err(self.missed()),
         )
+    }
+
+    /// The error for a question this root's tape has no answer to, in the tape's words:
+    /// a capture of /proc and /sys is not a bundle.
+    fn missed(&self) -> io::Error {
+        self.tape.as_deref().map_or_else(missed, Tape::missed)
     }
 
     /// Whether this looks like a root tree at all: an etc/ or a usr/ folder (links
@@ -207,7 +213,7 @@ impl Root {
             || self.lstat_real(path),
             stat_result_to_value,
             |v| io_result_from_value(v, stat_from_value),
-            || Err(missed()),
+            || Err(self.missed()),
         )
     }
 
@@ -219,7 +225,7 @@ impl Root {
             || self.stat_real(path),
             stat_result_to_value,
             |v| io_result_from_value(v, stat_from_value),
-            || Err(missed()),
+            || Err(self.missed()),
         )
     }
 
@@ -231,7 +237,7 @@ impl Root {
             || self.read_link_real(path),
             path_to_value,
             |v| io_result_from_value(v, |p| p.as_str().map(PathBuf::from)),
-            || Err(missed()),
+            || Err(self.missed()),
         )
     }
 
@@ -253,7 +259,7 @@ impl Root {
                     })
                 })
             },
-            || Err(missed()),
+            || Err(self.missed()),
         )
     }
 
@@ -269,7 +275,7 @@ impl Root {
             || {
                 Err(ReadError::Io {
                     path: path.to_path_buf(),
-                    source: missed(),
+                    source: self.missed(),
                 })
             },
         )
@@ -295,7 +301,7 @@ impl Root {
             || {
                 Err(ReadError::Io {
                     path: path.to_path_buf(),
-                    source: missed(),
+                    source: self.missed(),
                 })
             },
         )
@@ -312,7 +318,7 @@ impl Root {
             || {
                 Err(ReadError::Io {
                     path: path.to_path_buf(),
-                    source: missed(),
+                    source: self.missed(),
                 })
             },
         )

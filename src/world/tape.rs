@@ -113,6 +113,14 @@ impl Tape {
         }
     }
 
+    /// The error for a question this tape has no answer to, in its own words.
+    pub fn missed(&self) -> io::Error {
+        match self.mode {
+            TapeMode::Playing { miss } => io::Error::other(Missed(miss)),
+            TapeMode::Recording => missed(),
+        }
+    }
+
     pub fn is_playing(&self) -> bool {
         matches!(self.mode, TapeMode::Playing { .. })
     }
@@ -288,10 +296,22 @@ pub fn io_result_from_value<T>(
     }
 }
 
-/// The error a played tape gives for a question it missed: callers see a plain error,
+/// A question a played tape has no answer to, in the words of that tape ("not in the
+/// bundle", or a capture's).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Missed(&'static str);
+
+/// The error a bundle's tape gives for a question it missed: callers see a plain error,
 /// and the engine, which knows the check missed, reports it as not in the bundle.
 pub fn missed() -> io::Error {
-    io::Error::other("not in the bundle")
+    io::Error::other(Missed(super::BUNDLE_MISS))
+}
+
+/// Whether an error is a tape's miss: the engine already says so of the check, so a
+/// door's caller need not warn of it too.
+pub fn is_missed(e: &io::Error) -> bool {
+    e.get_ref().is_some_and(|inner| inner.is::<Missed>())
 }
 
 #[cfg(test)]
@@ -301,6 +321,18 @@ mod tests {
 
     fn read(path: &str) -> Question {
         Question::Read(PathBuf::from(path))
+    }
+
+    /// A capture's tape misses in its own words, and a miss is told from other errors.
+    #[test]
+    fn a_miss_says_whose_it_is() {
+        let capture = Tape::playing(BTreeMap::new(), "not in the capture");
+        let e = capture.missed();
+        assert_eq!(e.to_string(), "not in the capture");
+        assert!(is_missed(&e));
+        assert_eq!(missed().to_string(), "not in the bundle");
+        assert!(!is_missed(&io::Error::from_raw_os_error(2)));
+        assert!(!is_missed(&io::Error::other("not in the bundle")));
     }
 
     #[test]

@@ -99,8 +99,10 @@ fn wait_follows_a_resync_to_its_end() {
     assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
     // One clean JSON document on stdout, progress on stderr.
     assert_eq!(check(&ran.json(), "drbd-consistent")["status"], "pass");
+    // Wrapped to the console's width; each line a log line of its own.
+    let progress = ran.stderr.replace("\nha-preflight:   ", " ");
     assert!(
-        ran.stderr
+        progress
             .contains("waiting for drbd-consistent: drbd0 SyncTarget 44.4%, about 0:00:08 left"),
         "{}",
         ran.stderr
@@ -463,4 +465,6 @@ fn waiting_is_reported_to_systemd() {
         msg.starts_with("STATUS=waiting for drbd-consistent: drbd0 SyncTarget 44.4%"),
         "{msg}"
     );
+    // How long is left, as the console's progress line says it.
+    assert!(msg.trim_end().ends_with("s left of --wait)"), "{msg}");
 }

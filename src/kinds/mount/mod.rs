@@ -220,7 +220,11 @@ impl Evaluate for Mount {
                 m.mount_point.display()
             ));
         }
-        summary.push_str(&format!(", {} free", crate::model::human_bytes(st.free)));
+        // A filesystem of no blocks (proc, sysfs) has no space to be free: "0 B free"
+        // would read as full.
+        if st.blocks > 0 {
+            summary.push_str(&format!(", {} free", crate::model::human_bytes(st.free)));
+        }
         Outcome::pass(summary).with_all(evidence)
     }
 }
