@@ -204,7 +204,8 @@ fn every_line_fits_80_columns_and_colour_only_where_wanted() {
     for env in ["TERM=dumb", "TERM=xterm NO_COLOR=1"] {
         assert!(!raw(env, "").contains('\x1b'), "{env} got colour");
     }
-    // Not a terminal (the journal, a pipe): no colour, the same 80 columns.
+    // Not a terminal (the journal, a pipe): no colour, prose in the same 80 columns (a
+    // one-line entry, a command and the verdict kept whole).
     let piped = Command::new(bin())
         .args(["--bundle", &incident(), "-v"])
         .env("TERM", "xterm")
@@ -213,7 +214,8 @@ fn every_line_fits_80_columns_and_colour_only_where_wanted() {
         .expect("runs");
     let text = String::from_utf8_lossy(&piped.stdout);
     assert!(!text.contains('\x1b'));
-    assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
+    let wide = common::human::too_wide(&text);
+    assert!(wide.is_empty(), "{wide:#?}\n{text}");
 }
 
 #[test]
@@ -583,9 +585,11 @@ fn the_journal_and_a_wide_terminal_get_lines_whole() {
 }
 
 /// Each line of `text` wider than 80 columns (characters, not bytes), with its width.
+/// A line that is one word after its indentation (a path no line can hold) runs past, as
+/// in the report: cut, it could not be copied.
 fn wider_than_80(text: &str) -> Vec<String> {
     text.lines()
-        .filter(|l| l.chars().count() > 80)
+        .filter(|l| l.chars().count() > 80 && l.trim().contains(' '))
         .map(|l| format!("{} columns: {l}", l.chars().count()))
         .collect()
 }
@@ -683,8 +687,10 @@ fn what_the_console_user_is_sent_to_fits_80_columns() {
             .into_iter()
             .map(|l| format!("--wait stderr: {l}")),
     );
+    // The report itself is held to the report's rules (prose in 80 columns; a command
+    // and the verdict whole).
     wide.extend(
-        wider_than_80(&ran.stdout)
+        common::human::too_wide(&ran.stdout)
             .into_iter()
             .map(|l| format!("--wait report: {l}")),
     );

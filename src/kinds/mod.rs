@@ -10,15 +10,21 @@
 //!
 //! Adding a kind takes, and the tests fail until each is there:
 //!
-//! 1. `src/kinds/<kind>.rs`: the module, with its `DEF` (the shared `LOCAL`, `WALK` and
-//!    mode sets are here) and its `PARAMS` exactly the keys its `parse` asks for
-//!    (`kinds::tests` compares them).
-//! 2. Here, two lines: `pub mod <kind>;` and `&<kind>::DEF,` in [`KINDS`].
+//! Below, `<kind>` is the kind's name with `-` written `_` (`clock-synced` is
+//! `clock_synced`): the tests find a kind's files by it.
+//!
+//! 1. `src/kinds/<kind>.rs` (or `src/kinds/<kind>/mod.rs`): the module, its parameters'
+//!    struct deriving `Debug` (the unit tests print it, see [`Shown`]), its `DEF` (the
+//!    shared `LOCAL`, `WALK` and mode sets are here) and its `PARAMS` exactly the keys its
+//!    `parse` asks for (`kinds::tests` compares them).
+//! 2. Here, two lines: `pub mod <kind>;` and `&<kind>::DEF,` in [`KINDS`]. Without them
+//!    nothing of the kind is compiled, its tests included; the docs test then says the
+//!    man page describes a kind the table does not have.
 //! 3. `doc/ha-preflight.8`: a `.TP` item in KINDS (tests/docs.rs).
-//! 4. Its tests: `run_tests.rs` beside the module (declared `#[cfg(test)] mod run_tests;`)
-//!    and/or `tests/kinds/<kind>.rs` with its `mod <kind>;` line in `tests/kinds.rs`
-//!    (tests/kinds.rs and tests/layers.rs check these); fixtures, if any, in
-//!    `tests/fixtures/<kind>/`.
+//! 4. Its tests: `src/kinds/<kind>/run_tests.rs` (declared `#[cfg(test)] mod run_tests;`
+//!    in the module) and/or `tests/kinds/<kind>.rs` with its `mod <kind>;` line in
+//!    `tests/kinds.rs` (tests/kinds.rs and tests/layers.rs check these); fixtures, if
+//!    any, in `tests/fixtures/<kind>/`.
 //! 5. An example check: a shipped one in `checks/*.toml`, or else one in `EXTRA` of
 //!    `src/kinds/tests.rs`, covering every parameter (some key only conditionally asked
 //!    for, such as drbd's `url` when `source = "xmlrpc"`, needs one in `EXTRA`).

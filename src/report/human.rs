@@ -675,11 +675,37 @@ mod tests {
         );
     }
 
+    /// The report on an 80-column terminal (in a pipe nothing is cut).
+    fn on_80_columns(run: &Run, spec: &Spec) -> String {
+        let screen = Screen {
+            color: false,
+            columns: Some(WIDTH),
+        };
+        render(
+            run,
+            spec,
+            Mode::Boot,
+            Verbosity::Normal,
+            &screen,
+            &About::Here,
+            FailOn::Error,
+        )
+    }
+
     #[test]
     fn the_verdict_keeps_its_time_when_the_line_is_long() {
         let spec = one_check("drbd-consistent-on-the-replication-link", "critical");
         let run = run_of(&spec, Status::Wait, 12, 300.04);
+        // In a pipe, whole.
         let text = shown(&run, &spec, FailOn::Error);
+        let last = text.lines().last().unwrap_or_default();
+        assert_eq!(
+            last,
+            "verdict: wait, root cause drbd-consistent-on-the-replication-link (1 wait) after \
+             300.0 s of waiting, 12 rounds"
+        );
+        // On 80 columns, the time in fewer words.
+        let text = on_80_columns(&run, &spec);
         let last = text.lines().last().unwrap_or_default();
         assert_eq!(
             last,
@@ -699,7 +725,7 @@ mod tests {
         );
         // Longer than any line: the id is cut, and the time stays.
         let spec = one_check(&"x".repeat(90), "critical");
-        let text = shown(&run_of(&spec, Status::Fail, 1, 0.5), &spec, FailOn::Error);
+        let text = on_80_columns(&run_of(&spec, Status::Fail, 1, 0.5), &spec);
         let last = text.lines().last().unwrap_or_default();
         assert!(last.ends_with("... in 500.0 ms"), "{last}");
         assert!(last.chars().count() <= WIDTH, "{last}");

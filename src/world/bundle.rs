@@ -545,14 +545,14 @@ mod tests {
     }
 
     #[test]
-    fn what_is_wrong_with_a_bundle_is_typed_and_said_as_before() {
+    fn what_is_wrong_with_a_bundle_is_typed_and_names_the_member() {
         let mut tar = Vec::new();
         tar_member(&mut tar, "ha-preflight-bundle/spec/../x.toml", b"", 0).unwrap();
         let e = untar(&tar).unwrap_err();
         assert!(matches!(e, BundleFlaw::BadName { .. }), "{e:?}");
         assert_eq!(
             e.to_string(),
-            "member \"ha-preflight-bundle/spec/../x.toml\": an absolute name or `..`; refused"
+            "member `ha-preflight-bundle/spec/../x.toml`: an absolute name or `..`; refused"
         );
         // A folder bundle's member that is a link: refused as one, by its errno.
         let dir = tempfile::tempdir().unwrap();
@@ -570,6 +570,6 @@ mod tests {
             ),
             "{e:?}"
         );
-        assert_eq!(e.to_string(), "member meta.json: a symlink; not followed");
+        assert_eq!(e.to_string(), "member `meta.json`: a symlink; not followed");
     }
 }

@@ -8,7 +8,8 @@ use ha_preflight::model::fix::prose_words;
 /// The width prose keeps to.
 pub const WIDTH: usize = 80;
 
-const LABELS: [&str; 4] = [
+const LABELS: [&str; 5] = [
+    "verdict: ",
     "root cause: ",
     "warning: ",
     "waiting on: ",
@@ -25,7 +26,7 @@ fn is_command_line(line: &str) -> bool {
 
 /// The lines of `text` that are longer than 80 columns without being a line kept whole
 /// on purpose: a check's one line in the list (`  FAIL    id  ...`), a root cause in
-/// one line, `-q`'s line, a command of a fix, or a line that holds a single word (or
+/// one line, `-q`'s line, the verdict (its cause, tally and time), a command of a fix, or a line that holds a single word (or
 /// `inline command`) after its indentation and label, which no line could hold.
 pub fn too_wide(text: &str) -> Vec<String> {
     let mut bad = Vec::new();
