@@ -35,7 +35,7 @@ impl SpecError {
 /// One spec file's text, for turning byte offsets into line and column.
 ///
 /// A check that a higher layer's `[[change]]` amends is read from the text of its own
-/// file with the change's text joined on ([`SpecText::joined`]): each part keeps its own
+/// file with the change's text joined on ([`SpecText::concat`]): each part keeps its own
 /// path, so a mistake in the changed keys is placed in the file that wrote them.
 #[derive(Debug, Clone)]
 pub struct SpecText {
