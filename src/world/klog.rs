@@ -43,7 +43,9 @@ fn read_all(max: usize) -> Result<String, Errno> {
         return Err(Errno::last());
     }
     buf.truncate(n as usize);
-    Ok(String::from_utf8_lossy(&buf).into_owned())
+    // Valid UTF-8 (the usual case) is taken as it is, without a second copy of the ring.
+    Ok(String::from_utf8(buf)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
 /// "<3>[ 12.5] EXT4-fs ..." -> "[ 12.5] EXT4-fs ...".

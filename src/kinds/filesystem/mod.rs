@@ -33,7 +33,11 @@ pub const DEF: KindDef = KindDef {
     name: "filesystem",
     modes: BOOT,
     default_timeout: LOCAL,
-    waits: false,
+    // It reads a block device (a dying disk's read can sleep in the kernel long past any
+    // deadline) and the kernel's whole log ring (READ_ALL formats every record: a
+    // millisecond or two): on a thread of its own, neither holds up the checks that only
+    // read files, and the log is read while they run.
+    waits: true,
     params: PARAMS,
     parse: |p| Filesystem::parse(p).map(boxed),
 };
