@@ -156,6 +156,15 @@ fn the_deb_holds_what_a_firmware_team_installs() {
         ("usr/share/doc/ha-preflight/README.md", "-rw-r--r--"),
         ("usr/share/doc/ha-preflight/incident.md", "-rw-r--r--"),
         ("usr/share/doc/ha-preflight/security.md", "-rw-r--r--"),
+        ("usr/share/doc/ha-preflight/monitoring.md", "-rw-r--r--"),
+        (
+            "usr/share/ha-preflight/prometheus/ha-preflight.rules.yml",
+            "-rw-r--r--",
+        ),
+        (
+            "usr/share/ha-preflight/prometheus/ha-preflight.rules.test.yml",
+            "-rw-r--r--",
+        ),
         ("usr/share/lintian/overrides/ha-preflight", "-rw-r--r--"),
     ] {
         let line = entry(path).unwrap_or_else(|| panic!("no {path} in the package:\n{list}"));
@@ -231,8 +240,32 @@ fn the_deb_holds_what_a_firmware_team_installs() {
         "the gate must refuse a manual stop/restart and allow a manual start:\n{unit}"
     );
 
+    rule_tests_pass_where_installed(&tree);
     lintian_is_clean(&deb, &dir);
     wired_by_the_documented_route(&dir, &deb);
+}
+
+/// The packaged alert rules' unit tests pass where the package puts them: they name the
+/// rules file beside them, as monitoring.md tells an admin to run them on a copy.
+fn rule_tests_pass_where_installed(tree: &Path) {
+    if !have("promtool") {
+        skip_outside_ci(
+            "the packaged alert rules' tests",
+            "promtool (apt-get install prometheus)",
+        );
+        return;
+    }
+    let out = Command::new("promtool")
+        .args(["test", "rules"])
+        .arg(tree.join("usr/share/ha-preflight/prometheus/ha-preflight.rules.test.yml"))
+        .output()
+        .expect("promtool runs");
+    assert!(
+        out.status.success(),
+        "promtool test rules, packaged: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// lintian on the .deb, every level shown (`-EI --pedantic`: experimental, info and
