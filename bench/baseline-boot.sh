@@ -69,6 +69,8 @@ for m in / /data; do
   [ "$n" -eq 0 ] || err="$err $m:$n-errors"
   [ "$(stat -f -c %a "$m")" -gt 0 ] || err="$err $m:full"
 done
+# ... and the kernel's own lines about ext2/3/4 filesystems (fs-errors quotes them)
+dmesg 2>/dev/null | grep -E 'EXT[234]-fs' > /dev/null || true
 [ -z "$err" ] && ok fs-errors || bad fs-errors "$err"
 # sync-age: the standby's sync record, if any, is under 26 h old
 f=/var/lib/xcbdaemon/last-sync

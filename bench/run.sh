@@ -6,7 +6,8 @@
 #   - a full boot run on a healthy box: median wall time of interleaved runs against
 #     bench/baseline-boot.sh (the same eleven checks as shell and python), budget 35x
 #     faster than it; and against the floor, bench/floor.c (statfs, mountinfo,
-#     getifaddrs, one XML-RPC call, nothing else), goal within 2x; peak memory;
+#     getifaddrs, the kernel log ring, one XML-RPC call, nothing else), goal within 2x;
+#     peak memory;
 #   - an image scan of generated trees of 10k and 100k files (bench/scan.sh): against
 #     bench/baseline-scan.sh (the same tree-wide checks with find and awk), the scaling
 #     from 10k to 100k, peak memory; budget (issue 16) 1.6x find's time and 8 MiB at 100k
