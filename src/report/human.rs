@@ -243,18 +243,28 @@ pub fn render(
         ))
     });
     // The report in a shape: the evidence lines the first root cause shows, whether the
-    // count of passes is shown, whether the other root causes are one line each, and
-    // how many of the list.
-    let draw = |evidence: usize, with_passes: bool, short_roots: bool, shown: usize| {
+    // count of passes is shown, whether the other root causes are one line each, how
+    // many of the list, and how many of the other root causes.
+    let draw = |evidence: usize,
+                with_passes: bool,
+                short_roots: bool,
+                shown: usize,
+                roots_shown: usize| {
         let mut lines = top.clone();
         if let Some(first) = roots.first() {
             lines.extend(root_block(run, first, roots.len() == 1, evidence, width));
-            for more in &roots[1..] {
+            for more in roots[1..].iter().take(roots_shown) {
                 if short_roots {
                     lines.push(root_line(more, screen));
                 } else {
                     lines.extend(root_head(more, false, width));
                 }
+            }
+            let hidden = roots.len() - 1 - roots_shown.min(roots.len() - 1);
+            if hidden > 0 {
+                lines.push(Line::plain(format!(
+                    "  ... and {hidden} more not passing (-v lists every check)"
+                )));
             }
             lines.push(Line::plain(String::new()));
         }
@@ -292,10 +302,11 @@ pub fn render(
     // line, then the list (a line says how many more), then the count of passes goes
     // (the verdict's tally has it), then the other root causes are one line each, cut
     // to a terminal's width (never inside their id; in a pipe they stay whole), then
-    // the evidence is a count. The first root cause, its fix and the verdict always
-    // stay whole.
+    // the evidence is a count, then the other root causes give way to a count too. The
+    // first root cause, its fix and the verdict always stay whole.
+    let all = usize::MAX;
     for evidence in (1..=EVIDENCE).rev() {
-        let lines = draw(evidence, true, false, listed.len());
+        let lines = draw(evidence, true, false, listed.len(), all);
         if screen.rows(&lines) <= HEIGHT {
             return finish(&lines, screen);
         }
@@ -308,14 +319,26 @@ pub fn render(
     ];
     for (evidence, with_passes, short_roots) in shapes {
         // As many of the list as fit, then a line that says how many more.
-        let fit = (0..=listed.len())
-            .rev()
-            .find(|&shown| screen.rows(&draw(evidence, with_passes, short_roots, shown)) <= HEIGHT);
+        let fit = (0..=listed.len()).rev().find(|&shown| {
+            screen.rows(&draw(evidence, with_passes, short_roots, shown, all)) <= HEIGHT
+        });
         if let Some(shown) = fit {
-            return finish(&draw(evidence, with_passes, short_roots, shown), screen);
+            return finish(
+                &draw(evidence, with_passes, short_roots, shown, all),
+                screen,
+            );
         }
     }
-    finish(&draw(0, false, true, 0), screen)
+    // Still too tall (many root causes under a long --root): of the other root causes
+    // as many as fit, then a line that says how many more.
+    let more_roots = roots.len().saturating_sub(1);
+    for roots_shown in (0..more_roots).rev() {
+        let lines = draw(0, false, true, 0, roots_shown);
+        if screen.rows(&lines) <= HEIGHT {
+            return finish(&lines, screen);
+        }
+    }
+    finish(&draw(0, false, true, 0, 0), screen)
 }
 
 /// Another root cause in one line: `root cause: ID: summary`, cut on a terminal to its
@@ -648,6 +671,78 @@ mod tests {
             duration: std::time::Duration::from_secs_f64(secs),
             rounds,
         }
+    }
+
+    /// Many root causes under a long path, on an 80x24 terminal: the first root cause,
+    /// its fix and the verdict whole, the other root causes given way to a count, and
+    /// the whole in 23 rows (one left for the prompt).
+    #[test]
+    fn many_root_causes_still_fit_the_screen() {
+        let long = format!("/builds/{}/rootfs", "x".repeat(80));
+        let toml: String = (0..9)
+            .map(|i| {
+                format!(
+                    "[[check]]\nid = \"c{i}\"\nkind = \"interface\"\nmodes = [\"boot\"]\n\
+                     severity = \"critical\"\nname = \"lo\"\nwhy = \"w\"\nfix = \"f\"\n"
+                )
+            })
+            .collect();
+        let spec = crate::spec::parse_text(std::path::Path::new("t.toml"), &toml).expect("a spec");
+        let fix =
+            format!("Remove them:\n\n    rm -f {long}/a {long}/b {long}/c\n    : > {long}/d\n");
+        let results = spec
+            .checks
+            .iter()
+            .map(|check| CheckResult {
+                check,
+                status: Status::Fail,
+                outcome: crate::model::Outcome::fail(format!("{long}/etc/x is wrong"))
+                    .fix(fix.clone()),
+                root_cause: None,
+                blocked_by: None,
+                duration: std::time::Duration::ZERO,
+                skipped_by_operator: false,
+            })
+            .collect();
+        let run = Run {
+            results,
+            verdict: Status::Fail,
+            duration: std::time::Duration::from_millis(3),
+            rounds: 1,
+        };
+        let screen = Screen {
+            color: false,
+            columns: Some(WIDTH),
+        };
+        let text = render(
+            &run,
+            &spec,
+            Mode::Boot,
+            Verbosity::Normal,
+            &screen,
+            &About::Here,
+            FailOn::Error,
+        );
+        let rows: usize = text
+            .lines()
+            .map(|l| l.chars().count().div_ceil(WIDTH).max(1))
+            .sum();
+        assert!(rows <= HEIGHT, "{rows} rows:\n{text}");
+        assert!(
+            text.starts_with("ha-preflight boot: FAIL\nroot cause: c0:"),
+            "{text}"
+        );
+        assert!(
+            text.contains("more not passing (-v lists every check)"),
+            "{text}"
+        );
+        assert!(text.contains(&format!("rm -f {long}/a")), "{text}");
+        assert!(
+            text.lines()
+                .last()
+                .is_some_and(|l| l.starts_with("verdict: fail")),
+            "{text}"
+        );
     }
 
     fn shown(run: &Run, spec: &Spec, fail_on: FailOn) -> String {
