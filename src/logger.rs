@@ -1,7 +1,9 @@
 //! A minimal `log` backend for stderr that journald understands: when stderr is the
-//! journal (systemd sets JOURNAL_STREAM), each line starts with a syslog priority
-//! (`<4>` for warnings), which journald turns into the message's priority. A message
-//! longer than a console line goes on as many as it needs, each a line of its own.
+//! journal (JOURNAL_STREAM names it, `world::journal::is_stream`), each line starts with
+//! a syslog priority (`<4>` for warnings), which journald turns into the message's
+//! priority. A message longer than a console line goes on as many as it needs, each a
+//! line of its own. Log lines stay on stderr even then: they are progress for the
+//! console, and the run's results reach the journal as entries of their own (`app`).
 
 use crate::report::human::WIDTH;
 use crate::report::layout::wrap;
@@ -60,7 +62,7 @@ impl Log for Logger {
 pub fn init(level: LevelFilter) {
     static JOURNAL: Logger = Logger { journal: true };
     static PLAIN: Logger = Logger { journal: false };
-    let logger = if std::env::var_os("JOURNAL_STREAM").is_some() {
+    let logger = if crate::world::journal::is_stream(std::io::stderr()) {
         &JOURNAL
     } else {
         &PLAIN

@@ -12,6 +12,7 @@
 //! code, the same ones `app` uses.
 
 pub mod image_tree;
+pub mod journald;
 
 use crate::engine::{self, Overrides};
 use crate::model::{FailOn, Status};

@@ -27,6 +27,7 @@ pub mod dpkg;
 pub mod envfile;
 pub mod facts;
 pub mod http;
+pub mod journal;
 pub mod klog;
 pub mod links;
 pub mod mounts;
