@@ -209,11 +209,42 @@ fn run(cli: &Cli) -> Result<i32, Failed> {
             report::human::render(&run, &spec, mode, verbosity, &screen, &about, cli.fail_on)
         }
     };
-    emit(cli, &text)?;
+    let emitted = emit(cli, &text);
+    // Whether or not the report could be written: the run's results are what they are.
+    if cli.output.is_none() && world::journal::is_stream(io::stdout()) {
+        to_journal(&run, mode, std::path::Path::new(world::journal::SOCKET));
+    }
+    emitted?;
     Ok(match cli.format {
         Format::Nagios => report::nagios::exit_code(&run),
         _ => report::exit_code(&run, cli.fail_on),
     })
+}
+
+/// The run's results as structured journal entries (`report::journal` says which), sent
+/// to the socket at `socket` (journald's). `run` sends them where the report goes to the
+/// journal: when systemd connected standard output to it (JOURNAL_STREAM names it, as
+/// for ha-preflight.service) and no `--output` took the report elsewhere. On a console,
+/// in a pipe, from a script, or with the report in a file (the textfile timer's, every
+/// minute) nothing changes. Best effort, after the report: without a
+/// journald listening nothing is sent and nothing is said (the report reached the
+/// console and, through standard output, the journal); an entry that cannot be sent is
+/// one warning, and the rest are not tried. Neither changes the verdict or the exit
+/// status.
+fn to_journal(run: &engine::Run, mode: Mode, socket: &std::path::Path) {
+    let journal = match world::journal::Journal::open(socket) {
+        Ok(journal) => journal,
+        Err(e) => {
+            log::debug!("no structured journal entries: {e}");
+            return;
+        }
+    };
+    for entry in report::journal::entries(run, mode) {
+        if let Err(e) = journal.send(&entry) {
+            log::warn!("cannot write the results to the journal: {e}");
+            return;
+        }
+    }
 }
 
 /// Where the spec comes from on this machine: `--spec PATH`, or the layers in their

@@ -131,6 +131,8 @@ fn the_deb_holds_what_a_firmware_team_installs() {
         ("usr/lib/ha-preflight/checks.d/boot.toml", "-rw-r--r--"),
         ("usr/lib/ha-preflight/checks.d/image.toml", "-rw-r--r--"),
         ("usr/lib/systemd/system/ha-preflight.service", "-rw-r--r--"),
+        // The explanations of its journal entries (journalctl -x).
+        ("usr/lib/systemd/catalog/ha-preflight.catalog", "-rw-r--r--"),
         ("usr/share/man/man8/ha-preflight.8.gz", "-rw-r--r--"),
         (
             "usr/share/bash-completion/completions/ha-preflight",

@@ -18,6 +18,7 @@ mod docs;
 mod escapes;
 mod hostile;
 mod image;
+mod journal;
 mod junit;
 mod kinds;
 mod layers;

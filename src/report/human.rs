@@ -130,7 +130,7 @@ impl Line {
     }
 }
 
-fn status_word(s: Status) -> String {
+pub(super) fn status_word(s: Status) -> String {
     match s {
         Status::Fail | Status::Error => s.as_str().to_uppercase(),
         _ => s.as_str().to_string(),
@@ -527,7 +527,7 @@ fn result_line(r: &CheckResult, id_width: usize, one_line: Option<&Screen>, widt
 /// The last line: the verdict, the first root cause by id, the tally, the time; longer
 /// than the layout's width, without the time, and then cut on a terminal to its width,
 /// but never inside the root cause's id.
-fn verdict_line(run: &Run, roots: &[&CheckResult], screen: &Screen) -> String {
+pub(super) fn verdict_line(run: &Run, roots: &[&CheckResult], screen: &Screen) -> String {
     let mut tally = Vec::new();
     for s in Status::TALLY {
         let n = run.results.iter().filter(|r| r.status == s).count();

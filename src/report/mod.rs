@@ -4,6 +4,7 @@
 
 pub mod catalog;
 pub mod human;
+pub mod journal;
 pub mod json;
 pub mod junit;
 pub mod layout;
