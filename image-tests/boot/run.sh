@@ -179,6 +179,7 @@ prepare_root() {  # ROOT
     install -D -m 644 "$HERE/units/xcbdaemon-timeout.conf" \
         "$units/xcbdaemon.service.d/20-boottest-timeout.conf"
     install -m 755 "$HERE/units/boottest-report.sh" "$root/usr/local/lib/boottest-report.sh"
+    install -m 755 "$HERE/units/boottest-journal.py" "$root/usr/local/lib/boottest-journal.py"
     # The documented route: the firmware installs the packaged drop-in for its HA unit.
     install -D -m 644 \
         "$root/usr/share/doc/ha-preflight/examples/ha-unit.service.d/10-ha-preflight.conf" \
@@ -354,6 +355,14 @@ check_common() {  # VARIANT: every boot reports and powers off by itself
     expect "$v" present 'BOOTTEST DONE' "the finisher ran (BOOTTEST DONE)"
     expect "$v" present 'reboot: Power down' "the guest powered off (reboot: Power down)"
     expect "$v" absent 'Kernel panic|Found ordering cycle|ordering cycle' "no kernel panic, no ordering cycle"
+    # The gate's results as structured journal entries (boottest-journal.py reads them
+    # back with journalctl -o json): one per check that did not pass, then the verdict;
+    # the report's own lines stay plain stdout lines at info, none of them twice.
+    expect "$v" present 'BOOTTEST journal shape: ok$' "journal: one verdict entry, last, and each check at most once"
+    expect "$v" present 'BOOTTEST journal transports: journal=[1-9][0-9]* stdout=[1-9][0-9]* stdout-priorities=6$' "journal: structured entries beside the report's stdout lines, those all at info"
+    expect "$v" present 'BOOTTEST journal verdict: .*MODE=boot .*MESSAGE_ID=05aa50d9dc9f439eb7902cb40ad9d1a7 IDENTIFIER=ha-preflight$' "journal: the verdict's entry, its MESSAGE_ID and identifier"
+    expect "$v" present 'BOOTTEST journal verdict message: verdict: ' "journal: the verdict entry's MESSAGE is the report's verdict line"
+    expect "$v" absent 'BOOTTEST journal error:' "journal: the reader ran without an error"
     GUEST_END[$v]=$(sed -nE 's/^\[ *([0-9]+\.[0-9]+)\] reboot: Power down.*/\1/p' "$WORK/$v/console.txt" | tail -n1)
     GATE[$v]=$(sed -nE 's/.*BOOTTEST gate: .*took ([0-9.]+) s.*/\1/p' "$WORK/$v/console.txt" | tail -n1)
 }
@@ -376,6 +385,11 @@ check_healthy() {
     expect "$v" present 'BOOTTEST appliance-ha.service: active at' "when the HA unit became active"
     expect "$v" present 'BOOTTEST gate: .*result=success' "the gate's run, from systemd's timestamps"
     expect "$v" present 'BOOTTEST failed units: *$' "no failed unit at all"
+    expect "$v" present 'BOOTTEST journal verdict: VERDICT=pass MODE=boot ROOT_CAUSE= PRIORITY=6 ' "journal: verdict pass, at info, no root cause"
+    expect "$v" present 'BOOTTEST journal check: CHECK=drbd-consistent STATUS=skip .*PRIORITY=6 MESSAGE_ID=adc1e0c2ea144191857e2dbf16cc1424 ' "journal: drbd-consistent's skip, at info, with the skip MESSAGE_ID"
+    expect "$v" absent 'BOOTTEST journal check: .*PRIORITY=[0-5] ' "journal: no check entry above info (nothing failed or warned)"
+    expect "$v" present 'BOOTTEST journal -p err checks: *$' "journal: journalctl -p err -u ha-preflight names no check"
+    expect "$v" present 'BOOTTEST journal -p err others: *$' "journal: ... and holds nothing else"
     expect "$v" absent 'waiting for' "no waiting (no --wait progress line)"
     expect "$v" absent 'root cause:|ha-preflight boot: FAIL|Dependency failed|Failed to start (ha|ha-preflight|xcbdaemon)\.service' "no failure of the gate, the HA unit or xcbdaemon"
 }
@@ -391,7 +405,20 @@ check_incident() {
         expect "$v" present 'FAIL +lo-up +lo is down' "lo-up fails"
         expect "$v" present 'blocked +xcbdaemon-rpc ' "xcbdaemon-rpc is blocked (not run over a loopback that is down)"
         expect "$v" present 'BOOTTEST lo: lo DOWN' "lo was down when the finisher looked"
+        expect "$v" present 'BOOTTEST journal check: CHECK=netrun-stale STATUS=fail SEVERITY=critical ROOT_CAUSE=netrun-layout MODE=boot .*PRIORITY=3 MESSAGE_ID=92ccb90a0d8b46ec843958a8aff0f5d0 ' "journal: netrun-stale fails, attributed to netrun-layout, at err"
+        expect "$v" present 'BOOTTEST journal check: CHECK=lo-up STATUS=fail SEVERITY=critical ROOT_CAUSE=netrun-layout MODE=boot .*PRIORITY=3 MESSAGE_ID=92ccb90a0d8b46ec843958a8aff0f5d0 ' "journal: lo-up fails, attributed to netrun-layout, at err"
+        expect "$v" present 'BOOTTEST journal check: CHECK=xcbdaemon-rpc STATUS=blocked .*ROOT_CAUSE=netrun-layout MODE=boot BLOCKED_BY=lo-up .*PRIORITY=5 MESSAGE_ID=85a4816943f641a2bbb9bc9c0ae765af ' "journal: xcbdaemon-rpc blocked by lo-up, at notice (its blocker has the err entry)"
+        expect "$v" present 'BOOTTEST journal -p err checks: lo-up netrun-layout netrun-stale$' "journal: journalctl -p err -u ha-preflight names exactly the failing checks"
+        expect "$v" present 'BOOTTEST journal -p err -t ha-preflight: lo-up netrun-layout netrun-stale$' "journal: ... and ha-preflight's own err entries are those, nothing else"
+    else
+        expect "$v" present 'BOOTTEST journal -p err checks: netrun-layout$' "journal: journalctl -p err -u ha-preflight names exactly the failing check"
+        expect "$v" present 'BOOTTEST journal -p err -t ha-preflight: netrun-layout$' "journal: ... and ha-preflight's own err entries are that, nothing else"
     fi
+    expect "$v" present 'BOOTTEST journal check: CHECK=netrun-layout STATUS=fail SEVERITY=critical ROOT_CAUSE=netrun-layout MODE=boot .*PRIORITY=3 MESSAGE_ID=92ccb90a0d8b46ec843958a8aff0f5d0 IDENTIFIER=ha-preflight evidence=yes fix=yes$' "journal: netrun-layout fails, its own root cause, at err, with evidence and fix"
+    expect "$v" present 'BOOTTEST journal verdict: VERDICT=fail MODE=boot ROOT_CAUSE=netrun-layout PRIORITY=5 ' "journal: verdict fail, root cause netrun-layout, at notice"
+    expect "$v" absent 'BOOTTEST journal -p err others: .*ha-preflight\[' "journal: the other err entries of the unit are systemd's own, none ha-preflight's"
+    expect "$v" present 'BOOTTEST journal by field: HA_PREFLIGHT_CHECK=[a-z-]+: [1-9]' "journal: a check's entries found by its field"
+    expect "$v" present 'BOOTTEST journal catalog: .*Subject: ha-preflight' "journal: journalctl -x explains the entry from the shipped catalog"
     expect "$v" present 'Failed to start ha-preflight.service' "systemd: the gate failed"
     expect "$v" present 'Dependency failed for appliance-ha.service' "systemd: appliance-ha.service's dependency failed"
     expect "$v" present 'BOOTTEST is-active: ha-preflight.service=failed appliance-ha.service=inactive' "gate failed, HA unit not started"
@@ -408,6 +435,9 @@ check_drbd-not-loaded() {
     expect "$v" present 'root cause: drbd-consistent: DRBD resources r0 are configured, but' "the root cause is drbd-consistent: configured, ..."
     expect "$v" present 'module is not loaded' "... the DRBD module is not loaded"
     expect "$v" present 'verdict: fail, root cause drbd-consistent ' "the verdict line names drbd-consistent"
+    expect "$v" present 'BOOTTEST journal check: CHECK=drbd-consistent STATUS=fail .*ROOT_CAUSE=drbd-consistent MODE=boot .*PRIORITY=3 MESSAGE_ID=92ccb90a0d8b46ec843958a8aff0f5d0 ' "journal: drbd-consistent fails, at err"
+    expect "$v" present 'BOOTTEST journal -p err checks: drbd-consistent$' "journal: journalctl -p err -u ha-preflight names exactly the failing check"
+    expect "$v" present 'BOOTTEST journal verdict: VERDICT=fail MODE=boot ROOT_CAUSE=drbd-consistent PRIORITY=5 ' "journal: verdict fail, root cause drbd-consistent"
     expect "$v" absent '(FAIL|warn|ERROR|blocked|skip|wait) +xcbdaemon-rpc ' "xcbdaemon-rpc is not among the gate's checks that did not pass"
     expect "$v" present 'BOOTTEST checks again: .*xcbdaemon-rpc=pass' "everything else is fine (xcbdaemon-rpc passes, asked again after the boot)"
     expect "$v" present 'Failed to start ha-preflight.service' "systemd: the gate failed"

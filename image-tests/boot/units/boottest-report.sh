@@ -27,6 +27,9 @@ echo "BOOTTEST lo: $(ip -brief address show dev lo | tr -s ' ')"
 # The gate's console report lists only the checks that did not pass (the passes are a
 # count), so ask once more, after the boot, for every check's status by id.
 echo "BOOTTEST checks again: $(/usr/sbin/ha-preflight boot --format json 2>/dev/null | python3 -c 'import json, sys; print(" ".join(c["id"] + "=" + c["status"] for c in json.load(sys.stdin)["checks"]))' 2>&1 | tail -n1)"
+# What the gate's run wrote to the journal as structured entries, read back with
+# journalctl -o json ("BOOTTEST journal ..." lines).
+python3 /usr/local/lib/boottest-journal.py
 echo "BOOTTEST failed units: $(systemctl list-units --failed --plain --no-legend --no-pager | awk '{print $1}' | tr '\n' ' ')"
 # The lifecycle variant's steps (run.sh installs the script only for it).
 if [ -f /usr/local/lib/boottest-lifecycle.sh ]; then
