@@ -211,7 +211,10 @@ fn run(cli: &Cli) -> Result<i32, Failed> {
     };
     let emitted = emit(cli, &text);
     // Whether or not the report could be written: the run's results are what they are.
-    if cli.output.is_none() && world::journal::is_stream(io::stdout()) {
+    // Only this box's, or an image's: a bundle's replay or captured /proc judged another
+    // box, and a fleet reading this one's journal must not take it for this one.
+    let of_here = matches!(about, report::About::Here | report::About::Image { .. });
+    if of_here && cli.output.is_none() && world::journal::is_stream(io::stdout()) {
         to_journal(&run, mode, std::path::Path::new(world::journal::SOCKET));
     }
     emitted?;
@@ -226,7 +229,7 @@ fn run(cli: &Cli) -> Result<i32, Failed> {
 /// journal: when systemd connected standard output to it (JOURNAL_STREAM names it, as
 /// for ha-preflight.service) and no `--output` took the report elsewhere. On a console,
 /// in a pipe, from a script, or with the report in a file (the textfile timer's, every
-/// minute) nothing changes. Best effort, after the report: without a
+/// minute) nothing changes; nor for a bundle's replay or `--proc`/`--sys` copies. Best effort, after the report: without a
 /// journald listening nothing is sent and nothing is said (the report reached the
 /// console and, through standard output, the journal); an entry that cannot be sent is
 /// one warning, and the rest are not tried. Neither changes the verdict or the exit

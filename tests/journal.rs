@@ -372,7 +372,8 @@ fn the_catalog_explains_every_message_id_with_fields_the_entries_carry() {
 /// its stdout (as systemd sets it for the unit), with the stand-in at journald's path:
 /// it sends an entry per check that did not pass and the verdict. The same run without
 /// the variable, with one naming another stream or only stderr, or with the report in
-/// a file, sends nothing, and the report on stdout is the same in each.
+/// a file, sends nothing, and the report on stdout is the same in each; nor does a
+/// bundle's replay under the stream (another box's verdict).
 #[test]
 fn the_binary_under_the_journal_sends_its_results_and_prints_the_same_report() {
     if common::skip_unless_root(
@@ -403,7 +404,7 @@ fn the_binary_under_the_journal_sends_its_results_and_prints_the_same_report() {
     }
     // Not where the report goes: no variable, one naming another stream (inherited by
     // a program whose output went elsewhere), or naming only stderr, or the report in
-    // a file.
+    // a file; or not this box's results.
     let (plain, _) = scenario("journal-plain", "unset JOURNAL_STREAM\n", &["boot"])
         .run()
         .expect("root");
@@ -420,6 +421,16 @@ fn the_binary_under_the_journal_sends_its_results_and_prints_the_same_report() {
         .run()
         .expect("root");
     assert_eq!(to_file.code, under.code, "{}", to_file.stderr);
+    // Another box's results: a bundle's replay, under the same stream.
+    let bundle = common::fixture("bundle/incident.tar").display().to_string();
+    let (replay, _) = scenario("journal-bundle", stream, &["--bundle", &bundle])
+        .run()
+        .expect("root");
+    assert!(
+        replay.stdout.contains("judged: bundle"),
+        "{}",
+        replay.stdout
+    );
     assert!(
         listener
             .receive_within(Duration::from_millis(500))
