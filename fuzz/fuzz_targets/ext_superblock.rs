@@ -1,7 +1,7 @@
 //! A bundle's `superblock` and `klog` answers: 1024 bytes an ext2/3/4 superblock is
 //! decoded from, then the kernel log's lines about a device, judged against it.
 #![no_main]
-use ha_preflight::kinds::filesystem::ext::{self, Mounted, Superblock};
+use ha_preflight::kinds::filesystem::ext::{self, MountState, Superblock};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
         .map(str::to_string)
         .collect();
     for read_only in [false, true] {
-        let how = Mounted {
+        let how = MountState {
             read_only,
             emergency: false,
         };
