@@ -279,8 +279,11 @@ fn untar(bytes: &[u8]) -> Result<BTreeMap<String, Vec<u8>>, BundleFlaw> {
         let size = u64::from_str_radix(&field(124, 12), 8)
             .map_err(|_| BundleFlaw::BadSize { name: name.clone() })?;
         let start = at + 512;
+        // A size past usize (above 4 GiB on a 32-bit target) is past the end too, not
+        // cut down to its low bits.
+        let size = usize::try_from(size).map_err(|_| BundleFlaw::PastEnd { name: name.clone() })?;
         let end = start
-            .checked_add(size as usize)
+            .checked_add(size)
             .filter(|&e| e <= bytes.len())
             .ok_or_else(|| BundleFlaw::PastEnd { name: name.clone() })?;
         if let Some(why) = bad_name(&name) {
@@ -293,7 +296,7 @@ fn untar(bytes: &[u8]) -> Result<BTreeMap<String, Vec<u8>>, BundleFlaw> {
             }
             out.insert(name, bytes[start..end].to_vec());
         }
-        at = start + (size as usize).div_ceil(512) * 512;
+        at = start + size.div_ceil(512) * 512;
     }
     Ok(out)
 }
@@ -352,7 +355,7 @@ fn read_folder(path: &Path) -> Result<BTreeMap<String, Vec<u8>>, BundleFlaw> {
     let open_dir = |at: &std::os::fd::OwnedFd, name: &str| {
         openat(at, name, dir_flags, Mode::empty()).map_err(|e| {
             // O_DIRECTORY answers ENOTDIR for a link too: say which it is.
-            let link = nix::sys::stat::fstatat(at, name, nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW)
+            let link = super::lfs::fstatat(at, name, nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW)
                 .is_ok_and(|st| st.st_mode & nix::libc::S_IFMT == nix::libc::S_IFLNK);
             let errno = if link { Errno::ELOOP } else { e };
             BundleFlaw::Refused {
@@ -371,7 +374,7 @@ fn read_folder(path: &Path) -> Result<BTreeMap<String, Vec<u8>>, BundleFlaw> {
     let top = match open_dir(&given, TOP) {
         Ok(fd) => fd,
         Err(_)
-            if nix::sys::stat::fstatat(&given, TOP, nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW)
+            if super::lfs::fstatat(&given, TOP, nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW)
                 .is_err() =>
         {
             given
@@ -385,7 +388,8 @@ fn read_folder(path: &Path) -> Result<BTreeMap<String, Vec<u8>>, BundleFlaw> {
                 | OFlag::O_NOFOLLOW
                 | OFlag::O_NONBLOCK
                 | OFlag::O_NOCTTY
-                | OFlag::O_CLOEXEC;
+                | OFlag::O_CLOEXEC
+                | super::lfs::LARGEFILE;
             let fd = match openat(at, name, flags, Mode::empty()) {
                 Err(Errno::ENOENT) => return Ok(()),
                 Err(errno) => return Err(BundleFlaw::Refused { member, errno }),
@@ -404,7 +408,7 @@ fn read_folder(path: &Path) -> Result<BTreeMap<String, Vec<u8>>, BundleFlaw> {
     let spec = match open_dir(&top, "spec") {
         Ok(fd) => fd,
         Err(_)
-            if nix::sys::stat::fstatat(&top, "spec", nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW)
+            if super::lfs::fstatat(&top, "spec", nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW)
                 .is_err() =>
         {
             return Ok(files);
@@ -571,5 +575,16 @@ mod tests {
             "{e:?}"
         );
         assert_eq!(e.to_string(), "member `meta.json`: a symlink; not followed");
+    }
+
+    /// A member whose size is 4 GiB and 16 bytes, followed by 16 bytes: past the end,
+    /// also where usize has 32 bits and the size's low bits alone would say 16.
+    #[test]
+    fn a_size_past_4_gib_is_past_the_end_on_every_target() {
+        let mut tar = Vec::new();
+        tar_member(&mut tar, "ha-preflight-bundle/meta.json", &[b'x'; 16], 0).unwrap();
+        tar[124..135].copy_from_slice(format!("{:011o}", (1u64 << 32) + 16).as_bytes());
+        let e = untar(&tar).unwrap_err();
+        assert!(matches!(e, BundleFlaw::PastEnd { .. }), "{e:?}");
     }
 }

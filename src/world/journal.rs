@@ -47,7 +47,7 @@ fn names(value: Option<&std::ffi::OsStr>, fd: impl AsFd) -> bool {
     let (Ok(dev), Ok(ino)) = (dev.parse::<u64>(), ino.parse::<u64>()) else {
         return false;
     };
-    nix::sys::stat::fstat(fd).is_ok_and(|st| st.st_dev == dev && st.st_ino == ino)
+    super::lfs::fstat(fd).is_ok_and(|st| st.st_dev == dev && st.st_ino == ino)
 }
 
 /// One entry, its fields encoded as they are added.
@@ -250,7 +250,7 @@ mod tests {
     #[test]
     fn the_stream_is_told_by_its_device_and_inode() {
         let file = tempfile::tempfile().expect("a file");
-        let st = nix::sys::stat::fstat(&file).expect("fstat");
+        let st = crate::world::lfs::fstat(&file).expect("fstat");
         let value = std::ffi::OsString::from(format!("{}:{}", st.st_dev, st.st_ino));
         assert!(names(Some(&value), &file));
         let other = tempfile::tempfile().expect("another file");

@@ -29,6 +29,7 @@ pub mod facts;
 pub mod http;
 pub mod journal;
 pub mod klog;
+pub mod lfs;
 pub mod links;
 pub mod mounts;
 pub mod notify;
@@ -513,11 +514,11 @@ impl Live<'_> {
             || {
                 nix::sys::statfs::statfs(path)
                     .map(|st| {
+                        // f_bsize: signed on glibc, an unsigned long on musl.
+                        #[allow(clippy::unnecessary_cast)]
                         let block_size = st.block_size() as u64;
                         FsStat {
-                            // f_type is i64 on glibc, an unsigned long on musl.
-                            #[allow(clippy::unnecessary_cast)]
-                            magic: st.filesystem_type().0 as i64,
+                            magic: fs_magic(st.filesystem_type()),
                             blocks: st.blocks(),
                             block_size,
                             free: st.blocks_available().saturating_mul(block_size),
@@ -552,7 +553,7 @@ impl Live<'_> {
             self.target.tape.as_deref(),
             || Question::Statvfs(path.to_path_buf()),
             || -> Result<Space, DoorError> {
-                let st = nix::sys::statvfs::statvfs(path)
+                let st = lfs::statvfs(path)
                     .map_err(|e| DoorError::os(Syscall::Statvfs, Some(path.to_path_buf()), e))?;
                 let frag = st.fragment_size().max(1) as u64;
                 Ok(Space {
@@ -712,6 +713,18 @@ pub struct FsStat {
     pub free: u64,
 }
 
+/// statfs's f_type as linux/magic.h writes it, an unsigned 32-bit number. f_type is an
+/// i64 on 64-bit glibc and an unsigned long on musl, but a signed 32-bit int on 32-bit
+/// glibc (armhf), where btrfs's 0x9123683e would read as a negative number and match no
+/// magic: there it is taken unsigned.
+fn fs_magic(f_type: nix::sys::statfs::FsType) -> i64 {
+    #[cfg(target_pointer_width = "32")]
+    return i64::from(f_type.0 as u32);
+    #[cfg(not(target_pointer_width = "32"))]
+    #[allow(clippy::unnecessary_cast)]
+    return f_type.0 as i64;
+}
+
 /// Free and total bytes and inodes of a filesystem (statvfs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Space {
@@ -739,4 +752,30 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
         .step_by(2)
         .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
         .collect()
+}
+
+/// The emulator the unit tests run under, when their runner says so: .cargo/config.toml
+/// starts the foreign architectures' test binaries as `qemu-ARCH-static -E
+/// HA_PREFLIGHT_EMULATOR=qemu-user`. qemu-user (7.2, Debian 12's) has no openat2, refuses
+/// PR_SET_CHILD_SUBREAPER, and loses the error of a failed exec through glibc's
+/// posix_spawn (it runs vfork as fork); a test that needs one of those skips that part
+/// there, saying so. Natively, and on the real architecture, nothing is skipped.
+#[cfg(test)]
+pub(crate) fn emulator() -> Option<String> {
+    std::env::var("HA_PREFLIGHT_EMULATOR").ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A magic past 0x7fffffff (btrfs's) reads as linux/magic.h writes it, also where
+    /// f_type is a signed 32-bit int.
+    #[test]
+    fn a_high_magic_reads_unsigned() {
+        let btrfs = nix::sys::statfs::FsType(0x9123_683E_u32 as _);
+        assert_eq!(fs_magic(btrfs), 0x9123_683E);
+        let tmpfs = nix::sys::statfs::FsType(0x0102_1994 as _);
+        assert_eq!(fs_magic(tmpfs), 0x0102_1994);
+    }
 }

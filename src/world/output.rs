@@ -260,7 +260,7 @@ fn target(path: &Path) -> Result<OutputTarget, Why> {
         return Ok(OutputTarget::Stream((end.dev(), end.ino())));
     }
     let same = |fd: std::os::fd::BorrowedFd| {
-        nix::sys::stat::fstat(fd).is_ok_and(|st| st.st_dev == end.dev() && st.st_ino == end.ino())
+        super::lfs::fstat(fd).is_ok_and(|st| st.st_dev == end.dev() && st.st_ino == end.ino())
     };
     for fd in [io::stdout().as_fd(), io::stderr().as_fd()] {
         if same(fd) {

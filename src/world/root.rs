@@ -22,11 +22,12 @@
 //!   firmware may not set the sysctl): else uid 65534, owning a daemon's data folder,
 //!   could point `sequence` at /etc/shadow for root to read.
 
+use super::lfs::{FileStat, fstat, fstatat};
 use super::question::Question;
 use super::read::{FileKind, ReadError, holds_private_key, read_bounded};
 use super::tape::{Tape, WITHHELD_FILES, io_result_from_value, io_result_to_value, missed, taped};
 use nix::fcntl::{AtFlags, OFlag, OpenHow, ResolveFlag, openat2};
-use nix::sys::stat::{FileStat, SFlag, fstat, fstatat};
+use nix::sys::stat::SFlag;
 use serde_json::{Value, json};
 use std::ffi::OsStr;
 use std::fs;
@@ -114,7 +115,9 @@ impl From<FileStat> for Stat {
             rdev: st.st_rdev,
             dev: st.st_dev,
             ino: st.st_ino,
-            mtime: st.st_mtime,
+            // time_t: 32 bits on a 32-bit glibc (see lfs).
+            #[allow(clippy::useless_conversion)]
+            mtime: i64::from(st.st_mtime),
         }
     }
 }
@@ -339,7 +342,7 @@ impl Root {
         let extra = if flags.contains(OFlag::O_PATH) {
             OFlag::O_CLOEXEC
         } else {
-            OFlag::O_CLOEXEC | OFlag::O_NOCTTY | OFlag::O_NONBLOCK
+            OFlag::O_CLOEXEC | OFlag::O_NOCTTY | OFlag::O_NONBLOCK | super::lfs::LARGEFILE
         };
         let how = OpenHow::new().flags(flags | extra).resolve(
             ResolveFlag::RESOLVE_IN_ROOT
@@ -851,7 +854,7 @@ pub fn read_from_value<T>(
     if let Some(limit) = v.get("too_large").and_then(Value::as_u64) {
         return Some(Err(ReadError::TooLarge {
             path,
-            limit: limit as usize,
+            limit: usize::try_from(limit).unwrap_or(usize::MAX),
         }));
     }
     if v.get("not_text").is_some() {
@@ -957,6 +960,12 @@ mod tests {
         let (_guard, root_dir, host) = tree(name);
         for r in [Resolver::Openat2, Resolver::Walk] {
             let root = Root::open_with(&root_dir, r).unwrap();
+            if root.resolver != r
+                && let Some(emulator) = crate::world::emulator()
+            {
+                eprintln!("SKIP {name} with openat2: {emulator} has none (the walk is tested)");
+                continue;
+            }
             // Both resolvers must really be exercised: this kernel has openat2.
             assert_eq!(
                 root.resolver, r,
@@ -1003,8 +1012,11 @@ mod tests {
                 .read_text(Path::new("/etc/loop-a"), 100)
                 .unwrap_err()
                 .to_string();
+            // ELOOP in glibc's words, and in musl's ("Symbolic link loop").
             assert!(
-                err.contains("symbolic links") || err.contains("Too many levels"),
+                err.contains("symbolic links")
+                    || err.contains("Too many levels")
+                    || err.contains("link loop"),
                 "{:?}: {err}",
                 root.resolver
             );

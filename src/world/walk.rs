@@ -18,12 +18,14 @@
 //! once in [`Tree::mounted`]. A folder it cannot list is recorded with why in
 //! [`Tree::unwalked`], so a check that needed it can say it could not look.
 
+use crate::world::lfs::{self, fstat, fstatat};
 use crate::world::read::FileKind;
 use crate::world::root::{Root, Stat};
 use nix::dir::Dir;
 use nix::fcntl::{AtFlags, OFlag};
-use nix::sys::stat::{Mode, fstat, fstatat};
+use nix::sys::stat::Mode;
 use std::ffi::{CStr, OsStr};
+use std::ops::ControlFlow;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -181,21 +183,20 @@ impl Tree {
         }
         // The names first (getdents), sorted; then one fstatat each.
         let mut names: Vec<(u32, u16)> = Vec::new();
-        for item in dir.iter() {
-            let Ok(item) = item else { continue };
-            let name = item.file_name().to_bytes();
+        lfs::each_name(&mut dir, |name| {
             if name == b"." || name == b".." || name.len() > usize::from(u16::MAX) {
-                continue;
+                return ControlFlow::Continue(());
             }
             let (Ok(off), Ok(len)) = (u32::try_from(self.names.len()), u16::try_from(name.len()))
             else {
                 self.truncated = true;
-                break;
+                return ControlFlow::Break(());
             };
             self.names.extend_from_slice(name);
             self.names.push(0);
             names.push((off, len));
-        }
+            ControlFlow::Continue(())
+        });
         let arena = &self.names;
         // std's own sort, monomorphised once for this one type: the walk sorts every
         // folder of a tree, where model::sort's index indirection would cost time.
