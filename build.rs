@@ -25,13 +25,33 @@ fn main() {
         return;
     }
     let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
-    println!("cargo::rustc-link-arg-bins=-Wl,--no-eh-frame-hdr");
-    println!("cargo::rustc-link-arg-bins=-Wl,-T,{dir}/link/no-unwind-tables.ld");
-    println!("cargo::rustc-link-arg-bins=-Wl,-T,{dir}/link/no-comment.ld");
+    let direct = std::env::var_os("RUSTC_LINKER").is_some_and(|l| is_bare_linker(&l));
+    let mut args = vec![
+        "--no-eh-frame-hdr".to_string(),
+        format!("--script={dir}/link/no-unwind-tables.ld"),
+        format!("--script={dir}/link/no-comment.ld"),
+    ];
     let musl = std::env::var("CARGO_CFG_TARGET_ENV").is_ok_and(|env| env == "musl");
     if musl && rustc_minor().is_some_and(|minor| minor >= 93) {
-        println!("cargo::rustc-link-arg-bins=-Wl,-z,pack-relative-relocs");
+        args.push("-zpack-relative-relocs".into());
     }
+    for arg in args {
+        // A C compiler as the linker (the default) passes them on with -Wl,; a bare
+        // linker takes them as they are.
+        let arg = if direct { arg } else { format!("-Wl,{arg}") };
+        println!("cargo::rustc-link-arg-bins={arg}");
+    }
+}
+
+/// True when the configured linker is a linker itself, not a C compiler driving one:
+/// `rust-lld` (the aarch64 musl build, .cargo/config.toml), `ld.lld`, `ld`, `ld.bfd`.
+/// rustc names the flavor from the same file name.
+fn is_bare_linker(linker: &std::ffi::OsStr) -> bool {
+    let name = std::path::Path::new(linker)
+        .file_name()
+        .and_then(|s| s.to_str())
+        .unwrap_or("");
+    name == "ld" || name.starts_with("ld.") || name.ends_with("lld")
 }
 
 /// The minor version of the rustc cargo builds with ("rustc 1.95.0 (...)" gives 95).
