@@ -8,9 +8,16 @@
 # cargo deb --deb-version does: image-tests/boot/run.sh builds a newer package that way
 # to upgrade to.
 #
-# The binary is static: musl when its Rust target is installed (rustup target add
-# x86_64-unknown-linux-musl), else glibc linked with crt-static (glibc's static libc
-# comes with the toolchain's gcc). cargo-deb is installed from crates.io if missing.
+# DEB_TARGET=T builds the package of another architecture from that Rust target's
+# static binary (README, "Other architectures"; .cargo/config.toml links them):
+# aarch64-unknown-linux-musl gives ha-preflight_VERSION-1_arm64.deb,
+# armv7-unknown-linux-gnueabihf ha-preflight_VERSION-1_armhf.deb (cargo-deb names the
+# Architecture from the target).
+#
+# Unset, the package is amd64's, and its binary static: musl when its Rust target is
+# installed (rustup target add x86_64-unknown-linux-musl), else glibc linked with
+# crt-static (glibc's static libc comes with the toolchain's gcc). cargo-deb is
+# installed from crates.io if missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-target/debian}
@@ -20,7 +27,9 @@ if ! command -v cargo-deb >/dev/null; then
   cargo install cargo-deb --locked --quiet >&2
 fi
 
-if rustup target list --installed 2>/dev/null | grep -qx x86_64-unknown-linux-musl; then
+if [ -n "${DEB_TARGET:-}" ]; then
+  target=$DEB_TARGET
+elif rustup target list --installed 2>/dev/null | grep -qx x86_64-unknown-linux-musl; then
   target=x86_64-unknown-linux-musl
 else
   echo "note: no musl target; building a static glibc binary instead" >&2

@@ -30,20 +30,135 @@ fn dpkg_deb(flag: &str, deb: &Path, dir: Option<&Path>) -> String {
 }
 
 /// True when the ELF file has no program interpreter (PT_INTERP): statically linked.
+/// 64-bit ELF, or 32-bit (armhf).
 fn is_static_elf(bytes: &[u8]) -> bool {
     let u16_at = |o: usize| u16::from_le_bytes([bytes[o], bytes[o + 1]]) as usize;
+    let u32_at = |o: usize| u32::from_le_bytes(bytes[o..o + 4].try_into().unwrap()) as usize;
     let u64_at = |o: usize| {
         let mut b = [0u8; 8];
         b.copy_from_slice(&bytes[o..o + 8]);
         u64::from_le_bytes(b) as usize
     };
     assert_eq!(&bytes[..4], b"\x7fELF", "not an ELF file");
-    assert_eq!(bytes[4], 2, "not a 64-bit ELF");
-    let (phoff, phentsize, phnum) = (u64_at(0x20), u16_at(0x36), u16_at(0x38));
-    (0..phnum).all(|i| {
-        let p_type = u32::from_le_bytes(bytes[phoff + i * phentsize..][..4].try_into().unwrap());
-        p_type != 3
-    })
+    let (phoff, phentsize, phnum) = match bytes[4] {
+        2 => (u64_at(0x20), u16_at(0x36), u16_at(0x38)),
+        1 => (u32_at(0x1c), u16_at(0x2a), u16_at(0x2c)),
+        class => panic!("ELF class {class}"),
+    };
+    (0..phnum).all(|i| u32_at(phoff + i * phentsize) != 3)
+}
+
+/// The ELF file's machine (e_machine): 62 x86_64, 183 aarch64, 40 32-bit ARM.
+fn elf_machine(bytes: &[u8]) -> u16 {
+    u16::from_le_bytes([bytes[0x12], bytes[0x13]])
+}
+
+/// The arm64 and armhf packages (README, "Other architectures"), as build-deb.sh makes
+/// them with DEB_TARGET: named and marked for their architecture, holding that
+/// architecture's static binary, which runs under qemu-user and loads the packaged
+/// spec; lintian-clean. The rest of the package is amd64's, checked above. Needs each
+/// Rust target, its linker and qemu-user-static: skipped without them, except under CI
+/// (.ci/run installs them).
+#[test]
+fn the_arm64_and_armhf_debs_hold_their_architectures_binary() {
+    if !have("cargo-deb") || !have("dpkg-deb") {
+        skip(
+            "the_arm64_and_armhf_debs_hold_their_architectures_binary",
+            "cargo-deb (cargo install cargo-deb) or dpkg-deb",
+        );
+        return;
+    }
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    let version = env!("CARGO_PKG_VERSION");
+    for (target, arch, linker, qemu, machine) in [
+        (
+            "aarch64-unknown-linux-musl",
+            "arm64",
+            None,
+            "qemu-aarch64-static",
+            183,
+        ),
+        (
+            "armv7-unknown-linux-gnueabihf",
+            "armhf",
+            Some("arm-linux-gnueabihf-gcc"),
+            "qemu-arm-static",
+            40,
+        ),
+    ] {
+        let test = format!("the {arch} package");
+        if !installed.lines().any(|l| l.trim() == target) {
+            skip_outside_ci(&test, &format!("{target} (rustup target add {target})"));
+            continue;
+        }
+        if linker.is_some_and(|l| !have(l)) || !have(qemu) {
+            skip_outside_ci(
+                &test,
+                &format!(
+                    "{} or {qemu} (apt-get install gcc-arm-linux-gnueabihf \
+                     libc6-dev-armhf-cross qemu-user-static)",
+                    linker.unwrap_or("rust-lld")
+                ),
+            );
+            continue;
+        }
+        let dir = scratch(&format!("package-{arch}"));
+        let out = Command::new("bash")
+            .arg(repo().join("packaging/build-deb.sh"))
+            .arg(&dir)
+            .env("DEB_TARGET", target)
+            .output()
+            .expect("build-deb.sh runs");
+        assert!(
+            out.status.success(),
+            "build-deb.sh for {target}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let deb = Path::new(stdout.lines().last().unwrap_or_default().trim()).to_path_buf();
+        assert_eq!(
+            deb.file_name().and_then(|n| n.to_str()),
+            Some(format!("ha-preflight_{version}-1_{arch}.deb").as_str())
+        );
+        let info = dpkg_deb("-I", &deb, None);
+        assert!(
+            info.contains(&format!("Architecture: {arch}\n")),
+            "control lacks Architecture: {arch}:\n{info}"
+        );
+        let tree = dir.join("tree");
+        dpkg_deb("-x", &deb, Some(&tree));
+        let bin = tree.join("usr/sbin/ha-preflight");
+        let bytes = fs::read(&bin).unwrap();
+        assert_eq!(
+            elf_machine(&bytes),
+            machine,
+            "{arch}: the binary of another machine"
+        );
+        assert!(
+            is_static_elf(&bytes),
+            "{arch}: the packaged binary is dynamically linked"
+        );
+        let checks = tree.join("usr/lib/ha-preflight/checks.d");
+        let ran = Command::new(qemu)
+            .arg(&bin)
+            .args(["--version", "--spec"])
+            .arg(&checks)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&ran.stdout);
+        assert!(
+            text.starts_with(&format!("ha-preflight {version}\n"))
+                && text.contains("checks.d/boot.toml")
+                && text.contains("checks.d/image.toml"),
+            "{arch} under {qemu}: {text}{}",
+            String::from_utf8_lossy(&ran.stderr)
+        );
+        lintian_is_clean(&deb, &dir);
+    }
 }
 
 #[test]
