@@ -29,15 +29,15 @@ pub fn main(cli: &Cli) -> i32 {
     }
     match cli.command {
         Command::Help => {
-            print!("{}", cli::USAGE);
+            say_out(format_args!("{}", cli::USAGE));
             0
         }
         Command::Version => {
-            println!(
-                "ha-preflight {}\n{}",
+            say_out(format_args!(
+                "ha-preflight {}\n{}\n",
                 env!("CARGO_PKG_VERSION"),
                 visible(&spec_source(cli), true)
-            );
+            ));
             0
         }
         Command::Collect => collect(cli),
@@ -104,11 +104,14 @@ fn write_error(nagios: bool, e: &world::output::WriteError) -> i32 {
     let left = visible(&format!("{} was left as it was", e.path.display()), false);
     let e = visible(&e.to_string(), false);
     if nagios {
-        println!("HA-PREFLIGHT UNKNOWN - {}", report::nagios::plain(&e));
-        eprintln!("ha-preflight: {e}; {left}");
+        say_out(format_args!(
+            "HA-PREFLIGHT UNKNOWN - {}\n",
+            report::nagios::plain(&e)
+        ));
+        say_err(format_args!("ha-preflight: {e}; {left}\n"));
         report::nagios::UNKNOWN
     } else {
-        eprintln!("ha-preflight: {e}\n{left}");
+        say_err(format_args!("ha-preflight: {e}\n{left}\n"));
         WRITE_ERROR
     }
 }
@@ -121,16 +124,18 @@ fn write_error(nagios: bool, e: &world::output::WriteError) -> i32 {
 pub fn usage_error(nagios: bool, e: &str) -> i32 {
     let e = &visible(e, false);
     if nagios {
-        println!(
-            "HA-PREFLIGHT UNKNOWN - {}",
+        say_out(format_args!(
+            "HA-PREFLIGHT UNKNOWN - {}\n",
             report::nagios::plain(&format!("cannot run: {e}"))
-        );
-        eprintln!("ha-preflight: {e}");
+        ));
+        say_err(format_args!("ha-preflight: {e}\n"));
         report::nagios::UNKNOWN
     } else {
         // One line (a spec error adds its place), then where help is: on a 24-line
         // console the line that says what was wrong must stay on screen.
-        eprintln!("ha-preflight: {e}\ntry `ha-preflight --help`");
+        say_err(format_args!(
+            "ha-preflight: {e}\ntry `ha-preflight --help`\n"
+        ));
         USAGE_ERROR
     }
 }
@@ -469,7 +474,7 @@ fn collect(cli: &Cli) -> i32 {
     match take_bundle(cli, output) {
         Ok(said) => {
             if !cli.quiet {
-                println!("{}", visible(&said, true));
+                say_out(format_args!("{}\n", visible(&said, true)));
             }
             0
         }
@@ -482,14 +487,14 @@ fn collect(cli: &Cli) -> i32 {
 fn take_bundle(cli: &Cli, output: &std::path::Path) -> Result<String, Option<Failed>> {
     let tape = Arc::new(Tape::recording());
     let target = Target::recording(Arc::clone(&tape)).map_err(|e| {
-        eprintln!("ha-preflight collect: cannot open /: {e}");
+        say_err(format_args!("ha-preflight collect: cannot open /: {e}\n"));
         None
     })?;
     let spec_error = |e: spec::SpecError| Some(Failed::Usage(format!("spec error: {e}")));
     // Read past the tape: the bundle carries the spec files whole (spec/), and the
     // values of their own `key = "..."` settings are no secrets to hunt in report.txt.
     let unrecorded = Root::open(std::path::Path::new("/")).map_err(|e| {
-        eprintln!("ha-preflight collect: cannot open /: {e}");
+        say_err(format_args!("ha-preflight collect: cannot open /: {e}\n"));
         None
     })?;
     let layers = spec::layers(&spec_location(cli), &unrecorded).map_err(spec_error)?;
@@ -609,6 +614,18 @@ fn emit(cli: &Cli, text: &str) -> Result<(), Failed> {
             Ok(())
         }
     }
+}
+
+/// Writes to stdout. A reader that went away (`ha-preflight --version | head -1`) or a
+/// full disk must not turn the answer into a panic, as std's `println!` would: what
+/// could be said was said, and the exit code stays the command's own.
+fn say_out(text: std::fmt::Arguments) {
+    let _ = io::stdout().write_fmt(text);
+}
+
+/// The same for stderr, which `eprintln!` would panic on.
+fn say_err(text: std::fmt::Arguments) {
+    let _ = io::stderr().write_fmt(text);
 }
 
 #[cfg(test)]

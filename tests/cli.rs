@@ -779,3 +779,29 @@ fn an_override_for_a_check_the_spec_lacks_is_an_error_at_its_id() {
         ran.stderr
     );
 }
+
+/// `ha-preflight --version | head -1`: a reader that goes away before the answer is
+/// written is not an internal error. Each command's stdout is a pipe whose reading end
+/// is already closed; the command exits with its own code and says nothing of a panic.
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    for (args, code) in [
+        (&["--version"][..], 0),
+        (&["--help"][..], 0),
+        (&["list"][..], 0),
+        (&["explain", "lo-up"][..], 0),
+        (&["--bogus"][..], 2),
+    ] {
+        let (read, write) = nix::unistd::pipe().expect("a pipe");
+        drop(read);
+        let ran = std::process::Command::new(common::bin())
+            .args(args)
+            .stdout(std::process::Stdio::from(write))
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .expect("the binary runs");
+        let stderr = String::from_utf8_lossy(&ran.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(ran.status.code(), Some(code), "{args:?}: {stderr}");
+    }
+}
