@@ -3,6 +3,9 @@
 //! pipeline is `ha_preflight::app`.
 
 use ha_preflight::{app, cli, logger};
+
+#[cfg(all(panic = "abort", target_env = "musl"))]
+mod no_unwinder;
 use std::io::Write;
 
 /// Small blocks from dlmalloc, large ones from the C library: src/heap.rs says why.
