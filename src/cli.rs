@@ -17,9 +17,8 @@ usage: ha-preflight [boot] [OPTIONS]   check the running system (the default)
                                        take a support bundle of this box (F.tar,
                                        or a directory DIR/)
        ha-preflight --bundle F         judge a support bundle, and nothing else
-       ha-preflight --bundle F G ...   judge the boxes of a pair or fleet, each
-                                       bundle and how they pair (F may be a
-                                       folder of bundles; human or json)
+       ha-preflight --bundle F G ...   judge several bundles: each box, then how
+                                       they pair (or F a folder of bundles)
 
 options:
   --spec PATH         a TOML file or a directory of *.toml (default: the
