@@ -364,7 +364,7 @@ impl Sequence {
 
 /// A node's place in a pair, as its bundle holds it (`engine::fleet` pairs the bundles
 /// of a fleet by it): read as the check reads it, each part None when it cannot be.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Seat {
     /// Its own role (`role_env`).
     pub role: Option<String>,
