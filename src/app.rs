@@ -143,6 +143,9 @@ pub fn usage_error(nagios: bool, e: &str) -> i32 {
 /// Everything after argument parsing. Err is a usage or spec error (exit 2), or a report
 /// that could not be written (exit 4).
 fn run(cli: &Cli) -> Result<i32, Failed> {
+    if let Some(paths) = fleet_of(&cli.bundles)? {
+        return fleet(cli, &paths);
+    }
     let mode = mode_of(&cli.command);
     let (target, origin) = target_for(cli, mode)?;
     let location = match &origin {
@@ -171,16 +174,7 @@ fn run(cli: &Cli) -> Result<i32, Failed> {
         emit(cli, &text)?;
         return Ok(0);
     }
-    let mut overrides =
-        overrides::for_run(cli.overrides.as_deref(), &target, &spec).map_err(|e| {
-            // The file given on the command line is named by its option; an image's own
-            // (under /usr/lib/ha-preflight/overrides) by what it is.
-            if cli.overrides.as_deref() == Some(e.path()) {
-                format!("--overrides {e}")
-            } else {
-                format!("override error: {e}")
-            }
-        })?;
+    let mut overrides = overrides_for(cli, &target, &spec)?;
     let target = Arc::new(target);
     let opts = engine::Options {
         timeout: cli.timeout,
@@ -227,6 +221,94 @@ fn run(cli: &Cli) -> Result<i32, Failed> {
         Format::Nagios => report::nagios::exit_code(&run),
         _ => report::exit_code(&run, cli.fail_on),
     })
+}
+
+/// The overrides of a run on `target`.
+fn overrides_for(
+    cli: &Cli,
+    target: &Target,
+    spec: &spec::Spec,
+) -> Result<overrides::Overrides, String> {
+    overrides::for_run(cli.overrides.as_deref(), target, spec).map_err(|e| {
+        // The file given on the command line is named by its option; an image's own
+        // (under /usr/lib/ha-preflight/overrides) by what it is.
+        if cli.overrides.as_deref() == Some(e.path()) {
+            format!("--overrides {e}")
+        } else {
+            format!("override error: {e}")
+        }
+    })
+}
+
+/// The bundles of a fleet, when `--bundle` names several, or one folder of them; None
+/// for one bundle, which is judged as the box it is.
+fn fleet_of(given: &[PathBuf]) -> Result<Option<Vec<PathBuf>>, TargetError> {
+    match given {
+        [] => Ok(None),
+        [one] if !one.is_dir() || bundle::is_bundle_folder(one) => Ok(None),
+        [folder] => Ok(Some(bundle::entries(folder)?)),
+        several => Ok(Some(several.to_vec())),
+    }
+}
+
+/// Several bundles: each box replayed as `--bundle F` replays it, then the pairs
+/// (`engine::fleet`); its exit code is a single replay's, of the worst of them all. Out
+/// of line: inlined into `run`, it took more room.
+#[inline(never)]
+fn fleet(cli: &Cli, paths: &[PathBuf]) -> Result<i32, Failed> {
+    if !matches!(cli.format, Format::Human | Format::Json) {
+        return Err(Failed::Usage(format!(
+            "--format {} does not apply to several bundles (human or json)",
+            cli.format.name()
+        )));
+    }
+    if cli.verbose {
+        return Err(Failed::Usage(
+            "-v does not apply to several bundles: replay one for its evidence".into(),
+        ));
+    }
+    let listed = cli.bundles.len() == 1;
+    let mut boxes = Vec::new();
+    for path in paths {
+        let (target, meta, texts) = bundle_target(path, listed)?;
+        let spec = spec::load(&Location::Texts(texts), &target.root)
+            .map_err(|e| format!("spec error: {e}"))?;
+        let spec = Arc::new(spec);
+        let mut overrides = overrides_for(cli, &target, &spec)?;
+        let target = Arc::new(target);
+        let opts = engine::Options {
+            timeout: cli.timeout,
+            wait: None,
+        };
+        let only_skip = (&cli.only[..], &cli.skip[..]);
+        let run = judge(&spec, &target, Mode::Boot, only_skip, &opts, &mut overrides)?;
+        overrides.warn_unused();
+        let mut member = engine::fleet::Member {
+            path: path.display().to_string(),
+            host: meta.host,
+            taken: meta.taken,
+            taken_at: meta.taken_at,
+            verdict: run.verdict,
+            root_causes: engine::root_causes(&run)
+                .iter()
+                .map(|r| r.check.id.clone())
+                .collect(),
+            code: report::exit_code(&run, cli.fail_on),
+            addrs: Vec::new(),
+            seat: None,
+        };
+        engine::fleet::place(&mut member, &spec, &target);
+        boxes.push(member);
+    }
+    let fleet = engine::fleet::decide(boxes);
+    emit(
+        cli,
+        &match cli.format {
+            Format::Json => report::fleet::json(&fleet),
+            _ => report::fleet::human(&fleet, cli.quiet),
+        },
+    )?;
+    Ok(report::fleet::exit_code(&fleet, cli.fail_on))
 }
 
 /// The run's results as structured journal entries (`report::journal` says which), sent
@@ -403,24 +485,40 @@ impl Origin {
     }
 }
 
+/// A spec's files as a bundle carries them: (the name a spec error gives, the text).
+type SpecTexts = Vec<(PathBuf, String)>;
+
+/// A bundle's box, to replay: the target, who took it when, and its spec's files. An
+/// entry of a folder of bundles (`listed`) is not followed if it is a link.
+fn bundle_target(
+    path: &std::path::Path,
+    listed: bool,
+) -> Result<(Target, bundle::Meta, SpecTexts), TargetError> {
+    let b = match listed {
+        true => bundle::read_entry(path)?,
+        false => bundle::read(path)?,
+    };
+    let tape = Arc::new(Tape::playing(b.tape, world::BUNDLE_MISS));
+    let target = Target::bundle(tape).map_err(TargetError::BundleRoot)?;
+    // Named by the member it is, so a spec error blames the file that holds it.
+    let spec = b
+        .spec
+        .into_iter()
+        .map(|(name, text)| {
+            let shown = format!("{}:spec/{name}", path.display());
+            (PathBuf::from(shown), text)
+        })
+        .collect();
+    Ok((target, b.meta, spec))
+}
+
 /// The system or tree the command looks at.
 fn target_for(cli: &Cli, mode: Mode) -> Result<(Target, Origin), TargetError> {
-    if let Some(path) = &cli.bundle {
-        let b = bundle::read(path)?;
-        let tape = Arc::new(Tape::playing(b.tape, world::BUNDLE_MISS));
-        let target = Target::bundle(tape).map_err(TargetError::BundleRoot)?;
-        // Named by the member it is, so a spec error blames the file that holds it.
-        let spec = b
-            .spec
-            .into_iter()
-            .map(|(name, text)| {
-                let shown = format!("{}:spec/{name}", path.display());
-                (PathBuf::from(shown), text)
-            })
-            .collect();
+    if let Some(path) = cli.bundles.first() {
+        let (target, meta, spec) = bundle_target(path, false)?;
         let origin = Origin::Bundle {
             path: path.clone(),
-            meta: Box::new(b.meta),
+            meta: Box::new(meta),
             spec,
         };
         return Ok((target, origin));

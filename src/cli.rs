@@ -17,6 +17,8 @@ usage: ha-preflight [boot] [OPTIONS]   check the running system (the default)
                                        take a support bundle of this box (F.tar,
                                        or a directory DIR/)
        ha-preflight --bundle F         judge a support bundle, and nothing else
+       ha-preflight --bundle F G ...   judge several bundles: each box, then how
+                                       they pair (or F a folder of bundles)
 
 options:
   --spec PATH         a TOML file or a directory of *.toml (default: the
@@ -41,8 +43,9 @@ options:
                       DURATION ends
   --fail-on LEVEL     error (default) | warning | none: which findings exit 1;
                       with warning a warn fails the run, with none nothing does
-  --bundle F          (boot) judge the box a support bundle was taken on: every
-                      check reads only the bundle; what it lacks is skipped
+  --bundle F ...      (boot) judge the box a support bundle was taken on: every
+                      check reads only the bundle; what it lacks is skipped;
+                      with several (or a folder of them), each box and each pair
   --proc DIR          (boot) read /proc from a captured copy: kernel state
                       only, checks of the box's files and daemons skip
   --sys DIR           (boot) read /sys from a captured copy
@@ -99,7 +102,8 @@ pub struct Cli {
     pub output: Option<PathBuf>,
     pub overrides: Option<PathBuf>,
     pub fail_on: FailOn,
-    pub bundle: Option<PathBuf>,
+    /// `--bundle F ...`: one bundle, or a fleet of them (several, or a folder of them).
+    pub bundles: Vec<PathBuf>,
 }
 
 impl Format {
@@ -296,7 +300,7 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Cli, 
         output: None,
         overrides: None,
         fail_on: FailOn::default(),
-        bundle: None,
+        bundles: Vec::new(),
     };
     // The options given: their long names, to refuse those the command does not take,
     // and as typed (`-v` or `--verbose`), to say so in the person's own words.
@@ -304,6 +308,8 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Cli, 
     let mut command: Option<Command> = None;
     let mut help = false;
     let mut version = false;
+    // The last argument was a bundle.
+    let mut bundles = false;
     let mut parser = lexopt::Parser::from_args(args);
     while let Some(arg) = parser.next().map_err(words)? {
         if let Some(name) = long_name(&arg) {
@@ -348,7 +354,16 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Cli, 
             }
             Long("proc") => cli.proc_dir = Some(path(&mut parser)?),
             Long("sys") => cli.sys_dir = Some(path(&mut parser)?),
-            Long("bundle") => cli.bundle = Some(path(&mut parser)?),
+            Long("bundle") => {
+                cli.bundles.push(path(&mut parser)?);
+                bundles = true;
+                continue;
+            }
+            // The words after --bundle F that are no options are bundles too.
+            Value(v) if bundles => {
+                cli.bundles.push(v.into());
+                continue;
+            }
             Short('v') | Long("verbose") => cli.verbose = true,
             Short('q') | Long("quiet") => cli.quiet = true,
             Short('h') | Long("help") => help = true,
@@ -382,6 +397,7 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Cli, 
             }
             _ => return Err(words(arg.unexpected())),
         }
+        bundles = false;
     }
     // --help wins over everything else on the line: whoever typed it wants the text.
     if help || command == Some(Command::Help) {
@@ -411,7 +427,7 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Cli, 
     if cli.command == Command::Collect && cli.output.is_none() {
         return Err("collect needs --output FILE.tar (or DIR/ for a directory)".into());
     }
-    if cli.bundle.is_some() {
+    if !cli.bundles.is_empty() {
         // A bundle carries its spec and its kernel state, and is a moment, not a boot.
         for option in ["--spec", "--proc", "--sys", "--wait"] {
             if given(option) {
@@ -579,6 +595,10 @@ mod tests {
                 &["--bundle", "b.tar", "--wait", "5m"],
                 "--wait does not apply with --bundle",
             ),
+            (
+                &["--bundle", "a.tar", "b.tar", "--spec", "s.toml"],
+                "--spec does not apply with --bundle",
+            ),
         ] {
             let e = p(args).unwrap_err();
             assert!(e.contains(words), "{args:?}: {e}");
@@ -591,6 +611,20 @@ mod tests {
         );
         assert!(p(&["list", "--format", "json"]).is_ok());
         assert!(p(&["--fail-on", "info"]).is_err());
+    }
+
+    #[test]
+    fn bundle_takes_the_words_after_it_and_may_be_repeated() {
+        let cli = p(&[
+            "--bundle", "a.tar", "b", "--format", "json", "--bundle", "c",
+        ])
+        .unwrap();
+        let given: Vec<&str> = cli.bundles.iter().map(|b| b.to_str().unwrap()).collect();
+        assert_eq!(given, ["a.tar", "b", "c"]);
+        assert_eq!(cli.format, Format::Json);
+        // One, as before; a value that looks like an option is taken when it is the first.
+        assert_eq!(p(&["--bundle", "-a.tar"]).unwrap().bundles.len(), 1);
+        assert_eq!(p(&["--bundle=a.tar", "-v"]).unwrap().bundles.len(), 1);
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod cli;
 mod console;
 mod docs;
 mod escapes;
+mod fleet;
 mod hostile;
 mod image;
 mod journal;

@@ -9,6 +9,7 @@
 //! runs into. Checks that do not `require` one another run side by side (see `pass`).
 
 mod fixes;
+pub mod fleet;
 pub mod overrides;
 mod pass;
 mod run;

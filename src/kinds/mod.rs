@@ -78,6 +78,12 @@ pub struct Context<'a> {
 /// parsed parameters, get it through [`Shown`].
 pub trait Evaluate: Shown + Send + Sync {
     fn evaluate(&self, cx: &Context) -> Outcome;
+
+    /// A `sequence` check's parameters, for pairing the bundles of a fleet
+    /// (`engine::fleet`); None for every other kind.
+    fn sequence(&self) -> Option<&sequence::Sequence> {
+        None
+    }
 }
 
 /// `Debug` of a check's parameters in the unit tests only (every kind derives it).

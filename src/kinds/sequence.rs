@@ -30,6 +30,8 @@ use super::{BOOT, Context, Evaluate, KindDef, boxed};
 use crate::config::SpecError;
 use crate::config::{Params, fields};
 use crate::model::{Finding, Outcome};
+use crate::world::read::ReadError;
+use crate::world::root::Root;
 use crate::world::xmlrpc::Value;
 use crate::world::xmlrpc::{self as rpc, Endpoint};
 use std::collections::BTreeMap;
@@ -119,7 +121,7 @@ struct Leader {
 }
 
 /// Sequence numbers by name.
-type Numbers = BTreeMap<String, u64>;
+pub type Numbers = BTreeMap<String, u64>;
 
 impl Sequence {
     pub fn parse(p: &mut Params) -> Result<Self, SpecError> {
@@ -187,11 +189,11 @@ impl Sequence {
 
     /// This node's role from `role_env`, and the `KEY=value` it was read from; None when
     /// no `role_env` is given, the file is absent or sets no role.
-    fn own_role(&self, cx: &Context) -> Result<Option<(String, String, PathBuf)>, String> {
+    fn own_role(&self, root: &Root) -> Result<Option<(String, String, PathBuf)>, String> {
         let Some((path, key)) = &self.role_env else {
             return Ok(None);
         };
-        let text = match cx.target.root.read_text(path, 64 << 10) {
+        let text = match root.read_text(path, 64 << 10) {
             Ok(t) => t,
             Err(e) if e.is_not_found() => return Ok(None),
             Err(e) => return Err(format!("cannot read {e}")),
@@ -319,7 +321,7 @@ impl Sequence {
     }
 
     /// The leader; None when the node's config names no leader.
-    fn leader(&self, cx: &Context) -> Result<Option<Leader>, String> {
+    fn leader(&self, root: &Root) -> Result<Option<Leader>, String> {
         let (path, key) = match &self.peer {
             Peer::Fixed(e) => {
                 return Ok(Some(Leader {
@@ -330,7 +332,7 @@ impl Sequence {
             }
             Peer::Env { path, key } => (path, key),
         };
-        let text = match cx.target.root.read_text(path, 64 << 10) {
+        let text = match root.read_text(path, 64 << 10) {
             Ok(t) => t,
             Err(e) if e.is_not_found() => return Ok(None),
             Err(e) => return Err(format!("cannot read {e}")),
@@ -360,11 +362,52 @@ impl Sequence {
     }
 }
 
+/// A node's place in a pair, as its bundle holds it (`engine::fleet` pairs the bundles
+/// of a fleet by it): read as the check reads it, each part None when it cannot be.
+#[derive(Debug)]
+pub struct Seat {
+    /// Its own role (`role_env`).
+    pub role: Option<String>,
+    /// The address of the leader it names.
+    pub leader: Option<IpAddr>,
+    /// Its own sequence numbers (`local`).
+    pub local: Option<Numbers>,
+    pub max_lag: u64,
+    pub leader_role: String,
+}
+
+impl Sequence {
+    /// The local file's numbers: Err when it cannot be read, Ok(Err) when it is no list.
+    fn local_numbers(&self, root: &Root) -> Result<Result<Numbers, String>, ReadError> {
+        root.read_text(&self.local, 1 << 20)
+            .map(|text| parse_numbers(&text))
+    }
+
+    /// This node's place in a pair, read through `root` (a bundle's replay).
+    pub fn seat(&self, root: &Root) -> Seat {
+        Seat {
+            role: self.own_role(root).ok().flatten().map(|r| r.0),
+            leader: self
+                .leader(root)
+                .ok()
+                .flatten()
+                .map(|l| l.endpoint.addr.ip()),
+            local: self.local_numbers(root).ok().and_then(Result::ok),
+            max_lag: self.max_lag,
+            leader_role: self.leader_role.clone(),
+        }
+    }
+}
+
 impl Evaluate for Sequence {
+    fn sequence(&self) -> Option<&Sequence> {
+        Some(self)
+    }
+
     fn evaluate(&self, cx: &Context) -> Outcome {
         // The config first: a master that names a leader is wrong whatever the numbers.
-        let leader = self.leader(cx);
-        match self.own_role(cx) {
+        let leader = self.leader(&cx.target.root);
+        match self.own_role(&cx.target.root) {
             Ok(Some(own)) if own.0 == self.leader_role => {
                 if let Ok(Some(leader)) = &leader {
                     return self.two_masters(cx, own, leader);
@@ -374,11 +417,9 @@ impl Evaluate for Sequence {
             Err(e) => return Outcome::error(e),
         }
         let shown = self.local.display();
-        let local = match cx.target.root.read_text(&self.local, 1 << 20) {
-            Ok(text) => match parse_numbers(&text) {
-                Ok(n) => n,
-                Err(e) => return Outcome::error(format!("{shown}: {e}")),
-            },
+        let local = match self.local_numbers(&cx.target.root) {
+            Ok(Ok(n)) => n,
+            Ok(Err(e)) => return Outcome::error(format!("{shown}: {e}")),
             Err(e) if e.is_not_found() => {
                 return Outcome::skip(format!(
                     "no {shown}: this node keeps no replicated data to compare"
@@ -452,7 +493,7 @@ impl Evaluate for Sequence {
 }
 
 /// The verdict over the names both sides have.
-fn compare(local: &Numbers, peer: &Numbers, max_lag: u64) -> Outcome {
+pub fn compare(local: &Numbers, peer: &Numbers, max_lag: u64) -> Outcome {
     let only = |a: &Numbers, b: &Numbers| -> Vec<String> {
         a.keys().filter(|k| !b.contains_key(*k)).cloned().collect()
     };

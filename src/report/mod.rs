@@ -3,6 +3,7 @@
 //! every decision was made by the engine.
 
 pub mod catalog;
+pub mod fleet;
 pub mod human;
 pub mod journal;
 pub mod json;

@@ -102,7 +102,16 @@ pub enum BundleFlaw {
     },
     #[error("no spec/*.toml: the bundle carries the spec it was taken with")]
     NoSpec,
+    /// An entry of a folder of bundles that is a link: not followed.
+    #[error("a symlink; not followed")]
+    Link,
+    /// A folder of bundles with none in it, or more than [`MAX_FLEET`].
+    #[error("a folder of bundles holds 1 to {MAX_FLEET}, not {0}")]
+    Count(usize),
 }
+
+/// The most bundles a folder of bundles may hold.
+pub const MAX_FLEET: usize = 256;
 
 /// What README.txt says.
 fn readme(meta: &Meta, entries: usize) -> String {
@@ -304,6 +313,51 @@ fn untar(bytes: &[u8]) -> Result<BTreeMap<String, Vec<u8>>, BundleFlaw> {
 /// Reads a bundle from a tar file or a folder (the folder that holds
 /// `ha-preflight-bundle/`, or that folder itself).
 pub fn read(path: &Path) -> Result<Bundle, BundleError> {
+    read_as(path, true)
+}
+
+/// Whether the folder `path` is a bundle (holds `ha-preflight-bundle/` or `meta.json`)
+/// rather than a folder of bundles.
+pub fn is_bundle_folder(path: &Path) -> bool {
+    [TOP, "meta.json"]
+        .iter()
+        .any(|name| std::fs::symlink_metadata(path.join(name)).is_ok())
+}
+
+/// The entries of a folder of bundles, in name order, each to be read with
+/// [`read_entry`]: what each is, its content says.
+pub fn entries(path: &Path) -> Result<Vec<PathBuf>, BundleError> {
+    let io = |source| BundleError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(path).map_err(io)? {
+        out.push(path.join(entry.map_err(io)?.file_name()));
+        if out.len() > MAX_FLEET {
+            break;
+        }
+    }
+    if out.is_empty() || out.len() > MAX_FLEET {
+        return Err(BundleError::Malformed {
+            path: path.to_path_buf(),
+            why: BundleFlaw::Count(out.len()),
+        });
+    }
+    use std::os::unix::ffi::OsStrExt;
+    crate::model::sort::sort_by(&mut out, |a, b| {
+        a.as_os_str().as_bytes().cmp(b.as_os_str().as_bytes())
+    });
+    Ok(out)
+}
+
+/// Reads an entry of a folder of bundles as [`read`] does, not following it if it is a
+/// link.
+pub fn read_entry(path: &Path) -> Result<Bundle, BundleError> {
+    read_as(path, false)
+}
+
+fn read_as(path: &Path, follow: bool) -> Result<Bundle, BundleError> {
     let malformed = |why: BundleFlaw| BundleError::Malformed {
         path: path.to_path_buf(),
         why,
@@ -312,14 +366,22 @@ pub fn read(path: &Path) -> Result<Bundle, BundleError> {
         path: path.to_path_buf(),
         source,
     };
-    let files: BTreeMap<String, Vec<u8>> = if path.is_dir() {
-        read_folder(path).map_err(malformed)?
+    let is_dir = match follow {
+        true => path.is_dir(),
+        false => std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()),
+    };
+    let files: BTreeMap<String, Vec<u8>> = if is_dir {
+        read_folder(path, follow).map_err(malformed)?
     } else {
+        let nofollow = if follow { 0 } else { nix::libc::O_NOFOLLOW };
         let file = std::fs::OpenOptions::new()
             .read(true)
-            .custom_flags(nix::libc::O_NONBLOCK | nix::libc::O_NOCTTY)
+            .custom_flags(nix::libc::O_NONBLOCK | nix::libc::O_NOCTTY | nofollow)
             .open(path)
-            .map_err(io)?;
+            .map_err(|e| match e.raw_os_error() {
+                Some(nix::libc::ELOOP) if !follow => malformed(BundleFlaw::Link),
+                _ => io(e),
+            })?;
         untar(&bounded(file, MAX_BUNDLE_BYTES as usize).map_err(io)?).map_err(malformed)?
     };
     let member = |name: &'static str| {
@@ -348,7 +410,8 @@ pub fn read(path: &Path) -> Result<Bundle, BundleError> {
 /// A folder bundle's members, by their names in a tar. Each is opened from its folder's
 /// descriptor with O_NOFOLLOW, and must be a regular file within its limit: a link in
 /// a bundle (to the analyst's files, /etc/shadow, a host folder) is refused, naming it.
-fn read_folder(path: &Path) -> Result<BTreeMap<String, Vec<u8>>, BundleFlaw> {
+/// With `follow` false, `path` itself is not followed either.
+fn read_folder(path: &Path, follow: bool) -> Result<BTreeMap<String, Vec<u8>>, BundleFlaw> {
     use nix::fcntl::{OFlag, openat};
     use nix::sys::stat::Mode;
     let dir_flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
@@ -364,13 +427,12 @@ fn read_folder(path: &Path) -> Result<BTreeMap<String, Vec<u8>>, BundleFlaw> {
             }
         })
     };
-    let given = openat(
-        nix::fcntl::AT_FDCWD,
-        path,
-        dir_flags & !OFlag::O_NOFOLLOW,
-        Mode::empty(),
-    )
-    .map_err(|errno| BundleFlaw::Folder { errno })?;
+    let given_flags = match follow {
+        true => dir_flags & !OFlag::O_NOFOLLOW,
+        false => dir_flags,
+    };
+    let given = openat(nix::fcntl::AT_FDCWD, path, given_flags, Mode::empty())
+        .map_err(|errno| BundleFlaw::Folder { errno })?;
     let top = match open_dir(&given, TOP) {
         Ok(fd) => fd,
         Err(_)
@@ -563,7 +625,7 @@ mod tests {
         let top = dir.path().join(TOP);
         std::fs::create_dir(&top).unwrap();
         std::os::unix::fs::symlink("/etc/hostname", top.join("meta.json")).unwrap();
-        let e = read_folder(dir.path()).unwrap_err();
+        let e = read_folder(dir.path(), true).unwrap_err();
         assert!(
             matches!(
                 &e,
