@@ -17,6 +17,9 @@
 //! | 8 | `cli`, `logger` | the command line, and log lines on stderr |
 //! | 9 | `app` | the pipeline: load, select, run, render |
 //! | 10 | `testing` | the kinds' in-process tests: a fake box, and one check run by the real loader and engine |
+//!
+//! Above them all, the binary's own: `src/main.rs` and the modules it declares (the
+//! release link's `no_unwinder`), which nothing here uses.
 
 pub mod app;
 pub mod cli;
