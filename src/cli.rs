@@ -359,8 +359,14 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Cli, 
                 bundles = true;
                 continue;
             }
-            // The words after --bundle F that are no options are bundles too.
-            Value(v) if bundles => {
+            // The words after --bundle F that are no options are bundles too, but for
+            // the command's own name where none was given yet (`--bundle F boot`, as
+            // before there could be several; a bundle named so is given as `./boot`).
+            Value(v)
+                if bundles
+                    && !(command.is_none()
+                        && v.to_str().is_some_and(|w| Command::of(w).is_some())) =>
+            {
                 cli.bundles.push(v.into());
                 continue;
             }
@@ -625,6 +631,12 @@ mod tests {
         // One, as before; a value that looks like an option is taken when it is the first.
         assert_eq!(p(&["--bundle", "-a.tar"]).unwrap().bundles.len(), 1);
         assert_eq!(p(&["--bundle=a.tar", "-v"]).unwrap().bundles.len(), 1);
+        // The command may still follow: `--bundle F boot` as with one bundle before.
+        let cli = p(&["--bundle", "a.tar", "b.tar", "boot"]).unwrap();
+        assert_eq!(cli.bundles.len(), 2);
+        assert_eq!(cli.command, Command::Boot);
+        let cli = p(&["boot", "--bundle", "a.tar", "./boot"]).unwrap();
+        assert_eq!(cli.bundles.len(), 2);
     }
 
     #[test]
