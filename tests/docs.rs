@@ -516,6 +516,18 @@ fn bash_completion_completes_commands_formats_and_check_ids() {
             image.contains("--root"),
             "{BASH} (bash-completion loaded: {with_bc}): `image --r` does not offer --root (offered: {image:?})"
         );
+        // A fleet: after `--bundle F`, another bundle (a file here: the test runs in the
+        // repository); once the command is named, nothing more.
+        let fleet = set(&[bin(), "--bundle", "Cargo.toml", "Cargo.l"]).unwrap_or_default();
+        assert!(
+            fleet.contains("Cargo.lock"),
+            "{BASH} (bash-completion loaded: {with_bc}): `--bundle F` does not offer a second bundle (offered: {fleet:?})"
+        );
+        let named = set(&[bin(), "--bundle", "Cargo.toml", "boot", "Cargo.l"]).unwrap_or_default();
+        assert!(
+            named.is_empty(),
+            "{BASH} (bash-completion loaded: {with_bc}): `--bundle F boot` took boot for a bundle (offered: {named:?})"
+        );
     }
 }
 

@@ -134,17 +134,27 @@ _ha_preflight()
 
     # The command (the first word that is neither an option nor an option's argument),
     # and whether explain already has its id.
-    local command="" have_id=false i
+    # After `--bundle F`, further words are bundles too (a fleet), unless one names the
+    # command.
+    local command="" have_id=false bundles=false i
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in
-            --spec | --format | --output | --root | --overrides | --only | --skip | \
-                --timeout | --wait | --proc | --sys | --fail-on | --bundle)
+            --bundle)
                 ((i++))
+                bundles=true
                 ;;
-            -*) ;;
+            --spec | --format | --output | --root | --overrides | --only | --skip | \
+                --timeout | --wait | --proc | --sys | --fail-on)
+                ((i++))
+                bundles=false
+                ;;
+            -*) bundles=false ;;
             *)
-                if [[ -z $command ]]; then
+                if $bundles && ! [[ -z $command && " $commands " == *" ${words[i]} "* ]]; then
+                    :
+                elif [[ -z $command ]]; then
                     command=${words[i]}
+                    bundles=false
                 elif [[ $command == explain ]]; then
                     have_id=true
                 fi
@@ -168,7 +178,14 @@ _ha_preflight()
         return
     fi
 
-    if [[ -z $command ]]; then
+    if $bundles; then
+        # Another bundle of the fleet.
+        if declare -F _filedir >/dev/null 2>&1; then
+            _filedir
+        else
+            COMPREPLY=($(compgen -f -- "$cur"))
+        fi
+    elif [[ -z $command ]]; then
         COMPREPLY=($(compgen -W "$commands" -- "$cur"))
     elif [[ $command == explain ]] && ! $have_id; then
         COMPREPLY=($(compgen -W "$(_ha_preflight_ids)" -- "$cur"))
