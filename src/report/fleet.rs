@@ -7,6 +7,7 @@ use super::human::{WIDTH, status_word};
 use super::layout::wrap;
 use crate::engine::fleet::Fleet;
 use crate::model::{FailOn, Status};
+use serde::Serialize;
 
 #[inline(never)]
 /// The report in words; `quiet`: its last line alone, the fleet's verdict.
@@ -55,99 +56,77 @@ pub fn human(f: &Fleet, quiet: bool) -> String {
     out
 }
 
-/// `--format json`, as doc/contracts.md shows it. Written here, one box or pair a line:
-/// a serde model of it cost 2 KiB of the binary.
+#[derive(Serialize)]
+struct FleetJson<'a> {
+    boxes: Vec<BoxJson<'a>>,
+    pairs: Vec<PairJson<'a>>,
+    notes: &'a [String],
+    verdict: Status,
+    root_cause: Option<CauseJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct BoxJson<'a> {
+    path: &'a str,
+    host: &'a str,
+    taken: &'a str,
+    taken_at: i64,
+    verdict: Status,
+    root_causes: &'a [String],
+}
+
+#[derive(Serialize)]
+struct PairJson<'a> {
+    leader: &'a str,
+    replica: &'a str,
+    finding: &'a str,
+    status: Status,
+    detail: &'a str,
+}
+
+#[derive(Serialize)]
+struct CauseJson<'a> {
+    id: &'a str,
+    of: &'a str,
+}
+
+/// `--format json`, as doc/contracts.md shows it; made inert for a terminal as a single
+/// run's report is.
 #[inline(never)]
 pub fn json(f: &Fleet) -> String {
-    let mut o = String::from("{\"boxes\": [");
-    for b in &f.boxes {
-        item(&mut o);
-        text(&mut o, "path", &b.path);
-        text(&mut o, "host", &b.host);
-        text(&mut o, "taken", &b.taken);
-        key(&mut o, "taken_at");
-        o += &b.taken_at.to_string();
-        text(&mut o, "verdict", b.verdict.as_str());
-        texts(&mut o, "root_causes", &b.root_causes);
-        o.push('}');
-    }
-    o += "],\n\"pairs\": [";
-    for p in &f.pairs {
-        item(&mut o);
-        text(&mut o, "leader", &p.leader);
-        text(&mut o, "replica", &p.replica);
-        text(&mut o, "finding", p.finding);
-        text(&mut o, "status", p.status.as_str());
-        text(&mut o, "detail", &p.detail);
-        o.push('}');
-    }
-    o += "],\n";
-    texts(&mut o, "notes", &f.notes);
-    o += ",\n";
-    text(&mut o, "verdict", f.verdict.as_str());
-    o += ",\n";
-    key(&mut o, "root_cause");
-    match &f.root_cause {
-        Some((id, of)) => {
-            o.push('{');
-            text(&mut o, "id", id);
-            text(&mut o, "of", of);
-            o.push('}');
-        }
-        None => o += "null",
-    }
-    super::json::inert(o) + "}\n"
-}
-
-/// The next object of a list, on a line of its own.
-fn item(o: &mut String) {
-    if !o.ends_with('[') {
-        o.push(',');
-    }
-    o.push_str("\n  {");
-}
-
-/// `"key": `, after a comma unless it is the first of its object.
-fn key(o: &mut String, key: &str) {
-    if !o.ends_with(['{', '[', '\n']) {
-        o.push_str(", ");
-    }
-    quote(o, key);
-    o.push_str(": ");
-}
-
-fn text(o: &mut String, k: &str, value: &str) {
-    key(o, k);
-    quote(o, value);
-}
-
-fn texts(o: &mut String, k: &str, values: &[String]) {
-    key(o, k);
-    o.push('[');
-    for (i, v) in values.iter().enumerate() {
-        if i > 0 {
-            o.push_str(", ");
-        }
-        quote(o, v);
-    }
-    o.push(']');
-}
-
-/// A JSON string: `"` and `\\` escaped, and every C0 control (the rest that a terminal
-/// could obey, `inert` escapes after).
-fn quote(o: &mut String, s: &str) {
-    o.push('"');
-    for c in s.chars() {
-        match c {
-            '"' | '\\' => {
-                o.push('\\');
-                o.push(c);
-            }
-            '\0'..='\x1f' => o.push_str(&format!("\\u{:04x}", c as u32)),
-            c => o.push(c),
-        }
-    }
-    o.push('"');
+    let fleet = FleetJson {
+        boxes: f
+            .boxes
+            .iter()
+            .map(|b| BoxJson {
+                path: &b.path,
+                host: &b.host,
+                taken: &b.taken,
+                taken_at: b.taken_at,
+                verdict: b.verdict,
+                root_causes: &b.root_causes,
+            })
+            .collect(),
+        pairs: f
+            .pairs
+            .iter()
+            .map(|p| PairJson {
+                leader: &p.leader,
+                replica: &p.replica,
+                finding: p.finding,
+                status: p.status,
+                detail: &p.detail,
+            })
+            .collect(),
+        notes: &f.notes,
+        verdict: f.verdict,
+        root_cause: f.root_cause.as_ref().map(|(id, of)| CauseJson { id, of }),
+    };
+    // Plain structs of strings and numbers cannot fail to serialize; should they ever,
+    // the report says so rather than printing nothing.
+    super::json::inert(
+        serde_json::to_string_pretty(&fleet).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}")),
+    ) + "\n"
 }
 
 /// A single replay's exit code, of the worst of the boxes' replays and the pairs.
