@@ -107,19 +107,7 @@ fn the_arm64_and_armhf_debs_hold_their_architectures_binary() {
             continue;
         }
         let dir = scratch(&format!("package-{arch}"));
-        let out = Command::new("bash")
-            .arg(repo().join("packaging/build-deb.sh"))
-            .arg(&dir)
-            .env("DEB_TARGET", target)
-            .output()
-            .expect("build-deb.sh runs");
-        assert!(
-            out.status.success(),
-            "build-deb.sh for {target}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let deb = Path::new(stdout.lines().last().unwrap_or_default().trim()).to_path_buf();
+        let deb = build_deb(&dir, Some(target));
         assert_eq!(
             deb.file_name().and_then(|n| n.to_str()),
             Some(format!("ha-preflight_{version}-1_{arch}.deb").as_str())
@@ -161,6 +149,25 @@ fn the_arm64_and_armhf_debs_hold_their_architectures_binary() {
     }
 }
 
+/// Builds the package into `dir` with packaging/build-deb.sh (`DEB_TARGET=target` for
+/// another architecture's) and returns the .deb it names on its last line.
+fn build_deb(dir: &Path, target: Option<&str>) -> std::path::PathBuf {
+    let mut build = Command::new("bash");
+    build.arg(repo().join("packaging/build-deb.sh")).arg(dir);
+    if let Some(target) = target {
+        build.env("DEB_TARGET", target);
+    }
+    let out = build.output().expect("build-deb.sh runs");
+    assert!(
+        out.status.success(),
+        "build-deb.sh for {}: {}",
+        target.unwrap_or("amd64"),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    Path::new(stdout.lines().last().unwrap_or_default().trim()).to_path_buf()
+}
+
 #[test]
 fn the_deb_holds_what_a_firmware_team_installs() {
     if !have("cargo-deb") || !have("dpkg-deb") {
@@ -171,18 +178,7 @@ fn the_deb_holds_what_a_firmware_team_installs() {
         return;
     }
     let dir = scratch("package");
-    let out = Command::new("bash")
-        .arg(repo().join("packaging/build-deb.sh"))
-        .arg(&dir)
-        .output()
-        .expect("build-deb.sh runs");
-    assert!(
-        out.status.success(),
-        "build-deb.sh: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let deb = Path::new(stdout.lines().last().unwrap_or_default().trim()).to_path_buf();
+    let deb = build_deb(&dir, None);
     let version = env!("CARGO_PKG_VERSION");
     assert_eq!(
         deb.file_name().and_then(|n| n.to_str()),
